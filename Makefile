@@ -1,0 +1,46 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint format bench chat lock clean services
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	@command -v rg >/dev/null 2>&1 || ./scripts/install-system-packages.sh
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/python server.py
+
+chat: setup
+	$(BIN)/python -m bot chat
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python bench/engine.py
+
+lock:
+	$(PY) -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install --quiet -r requirements.in
+	(echo "# Pinned from requirements.in: make lock"; /tmp/lock-venv/bin/pip freeze) > requirements.lock
+
+services:
+	./scripts/start-services.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

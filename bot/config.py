@@ -1,0 +1,358 @@
+"""Settings: config.yaml, then a `.env` file, then the environment, validated with clear errors.
+
+Every value can be overridden from the environment as ``BOT_<SECTION>__<KEY>`` (for example
+``BOT_LIMITS__RATE_LIMIT_PER_MINUTE=20``); the product's documented variables (``DATABASE_URL``,
+``TWILIO_AUTH_TOKEN``, ...) are mapped in ``ENV_ALIASES``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import ConfigError
+
+DEFAULT_CONFIG = "config.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class RepoConfig:
+    name: str
+    path: str = ""
+    package: str = ""  # an installed Python package whose source is the repository
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    description: str = ""
+
+    def root(self, base: Path) -> Path:
+        """The repository's directory; relative paths are taken from the config file's folder."""
+        if self.package:
+            spec = importlib.util.find_spec(self.package)
+            locations = list(spec.submodule_search_locations or []) if spec else []
+            if not locations:
+                raise ConfigError(
+                    f"repos.{self.name}.package", f"names '{self.package}', which is not installed"
+                )
+            return Path(locations[0]).resolve()
+        path = Path(self.path).expanduser()
+        return (path if path.is_absolute() else base / path).resolve()
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConfig:
+    database_url: str = "sqlite:///data/bot.db"
+    redis_url: str = ""
+    retention_days: int = 90
+    backup_dir: str = "data/backups"
+    backups_kept: int = 7
+    pool_size: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class FlowsConfig:
+    dir: str = "flows"
+    prompts_dir: str = "prompts"
+    reload: bool = True
+    reload_poll_seconds: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class NluConfig:
+    threshold: float = 78.0
+    ambiguity_margin: float = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsConfig:
+    timeout_minutes: float = 30.0
+    back_depth: int = 10
+    history_turns: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    max_message_chars: int = 4000
+    max_body_bytes: int = 65536
+    rate_limit_per_minute: int = 10
+    reply_budget_seconds: float = 2.0
+    max_reply_chars: int = 1600
+    outbound_timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class TwilioConfig:
+    account_sid: str = ""
+    auth_token: str = ""
+    whatsapp_number: str = ""
+    api_base_url: str = ""  # empty: Twilio's own; tests point it at a local server
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    api_key: str = ""
+    model: str = ""
+    base_url: str = ""
+    max_context_tokens: int = 16000
+    max_output_tokens: int = 800
+    price_in_per_mtok: float = 0.0
+    price_out_per_mtok: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LLMConfig:
+    chain: tuple[str, ...] = ("openai", "anthropic", "local")
+    timeout_seconds: float = 30.0
+    attempts: int = 3
+    daily_budget_usd: float = 1.0
+    max_snippets: int = 6
+    max_snippet_chars: int = 1500
+    openai: ProviderConfig = ProviderConfig(model="gpt-4o-mini")
+    anthropic: ProviderConfig = ProviderConfig(model="claude-3-5-haiku-latest")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    index_dir: str = "data/index"
+    max_results: int = 20
+    max_result_chars: int = 20000
+    max_file_bytes: int = 1_000_000
+    regex_timeout_seconds: float = 1.0
+    chunkhound_command: str = "chunkhound"
+    embedding_base_url: str = ""
+    embedding_model: str = ""
+    embedding_api_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    host: str = "0.0.0.0"
+    port: int = 8080
+    public_base_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str = "development"
+    log_level: str = "INFO"
+    server: ServerConfig = ServerConfig()
+    storage: StorageConfig = StorageConfig()
+    flows: FlowsConfig = FlowsConfig()
+    nlu: NluConfig = NluConfig()
+    sessions: SessionsConfig = SessionsConfig()
+    limits: LimitsConfig = LimitsConfig()
+    twilio: TwilioConfig = TwilioConfig()
+    llm: LLMConfig = LLMConfig()
+    search: SearchConfig = SearchConfig()
+    repos: tuple[RepoConfig, ...] = ()
+    base_dir: Path = field(default=Path("."), compare=False)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def path(self, value: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def repo(self, name: str) -> RepoConfig | None:
+        return next((r for r in self.repos if r.name == name), None)
+
+
+# The product's documented variables, and where each lands.
+ENV_ALIASES: Mapping[str, str] = {
+    "BOT_ENV": "env",
+    "LOG_LEVEL": "log_level",
+    "PORT": "server.port",
+    "HOST": "server.host",
+    "PUBLIC_BASE_URL": "server.public_base_url",
+    "DATABASE_URL": "storage.database_url",
+    "REDIS_URL": "storage.redis_url",
+    "TWILIO_ACCOUNT_SID": "twilio.account_sid",
+    "TWILIO_AUTH_TOKEN": "twilio.auth_token",
+    "TWILIO_WHATSAPP_NUMBER": "twilio.whatsapp_number",
+    "TWILIO_API_BASE_URL": "twilio.api_base_url",
+    "OPENAI_API_KEY": "llm.openai.api_key",
+    "OPENAI_BASE_URL": "llm.openai.base_url",
+    "OPENAI_MODEL": "llm.openai.model",
+    "ANTHROPIC_API_KEY": "llm.anthropic.api_key",
+    "ANTHROPIC_BASE_URL": "llm.anthropic.base_url",
+    "ANTHROPIC_MODEL": "llm.anthropic.model",
+}
+ENV_PREFIX = "BOT_"
+
+
+def load_settings(
+    path: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    read_dotenv: bool = True,
+) -> Settings:
+    """Read the config file (``path``, else ``BOT_CONFIG``, else ./config.yaml) and the env."""
+    env = dict(os.environ if environ is None else environ)
+    if read_dotenv:
+        env = {**_dotenv(Path(".env")), **env}
+    config_path = Path(path or env.get("BOT_CONFIG") or DEFAULT_CONFIG)
+    data: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            loaded = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(str(config_path), f"is not valid YAML: {exc}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(str(config_path), "must be a mapping of sections at the top level")
+        data = loaded or {}
+    elif path is not None or "BOT_CONFIG" in env:
+        raise ConfigError(str(config_path), "names a file that does not exist")
+    _apply_env(data, env)
+    settings = _build(Settings, data, "")
+    settings = dataclasses.replace(settings, base_dir=config_path.resolve().parent)
+    _check(settings)
+    return settings
+
+
+def settings_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Settings:
+    """Settings from an in-memory mapping (tests, embedding)."""
+    settings = _build(Settings, dict(data), "")
+    settings = dataclasses.replace(settings, base_dir=(base_dir or Path.cwd()).resolve())
+    _check(settings)
+    return settings
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    for name, dotted in ENV_ALIASES.items():
+        if name in env:
+            _set_dotted(data, dotted, env[name])
+    for name, value in env.items():
+        if name.startswith(ENV_PREFIX) and "__" in name:
+            dotted = name[len(ENV_PREFIX) :].lower().replace("__", ".")
+            _set_dotted(data, dotted, value)
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: str) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[leaf] = value
+
+
+_T = typing.TypeVar("_T")
+
+
+def _build(cls: type[_T], data: Any, where: str) -> _T:
+    if not isinstance(data, Mapping):
+        raise ConfigError(where or "(top level)", f"must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls) if f.name != "base_dir"}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            _join(where, unknown[0]), f"is not a known setting; known: {', '.join(sorted(known))}"
+        )
+    values = {key: _coerce(hints[key], value, _join(where, key)) for key, value in data.items()}
+    return cls(**values)
+
+
+def _coerce(tp: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value if value is not None else {}, key)  # type: ignore[arg-type]
+    if origin is tuple:
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple):
+            raise ConfigError(key, f"must be a list, got {value!r}")
+        if item_tp is RepoConfig:
+            return tuple(_repo(item, f"{key}[{i}]") for i, item in enumerate(value))
+        return tuple(_coerce(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin in (typing.Union, types.UnionType):
+        return value
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(key, f"must be true or false, got {value!r}")
+    if tp in (int, float):
+        if isinstance(value, bool):
+            raise ConfigError(key, f"must be a number, got {value!r}")
+        try:
+            return tp(value)
+        except (TypeError, ValueError):
+            kind = "a whole number" if tp is int else "a number"
+            raise ConfigError(key, f"must be {kind}, got {value!r}") from None
+    if tp is str:
+        if value is None:
+            return ""
+        if isinstance(value, dict | list):
+            raise ConfigError(key, f"must be text, got {type(value).__name__}")
+        return str(value)
+    return value
+
+
+def _repo(item: Any, key: str) -> RepoConfig:
+    if not isinstance(item, Mapping) or not item.get("name"):
+        raise ConfigError(key, "must be a mapping with at least 'name' and 'path' (or 'package')")
+    repo = _build(RepoConfig, item, key)
+    if bool(repo.path) == bool(repo.package):
+        raise ConfigError(key, "needs exactly one of 'path' or 'package'")
+    return repo
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _check(s: Settings) -> None:
+    if s.env not in {"development", "production", "test"}:
+        raise ConfigError("env", f"must be development, production or test, got {s.env!r}")
+    if s.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError("log_level", f"must be DEBUG, INFO, WARNING or ERROR, not {s.log_level!r}")
+    url = s.storage.database_url
+    if not url.startswith(("sqlite://", "postgresql://", "postgres://", "memory://")):
+        raise ConfigError(
+            "storage.database_url",
+            f"must start with sqlite:///, postgresql:// or memory://, got {url!r}",
+        )
+    if not 0 < s.nlu.threshold <= 100:
+        raise ConfigError("nlu.threshold", f"must be between 0 and 100, got {s.nlu.threshold}")
+    if not 1 <= s.server.port <= 65535:
+        raise ConfigError("server.port", f"must be a port number (1-65535), got {s.server.port}")
+    for key, number in (
+        ("limits.rate_limit_per_minute", s.limits.rate_limit_per_minute),
+        ("limits.max_body_bytes", s.limits.max_body_bytes),
+        ("limits.max_reply_chars", s.limits.max_reply_chars),
+        ("storage.retention_days", s.storage.retention_days),
+    ):
+        if number <= 0:
+            raise ConfigError(key, f"must be greater than 0, got {number}")
+    names = [r.name for r in s.repos]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError("repos", f"names {dupes[0]!r} more than once; repo names must be unique")

@@ -1,0 +1,79 @@
+"""Exceptions raised by the bot.
+
+    BotError
+    ├── ConfigError            config.yaml or the environment holds a wrong value
+    ├── FlowError              the flows cannot be loaded; carries every problem found
+    ├── StoreError             the conversation store failed or is unusable
+    │   └── SchemaTooNewError  the database was migrated by a newer release
+    ├── SearchError            a search could not run
+    │   ├── QueryError         the query itself is wrong (bad regex, unknown repo)
+    │   └── PathOutsideRepoError  a path escapes its repository
+    ├── LLMError               no language model could answer
+    └── ChannelError           a messaging channel (Twilio) refused or failed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class BotError(Exception):
+    """Root of every error the bot raises on purpose."""
+
+
+class ConfigError(BotError):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"Config '{key}' {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a flow file, located at file:line."""
+
+    file: str
+    line: int
+    message: str
+    code: str = "invalid"
+    flow: str | None = None
+    state: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class FlowError(BotError):
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the flows:\n{lines}")
+
+
+class StoreError(BotError):
+    pass
+
+
+class SchemaTooNewError(StoreError):
+    pass
+
+
+class SearchError(BotError):
+    pass
+
+
+class QueryError(SearchError):
+    pass
+
+
+class PathOutsideRepoError(SearchError):
+    pass
+
+
+class LLMError(BotError):
+    pass
+
+
+class ChannelError(BotError):
+    pass

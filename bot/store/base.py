@@ -1,0 +1,152 @@
+"""The conversation store: sessions, conversation history, message dedupe and delivery status.
+
+A small abstract class with primitive async methods; every implementation (memory, SQLite,
+PostgreSQL) passes the same contract suite in tests/store/test_contract.py.
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# Twilio's delivery statuses in the order a message moves through them; a callback that arrives
+# late with an earlier status never overwrites a later one.
+STATUS_RANK: dict[str, int] = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "undelivered": 6,
+    "failed": 6,
+    "canceled": 6,
+}
+
+
+@dataclass(slots=True)
+class Session:
+    """One user's conversation state, read and written once per turn."""
+
+    user_id: str
+    state: str = ""  # "flow.state"; empty for a user the bot has never seen
+    slots: dict[str, Any] = field(default_factory=dict)
+    back: list[dict[str, Any]] = field(default_factory=list)  # [{"state": ..., "slots": ...}]
+    flow_version: str = ""
+    last_activity: float = 0.0
+    timeout_at: float | None = None  # when the state's own timeout fires, if it has one
+    context: dict[str, Any] = field(default_factory=dict)  # user_context: profile, counters
+
+    def snapshot(self) -> Session:
+        return copy.deepcopy(self)
+
+    def to_data(self) -> dict[str, Any]:
+        """The session_data column (JSON)."""
+        return {
+            "state": self.state,
+            "slots": self.slots,
+            "back": self.back,
+            "flow_version": self.flow_version,
+            "timeout_at": self.timeout_at,
+        }
+
+    @classmethod
+    def from_data(
+        cls, user_id: str, data: dict[str, Any], last_activity: float, context: dict[str, Any]
+    ) -> Session:
+        return cls(
+            user_id=user_id,
+            state=str(data.get("state", "")),
+            slots=dict(data.get("slots") or {}),
+            back=list(data.get("back") or []),
+            flow_version=str(data.get("flow_version", "")),
+            last_activity=last_activity,
+            timeout_at=data.get("timeout_at"),
+            context=context,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    """One exchange: what the user sent and what the bot answered."""
+
+    user_id: str
+    message: str
+    response: str
+    timestamp: float
+    message_type: str = "text"  # text | rate_limited | duplicate | notice | timeout
+    message_sid: str | None = None
+    state: str = ""
+    intent: str | None = None
+    score: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # provider, model, tokens, latency...
+
+
+class ConversationStore(abc.ABC):
+    """Where sessions and history live. Implementations must be safe for concurrent turns of
+    different users; the caller guarantees one turn at a time per user."""
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect and migrate. Called once before use."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections. Safe to call twice."""
+
+    @abc.abstractmethod
+    async def load_session(self, user_id: str) -> Session | None: ...
+
+    @abc.abstractmethod
+    async def save_turn(self, session: Session, rows: Sequence[ConversationRow]) -> None:
+        """Write the session and the turn's conversation rows in one transaction."""
+
+    @abc.abstractmethod
+    async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
+        """Store rows that belong to no turn (rate-limited or unprocessed messages)."""
+
+    @abc.abstractmethod
+    async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
+        """The user's most recent rows, oldest first."""
+
+    @abc.abstractmethod
+    async def claim_message(self, message_sid: str, user_id: str) -> bool:
+        """Atomically record an inbound MessageSid; False when it was seen before."""
+
+    @abc.abstractmethod
+    async def record_status(
+        self, message_sid: str, status: str, timestamp: float, error_code: str | None = None
+    ) -> bool:
+        """Record a delivery status; False when it is older than the one already known."""
+
+    @abc.abstractmethod
+    async def message_status(self, message_sid: str) -> str | None: ...
+
+    @abc.abstractmethod
+    async def purge_older_than(self, cutoff: float) -> int:
+        """Delete conversation rows older than ``cutoff`` (epoch seconds); how many went."""
+
+    @abc.abstractmethod
+    async def due_sessions(self, now: float, limit: int = 100) -> list[str]:
+        """Users whose state timeout is due at ``now``."""
+
+    @abc.abstractmethod
+    async def active_sessions(self, since: float) -> int:
+        """How many users were active since ``since``."""
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Raise StoreError when the database cannot be reached."""
+
+    async def __aenter__(self) -> ConversationStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def status_rank(status: str) -> int:
+    return STATUS_RANK.get(status.lower(), -1)
