@@ -333,7 +333,7 @@ def _check(s: Settings) -> None:
     if s.env not in {"development", "production", "test"}:
         raise ConfigError("env", f"must be development, production or test, got {s.env!r}")
     if s.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-        raise ConfigError("log_level", f"must be DEBUG, INFO, WARNING or ERROR, not {s.log_level!r}")
+        raise ConfigError("log_level", f"must be DEBUG, INFO, WARNING or ERROR: {s.log_level!r}")
     url = s.storage.database_url
     if not url.startswith(("sqlite://", "postgresql://", "postgres://", "memory://")):
         raise ConfigError(

@@ -1,15 +1,15 @@
 """Exceptions raised by the bot.
 
-    BotError
-    ├── ConfigError            config.yaml or the environment holds a wrong value
-    ├── FlowError              the flows cannot be loaded; carries every problem found
-    ├── StoreError             the conversation store failed or is unusable
-    │   └── SchemaTooNewError  the database was migrated by a newer release
-    ├── SearchError            a search could not run
-    │   ├── QueryError         the query itself is wrong (bad regex, unknown repo)
-    │   └── PathOutsideRepoError  a path escapes its repository
-    ├── LLMError               no language model could answer
-    └── ChannelError           a messaging channel (Twilio) refused or failed
+BotError
+├── ConfigError            config.yaml or the environment holds a wrong value
+├── FlowError              the flows cannot be loaded; carries every problem found
+├── StoreError             the conversation store failed or is unusable
+│   └── SchemaTooNewError  the database was migrated by a newer release
+├── SearchError            a search could not run
+│   ├── QueryError         the query itself is wrong (bad regex, unknown repo)
+│   └── PathOutsideRepoError  a path escapes its repository
+├── LLMError               no language model could answer
+└── ChannelError           a messaging channel (Twilio) refused or failed
 """
 
 from __future__ import annotations
