@@ -10,6 +10,8 @@ BotError
 │   └── PathOutsideRepoError  a path escapes its repository
 ├── LLMError               no language model could answer
 └── ChannelError           a messaging channel (Twilio) refused or failed
+    ├── MalformedRequestError  an inbound request cannot be read (bad form, missing fields)
+    └── DeliveryError          an outbound message was not (or maybe not) accepted
 """
 
 from __future__ import annotations
@@ -77,3 +79,13 @@ class LLMError(BotError):
 
 class ChannelError(BotError):
     pass
+
+
+class MalformedRequestError(ChannelError):
+    pass
+
+
+class DeliveryError(ChannelError):
+    def __init__(self, message: str, *, maybe_sent: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent  # True when the request may have reached Twilio: never retry
