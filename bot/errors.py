@@ -9,6 +9,7 @@ BotError
 │   ├── QueryError         the query itself is wrong (bad regex, unknown repo)
 │   └── PathOutsideRepoError  a path escapes its repository
 ├── LLMError               no language model could answer
+│   └── ProviderError      one provider call failed (retryable or not, maybe with Retry-After)
 └── ChannelError           a messaging channel (Twilio) refused or failed
     ├── MalformedRequestError  an inbound request cannot be read (bad form, missing fields)
     └── DeliveryError          an outbound message was not (or maybe not) accepted
@@ -77,6 +78,23 @@ class LLMError(BotError):
     pass
 
 
+class ProviderError(LLMError):
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
+        self.retryable = retryable  # 429, 5xx, timeouts, a dropped connection, a garbled answer
+        self.retry_after = retry_after  # seconds the provider asked us to wait, if it said
+        self.status = status
+
+
 class ChannelError(BotError):
     pass
 
@@ -86,6 +104,7 @@ class MalformedRequestError(ChannelError):
 
 
 class DeliveryError(ChannelError):
-    def __init__(self, message: str, *, maybe_sent: bool = False) -> None:
+    def __init__(self, message: str, *, maybe_sent: bool = False, retryable: bool = False) -> None:
         super().__init__(message)
-        self.maybe_sent = maybe_sent  # True when the request may have reached Twilio: never retry
+        self.maybe_sent = maybe_sent  # the request may have reached Twilio: never retry it
+        self.retryable = retryable and not maybe_sent  # nothing was created and it may pass later

@@ -1,0 +1,113 @@
+"""A local stand-in for Twilio's REST API (Messages resource), speaking its wire format.
+
+The real `twilio` client is pointed at it through TWILIO_API_BASE_URL / twilio.api_base_url.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+
+
+@dataclass
+class SentMessage:
+    to: str
+    from_: str
+    body: str
+    status_callback: str
+    sid: str
+
+
+@dataclass
+class FakeTwilio:
+    """Records every created message; `plan` scripts the next answers (status codes or delays)."""
+
+    account_sid: str = ACCOUNT_SID
+    auth_token: str = AUTH_TOKEN
+    sent: list[SentMessage] = field(default_factory=list)
+    requests: int = 0
+    plan: list[int | float] = field(default_factory=list)  # int: HTTP error status; float: delay
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._create)
+        return app
+
+    def _authorized(self, request: web.Request, account: str) -> bool:
+        expected = f"{self.account_sid}:{self.auth_token}".encode()
+        header = request.headers.get("Authorization", "")
+        return account == self.account_sid and header == "Basic " + base64.b64encode(
+            expected
+        ).decode("ascii")
+
+    async def _create(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        step = self.plan.pop(0) if self.plan else None
+        if isinstance(step, float):
+            await asyncio.sleep(step)
+        elif isinstance(step, int):
+            return _error(step, 20429 if step == 429 else 20500, "Scripted failure")
+        if not self._authorized(request, request.match_info["account"]):
+            return _error(401, 20003, "Authenticate")
+        form = await request.post()
+        to, body = str(form.get("To", "")), str(form.get("Body", ""))
+        if not to:
+            return _error(400, 21604, "A 'To' phone number is required.")
+        if len(body) > 1600:
+            return _error(
+                400, 21617, "The concatenated message body exceeds the 1600 character limit."
+            )
+        sid = f"SM{next(self._ids):032x}"
+        message = SentMessage(
+            to, str(form.get("From", "")), body, str(form.get("StatusCallback", "")), sid
+        )
+        self.sent.append(message)
+        return web.json_response(_resource(self.account_sid, message), status=201)
+
+
+def _resource(account_sid: str, m: SentMessage) -> dict[str, Any]:
+    return {
+        "account_sid": account_sid,
+        "api_version": "2010-04-01",
+        "body": m.body,
+        "date_created": "Wed, 25 Nov 2026 20:00:00 +0000",
+        "date_sent": None,
+        "date_updated": "Wed, 25 Nov 2026 20:00:00 +0000",
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": m.from_,
+        "messaging_service_sid": None,
+        "num_media": "0",
+        "num_segments": "1",
+        "price": None,
+        "price_unit": "USD",
+        "sid": m.sid,
+        "status": "queued",
+        "subresource_uris": {
+            "media": f"/2010-04-01/Accounts/{account_sid}/Messages/{m.sid}/Media.json"
+        },
+        "to": m.to,
+        "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{m.sid}.json",
+    }
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return web.json_response(
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        },
+        status=status,
+    )
