@@ -1,0 +1,1 @@
+"""Code search: regex, symbol and plain-language queries over the configured repositories."""
