@@ -74,7 +74,7 @@ class NluConfig:
 @dataclass(frozen=True, slots=True)
 class SessionsConfig:
     timeout_minutes: float = 30.0
-    back_depth: int = 10
+    back_depth: int = 5
     history_turns: int = 10
 
 

@@ -1,0 +1,39 @@
+"""A conversation in the terminal, through the same engine, flows and store as the webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.engine.turn import Inbound
+from bot.services import Services
+
+
+async def chat(
+    services: Services,
+    *,
+    user_id: str,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    interactive: bool | None = None,
+) -> int:
+    """One user message per input line; the bot's replies are printed after each."""
+    interactive = stdin.isatty() if interactive is None else interactive
+    if interactive:
+        print(f"Chatting as {user_id}. Type a message; Ctrl-D to quit.", file=sys.stderr)
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            print("you> ", end="", file=stdout, flush=True)
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        result = await services.engine.handle(
+            Inbound(user_id=user_id, text=line.rstrip("\n"), channel="console")
+        )
+        prefix = "bot> " if interactive else ""
+        for reply in result.replies:
+            print(prefix + reply.replace("\n", "\n" + " " * len(prefix)), file=stdout)
+        print(file=stdout, flush=True)
+    return 0

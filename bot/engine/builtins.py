@@ -1,0 +1,164 @@
+"""Actions every flow can use: slots, repository choice, search, paging and opening results."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.engine.actions import ActionContext, ActionRegistry
+from bot.errors import SearchError
+
+PAGE_SIZE = 5
+SNIPPET_CONTEXT = 6
+
+
+async def set_slots(ctx: ActionContext) -> None:
+    """`set: {slot: value}`: values are rendered; "{{ expr }}" keeps the expression's type."""
+    for key, value in ctx.args.items():
+        ctx.slots[key] = value
+
+
+async def clear_slots(ctx: ActionContext) -> None:
+    """`clear: [slot, ...]` (or a single name)."""
+    names = ctx.args.get("value", list(ctx.args))
+    for name in [names] if isinstance(names, str) else names:
+        ctx.slots.pop(str(name), None)
+
+
+async def select_repo(ctx: ActionContext) -> None:
+    """Pick a configured repository by number ("2") or by a possibly misspelt name ("jnja2").
+    Sets `repo`, or `repo_error` with what went wrong."""
+    repos = ctx.services.settings.repos
+    names = [r.name for r in repos]
+    choice = str(ctx.args.get("text", ctx.text)).strip()
+    ctx.slots.pop("repo_error", None)
+    picked: str | None = None
+    number = re.fullmatch(r"#?\s*(\d{1,4})\.?", choice)
+    if number:
+        index = int(number.group(1))
+        if 1 <= index <= len(names):
+            picked = names[index - 1]
+        else:
+            ctx.slots["repo_error"] = f"There is no repository number {index}."
+    elif choice:
+        best = process.extractOne(
+            choice.casefold(), [n.casefold() for n in names], scorer=fuzz.WRatio, score_cutoff=70
+        )
+        if best is not None:
+            picked = names[best[2]]
+        else:
+            ctx.slots["repo_error"] = f"I don't know a repository called “{choice[:60]}”."
+    else:
+        ctx.slots["repo_error"] = "Send a number or a name from the list."
+    if picked is not None:
+        if picked != ctx.slots.get("repo"):
+            for stale in ("results", "shown", "page", "query", "total", "snippet"):
+                ctx.slots.pop(stale, None)
+        ctx.slots["repo"] = picked
+
+
+async def run_search(ctx: ActionContext) -> None:
+    """`search: {query: ...}`: search the selected repo; sets results, shown, page, total, and
+    `search_error` / `search_note` when there is something to say."""
+    query = " ".join(str(ctx.args.get("query") or ctx.text).split())
+    repo = ctx.args.get("repo") or ctx.slots.get("repo")
+    for key in ("search_error", "search_note", "results", "shown"):
+        ctx.slots.pop(key, None)
+    ctx.slots.update(query=query, page=1, total=0, results=[], shown=[])
+    if not query:
+        ctx.slots["search_error"] = "That search was empty."
+        return
+    limit = int(ctx.args.get("limit") or ctx.services.settings.search.max_results)
+    try:
+        response = await ctx.services.search.search(query, repo=repo, limit=limit)
+    except SearchError as exc:
+        ctx.slots["search_error"] = str(exc)
+        return
+    results = [
+        {"n": i, **{k: v for k, v in asdict(hit).items() if k != "score"}}
+        for i, hit in enumerate(response.hits, start=1)
+    ]
+    ctx.slots.update(
+        results=results,
+        total=response.total,
+        search_kind=response.kind,
+        truncated=response.truncated,
+        incomplete=response.incomplete,
+    )
+    if response.note:
+        ctx.slots["search_note"] = response.note
+    _show_page(ctx, 1)
+
+
+async def next_page(ctx: ActionContext) -> None:
+    """Move to the next page of results; `no_more` is set when there is none."""
+    page = int(ctx.slots.get("page") or 1)
+    results = ctx.slots.get("results") or []
+    if page * PAGE_SIZE >= len(results):
+        ctx.slots["no_more"] = True
+        return
+    ctx.slots.pop("no_more", None)
+    _show_page(ctx, page + 1)
+
+
+def _show_page(ctx: ActionContext, page: int) -> None:
+    results = ctx.slots.get("results") or []
+    ctx.slots["page"] = page
+    ctx.slots["shown"] = results[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    ctx.slots["more_available"] = page * PAGE_SIZE < len(results)
+
+
+async def open_result(ctx: ActionContext) -> None:
+    """`open_result: {number: N}`: the code around result N as `snippet`, or `open_error`."""
+    ctx.slots.pop("open_error", None)
+    ctx.slots.pop("snippet", None)
+    results: list[dict[str, Any]] = ctx.slots.get("results") or []
+    raw = ctx.args.get("number", ctx.entities.get("number"))
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        ctx.slots["open_error"] = "Which result? Send “open” and its number, like “open 2”."
+        return
+    if not 1 <= number <= len(results):
+        ctx.slots["open_error"] = (
+            f"There is no result {number}; pick one from 1 to {len(results)}."
+            if results
+            else "There are no results to open yet: search first."
+        )
+        return
+    hit = results[number - 1]
+    try:
+        snippet = await ctx.services.search.snippet(
+            hit["repo"], hit["path"], int(hit["line"]), context=SNIPPET_CONTEXT
+        )
+    except SearchError as exc:
+        ctx.slots["open_error"] = str(exc)
+        return
+    width = len(str(snippet.start + len(snippet.lines)))
+    body = "\n".join(
+        f"{n:>{width}}{'>' if n == snippet.highlight else ' '} {text}"
+        for n, text in enumerate(snippet.lines, start=snippet.start)
+    )
+    ctx.slots["opened"] = number
+    ctx.slots["snippet"] = {"path": hit["path"], "line": hit["line"], "code": body}
+
+
+def register_builtins(registry: ActionRegistry) -> None:
+    registry.register("set", set_slots, doc=set_slots.__doc__ or "")
+    registry.register("clear", clear_slots, doc=clear_slots.__doc__ or "", render_args=False)
+    registry.register(
+        "select_repo", select_repo, params=frozenset({"text"}), doc=select_repo.__doc__ or ""
+    )
+    registry.register(
+        "search",
+        run_search,
+        params=frozenset({"query", "repo", "limit"}),
+        doc=run_search.__doc__ or "",
+    )
+    registry.register("next_page", next_page, doc=next_page.__doc__ or "")
+    registry.register(
+        "open_result", open_result, params=frozenset({"number"}), doc=open_result.__doc__ or ""
+    )

@@ -1,0 +1,232 @@
+"""One turn of one conversation: the model the shared machine moves, and the turn's logic."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from bot.engine.actions import ActionContext, ActionRegistry
+from bot.engine.machine import CompiledFlows
+from bot.flows.model import OTHERWISE, GlobalCommand, State
+from bot.nlu.classify import IntentClassifier
+from bot.nlu.intents import IntentMatch
+from bot.store.base import Session
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+DEFAULT_MESSAGES: Mapping[str, str] = {
+    "fallback": "Sorry, I didn't understand “{{ text | shorten(60) }}”.",
+    "empty": "I got an empty message. Send “help” to see what I can do.",
+    "too_long": (
+        "That message is {{ length }} characters long; I read at most {{ limit }}. "
+        "Please send something shorter."
+    ),
+    "error": "Sorry, something went wrong on my side. Please try again, or send “help”.",
+    "no_back": "There is nothing to go back to.",
+    "help": "Send “menu” for the main menu, “back” to undo a step, or “start over”.",
+    "inactive": "Welcome back! It has been a while, so we're starting again.",
+    "flows_changed": "This conversation was updated, so we're starting again from the menu.",
+}
+_EXPRESSION = re.compile(r"^\{\{\s*(.+?)\s*\}\}$", re.DOTALL)
+
+
+class Conversation:
+    """The machine's model for one turn: it carries `state`, runs actions on entering a state and
+    collects the replies."""
+
+    def __init__(
+        self,
+        *,
+        compiled: CompiledFlows,
+        session: Session,
+        text: str,
+        services: Services,
+        actions: ActionRegistry,
+        classifier: IntentClassifier | None = None,
+        clock: Callable[[], float] = time.time,
+        profile_name: str = "",
+    ) -> None:
+        self.compiled = compiled
+        self.session = session
+        self.text = text
+        self.services = services
+        self.actions = actions
+        self.classifier = classifier
+        self.clock = clock
+        self.profile_name = profile_name
+        self.state = session.state
+        self.replies: list[str] = []
+        self.trace: list[str] = []
+        self.meta: dict[str, Any] = {}
+        self.entities: Mapping[str, Any] = {}
+        self.intent: str | None = None
+        self.score: float | None = None
+
+    # -- what the machine calls -------------------------------------------------------------
+
+    def template_context(self) -> dict[str, Any]:
+        slots = self.session.slots
+        return {
+            **slots,
+            "slots": slots,
+            "text": self.text,
+            "entities": self.entities,
+            "intent": self.intent,
+            "user": {"id": self.session.user_id, "name": self.profile_name},
+            "repos": [
+                {"n": i, "name": r.name, "description": r.description}
+                for i, r in enumerate(self.services.settings.repos, start=1)
+            ],
+        }
+
+    async def entered(self, state: State) -> None:
+        self.state = state.id
+        self.trace.append(f"enter {state.id}")
+        for call in state.actions:
+            spec = self.actions.get(call.name)
+            if spec is None:  # validated at load time; a hot reload cannot get here either
+                raise LookupError(f"unknown action '{call.name}' at {call.source}")
+            args = self._render_args(call.args) if spec.render_args else dict(call.args)
+            ctx = ActionContext(
+                session=self.session,
+                text=self.text,
+                args=args,
+                services=self.services,
+                entities=self.entities,
+            )
+            started = time.perf_counter()
+            await spec.fn(ctx)
+            self.trace.append(f"action {call.name} {(time.perf_counter() - started) * 1000:.1f}ms")
+            self.replies.extend(ctx.replies)
+            self.meta.update(ctx.meta)
+        self.say_state(state)
+        timeout = state.timeout
+        self.session.timeout_at = self.clock() + timeout.seconds if timeout else None
+
+    # -- the turn ---------------------------------------------------------------------------
+
+    def say_state(self, state: State) -> None:
+        context = self.template_context()
+        for source in state.say:
+            self.say(self.compiled.templates.render(source, context))
+
+    def say(self, text: str) -> None:
+        if text.strip():
+            self.replies.append(text.strip())
+
+    def message(self, name: str, **extra: Any) -> str:
+        source = self.compiled.flows.messages.get(name) or DEFAULT_MESSAGES[name]
+        return self.compiled.templates.render(source, {**self.template_context(), **extra})
+
+    async def start(self, state_id: str | None = None, *, clear_back: bool = True) -> None:
+        """Enter ``state_id`` (default: the entry state) directly, as a jump."""
+        target = self.compiled.state(state_id or self.compiled.flows.start)
+        if target is None:
+            raise LookupError(f"entry state '{state_id}' does not exist")
+        if clear_back:
+            self.session.back.clear()
+        self.state = target.id
+        await self.entered(target)
+        await self.compiled.settle(self)
+
+    async def respond(self, match: IntentMatch) -> None:
+        """Handle the user's text in the current state."""
+        state = self.compiled.state(self.state)
+        assert state is not None
+        self.entities = match.entities
+        intent = match.intent
+        if match.ambiguous and self.classifier is not None:
+            intent = await self._disambiguate(match) or intent
+        self.intent, self.score = intent, match.score if intent else None
+        self.trace.append(f"intent {intent} score {match.score:.0f}")
+        command = self.compiled.flows.globals.get(intent or "")
+        if command is not None:
+            await self._run_global(command, state)
+            return
+        trigger = intent if intent and self.compiled.has_trigger(state, intent) else None
+        if trigger is None and self.compiled.has_trigger(state, OTHERWISE):
+            trigger = OTHERWISE
+        if trigger is not None:
+            before = {"state": state.id, "slots": self.session.snapshot().slots}
+            if await self.compiled.fire(self, trigger):
+                self._push_back(before)
+                self.trace.append(f"transition {state.id} -> {self.state} on {trigger}")
+                await self.compiled.settle(self)
+                return
+        self.say(self.message("fallback"))
+        self.say(
+            self.compiled.templates.render(state.help, self.template_context())
+            if state.help
+            else self.message("help")
+        )
+
+    async def _disambiguate(self, match: IntentMatch) -> str | None:
+        assert self.classifier is not None and match.intent is not None
+        names = [match.intent, *(name for name, _score in match.alternatives)]
+        intents = self.compiled.flows.intents
+        candidates = [(n, intents[n].examples[0] if n in intents else n) for n in names]
+        picked = await self.classifier.classify(self.text, candidates)
+        self.trace.append(f"classifier picked {picked}")
+        return picked if picked in names else None
+
+    async def _run_global(self, command: GlobalCommand, state: State) -> None:
+        self.trace.append(f"global {command.intent}")
+        if command.say:
+            self.say(self.compiled.templates.render(command.say, self.template_context()))
+        if command.builtin == "help":
+            source = state.help
+            self.say(
+                self.compiled.templates.render(source, self.template_context()) if source else ""
+            )
+            self.say(self.message("help"))
+            return
+        if command.builtin == "repeat":
+            self.say_state(state)
+            return
+        if command.builtin == "back":
+            await self._go_back()
+            return
+        if command.reset:
+            kept = {k: v for k, v in self.session.slots.items() if k in command.keep}
+            self.session.slots.clear()
+            self.session.slots.update(kept)
+        if command.target:
+            await self.start(command.target)
+
+    async def _go_back(self) -> None:
+        back = self.session.back
+        while back:
+            entry = back.pop()
+            previous = self.compiled.state(str(entry.get("state")))
+            if previous is not None:
+                self.session.slots.clear()
+                self.session.slots.update(entry.get("slots") or {})
+                self.state = previous.id
+                self.trace.append(f"back to {previous.id}")
+                self.say_state(previous)
+                return
+        self.say(self.message("no_back"))
+
+    def _push_back(self, entry: dict[str, Any]) -> None:
+        back = self.session.back
+        back.append(entry)
+        del back[: -self.services.settings.sessions.back_depth]
+
+    def _render_args(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        context = self.template_context()
+        return {key: self._render_value(value, context) for key, value in args.items()}
+
+    def _render_value(self, value: Any, context: dict[str, Any]) -> Any:
+        if isinstance(value, str):
+            whole = _EXPRESSION.match(value)
+            if whole and "{{" not in whole.group(1):
+                return self.compiled.templates.expression(whole.group(1))(context)
+            return self.compiled.templates.render(value, context) if "{" in value else value
+        if isinstance(value, list):
+            return [self._render_value(v, context) for v in value]
+        if isinstance(value, dict):
+            return {k: self._render_value(v, context) for k, v in value.items()}
+        return value

@@ -1,0 +1,132 @@
+"""The conversation engine: one message in, replies out, state saved."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from bot.coord.base import KeyedLock
+from bot.engine.actions import ActionRegistry
+from bot.engine.conversation import Conversation
+from bot.engine.machine import CompiledFlows
+from bot.engine.turn import Inbound, TurnResult, clean_text
+from bot.nlu.classify import IntentClassifier
+from bot.store.base import ConversationRow, ConversationStore, Session
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger("bot.engine")
+
+
+class FlowSource(Protocol):
+    """Hands out the flows currently live (a new version after a reload)."""
+
+    @property
+    def current(self) -> CompiledFlows: ...
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        flows: FlowSource,
+        store: ConversationStore,
+        locks: KeyedLock,
+        actions: ActionRegistry,
+        services: Services,
+        classifier: IntentClassifier | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.flows = flows
+        self.store = store
+        self.locks = locks
+        self.actions = actions
+        self.services = services
+        self.classifier = classifier
+        self.clock = clock
+        self.settings = services.settings
+
+    async def handle(self, inbound: Inbound) -> TurnResult:
+        """Run one turn for ``inbound.user_id``: one at a time per user, in arrival order."""
+        async with self.locks.hold(inbound.user_id):
+            session = await self.store.load_session(inbound.user_id)
+            return await self._turn(inbound, session or Session(inbound.user_id))
+
+    async def _turn(self, inbound: Inbound, session: Session) -> TurnResult:
+        now = inbound.received_at or self.clock()
+        compiled = self.flows.current
+        before = session.snapshot()
+        text = clean_text(inbound.text)
+        convo = Conversation(
+            compiled=compiled,
+            session=session,
+            text=text,
+            services=self.services,
+            actions=self.actions,
+            classifier=self.classifier,
+            clock=self.clock,
+            profile_name=inbound.profile_name,
+        )
+        message_type = "text"
+        try:
+            message_type = await self._dispatch(convo, compiled, now)
+        except Exception:
+            log.exception("turn.failed", extra={"state": before.state})
+            session = before
+            convo.state = before.state
+            convo.replies[:] = [convo.message("error")]
+            message_type = "error"
+        session.state = convo.state
+        session.flow_version = compiled.version
+        session.last_activity = now
+        replies = tuple(convo.replies)
+        row = ConversationRow(
+            user_id=inbound.user_id,
+            message=inbound.text,
+            response="\n\n".join(replies),
+            timestamp=now,
+            message_type=message_type,
+            message_sid=inbound.message_sid,
+            state=convo.state,
+            intent=convo.intent,
+            score=convo.score,
+            meta=convo.meta,
+        )
+        await self.store.save_turn(session, [row])
+        return TurnResult(replies, convo.state, convo.intent, convo.score, tuple(convo.trace))
+
+    async def _dispatch(self, convo: Conversation, compiled: CompiledFlows, now: float) -> str:
+        session = convo.session
+        limit = self.settings.limits.max_message_chars
+        if not session.state:
+            await convo.start()
+            return "text"
+        if compiled.state(session.state) is None:
+            convo.say(convo.message("flows_changed"))
+            await convo.start()
+            return "notice"
+        idle = self.settings.sessions.timeout_minutes * 60
+        if session.last_activity and now - session.last_activity > idle:
+            kept = {k: v for k, v in session.slots.items() if k == "repo"}
+            session.slots.clear()
+            session.slots.update(kept)
+            convo.say(convo.message("inactive"))
+            await convo.start()
+            return "timeout"
+        if session.timeout_at is not None and session.timeout_at <= now:
+            state = compiled.state(session.state)
+            if state is not None and state.timeout is not None:
+                convo.trace.append(f"timeout {state.id} -> {state.timeout.target}")
+                await convo.start(state.timeout.target, clear_back=False)
+        if not convo.text:
+            convo.say(convo.message("empty"))
+            return "empty"
+        if len(convo.text) > limit:
+            convo.say(convo.message("too_long", length=len(convo.text), limit=limit))
+            return "too_long"
+        match = compiled.matcher(convo.state).match(convo.text)
+        await convo.respond(match)
+        return "text"

@@ -1,0 +1,104 @@
+"""One compiled version of the flows: the transitions machine, the intent matchers, the templates.
+
+Built once per flow version and shared by every user: a user's state lives in the store and is
+handed to the machine per message on a light model object (transitions' advice: one machine, many
+models).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from transitions.extensions.asyncio import AsyncMachine
+
+from bot.config import NluConfig
+from bot.flows.model import AUTO, FlowSet, State, Transition
+from bot.flows.templates import TemplateCache
+from bot.nlu.intents import IntentMatcher
+
+
+class MachineModel(Protocol):
+    """What the machine moves: the model carries the state and reacts on entering one."""
+
+    state: str
+
+    def template_context(self) -> dict[str, Any]: ...
+
+    async def entered(self, state: State) -> None: ...
+
+
+class CompiledFlows:
+    def __init__(self, flows: FlowSet, *, nlu: NluConfig, templates: TemplateCache | None = None):
+        self.flows = flows
+        self.version = flows.version
+        self.templates = templates or TemplateCache()
+        self._states = {s.id: s for s in flows.all_states()}
+        self.machine = AsyncMachine(
+            model=None,
+            states=list(self._states),
+            initial=None,
+            auto_transitions=False,
+            send_event=True,
+        )
+        for state in self._states.values():
+            self.machine.get_state(state.id).on_enter.append(self._on_enter)  # type: ignore[arg-type]
+            for transition in (*state.on, *state.then):
+                self.machine.add_transition(
+                    trigger=transition.trigger,
+                    source=state.id,
+                    dest=transition.target,
+                    conditions=self._conditions(transition),
+                )
+        global_intents = {
+            name: flows.intents[name].examples for name in flows.globals if name in flows.intents
+        }
+        self._matchers: dict[str, IntentMatcher] = {}
+        for state in self._states.values():
+            examples = {
+                name: flows.intents[name].examples
+                for name in state.intents
+                if name in flows.intents
+            }
+            self._matchers[state.id] = IntentMatcher(
+                {**examples, **global_intents},
+                threshold=nlu.threshold,
+                margin=nlu.ambiguity_margin,
+                preferred=global_intents,
+            )
+
+    def state(self, state_id: str) -> State | None:
+        return self._states.get(state_id)
+
+    def matcher(self, state_id: str) -> IntentMatcher:
+        return self._matchers[state_id]
+
+    def has_trigger(self, state: State, trigger: str) -> bool:
+        return any(t.trigger == trigger for t in (*state.on, *state.then))
+
+    async def fire(self, model: MachineModel, trigger: str) -> bool:
+        """Fire ``trigger`` for ``model``; True when a transition was taken."""
+        event = self.machine.events.get(trigger)
+        if event is None:
+            return False
+        taken: bool = await event.trigger(model)
+        return taken
+
+    async def settle(self, model: MachineModel, *, limit: int = 12) -> None:
+        """Follow automatic (`then:`) transitions until a state waits for input."""
+        for _ in range(limit):
+            state = self._states.get(model.state)
+            if state is None or state.waits_for_input or not await self.fire(model, AUTO):
+                return
+        raise RuntimeError(f"automatic transitions loop from '{model.state}'")
+
+    def _conditions(self, transition: Transition) -> list[Callable[[Any], bool]]:
+        if transition.when is None:
+            return []
+        test = self.templates.condition(transition.when)
+        return [lambda event: test(event.model.template_context())]
+
+    async def _on_enter(self, event: Any) -> None:
+        model: MachineModel = event.model
+        entered: Callable[[State], Awaitable[None]] = model.entered
+        await entered(self._states[event.transition.dest])

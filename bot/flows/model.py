@@ -1,0 +1,122 @@
+"""Flows loaded from YAML: frozen, typed, each part remembering its file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+OTHERWISE = "_otherwise"  # the trigger for "any other text"
+AUTO = "_auto"  # the trigger for transitions taken right after entering a state
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionCall:
+    name: str
+    args: Mapping[str, Any]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """`on:` (intent or otherwise) and `then:` (automatic) entries of a state."""
+
+    trigger: str  # an intent name, OTHERWISE or AUTO
+    target: str  # fully qualified: "flow.state"
+    when: str | None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    seconds: float
+    target: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    flow: str
+    name: str
+    say: tuple[str, ...]
+    actions: tuple[ActionCall, ...]
+    on: tuple[Transition, ...]
+    then: tuple[Transition, ...]
+    help: str | None
+    final: bool
+    timeout: Timeout | None
+    source: Source
+
+    @property
+    def id(self) -> str:
+        return f"{self.flow}.{self.name}"
+
+    @property
+    def waits_for_input(self) -> bool:
+        return not self.then
+
+    @property
+    def intents(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.trigger for t in self.on if t.trigger != OTHERWISE))
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    name: str
+    description: str
+    start: str  # fully qualified
+    states: Mapping[str, State]  # by fully qualified id
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    name: str
+    examples: tuple[str, ...]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalCommand:
+    """An intent that works in every state and takes precedence."""
+
+    intent: str
+    builtin: str | None  # "help" | "back" | "repeat"
+    target: str | None  # fully qualified state to go to
+    say: str | None
+    reset: bool  # clear the slots (keeping those in `keep`)
+    keep: tuple[str, ...]
+    source: Source
+
+
+BUILTINS = frozenset({"help", "back", "repeat"})
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSet:
+    """Every flow, intent and global command of one version of the flows directory."""
+
+    flows: Mapping[str, Flow]
+    intents: Mapping[str, Intent]
+    globals: Mapping[str, GlobalCommand]
+    messages: Mapping[str, str]  # engine messages: fallback, empty, too_long, help...
+    start: str  # the state new users start in
+    version: str
+    files: tuple[str, ...] = field(default=())
+
+    def state(self, state_id: str) -> State | None:
+        flow, _, _name = state_id.partition(".")
+        found = self.flows.get(flow)
+        return found.states.get(state_id) if found else None
+
+    def all_states(self) -> list[State]:
+        return [s for f in self.flows.values() for s in f.states.values()]

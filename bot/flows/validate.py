@@ -1,0 +1,197 @@
+"""Checks over a loaded FlowSet. Each check returns its problems; `validate` runs them all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+
+import jinja2
+
+from bot.errors import Problem
+from bot.flows.model import OTHERWISE, FlowSet, Source, State
+from bot.flows.templates import TemplateCache
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    flows: FlowSet
+    actions: Collection[str]
+    templates: TemplateCache
+
+
+Check = Callable[[CheckContext], Iterator[Problem]]
+
+
+def _problem(src: Source, message: str, code: str, state: State | None = None) -> Problem:
+    return Problem(
+        src.file,
+        src.line,
+        message,
+        code,
+        flow=state.flow if state else None,
+        state=state.name if state else None,
+    )
+
+
+def check_targets(ctx: CheckContext) -> Iterator[Problem]:
+    fs = ctx.flows
+    if not fs.start or fs.state(fs.start) is None:
+        where = Source(fs.files[0] if fs.files else "flows", 1)
+        yield _problem(where, f"entry state '{fs.start}' does not exist", "unknown_target")
+    for state in fs.all_states():
+        for t in (*state.on, *state.then):
+            if fs.state(t.target) is None:
+                yield _problem(
+                    t.source,
+                    f"state '{state.id}' goes to unknown state '{t.target}'",
+                    "unknown_target",
+                    state,
+                )
+        if state.timeout and fs.state(state.timeout.target) is None:
+            yield _problem(
+                state.timeout.source,
+                f"state '{state.id}' times out to unknown state '{state.timeout.target}'",
+                "unknown_target",
+                state,
+            )
+    for command in fs.globals.values():
+        if command.target and fs.state(command.target) is None:
+            yield _problem(
+                command.source,
+                f"global '{command.intent}' goes to unknown state '{command.target}'",
+                "unknown_target",
+            )
+
+
+def check_intents(ctx: CheckContext) -> Iterator[Problem]:
+    fs = ctx.flows
+    for state in fs.all_states():
+        for t in state.on:
+            if t.trigger != OTHERWISE and t.trigger not in fs.intents:
+                yield _problem(
+                    t.source,
+                    f"state '{state.id}' uses unknown intent '{t.trigger}'",
+                    "unknown_intent",
+                    state,
+                )
+    for command in fs.globals.values():
+        if command.intent not in fs.intents:
+            yield _problem(
+                command.source,
+                f"global '{command.intent}' has no intent with examples of that name",
+                "unknown_intent",
+            )
+
+
+def check_actions(ctx: CheckContext) -> Iterator[Problem]:
+    for state in ctx.flows.all_states():
+        for call in state.actions:
+            if call.name not in ctx.actions:
+                known = ", ".join(sorted(ctx.actions))
+                yield _problem(
+                    call.source,
+                    f"state '{state.id}' calls unknown action '{call.name}' (known: {known})",
+                    "unknown_action",
+                    state,
+                )
+
+
+def check_templates(ctx: CheckContext) -> Iterator[Problem]:
+    fs = ctx.flows
+
+    def parse(source: str, where: Source, state: State | None, what: str) -> Iterator[Problem]:
+        try:
+            ctx.templates.parse(source)
+        except jinja2.TemplateSyntaxError as exc:
+            line = where.line + max((exc.lineno or 1) - 1, 0)
+            yield _problem(
+                Source(where.file, line),
+                f"{what}: Jinja syntax error: {exc.message}",
+                "jinja",
+                state,
+            )
+
+    for state in fs.all_states():
+        for text in state.say:
+            yield from parse(text, state.source, state, f"'say' of '{state.id}'")
+        if state.help:
+            yield from parse(state.help, state.source, state, f"'help' of '{state.id}'")
+        for call in state.actions:
+            for key, value in call.args.items():
+                if isinstance(value, str):
+                    yield from parse(
+                        value, call.source, state, f"argument '{key}' of '{call.name}'"
+                    )
+        for t in (*state.on, *state.then):
+            if t.when is not None:
+                try:
+                    ctx.templates.check_expression(t.when)
+                except jinja2.TemplateSyntaxError as exc:
+                    yield _problem(t.source, f"condition '{t.when}': {exc.message}", "jinja", state)
+    for command in fs.globals.values():
+        if command.say:
+            yield from parse(
+                command.say, command.source, None, f"'say' of global '{command.intent}'"
+            )
+    where = Source(fs.files[0] if fs.files else "flows", 1)
+    for name, text in fs.messages.items():
+        yield from parse(text, where, None, f"message '{name}'")
+
+
+def check_reachable(ctx: CheckContext) -> Iterator[Problem]:
+    fs = ctx.flows
+    roots = [fs.start, *(c.target for c in fs.globals.values() if c.target)]
+    seen: set[str] = set()
+    todo = [r for r in roots if r]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        state = fs.state(current)
+        if state is None:
+            continue
+        todo.extend(t.target for t in (*state.on, *state.then))
+        if state.timeout:
+            todo.append(state.timeout.target)
+    for state in fs.all_states():
+        if state.id not in seen:
+            yield _problem(
+                state.source,
+                f"state '{state.id}' cannot be reached from the entry state '{fs.start}'",
+                "unreachable",
+                state,
+            )
+
+
+def check_dead_ends(ctx: CheckContext) -> Iterator[Problem]:
+    for state in ctx.flows.all_states():
+        if not state.on and not state.then and not state.final:
+            yield _problem(
+                state.source,
+                f"state '{state.id}' has no way out: add 'on' or 'then' entries, or 'final: true'",
+                "dead_end",
+                state,
+            )
+
+
+CHECKS: tuple[Check, ...] = (
+    check_targets,
+    check_intents,
+    check_actions,
+    check_templates,
+    check_reachable,
+    check_dead_ends,
+)
+
+
+def validate(
+    flows: FlowSet,
+    *,
+    actions: Collection[str],
+    templates: TemplateCache | None = None,
+    checks: tuple[Check, ...] = CHECKS,
+) -> list[Problem]:
+    ctx = CheckContext(flows, actions, templates or TemplateCache())
+    problems = [p for check in checks for p in check(ctx)]
+    return sorted(problems, key=lambda p: (p.file, p.line, p.message))

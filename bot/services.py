@@ -1,0 +1,118 @@
+"""The shared parts of a running bot, built from Settings and closed together.
+
+The web app, the terminal chat and the conversation-test runner all build the same Services, so a
+conversation behaves the same everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Settings
+from bot.coord.base import KeyedLock
+from bot.coord.memory import MemoryKeyedLock
+from bot.engine.actions import ActionRegistry
+from bot.engine.builtins import register_builtins
+from bot.engine.engine import Engine
+from bot.engine.registry import FlowRegistry
+from bot.nlu.classify import IntentClassifier
+from bot.search.service import SearchService
+from bot.store.base import ConversationStore
+from bot.store.factory import open_store
+
+log = logging.getLogger("bot.services")
+
+
+def default_actions() -> ActionRegistry:
+    registry = ActionRegistry()
+    register_builtins(registry)
+    return registry
+
+
+@dataclass(eq=False)
+class Services:
+    settings: Settings
+    store: ConversationStore
+    search: SearchService
+    flows: FlowRegistry
+    locks: KeyedLock
+    actions: ActionRegistry
+    clock: Callable[[], float] = time.time
+    llm: Any = None
+    classifier: IntentClassifier | None = None
+    engine: Engine = field(init=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = Engine(
+            flows=self.flows,
+            store=self.store,
+            locks=self.locks,
+            actions=self.actions,
+            services=self,
+            classifier=self.classifier,
+            clock=self.clock,
+        )
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        *,
+        store: ConversationStore | None = None,
+        search: SearchService | None = None,
+        locks: KeyedLock | None = None,
+        actions: ActionRegistry | None = None,
+        clock: Callable[[], float] = time.time,
+        watch_flows: bool | None = None,
+        start_search: bool = True,
+    ) -> Services:
+        """Open the store, load the flows (FlowError lists every problem) and start the search."""
+        actions = actions or default_actions()
+        flows = FlowRegistry(
+            settings.path(settings.flows.dir),
+            actions=actions,
+            nlu=settings.nlu,
+            base=settings.base_dir,
+            extra_watch=(settings.path(settings.flows.prompts_dir),),
+        )
+        store = store or open_store(settings)
+        await store.open()
+        search = search or SearchService.from_settings(settings)
+        services = cls(
+            settings=settings,
+            store=store,
+            search=search,
+            flows=flows,
+            locks=locks or MemoryKeyedLock(),
+            actions=actions,
+            clock=clock,
+        )
+        if start_search:
+            await search.start()
+        if settings.flows.reload if watch_flows is None else watch_flows:
+            interval = settings.flows.reload_poll_seconds
+            services._tasks.append(asyncio.create_task(flows.watch(interval=interval)))
+        return services
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.search.close()
+        await self.store.close()
+
+    async def __aenter__(self) -> Services:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
