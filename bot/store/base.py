@@ -140,6 +140,10 @@ class ConversationStore(abc.ABC):
     async def ping(self) -> None:
         """Raise StoreError when the database cannot be reached."""
 
+    async def schema_version(self) -> int:
+        """The database's schema version; 0 for a store without a schema (memory)."""
+        return 0
+
     async def __aenter__(self) -> ConversationStore:
         await self.open()
         return self

@@ -1,10 +1,16 @@
-"""An in-process store: for tests and for `chat --store memory`. Nothing survives a restart."""
+"""An in-process store: for tests and for `chat --store memory`. Nothing survives a restart.
+
+It refuses what the SQL stores refuse (text that is not valid Unicode, meta that is not JSON),
+so code tested against it does not break on a real database.
+"""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
 
+from bot.errors import StoreError
+from bot.store import codec
 from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
 
 
@@ -13,24 +19,45 @@ class MemoryStore(ConversationStore):
         self._sessions: dict[str, Session] = {}
         self._rows: list[ConversationRow] = []
         self._sids: set[str] = set()
-        self._status: dict[str, str] = {}
+        self._status: dict[str, tuple[str, float]] = {}
+        self._inbound: dict[str, float] = {}
+        self._closed = False
+
+    async def open(self) -> None:
+        self._closed = False
+
+    async def close(self) -> None:
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the memory store is closed")
 
     async def load_session(self, user_id: str) -> Session | None:
+        self._check_open()
         found = self._sessions.get(user_id)
         return copy.deepcopy(found) if found else None
 
     async def save_turn(self, session: Session, rows: Sequence[ConversationRow]) -> None:
+        self._check_open()
+        _validate(codec.session_values(session), *codec.rows_values(rows))
         self._sessions[session.user_id] = copy.deepcopy(session)
         self._rows.extend(rows)
 
     async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
+        self._check_open()
+        _validate(*codec.rows_values(rows))
         self._rows.extend(rows)
 
     async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
-        mine = [r for r in self._rows if r.user_id == user_id]
-        return mine[-limit:] if limit else []
+        self._check_open()
+        if limit <= 0:
+            return []
+        mine = sorted((r for r in self._rows if r.user_id == user_id), key=lambda r: r.timestamp)
+        return mine[-limit:]
 
     async def claim_message(self, message_sid: str, user_id: str) -> bool:
+        self._check_open()
         if message_sid in self._sids:
             return False
         self._sids.add(message_sid)
@@ -39,30 +66,47 @@ class MemoryStore(ConversationStore):
     async def record_status(
         self, message_sid: str, status: str, timestamp: float, error_code: str | None = None
     ) -> bool:
+        self._check_open()
         known = self._status.get(message_sid)
-        if known is not None and status_rank(status) <= status_rank(known):
+        if known is not None and status_rank(status) <= status_rank(known[0]):
             return False
-        self._status[message_sid] = status.lower()
+        self._status[message_sid] = (status.lower(), timestamp)
         return True
 
     async def message_status(self, message_sid: str) -> str | None:
-        return self._status.get(message_sid)
+        self._check_open()
+        known = self._status.get(message_sid)
+        return known[0] if known else None
 
     async def purge_older_than(self, cutoff: float) -> int:
+        self._check_open()
         before = len(self._rows)
         self._rows = [r for r in self._rows if r.timestamp >= cutoff]
+        self._status = {k: v for k, v in self._status.items() if v[1] >= cutoff}
         return before - len(self._rows)
 
     async def due_sessions(self, now: float, limit: int = 100) -> list[str]:
-        due = [
-            s.user_id
+        self._check_open()
+        due = sorted(
+            (s.timeout_at, s.user_id)
             for s in self._sessions.values()
             if s.timeout_at is not None and s.timeout_at <= now
-        ]
-        return due[:limit]
+        )
+        return [user for _, user in due[:limit]]
 
     async def active_sessions(self, since: float) -> int:
+        self._check_open()
         return sum(1 for s in self._sessions.values() if s.last_activity >= since)
 
     async def ping(self) -> None:
-        return None
+        self._check_open()
+
+
+def _validate(*values: tuple[object, ...]) -> None:
+    for group in values:
+        for value in group:
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise StoreError(f"text cannot be stored: {exc}") from exc

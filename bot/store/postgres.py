@@ -1,0 +1,206 @@
+"""PostgreSQL through an asyncpg pool: the store for several instances sharing one database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from bot.errors import StoreError
+from bot.store import codec, migrations
+from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+
+_UPSERT_SESSION = """
+INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)
+VALUES ($1, $2::jsonb, $3, $4::jsonb, $5)
+ON CONFLICT (phone_number) DO UPDATE SET
+    session_data = excluded.session_data,
+    last_activity = excluded.last_activity,
+    user_context = excluded.user_context,
+    timeout_at = excluded.timeout_at
+"""
+_INSERT_ROW = (
+    f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)"
+)
+_UPSERT_STATUS = """
+INSERT INTO outbound_status (message_sid, status, status_rank, updated_at, error_code)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (message_sid) DO UPDATE SET
+    status = excluded.status,
+    status_rank = excluded.status_rank,
+    updated_at = excluded.updated_at,
+    error_code = excluded.error_code
+WHERE excluded.status_rank > outbound_status.status_rank
+RETURNING 1
+"""
+# Serialises migrations across instances starting at the same time.
+_MIGRATION_LOCK = 0x0C0DEC4A7
+
+
+class PostgresStore(ConversationStore):
+    """``schema`` puts the tables in a schema of their own (tests; several bots in one db)."""
+
+    def __init__(
+        self, url: str, *, pool_size: int = 10, schema: str = "", connect_timeout: float = 5.0
+    ) -> None:
+        self.url = url
+        self._pool_size = pool_size
+        self._schema = schema
+        self._timeout = connect_timeout
+        self._pool: asyncpg.Pool | None = None
+
+    @property
+    def where(self) -> str:
+        host = self.url.split("@")[-1]  # never print the password
+        return f"PostgreSQL {host}" + (f" (schema {self._schema})" if self._schema else "")
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            return
+        settings = {"search_path": self._schema} if self._schema else {}
+        try:
+            pool = await asyncpg.create_pool(
+                self.url,
+                min_size=1,
+                max_size=self._pool_size,
+                timeout=self._timeout,
+                server_settings=settings,
+            )
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            raise StoreError(f"cannot connect to {self.where}: {exc}") from exc
+        try:
+            await self._migrate(pool)
+        except BaseException:
+            await pool.close()
+            raise
+        self._pool = pool
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    async def _migrate(self, pool: asyncpg.Pool) -> list[int]:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await conn.execute(migrations.CREATE_VERSION_TABLE)
+            current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            todo = migrations.pending(migrations.POSTGRES, int(current), self.where)
+            for m in todo:
+                for statement in m.statements:
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    m.version,
+                    m.name,
+                    time.time(),
+                )
+        return [m.version for m in todo]
+
+    def _ready(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise StoreError(f"the store on {self.where} is closed")
+        return self._pool
+
+    async def _fetch(self, query: str, *args: Any) -> list[Any]:
+        try:
+            return list(await self._ready().fetch(query, *args))
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StoreError(f"{self.where}: {exc}") from exc
+
+    async def load_session(self, user_id: str) -> Session | None:
+        found = await self._fetch(
+            "SELECT session_data::text, last_activity, user_context::text FROM user_sessions "
+            "WHERE phone_number = $1",
+            user_id,
+        )
+        return codec.load_session(user_id, *found[0]) if found else None
+
+    async def save_turn(self, session: Session, rows: Sequence[ConversationRow]) -> None:
+        s, r = codec.session_values(session), codec.rows_values(rows)
+        try:
+            async with self._ready().acquire() as conn, conn.transaction():
+                await conn.execute(_UPSERT_SESSION, *s)
+                if r:
+                    await conn.executemany(_INSERT_ROW, r)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, UnicodeError) as exc:
+            raise StoreError(f"{self.where}: the turn was not saved: {exc}") from exc
+
+    async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
+        r = codec.rows_values(rows)
+        if not r:
+            return
+        try:
+            async with self._ready().acquire() as conn, conn.transaction():
+                await conn.executemany(_INSERT_ROW, r)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, UnicodeError) as exc:
+            raise StoreError(f"{self.where}: rows were not saved: {exc}") from exc
+
+    async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
+        if limit <= 0:
+            return []
+        cols = codec.ROW_COLUMNS.replace("meta", "meta::text")
+        found = await self._fetch(
+            f"SELECT {cols} FROM conversations WHERE phone_number = $1 "
+            "ORDER BY timestamp DESC, id DESC LIMIT $2",
+            user_id,
+            limit,
+        )
+        return [codec.load_row(tuple(r)) for r in reversed(found)]
+
+    async def claim_message(self, message_sid: str, user_id: str) -> bool:
+        found = await self._fetch(
+            "INSERT INTO inbound_messages (message_sid, phone_number, received_at) "
+            "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
+            message_sid,
+            user_id,
+            time.time(),
+        )
+        return bool(found)
+
+    async def record_status(
+        self, message_sid: str, status: str, timestamp: float, error_code: str | None = None
+    ) -> bool:
+        values = (message_sid, status.lower(), status_rank(status), timestamp, error_code)
+        return bool(await self._fetch(_UPSERT_STATUS, *values))
+
+    async def message_status(self, message_sid: str) -> str | None:
+        found = await self._fetch(
+            "SELECT status FROM outbound_status WHERE message_sid = $1", message_sid
+        )
+        return str(found[0][0]) if found else None
+
+    async def purge_older_than(self, cutoff: float) -> int:
+        found = await self._fetch(
+            "WITH gone AS (DELETE FROM conversations WHERE timestamp < $1 RETURNING 1), "
+            "d AS (DELETE FROM inbound_messages WHERE received_at < $1), "
+            "s AS (DELETE FROM outbound_status WHERE updated_at < $1) "
+            "SELECT COUNT(*) FROM gone",
+            cutoff,
+        )
+        return int(found[0][0])
+
+    async def due_sessions(self, now: float, limit: int = 100) -> list[str]:
+        found = await self._fetch(
+            "SELECT phone_number FROM user_sessions WHERE timeout_at IS NOT NULL "
+            "AND timeout_at <= $1 ORDER BY timeout_at LIMIT $2",
+            now,
+            limit,
+        )
+        return [str(r[0]) for r in found]
+
+    async def active_sessions(self, since: float) -> int:
+        found = await self._fetch(
+            "SELECT COUNT(*) FROM user_sessions WHERE last_activity >= $1", since
+        )
+        return int(found[0][0])
+
+    async def ping(self) -> None:
+        await self._fetch("SELECT 1")
+
+    async def schema_version(self) -> int:
+        found = await self._fetch("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return int(found[0][0])

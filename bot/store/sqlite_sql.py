@@ -1,0 +1,178 @@
+"""The SQL of the SQLite store, as plain functions run on the connection's own thread."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from bot.store import codec, migrations
+from bot.store.base import ConversationRow, Session
+
+_UPSERT_SESSION = """
+INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (phone_number) DO UPDATE SET
+    session_data = excluded.session_data,
+    last_activity = excluded.last_activity,
+    user_context = excluded.user_context,
+    timeout_at = excluded.timeout_at
+"""
+_INSERT_ROW = (
+    f"INSERT INTO conversations ({codec.ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_STATUS = """
+INSERT INTO outbound_status (message_sid, status, status_rank, updated_at, error_code)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (message_sid) DO UPDATE SET
+    status = excluded.status,
+    status_rank = excluded.status_rank,
+    updated_at = excluded.updated_at,
+    error_code = excluded.error_code
+WHERE excluded.status_rank > outbound_status.status_rank
+"""
+
+
+def prepare(conn: sqlite3.Connection, where: str, busy_ms: int) -> None:
+    """Writer connection: WAL, then bring the schema up to date (refusing a newer one)."""
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+    if where != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+    # In WAL mode NORMAL loses no committed turn on a process crash, only on power loss.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    migrate(conn, where)
+
+
+def prepare_reader(conn: sqlite3.Connection, busy_ms: int) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+    conn.execute("PRAGMA query_only = ON")
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not exists:
+        return 0
+    return int(
+        conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
+    )
+
+
+def migrate(conn: sqlite3.Connection, where: str) -> list[int]:
+    """Apply the pending migrations in one transaction; the versions applied."""
+    conn.execute("BEGIN IMMEDIATE")  # one process migrates at a time
+    try:
+        conn.execute(migrations.CREATE_VERSION_TABLE)
+        todo = migrations.pending(migrations.SQLITE, schema_version(conn), where)
+        for m in todo:
+            for statement in m.statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (m.version, m.name, time.time()),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return [m.version for m in todo]
+
+
+def apply_batch(conn: sqlite3.Connection, works: Sequence[Any]) -> list[tuple[bool, Any]]:
+    """Run each unit of work in its own savepoint of one transaction, then commit once."""
+    results: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for work in works:
+            conn.execute("SAVEPOINT turn")
+            try:
+                results.append((True, work(conn)))
+            except Exception as exc:
+                conn.execute("ROLLBACK TO turn")
+                results.append((False, exc))
+            conn.execute("RELEASE turn")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return results
+
+
+def save_turn(
+    conn: sqlite3.Connection, session: codec.SessionValues, rows: list[codec.RowValues]
+) -> None:
+    conn.execute(_UPSERT_SESSION, session)
+    insert_rows(conn, rows)
+
+
+def insert_rows(conn: sqlite3.Connection, rows: list[codec.RowValues]) -> None:
+    if len(rows) == 1:
+        conn.execute(_INSERT_ROW, rows[0])
+    elif rows:
+        conn.executemany(_INSERT_ROW, rows)
+
+
+def claim(conn: sqlite3.Connection, message_sid: str, user_id: str) -> bool:
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO inbound_messages (message_sid, phone_number, received_at) "
+        "VALUES (?, ?, ?)",
+        (message_sid, user_id, time.time()),
+    )
+    return cur.rowcount == 1
+
+
+def record_status(conn: sqlite3.Connection, values: tuple[str, str, int, float, Any]) -> bool:
+    return conn.execute(_UPSERT_STATUS, values).rowcount == 1
+
+
+def purge(conn: sqlite3.Connection, cutoff: float) -> int:
+    """Conversation rows older than ``cutoff`` go, and so do dedupe and status records."""
+    gone = conn.execute("DELETE FROM conversations WHERE timestamp < ?", (cutoff,)).rowcount
+    conn.execute("DELETE FROM inbound_messages WHERE received_at < ?", (cutoff,))
+    conn.execute("DELETE FROM outbound_status WHERE updated_at < ?", (cutoff,))
+    return int(gone)
+
+
+def load_session(conn: sqlite3.Connection, user_id: str) -> Session | None:
+    found = conn.execute(
+        "SELECT session_data, last_activity, user_context FROM user_sessions "
+        "WHERE phone_number = ?",
+        (user_id,),
+    ).fetchone()
+    return codec.load_session(user_id, *found) if found else None
+
+
+def history(conn: sqlite3.Connection, user_id: str, limit: int) -> list[ConversationRow]:
+    found = conn.execute(
+        f"SELECT {codec.ROW_COLUMNS} FROM conversations WHERE phone_number = ? "
+        "ORDER BY timestamp DESC, id DESC LIMIT ?",
+        (user_id, limit),
+    ).fetchall()
+    return [codec.load_row(r) for r in reversed(found)]
+
+
+def message_status(conn: sqlite3.Connection, message_sid: str) -> str | None:
+    found = conn.execute(
+        "SELECT status FROM outbound_status WHERE message_sid = ?", (message_sid,)
+    ).fetchone()
+    return str(found[0]) if found else None
+
+
+def due_sessions(conn: sqlite3.Connection, now: float, limit: int) -> list[str]:
+    found = conn.execute(
+        "SELECT phone_number FROM user_sessions WHERE timeout_at IS NOT NULL AND timeout_at <= ? "
+        "ORDER BY timeout_at LIMIT ?",
+        (now, limit),
+    ).fetchall()
+    return [str(r[0]) for r in found]
+
+
+def active_sessions(conn: sqlite3.Connection, since: float) -> int:
+    found = conn.execute(
+        "SELECT COUNT(*) FROM user_sessions WHERE last_activity >= ?", (since,)
+    ).fetchone()
+    return int(found[0])

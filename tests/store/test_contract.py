@@ -1,0 +1,166 @@
+"""What every conversation store promises, checked on memory, SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.errors import StoreError
+from bot.store.base import ConversationRow, ConversationStore, Session
+from tests.store.conftest import StoreFactory
+
+
+def _session(user: str, state: str = "search.ask_query", **kw: object) -> Session:
+    return Session(
+        user_id=user,
+        state=state,
+        slots={"repo": "jinja2", "results": [{"path": "a.py", "line": 3}]},
+        back=[{"state": "greeting.menu", "slots": {}}],
+        flow_version="v1",
+        last_activity=kw.pop("last_activity", 1000.0),  # type: ignore[arg-type]
+        timeout_at=kw.pop("timeout_at", None),  # type: ignore[arg-type]
+        context={"name": "Ana", "turns": 3},
+    )
+
+
+def _row(user: str, text: str, ts: float, **kw: object) -> ConversationRow:
+    return ConversationRow(user_id=user, message=text, response=f"re: {text}", timestamp=ts, **kw)  # type: ignore[arg-type]
+
+
+class TestStoreContract:
+    async def test_unknown_user_has_no_session(self, store: ConversationStore) -> None:
+        assert await store.load_session("+100") is None
+
+    async def test_session_round_trips(self, store: ConversationStore) -> None:
+        sent = _session("+1555", timeout_at=2000.5)
+        await store.save_turn(sent, [])
+        got = await store.load_session("+1555")
+        assert got == sent
+
+    async def test_save_turn_overwrites_session_and_appends_rows(
+        self, store: ConversationStore
+    ) -> None:
+        await store.save_turn(_session("+1", "greeting.menu"), [_row("+1", "hi", 1.0)])
+        row = _row("+1", "find Template", 2.0, intent="search", score=91.5, meta={"ms": 3})
+        await store.save_turn(_session("+1", "search.results"), [row])
+        got = await store.load_session("+1")
+        assert got is not None and got.state == "search.results"
+        assert [r.message for r in await store.history("+1")] == ["hi", "find Template"]
+        assert (await store.history("+1"))[-1] == row
+
+    async def test_failing_row_rolls_back_the_session_write(self, store: ConversationStore) -> None:
+        await store.save_turn(_session("+1", "greeting.menu"), [_row("+1", "hi", 1.0)])
+        broken = _row("+1", "bad \ud800 surrogate", 2.0)  # not valid Unicode: no DB stores it
+        with pytest.raises(StoreError):
+            await store.save_turn(_session("+1", "search.results"), [_row("+1", "ok", 2.0), broken])
+        got = await store.load_session("+1")
+        assert got is not None and got.state == "greeting.menu"
+        assert [r.message for r in await store.history("+1")] == ["hi"]
+        # the store stays usable for the next turn
+        await store.save_turn(_session("+1", "search.results"), [_row("+1", "next", 3.0)])
+        assert [r.message for r in await store.history("+1")] == ["hi", "next"]
+
+    async def test_meta_that_is_not_json_is_refused(self, store: ConversationStore) -> None:
+        with pytest.raises(StoreError, match="JSON"):
+            await store.append_rows([_row("+1", "x", 1.0, meta={"obj": object()})])
+        assert await store.history("+1") == []
+
+    async def test_concurrent_turns_of_different_users_all_land(
+        self, store: ConversationStore
+    ) -> None:
+        users = [f"+{n}" for n in range(50)]
+        await asyncio.gather(
+            *(store.save_turn(_session(u), [_row(u, "hi", 1.0), _row(u, "yo", 2.0)]) for u in users)
+        )
+        for u in users:
+            assert [r.message for r in await store.history(u)] == ["hi", "yo"]
+            assert await store.load_session(u) is not None
+
+    async def test_one_bad_turn_in_a_busy_moment_fails_alone(
+        self, store: ConversationStore
+    ) -> None:
+        good = [store.save_turn(_session(f"+{n}"), [_row(f"+{n}", "ok", 1.0)]) for n in range(5)]
+        bad = store.save_turn(_session("+bad"), [_row("+bad", "\udfff", 1.0)])
+        results = await asyncio.gather(*good, bad, return_exceptions=True)
+        assert results[:5] == [None] * 5
+        assert isinstance(results[5], StoreError)
+        assert await store.load_session("+bad") is None
+        assert await store.load_session("+4") is not None
+
+    async def test_history_is_oldest_first_and_limited(self, store: ConversationStore) -> None:
+        await store.append_rows([_row("+1", f"m{n}", float(n)) for n in (3, 1, 2, 5, 4)])
+        await store.append_rows([_row("+2", "other", 9.0)])
+        assert [r.message for r in await store.history("+1", limit=3)] == ["m3", "m4", "m5"]
+        assert [r.message for r in await store.history("+1")] == ["m1", "m2", "m3", "m4", "m5"]
+        assert await store.history("+1", limit=0) == []
+
+    async def test_claim_message_is_atomic_under_concurrency(
+        self, store: ConversationStore
+    ) -> None:
+        claims = await asyncio.gather(*(store.claim_message("SM1", "+1") for _ in range(100)))
+        assert claims.count(True) == 1
+        assert await store.claim_message("SM1", "+1") is False
+        assert await store.claim_message("SM2", "+1") is True
+
+    async def test_status_keeps_the_latest_stage_whatever_the_arrival_order(
+        self, store: ConversationStore
+    ) -> None:
+        assert await store.message_status("SMx") is None
+        assert await store.record_status("SMx", "delivered", 3.0) is True
+        assert await store.record_status("SMx", "sent", 2.0) is False  # late callback
+        assert await store.record_status("SMx", "queued", 1.0) is False
+        assert await store.message_status("SMx") == "delivered"
+        assert await store.record_status("SMx", "delivered", 3.0) is False  # repeated
+        assert await store.record_status("SMx", "READ", 4.0) is True
+        assert await store.message_status("SMx") == "read"
+
+    async def test_purge_removes_only_old_rows(self, store: ConversationStore) -> None:
+        await store.save_turn(_session("+1"), [_row("+1", "old", 10.0), _row("+1", "new", 100.0)])
+        assert await store.purge_older_than(50.0) == 1
+        assert [r.message for r in await store.history("+1")] == ["new"]
+        assert await store.load_session("+1") is not None  # sessions are not history
+        assert await store.purge_older_than(50.0) == 0
+
+    async def test_due_sessions_lists_expired_timeouts_first(
+        self, store: ConversationStore
+    ) -> None:
+        await store.save_turn(_session("+late", timeout_at=300.0), [])
+        await store.save_turn(_session("+early", timeout_at=100.0), [])
+        await store.save_turn(_session("+future", timeout_at=900.0), [])
+        await store.save_turn(_session("+none"), [])
+        assert await store.due_sessions(500.0) == ["+early", "+late"]
+        assert await store.due_sessions(500.0, limit=1) == ["+early"]
+        await store.save_turn(_session("+early", timeout_at=None), [])
+        assert await store.due_sessions(500.0) == ["+late"]
+
+    async def test_active_sessions_counts_recent_users(self, store: ConversationStore) -> None:
+        for n, seen in enumerate((10.0, 20.0, 30.0)):
+            await store.save_turn(_session(f"+{n}", last_activity=seen), [])
+        assert await store.active_sessions(since=20.0) == 2
+        assert await store.active_sessions(since=31.0) == 0
+
+    async def test_ping_fails_once_closed(self, store: ConversationStore) -> None:
+        await store.ping()
+        await store.close()
+        with pytest.raises(StoreError):
+            await store.ping()
+        with pytest.raises(StoreError):
+            await store.load_session("+1")
+        with pytest.raises(StoreError):
+            await store.save_turn(_session("+1"), [])
+
+    async def test_restart_keeps_everything(self, make_store: StoreFactory) -> None:
+        if make_store.backend == "memory":  # type: ignore[attr-defined]
+            pytest.skip("the memory store keeps nothing across a restart, by design")
+        first = await make_store()
+        await first.save_turn(_session("+1"), [_row("+1", "hi", 1.0, message_sid="SMa")])
+        assert await first.claim_message("SMa", "+1")
+        await first.record_status("SMb", "sent", 1.0)
+        await first.close()
+        second = await make_store()
+        assert await second.load_session("+1") == _session("+1")
+        assert [r.message_sid for r in await second.history("+1")] == ["SMa"]
+        assert await second.claim_message("SMa", "+1") is False
+        assert await second.message_status("SMb") == "sent"
+        assert await second.schema_version() >= 1
