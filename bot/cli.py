@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.errors import BotError
 
 # Each module in bot/commands/ exposes `add_parser(subparsers)`, which sets `func(args) -> int`.
-COMMANDS: tuple[str, ...] = ("chat",)
+COMMANDS: tuple[str, ...] = ("chat", "migrate")
 
 
 def build_parser() -> argparse.ArgumentParser:
