@@ -144,6 +144,15 @@ class ConversationStore(abc.ABC):
         """The database's schema version; 0 for a store without a schema (memory)."""
         return 0
 
+    def latest_schema_version(self) -> int:
+        """The schema version this code writes; 0 for a store without a schema."""
+        return 0
+
+    async def migrate(self) -> list[int]:
+        """Apply pending schema migrations; the versions applied. ``open()`` already does this
+        unless the store was built with ``auto_migrate=False``."""
+        return []
+
     async def __aenter__(self) -> ConversationStore:
         await self.open()
         return self

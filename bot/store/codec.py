@@ -13,11 +13,33 @@ SessionValues = tuple[str, str, float, str, float | None]
 RowValues = tuple[str, str, str, float, str, str | None, str, str | None, float | None, str]
 
 
+# PostgreSQL refuses NUL in text and in JSON; every store replaces it the same way, so a
+# control character in a message never costs a turn and all backends read back the same text.
+NUL_STAND_IN = "\ufffd"
+
+
+def text(value: str) -> str:
+    return value.replace("\x00", NUL_STAND_IN) if "\x00" in value else value
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, dict):
+        return {text(str(k)): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
 def dumps(value: Any, what: str) -> str:
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        dumped = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if "\\u0000" in dumped:
+            dumped = json.dumps(_scrub(value), ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise StoreError(f"{what} cannot be stored as JSON: {exc}") from exc
+    return dumped
 
 
 def session_values(session: Session) -> SessionValues:
@@ -33,8 +55,8 @@ def session_values(session: Session) -> SessionValues:
 def row_values(row: ConversationRow) -> RowValues:
     return (
         row.user_id,
-        row.message,
-        row.response,
+        text(row.message),
+        text(row.response),
         row.timestamp,
         row.message_type,
         row.message_sid,

@@ -24,9 +24,10 @@ def sqlite_path(url: str, base_dir: Path) -> str:
     return str(as_path if as_path.is_absolute() else base_dir / as_path)
 
 
-def open_store(settings: Settings) -> ConversationStore:
+def open_store(settings: Settings, *, auto_migrate: bool = True) -> ConversationStore:
     """The store named by the settings, not yet opened: ``async with open_store(s) as store``
-    (or ``await store.open()``; opening twice is harmless)."""
+    (or ``await store.open()``; opening twice is harmless). Opening applies pending migrations
+    unless ``auto_migrate`` is False; either way it refuses a database newer than the code."""
     url = settings.storage.database_url
     if url.startswith("memory://"):
         from bot.store.memory import MemoryStore
@@ -35,11 +36,20 @@ def open_store(settings: Settings) -> ConversationStore:
     if url.startswith("sqlite://"):
         from bot.store.sqlite import SqliteStore
 
-        return SqliteStore(sqlite_path(url, settings.base_dir))
+        return SqliteStore(sqlite_path(url, settings.base_dir), auto_migrate=auto_migrate)
     if url.startswith(("postgresql://", "postgres://")):
         from bot.store.postgres import PostgresStore
 
-        return PostgresStore(url, pool_size=settings.storage.pool_size)
+        return PostgresStore(url, pool_size=settings.storage.pool_size, auto_migrate=auto_migrate)
     raise ConfigError(
         "storage.database_url", f"must start with sqlite:///, postgresql:// or memory://: {url!r}"
     )
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not at or ":" not in creds:
+        return url
+    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"

@@ -1,7 +1,8 @@
 """An in-process store: for tests and for `chat --store memory`. Nothing survives a restart.
 
-It refuses what the SQL stores refuse (text that is not valid Unicode, meta that is not JSON),
-so code tested against it does not break on a real database.
+Sessions and rows go through the same encoding as in the SQL stores (JSON, NUL replaced) and
+what they refuse is refused here too (text that is not valid Unicode, meta that is not JSON), so
+code tested against it reads back exactly what a real database would give.
 """
 
 from __future__ import annotations
@@ -40,14 +41,18 @@ class MemoryStore(ConversationStore):
 
     async def save_turn(self, session: Session, rows: Sequence[ConversationRow]) -> None:
         self._check_open()
-        _validate(codec.session_values(session), *codec.rows_values(rows))
-        self._sessions[session.user_id] = copy.deepcopy(session)
-        self._rows.extend(rows)
+        values = codec.session_values(session)
+        encoded = codec.rows_values(rows)
+        _validate(values, *encoded)
+        user, data, last_activity, context, _timeout = values
+        self._sessions[user] = codec.load_session(user, data, last_activity, context)
+        self._rows.extend(_decoded(encoded))
 
     async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
         self._check_open()
-        _validate(*codec.rows_values(rows))
-        self._rows.extend(rows)
+        encoded = codec.rows_values(rows)
+        _validate(*encoded)
+        self._rows.extend(_decoded(encoded))
 
     async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
         self._check_open()
@@ -110,3 +115,7 @@ def _validate(*values: tuple[object, ...]) -> None:
                     value.encode("utf-8")
                 except UnicodeEncodeError as exc:
                     raise StoreError(f"text cannot be stored: {exc}") from exc
+
+
+def _decoded(encoded: list[codec.RowValues]) -> list[ConversationRow]:
+    return [codec.load_row(values) for values in encoded]

@@ -44,9 +44,16 @@ class PostgresStore(ConversationStore):
     """``schema`` puts the tables in a schema of their own (tests; several bots in one db)."""
 
     def __init__(
-        self, url: str, *, pool_size: int = 10, schema: str = "", connect_timeout: float = 5.0
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        schema: str = "",
+        connect_timeout: float = 5.0,
+        auto_migrate: bool = True,
     ) -> None:
         self.url = url
+        self._auto_migrate = auto_migrate
         self._pool_size = pool_size
         self._schema = schema
         self._timeout = connect_timeout
@@ -72,7 +79,11 @@ class PostgresStore(ConversationStore):
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise StoreError(f"cannot connect to {self.where}: {exc}") from exc
         try:
-            await self._migrate(pool)
+            if self._auto_migrate:
+                await self._migrate(pool)
+            else:
+                current = await self._version(pool)
+                migrations.pending(migrations.POSTGRES, current, self.where)
         except BaseException:
             await pool.close()
             raise
@@ -82,6 +93,18 @@ class PostgresStore(ConversationStore):
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
+
+    async def _version(self, pool: asyncpg.Pool) -> int:
+        exists = await pool.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        if not exists:
+            return 0
+        return int(await pool.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
+
+    def latest_schema_version(self) -> int:
+        return migrations.latest_version(migrations.POSTGRES)
+
+    async def migrate(self) -> list[int]:
+        return await self._migrate(self._ready())
 
     async def _migrate(self, pool: asyncpg.Pool) -> list[int]:
         async with pool.acquire() as conn, conn.transaction():
@@ -202,5 +225,7 @@ class PostgresStore(ConversationStore):
         await self._fetch("SELECT 1")
 
     async def schema_version(self) -> int:
-        found = await self._fetch("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-        return int(found[0][0])
+        try:
+            return await self._version(self._ready())
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StoreError(f"{self.where}: {exc}") from exc

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.errors import StoreError
-from bot.store import codec
+from bot.store import codec, migrations
 from bot.store import sqlite_sql as sql
 from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
 
@@ -55,8 +55,10 @@ class SqliteStore(ConversationStore):
         max_batch: int = 512,
         busy_timeout_ms: int = 10_000,
         checkpoint_seconds: float = 1.0,
+        auto_migrate: bool = True,
     ) -> None:
         self.path = str(path)
+        self._auto_migrate = auto_migrate
         self._checkpoint_every = checkpoint_seconds
         self._checkpointer: aiosqlite.Connection | None = None
         self._checkpoint_task: asyncio.Task[None] | None = None
@@ -78,7 +80,9 @@ class SqliteStore(ConversationStore):
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the SQLite database {self.path}: {exc}") from exc
         try:
-            await _run(writer, lambda c: sql.prepare(c, self.path, self._busy_ms))
+            await _run(
+                writer, lambda c: sql.prepare(c, self.path, self._busy_ms, self._auto_migrate)
+            )
             reader = writer
             if self.path != ":memory:":
                 reader = await aiosqlite.connect(self.path, isolation_level=None)
@@ -146,6 +150,15 @@ class SqliteStore(ConversationStore):
 
     async def schema_version(self) -> int:
         return await self._read(sql.schema_version)
+
+    def latest_schema_version(self) -> int:
+        return migrations.latest_version(migrations.SQLITE)
+
+    async def migrate(self) -> list[int]:
+        writer = self._writer
+        if writer is None:
+            raise StoreError(f"the SQLite store {self.path} is closed")
+        return await _run(writer, lambda c: sql.migrate(c, self.path))
 
     # -- writes: queued for the writer task, committed in batches
 

@@ -34,7 +34,7 @@ WHERE excluded.status_rank > outbound_status.status_rank
 """
 
 
-def prepare(conn: sqlite3.Connection, where: str, busy_ms: int) -> None:
+def prepare(conn: sqlite3.Connection, where: str, busy_ms: int, auto_migrate: bool) -> None:
     """Writer connection: WAL, then bring the schema up to date (refusing a newer one)."""
     conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
     if where != ":memory:":
@@ -42,7 +42,10 @@ def prepare(conn: sqlite3.Connection, where: str, busy_ms: int) -> None:
     # In WAL mode NORMAL loses no committed turn on a process crash, only on power loss.
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA wal_autocheckpoint = 0")
-    migrate(conn, where)
+    if auto_migrate:
+        migrate(conn, where)
+    else:
+        migrations.pending(migrations.SQLITE, schema_version(conn), where)
 
 
 def prepare_reader(conn: sqlite3.Connection, busy_ms: int) -> None:

@@ -61,6 +61,25 @@ class TestStoreContract:
         await store.save_turn(_session("+1", "search.results"), [_row("+1", "next", 3.0)])
         assert [r.message for r in await store.history("+1")] == ["hi", "next"]
 
+    async def test_control_characters_and_emoji_are_kept(self, store: ConversationStore) -> None:
+        text = "bell\x07 tab\t emoji 🐍 Ελληνικά 中文 نص"
+        session = _session("+1")
+        session.slots["query"] = text
+        await store.save_turn(session, [_row("+1", text, 1.0, meta={"q": text})])
+        got = await store.load_session("+1")
+        assert got is not None and got.slots["query"] == text
+        (row,) = await store.history("+1")
+        assert row.message == text and row.meta == {"q": text}
+
+    async def test_a_nul_character_is_replaced_not_fatal(self, store: ConversationStore) -> None:
+        session = _session("+1")
+        session.slots["query"] = "a\x00b"
+        await store.save_turn(session, [_row("+1", "x\x00y", 1.0, meta={"k\x00": "v\x00"})])
+        got = await store.load_session("+1")
+        assert got is not None and got.slots["query"] == "a\ufffdb"
+        (row,) = await store.history("+1")
+        assert row.message == "x\ufffdy" and row.meta == {"k\ufffd": "v\ufffd"}
+
     async def test_meta_that_is_not_json_is_refused(self, store: ConversationStore) -> None:
         with pytest.raises(StoreError, match="JSON"):
             await store.append_rows([_row("+1", "x", 1.0, meta={"obj": object()})])

@@ -1,0 +1,49 @@
+"""What is particular to the PostgreSQL store: schema, versions, concurrent starts, outages."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from bot.errors import SchemaTooNewError, StoreError
+from bot.store.base import Session
+from bot.store.postgres import PostgresStore
+from tests.store.conftest import PG_URL, pg_schema
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_two_instances_starting_together_migrate_once() -> None:
+    async with pg_schema() as schema:
+        stores = [PostgresStore(PG_URL, schema=schema, pool_size=2) for _ in range(3)]
+        await asyncio.gather(*(s.open() for s in stores))
+        try:
+            assert [await s.schema_version() for s in stores] == [1, 1, 1]
+            conn = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
+            indexes = {r[0] for r in await conn.fetch("SELECT indexname FROM pg_indexes")}
+            assert {"idx_phone_timestamp", "idx_last_activity"} <= indexes
+            assert await conn.fetchval("SELECT COUNT(*) FROM schema_migrations") == 1
+            await conn.close()
+        finally:
+            for s in stores:
+                await s.close()
+
+
+async def test_a_database_from_a_newer_release_is_refused() -> None:
+    async with pg_schema() as schema:
+        async with PostgresStore(PG_URL, schema=schema) as store:
+            await store.save_turn(Session(user_id="+1", state="greeting.menu"), [])
+        conn = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
+        await conn.execute("INSERT INTO schema_migrations VALUES (42, 'future', 0)")
+        await conn.close()
+        with pytest.raises(SchemaTooNewError, match="schema version 42"):
+            await PostgresStore(PG_URL, schema=schema).open()
+
+
+async def test_an_unreachable_server_is_a_clear_store_error() -> None:
+    store = PostgresStore("postgresql://postgres:secret@127.0.0.1:1/test", connect_timeout=1)
+    with pytest.raises(StoreError, match="cannot connect") as caught:
+        await store.open()
+    assert "secret" not in str(caught.value)
