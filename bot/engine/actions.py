@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class ActionContext:
+    """What an action sees. Actions replace slot values (``ctx.slots["results"] = [...]``) and
+    never change a value in place: the "back" history shares values with the live slots."""
+
     session: Session
     text: str  # the user's message this turn
     args: Mapping[str, Any]  # the action's arguments from the flow, already rendered

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -78,7 +77,15 @@ async def run_search(ctx: ActionContext) -> None:
         ctx.slots["search_error"] = str(exc)
         return
     results = [
-        {"n": i, **{k: v for k, v in asdict(hit).items() if k != "score"}}
+        {
+            "n": i,
+            "repo": hit.repo,
+            "path": hit.path,
+            "line": hit.line,
+            "text": hit.text,
+            "symbol": hit.symbol,
+            "kind": hit.kind,
+        }
         for i, hit in enumerate(response.hits, start=1)
     ]
     ctx.slots.update(

@@ -150,7 +150,9 @@ class Conversation:
         if trigger is None and self.compiled.has_trigger(state, OTHERWISE):
             trigger = OTHERWISE
         if trigger is not None:
-            before = {"state": state.id, "slots": self.session.snapshot().slots}
+            # Slot values are replaced, never changed in place (see ActionContext), so a shallow
+            # copy is a faithful picture of this step.
+            before = {"state": state.id, "slots": dict(self.session.slots)}
             if await self.compiled.fire(self, trigger):
                 self._push_back(before)
                 self.trace.append(f"transition {state.id} -> {self.state} on {trigger}")

@@ -58,7 +58,16 @@ class Engine:
     async def _turn(self, inbound: Inbound, session: Session) -> TurnResult:
         now = inbound.received_at or self.clock()
         compiled = self.flows.current
-        before = session.snapshot()
+        before = Session(  # values are replaced, never changed in place: shallow is enough
+            user_id=session.user_id,
+            state=session.state,
+            slots=dict(session.slots),
+            back=list(session.back),
+            flow_version=session.flow_version,
+            last_activity=session.last_activity,
+            timeout_at=session.timeout_at,
+            context=dict(session.context),
+        )
         text = clean_text(inbound.text)
         convo = Conversation(
             compiled=compiled,

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.engine.turn import Inbound, TurnResult
+from bot.services import Services
+from bot.store.memory import MemoryStore
+
+ROOT = Path(__file__).resolve().parents[2]
+Say = Callable[[str], Awaitable[TurnResult]]
+
+
+def project_settings(**storage: str) -> Settings:
+    settings = load_settings(ROOT / "config.yaml", environ={}, read_dotenv=False)
+    if storage:
+        settings = dataclasses.replace(
+            settings, storage=dataclasses.replace(settings.storage, **storage)
+        )
+    return settings
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return project_settings()
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    services = await Services.create(settings, store=MemoryStore(), watch_flows=False)
+    try:
+        yield services
+    finally:
+        await services.close()
+
+
+@pytest.fixture
+def say(services: Services) -> Say:
+    """Send a message as one user and get the turn's result."""
+
+    async def send(text: str, user: str = "whatsapp:+15550001") -> TurnResult:
+        return await services.engine.handle(Inbound(user_id=user, text=text))
+
+    return send
+
+
+def joined(result: TurnResult) -> str:
+    return "\n".join(result.replies)
