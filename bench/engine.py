@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import Settings, load_settings  # noqa: E402
-from bot.engine.turn import Inbound  # noqa: E402
-from bot.services import Services  # noqa: E402
-from bot.store.base import ConversationRow, Session  # noqa: E402
+from bot.config import Settings, load_settings
+from bot.engine.turn import Inbound
+from bot.services import Services
+from bot.store.base import ConversationRow, Session
 
 SCRIPT = (
     "hi",
@@ -64,7 +64,7 @@ async def run_workers(users: list[str], workers: int, turn: object) -> tuple[flo
 async def bench(settings: Settings, users: int, workers: int) -> dict[str, float]:
     services = await Services.create(settings, watch_flows=False)
     try:
-        while services.search.status().get("state") not in ("ready", "error"):
+        while services.search.status().get("state") not in ("ready", "error"):  # noqa: ASYNC110
             await asyncio.sleep(0.1)
         engine = services.engine
         ids = [f"bench:{i}" for i in range(users)]
@@ -112,14 +112,17 @@ def main() -> None:
         settings = dataclasses.replace(settings, storage=storage)
         r = asyncio.run(bench(settings, args.users, args.workers))
     ratio = r["turns_per_s"] / r["bare_turns_per_s"]
-    print(f"users={args.users} workers={args.workers} turns={r['turns']:.0f} (script of {len(SCRIPT)})")
+    print(f"users={args.users} workers={args.workers} turns={r['turns']:.0f}")
     print(f"{'':24}{'turns/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    print(f"{'engine (SQLite)':24}{r['turns_per_s']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}")
-    print(f"{'anchor: bare turn':24}{r['bare_turns_per_s']:>10.0f}{'':>10}{r['bare_p99_ms']:>10.2f}")
+    engine_row = f"{r['turns_per_s']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+    print(f"{'engine (SQLite)':24}{engine_row}")
+    print(
+        f"{'anchor: bare turn':24}{r['bare_turns_per_s']:>10.0f}{'':>10}{r['bare_p99_ms']:>10.2f}"
+    )
     print(f"engine / bare-turn throughput ratio: {ratio:.2f}")
     print(
-        f"RESULT turns_per_s={r['turns_per_s']:.0f} p50_ms={r['p50_ms']:.2f} p99_ms={r['p99_ms']:.2f} "
-        f"bare_turns_per_s={r['bare_turns_per_s']:.0f} ratio={ratio:.2f}"
+        f"RESULT turns_per_s={r['turns_per_s']:.0f} p50_ms={r['p50_ms']:.2f} "
+        f"p99_ms={r['p99_ms']:.2f} bare_turns_per_s={r['bare_turns_per_s']:.0f} ratio={ratio:.2f}"
     )
 
 
