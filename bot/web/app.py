@@ -1,0 +1,201 @@
+"""The aiohttp application: `create_app(settings)` wires the endpoints to the shared services.
+
+Shared resources live on the app under typed AppKeys and are opened and closed in cleanup_ctx, in
+this order: services (store, flows, search, engine), the Twilio REST sender, the handlers with their
+outbox. At shutdown they close in reverse: queued replies first, then the sender, then the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.channels.twilio import SignatureChecker
+from bot.channels.twilio_rest import Sender, TwilioSender
+from bot.config import Settings
+from bot.coord.base import RateLimiter
+from bot.coord.memory import MemoryRateLimiter
+from bot.errors import ConfigError
+from bot.services import Services
+from bot.web.guard import TwilioGuard
+from bot.web.health import HealthHandler, MetricsHandler
+from bot.web.logs import hash_key
+from bot.web.metrics import Metrics
+from bot.web.outbox import Outbox
+from bot.web.status import StatusHandler
+from bot.web.webhook import FAILURE_TEXT, WebhookHandler
+
+log = logging.getLogger("bot.web")
+
+_Ctx = Callable[[web.Application], AsyncIterator[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Handlers:
+    webhook: WebhookHandler
+    status: StatusHandler
+    health: HealthHandler
+    metrics: MetricsHandler
+
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICES = web.AppKey("services", Services)
+METRICS = web.AppKey("metrics", Metrics)
+SENDER = web.AppKey("sender", Sender)
+OUTBOX = web.AppKey("outbox", Outbox)
+HANDLERS = web.AppKey("handlers", Handlers)
+
+
+def check_startup(settings: Settings) -> None:
+    """Refuse to run in production without what Twilio security needs; warn loudly elsewhere."""
+    if settings.production and not settings.twilio.auth_token:
+        raise ConfigError(
+            "twilio.auth_token",
+            "is empty, and BOT_ENV=production refuses to accept unsigned webhooks: "
+            "set TWILIO_AUTH_TOKEN",
+        )
+    if settings.production and not settings.server.public_base_url:
+        raise ConfigError(
+            "server.public_base_url",
+            "is empty, and BOT_ENV=production needs it to check Twilio signatures: set "
+            "PUBLIC_BASE_URL to the https URL Twilio calls (e.g. https://codechat.fly.dev)",
+        )
+    if not settings.twilio.auth_token:
+        log.warning(
+            "webhook.verification_off",
+            extra={
+                "fields": {
+                    "warning": "TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked "
+                    "and anyone can post to /webhook. Never run like this on the internet."
+                }
+            },
+        )
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> web.Application:
+    """The web app; ``services`` given by the caller are used as they are and not closed."""
+    check_startup(settings)
+    app = web.Application(client_max_size=settings.limits.max_body_bytes)
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    app.cleanup_ctx.append(_services_ctx(services))
+    app.cleanup_ctx.append(_sender_ctx)
+    app.cleanup_ctx.append(_handlers_ctx)
+    app.router.add_post("/webhook", _webhook)
+    app.router.add_post("/status", _status)
+    app.router.add_get("/health", _health)
+    app.router.add_get("/metrics", _metrics)
+    return app
+
+
+def _services_ctx(given: Services | None) -> _Ctx:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        if given is not None:
+            app[SERVICES] = given
+            yield
+            return
+        services = await Services.create(app[SETTINGS])
+        app[SERVICES] = services
+        try:
+            yield
+        finally:
+            await services.close()
+
+    return ctx
+
+
+async def _sender_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if not TwilioSender.configured(settings):
+        log.warning(
+            "outbound.disabled",
+            extra={"fields": {"reason": "TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set"}},
+        )
+        yield
+        return
+    sender = TwilioSender.from_settings(settings)
+    app[SENDER] = sender
+    try:
+        yield
+    finally:
+        await sender.close()
+
+
+async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings, services, metrics = app[SETTINGS], app[SERVICES], app[METRICS]
+    limits = settings.limits
+    store = services.store
+    outbox = Outbox(
+        sender=app.get(SENDER),
+        store=store,
+        metrics=metrics,
+        max_reply_chars=limits.max_reply_chars,
+        failure_text=FAILURE_TEXT,
+        grace_seconds=max(limits.outbound_timeout_seconds, limits.reply_budget_seconds),
+    )
+    app[OUTBOX] = outbox
+    checker = SignatureChecker(
+        auth_token=settings.twilio.auth_token, public_base_url=settings.server.public_base_url
+    )
+    guard = TwilioGuard(checker=checker, max_bytes=limits.max_body_bytes, metrics=metrics)
+    app[HANDLERS] = Handlers(
+        webhook=WebhookHandler(
+            guard=guard,
+            engine=services.engine,
+            store=store,
+            limiter=_rate_limiter(settings),
+            outbox=outbox,
+            metrics=metrics,
+            hash_key=hash_key(settings),
+            rate_limit_per_minute=limits.rate_limit_per_minute,
+            reply_budget_seconds=limits.reply_budget_seconds,
+            max_reply_chars=limits.max_reply_chars,
+        ),
+        status=StatusHandler(guard=guard, store=store, metrics=metrics),
+        health=HealthHandler(
+            store=store, search=services.search, llm=services.llm, queue_depth=outbox.__len__
+        ),
+        metrics=MetricsHandler(
+            metrics=metrics,
+            store=store,
+            session_timeout_seconds=settings.sessions.timeout_minutes * 60,
+        ),
+    )
+    log.info(
+        "server.ready",
+        extra={
+            "fields": {
+                "env": settings.env,
+                "signatures": checker.enabled,
+                "rest_delivery": outbox.can_send,
+                "public_base_url": settings.server.public_base_url,
+            }
+        },
+    )
+    try:
+        yield
+    finally:
+        await outbox.close()
+
+
+def _rate_limiter(settings: Settings) -> RateLimiter:
+    return MemoryRateLimiter(per_minute=settings.limits.rate_limit_per_minute)
+
+
+async def _webhook(request: web.Request) -> web.StreamResponse:
+    return await request.app[HANDLERS].webhook(request)
+
+
+async def _status(request: web.Request) -> web.StreamResponse:
+    return await request.app[HANDLERS].status(request)
+
+
+async def _health(request: web.Request) -> web.StreamResponse:
+    return await request.app[HANDLERS].health(request)
+
+
+async def _metrics(request: web.Request) -> web.StreamResponse:
+    return await request.app[HANDLERS].metrics(request)

@@ -1,0 +1,96 @@
+"""GET /health (JSON; 503 when the database is unreachable) and GET /metrics (Prometheus)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from bot.errors import BotError
+from bot.store.base import ConversationStore
+from bot.web.metrics import CONTENT_TYPE, Metrics
+
+log = logging.getLogger("bot.web")
+
+PING_TIMEOUT_SECONDS = 2.0
+
+
+class HasStatus(Protocol):
+    def status(self) -> dict[str, object]: ...
+
+
+def _status_of(component: Any) -> object:
+    if component is None:
+        return {"state": "not configured"}
+    status = getattr(component, "status", None)
+    if not callable(status):
+        return {"state": "unknown"}
+    try:
+        return status()
+    except Exception as exc:  # a broken status() must not take /health down with it
+        return {"state": "error", "error": str(exc)}
+
+
+class HealthHandler:
+    def __init__(
+        self,
+        *,
+        store: ConversationStore,
+        search: HasStatus | None,
+        llm: object,
+        queue_depth: Callable[[], int],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._search = search
+        self._llm = llm
+        self._queue_depth = queue_depth
+        self._clock = clock
+        self._started = clock()
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        database, healthy = "ok", True
+        try:
+            async with asyncio.timeout(PING_TIMEOUT_SECONDS):
+                await self._store.ping()
+        except (BotError, TimeoutError) as exc:
+            database, healthy = f"unreachable: {exc or 'no answer in time'}", False
+            log.error("health.database_unreachable", extra={"fields": {"error": str(exc)}})
+        body = {
+            "status": "ok" if healthy else "unavailable",
+            "database": database,
+            "search": _status_of(self._search),
+            "llm": _status_of(self._llm),
+            "outbound_queue": self._queue_depth(),
+            "uptime_seconds": round(self._clock() - self._started, 1),
+        }
+        return web.json_response(body, status=200 if healthy else 503)
+
+
+class MetricsHandler:
+    def __init__(
+        self,
+        *,
+        metrics: Metrics,
+        store: ConversationStore,
+        session_timeout_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._metrics = metrics
+        self._store = store
+        self._timeout = session_timeout_seconds
+        self._clock = clock
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        try:
+            active = await self._store.active_sessions(self._clock() - self._timeout)
+            self._metrics.active_sessions.set(active)
+        except BotError as exc:
+            log.warning("metrics.sessions_unavailable", extra={"fields": {"error": str(exc)}})
+        response = web.Response(body=self._metrics.render())
+        response.headers["Content-Type"] = CONTENT_TYPE
+        return response

@@ -1,0 +1,64 @@
+"""Structured logs: one JSON line per event, a stable event name, phone numbers hashed.
+
+Events are logged as ``log.info("webhook.turn", extra={"fields": {...}})``. Message text goes
+into ``fields["text"]`` and is dropped when BOT_ENV=production.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+from bot.config import Settings
+
+_PRIVATE_FIELDS = frozenset({"text", "reply", "body"})
+
+
+def user_hash(user_id: str, key: bytes) -> str:
+    """A stable, keyed pseudonym for a phone number: the same user always gets the same hash,
+    and phone numbers (few enough to enumerate) cannot be recovered without the key."""
+    return hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+
+def hash_key(settings: Settings) -> bytes:
+    return ("codechat-user:" + settings.twilio.auth_token).encode("utf-8")
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, *, production: bool) -> None:
+        super().__init__()
+        self._production = production
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            for key, value in fields.items():
+                if self._production and key in _PRIVATE_FIELDS:
+                    continue
+                entry[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(settings: Settings, *, stream: Any = None) -> None:
+    """JSON lines on stderr for the whole process (called once, by the server entry points)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter(production=settings.production))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    logging.Formatter.converter = time.gmtime

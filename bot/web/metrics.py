@@ -1,0 +1,63 @@
+"""Prometheus metrics, one registry per app (no process-wide globals)."""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+# Inbound message outcomes; each has a pre-bound child so the hot path skips the label lookup.
+OUTCOMES = ("replied", "deferred", "duplicate", "rate_limited", "failed")
+REJECTIONS = ("signature", "malformed", "too_large")
+_FAST = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+_SLOW = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        messages = Counter(
+            "bot_messages", "Inbound WhatsApp messages by outcome", ["outcome"], registry=r
+        )
+        self.messages = {name: messages.labels(name) for name in OUTCOMES}
+        rejected = Counter(
+            "bot_requests_rejected", "Webhook requests refused, by reason", ["reason"], registry=r
+        )
+        self.rejected = {name: rejected.labels(name) for name in REJECTIONS}
+        self.turns = Counter("bot_turns", "Conversation turns run", registry=r)
+        self.errors = Counter("bot_errors", "Errors by kind", ["kind"], registry=r)
+        self.webhook_seconds = Histogram(
+            "bot_webhook_seconds", "Time to answer Twilio's webhook", buckets=_FAST, registry=r
+        )
+        self.turn_seconds = Histogram(
+            "bot_turn_seconds", "Time for one conversation turn", buckets=_SLOW, registry=r
+        )
+        self.search_seconds = Histogram(
+            "bot_search_seconds", "Time for one code search", buckets=_SLOW, registry=r
+        )
+        self.llm_seconds = Histogram(
+            "bot_llm_seconds", "Time for one language-model call", buckets=_SLOW, registry=r
+        )
+        self.outbound = Counter(
+            "bot_outbound_messages", "Messages sent through the REST API", ["result"], registry=r
+        )
+        self.status_callbacks = Counter(
+            "bot_status_callbacks", "Delivery status callbacks", ["status"], registry=r
+        )
+        self.active_sessions = Gauge(
+            "bot_active_sessions", "Users active within the session timeout", registry=r
+        )
+        self.outbound_queue = Gauge(
+            "bot_outbound_queue", "Replies waiting to go out through the REST API", registry=r
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

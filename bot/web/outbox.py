@@ -1,0 +1,133 @@
+"""Replies that missed the webhook's budget: sent through the REST API when their turn ends.
+
+Every such delivery is a tracked task. At shutdown they get a grace period to finish; a turn still
+running after it is cancelled and its message stored as unprocessed, so nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.channels.twilio import InboundMessage, split_reply
+from bot.channels.twilio_rest import Sender
+from bot.engine.turn import TurnResult
+from bot.errors import BotError, DeliveryError
+from bot.store.base import ConversationRow, ConversationStore
+from bot.web.metrics import Metrics
+
+log = logging.getLogger("bot.web")
+
+
+@dataclass(slots=True)
+class _Pending:
+    message: InboundMessage
+    turn: asyncio.Future[TurnResult]
+    user: str  # hashed, for logs
+
+
+class Outbox:
+    def __init__(
+        self,
+        *,
+        sender: Sender | None,
+        store: ConversationStore,
+        metrics: Metrics,
+        max_reply_chars: int,
+        failure_text: str,
+        grace_seconds: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._sender = sender
+        self._store = store
+        self._metrics = metrics
+        self._max_chars = max_reply_chars
+        self._failure_text = failure_text
+        self._grace = grace_seconds
+        self._clock = clock
+        self._tasks: dict[asyncio.Task[None], _Pending] = {}
+        self._closing = False
+        metrics.outbound_queue.set_function(lambda: len(self._tasks))
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    @property
+    def can_send(self) -> bool:
+        return self._sender is not None
+
+    def deliver_later(
+        self, message: InboundMessage, turn: asyncio.Future[TurnResult], user: str
+    ) -> None:
+        pending = _Pending(message, turn, user)
+        task = asyncio.create_task(self._deliver(pending))
+        self._tasks[task] = pending
+        task.add_done_callback(self._tasks.pop)
+
+    async def _deliver(self, pending: _Pending) -> None:
+        try:
+            result = await pending.turn
+            replies: tuple[str, ...] = result.replies
+        except Exception:
+            log.exception("turn.failed", extra={"fields": {"user": pending.user}})
+            self._metrics.errors.labels("turn").inc()
+            replies = (self._failure_text,)
+        parts = [p for reply in replies for p in split_reply(reply, self._max_chars)]
+        if not parts or self._sender is None:
+            return
+        if self._closing:  # the turn ended after the grace period: its reply stays in the store
+            log.warning("outbound.abandoned", extra={"fields": {"user": pending.user}})
+            return
+        message = pending.message
+        try:
+            sids = await self._sender.send(message.sender, parts, from_=message.to)
+        except DeliveryError as exc:
+            self._metrics.outbound.labels("failed").inc()
+            self._metrics.errors.labels("outbound").inc()
+            log.error(
+                "outbound.failed",
+                extra={
+                    "fields": {"user": pending.user, "error": str(exc), "maybe": exc.maybe_sent}
+                },
+            )
+            return
+        self._metrics.outbound.labels("sent").inc(len(sids))
+        log.info("outbound.sent", extra={"fields": {"user": pending.user, "parts": len(sids)}})
+
+    async def close(self) -> None:
+        """Finish what can finish within the grace period; store the rest as unprocessed."""
+        if not self._tasks:
+            return
+        log.info("outbox.draining", extra={"fields": {"pending": len(self._tasks)}})
+        _done, late = await asyncio.wait(list(self._tasks), timeout=self._grace)
+        self._closing = True
+        stuck = [self._tasks[t] for t in late]
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        # A cancelled turn may still have completed and saved itself; only the others are lost.
+        unfinished = [p for p in stuck if not _completed(p.turn)]
+        rows = [
+            ConversationRow(
+                user_id=p.message.sender,
+                message=p.message.text,
+                response="",
+                timestamp=self._clock(),
+                message_type="unprocessed",
+                message_sid=p.message.message_sid,
+            )
+            for p in unfinished
+        ]
+        if rows:
+            try:
+                await self._store.append_rows(rows)
+            except BotError:
+                log.exception("outbox.persist_failed", extra={"fields": {"count": len(rows)}})
+            log.warning("outbox.unprocessed", extra={"fields": {"count": len(rows)}})
+
+
+def _completed(turn: asyncio.Future[TurnResult]) -> bool:
+    return turn.done() and not turn.cancelled() and turn.exception() is None

@@ -1,0 +1,160 @@
+"""POST /webhook: one inbound WhatsApp message in, TwiML out.
+
+Order of checks: size, form, signature (guard.py); then MessageSid dedupe (an atomic insert in the
+store), the per-sender rate limit, and the turn. A turn that ends within the reply budget is
+answered inside the response; a slower one gets ``<Response/>`` at once and its reply goes out
+through the REST API. A legitimate request always gets a TwiML body and a 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.channels.twilio import EMPTY_TWIML, InboundMessage, inbound_message, split_reply, twiml
+from bot.coord.base import RateLimiter
+from bot.engine.turn import Inbound, TurnResult
+from bot.errors import BotError, MalformedRequestError
+from bot.store.base import ConversationRow, ConversationStore
+from bot.web.guard import TwilioGuard
+from bot.web.logs import user_hash
+from bot.web.metrics import Metrics
+from bot.web.outbox import Outbox
+
+log = logging.getLogger("bot.web")
+
+TWIML_TYPE = "text/xml"
+RATE_LIMIT_NOTICE = (
+    "You're sending messages faster than I can keep up with ({limit} a minute). "
+    "I've kept them; please wait a minute before sending more."
+)
+FAILURE_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+class TurnHandler(Protocol):
+    async def handle(self, inbound: Inbound) -> TurnResult: ...
+
+
+def _xml(body: str) -> web.Response:
+    return web.Response(text=body, content_type=TWIML_TYPE)
+
+
+class WebhookHandler:
+    def __init__(
+        self,
+        *,
+        guard: TwilioGuard,
+        engine: TurnHandler,
+        store: ConversationStore,
+        limiter: RateLimiter,
+        outbox: Outbox,
+        metrics: Metrics,
+        hash_key: bytes,
+        rate_limit_per_minute: int,
+        reply_budget_seconds: float,
+        max_reply_chars: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._guard = guard
+        self._engine = engine
+        self._store = store
+        self._limiter = limiter
+        self._outbox = outbox
+        self._metrics = metrics
+        self._key = hash_key
+        self._notice = RATE_LIMIT_NOTICE.format(limit=rate_limit_per_minute)
+        self._budget = reply_budget_seconds
+        self._max_chars = max_reply_chars
+        self._clock = clock
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        try:
+            return await self._answer(request)
+        finally:
+            self._metrics.webhook_seconds.observe(time.perf_counter() - started)
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        form = await self._guard.form(request)
+        try:
+            message = inbound_message(form)
+        except MalformedRequestError as exc:
+            self._metrics.rejected["malformed"].inc()
+            log.warning("webhook.malformed", extra={"fields": {"reason": str(exc)}})
+            raise web.HTTPBadRequest(text=f"Malformed request: {exc}") from None
+        user = user_hash(message.sender, self._key)
+        try:
+            return await self._accept(message, user)
+        except BotError:
+            # The store is failing: say so in TwiML rather than a 5xx Twilio would retry blindly.
+            log.exception("webhook.failed", extra={"fields": {"user": user}})
+            self._metrics.messages["failed"].inc()
+            self._metrics.errors.labels("store").inc()
+            return _xml(twiml([FAILURE_TEXT]))
+
+    async def _accept(self, message: InboundMessage, user: str) -> web.Response:
+        if not await self._store.claim_message(message.message_sid, message.sender):
+            self._metrics.messages["duplicate"].inc()
+            log.info("webhook.duplicate", extra={"fields": {"user": user}})
+            return _xml(EMPTY_TWIML)
+        decision = await self._limiter.hit(message.sender)
+        if not decision.allowed:
+            return await self._rate_limited(message, user, notify=decision.notify)
+        return await self._turn(message, user)
+
+    async def _rate_limited(
+        self, message: InboundMessage, user: str, *, notify: bool
+    ) -> web.Response:
+        self._metrics.messages["rate_limited"].inc()
+        log.info("webhook.rate_limited", extra={"fields": {"user": user, "notified": notify}})
+        row = ConversationRow(
+            user_id=message.sender,
+            message=message.text,
+            response=self._notice if notify else "",
+            timestamp=self._clock(),
+            message_type="rate_limited",
+            message_sid=message.message_sid,
+        )
+        await self._store.append_rows([row])
+        return _xml(twiml([self._notice]) if notify else EMPTY_TWIML)
+
+    async def _turn(self, message: InboundMessage, user: str) -> web.Response:
+        inbound = Inbound(
+            user_id=message.sender,
+            text=message.text,
+            message_sid=message.message_sid,
+            profile_name=message.profile_name,
+            channel="whatsapp",
+            received_at=self._clock(),
+        )
+        started = time.perf_counter()
+        turn = asyncio.ensure_future(self._engine.handle(inbound))
+        turn.add_done_callback(lambda _t: self._turn_done(started))
+        # Without REST credentials a late reply could not be sent at all: wait for it instead.
+        budget = self._budget if self._outbox.can_send else None
+        done, _pending = await asyncio.wait((turn,), timeout=budget)
+        if not done:
+            self._outbox.deliver_later(message, turn, user)
+            self._metrics.messages["deferred"].inc()
+            log.info("webhook.deferred", extra={"fields": {"user": user, "budget": budget}})
+            return _xml(EMPTY_TWIML)
+        try:
+            replies = turn.result().replies
+        except Exception:
+            log.exception("turn.failed", extra={"fields": {"user": user}})
+            self._metrics.messages["failed"].inc()
+            self._metrics.errors.labels("turn").inc()
+            return _xml(twiml([FAILURE_TEXT]))
+        self._metrics.messages["replied"].inc()
+        parts = [p for reply in replies for p in split_reply(reply, self._max_chars)]
+        log.debug("webhook.replied", extra={"fields": {"user": user, "parts": len(parts)}})
+        return _xml(twiml(parts))
+
+    def _turn_done(self, started: float) -> None:
+        self._metrics.turns.inc()
+        self._metrics.turn_seconds.observe(time.perf_counter() - started)

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels.twilio import InboundMessage
+from bot.engine.turn import TurnResult
+from bot.errors import ConfigError
+from bot.services import Services
+from bot.web.app import create_app
+from bot.web.logs import JsonFormatter, configure_logging, hash_key, user_hash
+from bot.web.metrics import Metrics
+from bot.web.outbox import Outbox
+from tests.web.conftest import inbound, post_signed, ready
+
+USER = "whatsapp:+15551230001"
+
+
+async def test_health_reports_database_search_and_llm(start) -> None:
+    client, _ = await start()
+    async with client.get("/health") as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert "search" in body and "llm" in body
+    assert body["outbound_queue"] == 0
+
+
+async def test_health_is_503_when_the_database_is_unreachable(start) -> None:
+    client, services = await start()
+    await services.store.close()
+    async with client.get("/health") as resp:
+        assert resp.status == 503
+        body = await resp.json()
+    assert body["status"] == "unavailable"
+    assert body["database"].startswith("unreachable")
+
+
+async def test_metrics_count_messages_and_latency_in_prometheus_format(start) -> None:
+    client, _ = await start()
+    await post_signed(client, "/webhook", inbound("SM1", "hi"))
+    await post_signed(client, "/webhook", inbound("SM1", "hi"))
+    await post_signed(client, "/webhook", inbound("SM2", "hi"), token="forged")
+    async with client.get("/metrics") as resp:
+        assert resp.status == 200
+        assert resp.content_type == "text/plain"
+        text = await resp.text()
+    assert 'bot_messages_total{outcome="replied"} 1.0' in text
+    assert 'bot_messages_total{outcome="duplicate"} 1.0' in text
+    assert 'bot_requests_rejected_total{reason="signature"} 1.0' in text
+    assert "bot_webhook_seconds_count 3.0" in text
+    assert "bot_turn_seconds_count 1.0" in text
+    assert "bot_active_sessions 1.0" in text
+    assert "bot_outbound_queue 0.0" in text
+
+
+async def test_status_callbacks_are_recorded_idempotently_and_out_of_order(start) -> None:
+    client, services = await start()
+
+    async def callback(status: str) -> int:
+        fields = {"MessageSid": "SMout1", "MessageStatus": status, "AccountSid": "AC1"}
+        code, body = await post_signed(client, "/status", fields)
+        assert body  # never an empty body
+        return code
+
+    assert await callback("sent") == 200
+    assert await callback("delivered") == 200
+    assert await callback("sent") == 200  # late and older: ignored
+    assert await callback("delivered") == 200  # repeated
+    assert await services.store.message_status("SMout1") == "delivered"
+    assert await callback("read") == 200
+    assert await services.store.message_status("SMout1") == "read"
+
+
+async def test_status_callbacks_need_a_valid_signature_and_fields(start) -> None:
+    client, services = await start()
+    fields = {"MessageSid": "SMout1", "MessageStatus": "failed"}
+    assert (await post_signed(client, "/status", fields, token="forged"))[0] == 403
+    assert await services.store.message_status("SMout1") is None
+    assert (await post_signed(client, "/status", {"MessageSid": "SMout1"}))[0] == 400
+
+
+async def test_production_refuses_to_start_without_a_twilio_auth_token(make_settings) -> None:
+    settings = make_settings(env="production", twilio={"auth_token": ""})
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        create_app(settings)
+    settings = make_settings(env="production", server={"public_base_url": ""})
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        create_app(settings)
+
+
+async def test_without_a_token_in_development_unsigned_requests_pass_after_a_warning(
+    start, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.web"):
+        client, _ = await start(env="development", twilio={"auth_token": ""})
+    assert "webhook.verification_off" in caplog.messages
+    async with client.post("/webhook", data=inbound("SM1", "hi")) as resp:
+        assert resp.status == 200
+        assert "<Message>" in await resp.text()
+
+
+async def test_shutdown_delivers_replies_still_in_flight(
+    make_settings, slow_search, fake_twilio
+) -> None:
+    fake, _ = fake_twilio
+    settings = make_settings(limits={"reply_budget_seconds": 0.05, "outbound_timeout_seconds": 2})
+    services = await Services.create(settings, actions=slow_search, watch_flows=False)
+    client = TestClient(TestServer(create_app(settings, services=services)))
+    await client.start_server()
+    try:
+        await ready(client, USER)
+        slow_search.delay = 0.4
+        status, body = await post_signed(client, "/webhook", inbound("SM9", "/def handler_/"))
+        assert (status, "<Message>" in body) == (200, False)
+    finally:
+        await client.close()  # stops the server: the outbox drains before the sender closes
+    try:
+        assert fake.sent and fake.sent[0].body.startswith("Found")
+    finally:
+        await services.close()
+
+
+async def test_shutdown_stores_turns_that_cannot_finish_in_time(
+    make_settings, slow_search, fake_twilio
+) -> None:
+    fake, _ = fake_twilio
+    settings = make_settings(limits={"reply_budget_seconds": 0.05, "outbound_timeout_seconds": 0.2})
+    services = await Services.create(settings, actions=slow_search, watch_flows=False)
+    client = TestClient(TestServer(create_app(settings, services=services)))
+    await client.start_server()
+    try:
+        await ready(client, USER)
+        slow_search.delay = 5.0
+        await post_signed(client, "/webhook", inbound("SM9", "/def handler_/"))
+    finally:
+        await client.close()
+    try:
+        rows = await services.store.history(USER, limit=10)
+        # Stored exactly once: as unprocessed, or as the turn it managed to save when cancelled.
+        assert [r.message for r in rows].count("/def handler_/") == 1
+        assert not fake.sent
+    finally:
+        await services.close()
+
+
+def test_logs_hash_phone_numbers_and_drop_text_in_production(make_settings) -> None:
+    settings = make_settings(env="production")
+    stream = io.StringIO()
+    configure_logging(settings, stream=stream)
+    try:
+        user = user_hash(USER, hash_key(settings))
+        logging.getLogger("bot.web").info(
+            "webhook.replied", extra={"fields": {"user": user, "text": "my secret code"}}
+        )
+    finally:
+        logging.getLogger().handlers.clear()
+    line = json.loads(stream.getvalue())
+    assert line["event"] == "webhook.replied"
+    assert line["user"] == user and "15551230001" not in stream.getvalue()
+    assert "text" not in line and "secret" not in stream.getvalue()
+    development = JsonFormatter(production=False)
+    record = logging.LogRecord("bot.web", logging.INFO, "", 0, "e", (), None)
+    record.fields = {"text": "hello"}
+    assert json.loads(development.format(record))["text"] == "hello"
+
+
+async def test_webhook_logs_never_carry_the_phone_number(start, caplog) -> None:
+    client, _ = await start()
+    with caplog.at_level(logging.DEBUG, logger="bot"):
+        await post_signed(client, "/webhook", inbound("SM1", "hi"))
+        await post_signed(client, "/webhook", inbound("SM1", "hi"))
+    records = [r for r in caplog.records if r.name == "bot.web"]
+    assert records
+    for record in records:
+        assert "15551230001" not in json.dumps(getattr(record, "fields", {}))
+
+
+async def test_turns_keep_going_while_others_wait(start) -> None:
+    client, _ = await start()
+    answers = await asyncio.gather(
+        *(
+            post_signed(client, "/webhook", inbound(f"SM{i}", "hi", f"whatsapp:+1555{i:07d}"))
+            for i in range(20)
+        )
+    )
+    assert all(status == 200 and "<Message>" in body for status, body in answers)
+
+
+async def test_the_outbox_stores_a_cancelled_turn_as_unprocessed(make_settings) -> None:
+    settings = make_settings()
+    services = await Services.create(settings, watch_flows=False, start_search=False)
+    try:
+        outbox = Outbox(
+            sender=None,
+            store=services.store,
+            metrics=Metrics(),
+            max_reply_chars=1600,
+            failure_text="sorry",
+            grace_seconds=0.05,
+        )
+
+        async def endless() -> TurnResult:
+            await asyncio.sleep(60)
+            raise AssertionError("not reached")
+
+        message = InboundMessage("SM5", USER, "whatsapp:+1", "where is main")
+        outbox.deliver_later(message, asyncio.ensure_future(endless()), "u")
+        assert len(outbox) == 1
+        await outbox.close()
+        rows = await services.store.history(USER)
+        assert [(r.message, r.message_type, r.message_sid) for r in rows] == [
+            ("where is main", "unprocessed", "SM5")
+        ]
+    finally:
+        await services.close()
