@@ -55,6 +55,11 @@ class StorageConfig:
     backup_dir: str = "data/backups"
     backups_kept: int = 7
     pool_size: int = 10
+    lock_lease_seconds: float = 10.0  # a crashed instance blocks its senders this long at most
+    dedupe_ttl_seconds: int = 86400
+    redis_retry_seconds: float = 5.0  # how often a degraded instance tries Redis again
+    backup_interval_hours: float = 24.0
+    purge_interval_minutes: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)

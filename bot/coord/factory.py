@@ -1,0 +1,85 @@
+"""Choose the coordination backend: Redis when ``storage.redis_url`` is set, else in-process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from bot.config import Settings
+from bot.coord.base import Deduper, KeyedLock, RateLimiter
+from bot.coord.memory import MemoryDeduper, MemoryKeyedLock, MemoryRateLimiter
+from bot.coord.redis import RedisDeduper, RedisRateLimiter
+from bot.coord.redis_lock import RedisKeyedLock
+from bot.coord.resilient import (
+    RedisHealth,
+    ResilientDeduper,
+    ResilientKeyedLock,
+    ResilientRateLimiter,
+)
+from bot.store.factory import redacted
+
+
+@dataclass(eq=False)
+class Coordination:
+    """The three things instances agree on, and whether they currently can (``status()``)."""
+
+    locks: KeyedLock
+    deduper: Deduper
+    limiter: RateLimiter
+    health: RedisHealth | None = None
+    redis: Redis | None = None
+
+    @classmethod
+    def in_process(cls, *, per_minute: int) -> Coordination:
+        return cls(
+            locks=MemoryKeyedLock(),
+            deduper=MemoryDeduper(),
+            limiter=MemoryRateLimiter(per_minute=per_minute),
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Coordination:
+        """Connects lazily: nothing is awaited here, and an unreachable Redis at start only
+        means starting degraded."""
+        per_minute = settings.limits.rate_limit_per_minute
+        storage = settings.storage
+        if not storage.redis_url:
+            return cls.in_process(per_minute=per_minute)
+        # Fail fast when Redis is gone: the in-process fallback answers instead of retries.
+        redis = Redis.from_url(
+            storage.redis_url,
+            socket_timeout=1.0,
+            socket_connect_timeout=1.0,
+            retry=Retry(NoBackoff(), 0),
+        )
+        health = RedisHealth(
+            url=redacted(storage.redis_url), retry_seconds=storage.redis_retry_seconds
+        )
+        lock = RedisKeyedLock(redis, lease_seconds=storage.lock_lease_seconds)
+        deduper = RedisDeduper(redis, ttl_seconds=storage.dedupe_ttl_seconds)
+        limiter = RedisRateLimiter(redis, per_minute=per_minute)
+        return cls(
+            locks=ResilientKeyedLock(lock, health),
+            deduper=ResilientDeduper(deduper, health),
+            limiter=ResilientRateLimiter(limiter, health, per_minute=per_minute),
+            health=health,
+            redis=redis,
+        )
+
+    @property
+    def backend(self) -> str:
+        return "redis" if self.health is not None else "in-process"
+
+    def status(self) -> dict[str, object]:
+        """For /health: ``state`` is ok, or degraded while Redis is unreachable."""
+        if self.health is not None:
+            return self.health.status()
+        return {"state": "ok", "backend": "in-process", "scope": "this instance only"}
+
+    async def close(self) -> None:
+        redis, self.redis = self.redis, None
+        if redis is not None:
+            await redis.aclose()

@@ -1,0 +1,67 @@
+"""Coordination shared by every instance through Redis: MessageSid dedupe and rate limits.
+
+Keys hold a hash of the sender rather than the phone number itself, and carry a TTL, so Redis
+never accumulates personal data. The per-sender lock lives in redis_lock.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+
+from bot.coord.base import RateDecision
+
+DEFAULT_PREFIX = "codechat:"
+
+_COUNT_IN_WINDOW = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+def hashed(key: str) -> str:
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+class RedisDeduper:
+    """SET NX with a TTL: the first instance to see a key wins, for ``ttl_seconds``."""
+
+    def __init__(self, redis: Redis, *, ttl_seconds: int = 86400, prefix: str = DEFAULT_PREFIX):
+        self._redis = redis
+        self._ttl = ttl_seconds
+        self._prefix = f"{prefix}seen:"
+
+    async def first_time(self, key: str) -> bool:
+        return bool(await self._redis.set(self._prefix + hashed(key), b"1", nx=True, ex=self._ttl))
+
+
+class RedisRateLimiter:
+    """Fixed windows: INCR a counter named after the window, which expires with it. The sender
+    is told once per window: on the first message over the limit."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        per_minute: int,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.time,
+        prefix: str = DEFAULT_PREFIX,
+    ) -> None:
+        self._redis = redis
+        self._limit = per_minute
+        self._window = window_seconds
+        self._clock = clock
+        self._prefix = f"{prefix}rate:"
+        self._count = redis.register_script(_COUNT_IN_WINDOW)
+
+    async def hit(self, key: str) -> RateDecision:
+        window = int(self._clock() // self._window)
+        name = f"{self._prefix}{hashed(key)}:{window}"
+        ttl_ms = int(self._window * 2000)  # outlives the window even with some clock skew
+        count = int(await self._count(keys=[name], args=[ttl_ms]))
+        return RateDecision(allowed=count <= self._limit, notify=count == self._limit + 1)
