@@ -1,0 +1,236 @@
+"""The LLM actions flows may call: ``answer_question``, ``explain_result`` and ``classify``.
+
+Each works with or without a language model: with none (no key, budget spent, every provider
+failing) the answer is built from search results and says so. What a call cost is added to the
+user's daily spend in ``session.context`` and recorded with the turn (``ctx.meta["llm"]``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from bot.engine.actions import ActionContext, ActionRegistry
+from bot.errors import SearchError, StoreError
+from bot.llm.base import Completion, Message, Task
+from bot.llm.code import Block, around, numbered
+from bot.llm.local import answer_from_hits, enclosing_definition, explain_from_code, honest_note
+from bot.llm.router import LLMRouter
+from bot.llm.usage import add_spend, spent_today
+
+OUTLINE_CONTEXT = 40  # lines read around a result to find the definition that encloses it
+_NUMBER = re.compile(r"\d{1,4}")
+
+
+async def answer_question(ctx: ActionContext) -> None:
+    """`answer_question: {question?, repo?}`: search the repository for the question (default: the
+    user's message) and answer from the best snippets, citing path:line. Sets `results`."""
+    question = " ".join(str(ctx.args.get("question") or ctx.text).split())
+    repo = str(ctx.args.get("repo") or ctx.slots.get("repo") or "")
+    if not repo:
+        ctx.say("Which repository? Pick one first, then ask again.")
+        return
+    if not question:
+        ctx.say(f"What would you like to know about *{repo}*?")
+        return
+    settings = ctx.services.settings
+    try:
+        response = await ctx.services.search.search(
+            question, repo=repo, limit=settings.search.max_results
+        )
+    except SearchError as exc:
+        ctx.say(f"I could not search *{repo}*: {exc}")
+        return
+    results = [{"n": i, **_hit_dict(hit)} for i, hit in enumerate(response.hits, start=1)]
+    ctx.slots.update(results=results, query=question, total=response.total, page=1)
+    best = results[: settings.llm.max_snippets]
+    blocks = await _blocks(ctx, best, settings.llm.max_snippet_chars)
+    task = Task(
+        prompt="answer",
+        variables={"question": question, "repo": repo},
+        snippets=tuple(b.text for b in blocks),
+        history=await _history(ctx),
+        fallback=answer_from_hits(question, repo, best),
+        user_id=ctx.session.user_id,
+        spent_today_usd=spent_today(ctx.session.context, ctx.services.clock()),
+    )
+    await _complete_and_say(ctx, task)
+
+
+async def explain_result(ctx: ActionContext) -> None:
+    """`explain_result: {number?}`: explain result N of the last search (N from the argument, the
+    message's number, or 1 when there is a single result)."""
+    results: list[dict[str, Any]] = ctx.slots.get("results") or []
+    number = _number(ctx, len(results))
+    if not results:
+        ctx.say("There are no results to explain yet: search first.")
+        return
+    if number is None or not 1 <= number <= len(results):
+        ctx.say(f"Which result? Send “explain” and a number from 1 to {len(results)}.")
+        return
+    hit = results[number - 1]
+    line = int(hit["line"])
+    try:
+        wide = await ctx.services.search.snippet(
+            str(hit["repo"]), str(hit["path"]), line, context=OUTLINE_CONTEXT
+        )
+    except SearchError as exc:
+        ctx.say(f"I could not read result {number}: {exc}")
+        return
+    outline = enclosing_definition(wide.lines, wide.start, line)
+    limit = ctx.services.settings.llm.max_snippet_chars
+    block = around(wide, hit, outline.line if outline else None, limit)
+    task = Task(
+        prompt="explain",
+        variables={
+            "number": number,
+            "repo": hit["repo"],
+            "path": hit["path"],
+            "line": line,
+            "symbol": hit.get("symbol") or "",
+            "question": ctx.text,
+        },
+        snippets=(block.text,),
+        history=await _history(ctx),
+        fallback=explain_from_code(number, hit, outline, numbered(wide, line - 3, line + 3)),
+        user_id=ctx.session.user_id,
+        spent_today_usd=spent_today(ctx.session.context, ctx.services.clock()),
+    )
+    await _complete_and_say(ctx, task)
+
+
+async def classify(ctx: ActionContext) -> None:
+    """`classify: {intents: [name, ...] or {name: example}, slot?: intent}`: the intent the
+    user's message means, by the language model, in slot `slot`; removed when unsure or local."""
+    raw = ctx.args.get("intents") or []
+    pairs = list(raw.items()) if isinstance(raw, Mapping) else [(str(n), str(n)) for n in raw]
+    slot = str(ctx.args.get("slot") or "intent")
+    picked = await classify_intent(ctx.services.llm, ctx.text, pairs)
+    if picked is None:
+        ctx.slots.pop(slot, None)
+    else:
+        ctx.slots[slot] = picked
+
+
+async def classify_intent(
+    router: LLMRouter | None, text: str, candidates: Sequence[tuple[str, str]]
+) -> str | None:
+    """One of the candidate intent names for ``text``, or None (no model, unsure, or "none")."""
+    if router is None or not candidates or not text.strip():
+        return None
+    task = Task(
+        prompt="classify",
+        variables={"text": text, "candidates": [{"name": n, "example": e} for n, e in candidates]},
+        max_tokens=16,
+    )
+    completion = await router.complete(task)
+    return _pick(completion.text, [name for name, _example in candidates])
+
+
+class LLMIntentClassifier:
+    """bot.nlu.classify.IntentClassifier backed by the router (for Services.classifier)."""
+
+    def __init__(self, router: LLMRouter) -> None:
+        self.router = router
+
+    async def classify(self, text: str, candidates: Sequence[tuple[str, str]]) -> str | None:
+        return await classify_intent(self.router, text, candidates)
+
+
+def register_llm_actions(registry: ActionRegistry) -> None:
+    registry.register(
+        "answer_question",
+        answer_question,
+        params=frozenset({"question", "repo"}),
+        doc=answer_question.__doc__ or "",
+    )
+    registry.register(
+        "explain_result",
+        explain_result,
+        params=frozenset({"number"}),
+        doc=explain_result.__doc__ or "",
+    )
+    registry.register(
+        "classify", classify, params=frozenset({"intents", "slot"}), doc=classify.__doc__ or ""
+    )
+
+
+async def _complete_and_say(ctx: ActionContext, task: Task) -> None:
+    router: LLMRouter | None = ctx.services.llm
+    if router is None:
+        completion = Completion(
+            text=f"{task.fallback}\n\n{honest_note('no_provider')}",
+            provider="local",
+            model="local",
+            local_reason="no_provider",
+        )
+    else:
+        completion = await router.complete(task)
+    if completion.cost_usd > 0:
+        add_spend(ctx.session.context, ctx.services.clock(), completion.cost_usd)
+    ctx.meta["llm"] = completion.meta()
+    ctx.say(completion.text)
+
+
+async def _blocks(ctx: ActionContext, hits: list[dict[str, Any]], limit: int) -> list[Block]:
+    """The code around each hit, numbered, one block per distinct region, best first."""
+    seen: set[tuple[str, int]] = set()
+    unique = []
+    for hit in hits:
+        region = (str(hit["path"]), int(hit["line"]) // 10)
+        if region not in seen:
+            seen.add(region)
+            unique.append(hit)
+
+    async def one(hit: dict[str, Any]) -> Block | None:
+        try:
+            snippet = await ctx.services.search.snippet(
+                str(hit["repo"]), str(hit["path"]), int(hit["line"]), context=8
+            )
+        except SearchError:
+            return None
+        return around(snippet, hit, None, limit)
+
+    found = await asyncio.gather(*(one(h) for h in unique))
+    return [b for b in found if b is not None]
+
+
+async def _history(ctx: ActionContext) -> tuple[Message, ...]:
+    turns = ctx.services.settings.sessions.history_turns
+    try:
+        rows = await ctx.services.store.history(ctx.session.user_id, limit=turns)
+    except StoreError:
+        return ()
+    messages: list[Message] = []
+    for row in rows:
+        if row.message_type == "text" and row.message and row.response:
+            messages += [Message("user", row.message), Message("assistant", row.response)]
+    return tuple(messages)
+
+
+def _number(ctx: ActionContext, count: int) -> int | None:
+    raw = ctx.args.get("number") or ctx.entities.get("number")
+    if raw in (None, ""):
+        found = _NUMBER.search(ctx.text)
+        raw = found.group(0) if found else (1 if count == 1 else None)
+    try:
+        return int(str(raw))
+    except ValueError:
+        return None
+
+
+def _pick(reply: str, names: list[str]) -> str | None:
+    cleaned = reply.strip().strip("`*_.\"' ").casefold()
+    by_key = {n.casefold(): n for n in names}
+    if cleaned in by_key:
+        return by_key[cleaned]
+    words = set(re.findall(r"[\w.-]+", cleaned))
+    mentioned = [n for key, n in by_key.items() if key in words]
+    return mentioned[0] if len(mentioned) == 1 else None
+
+
+def _hit_dict(hit: Any) -> dict[str, Any]:
+    return {k: v for k, v in asdict(hit).items() if k != "score"}

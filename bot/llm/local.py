@@ -1,0 +1,141 @@
+"""Local mode: useful answers built from search results when no language model is used.
+
+Used when no provider is configured, the user's daily budget is spent, or every provider failed.
+Each answer says plainly that no language model wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+REASONS: Mapping[str, str] = {
+    "no_provider": "no language model is configured",
+    "budget": "today's language-model budget for you is used up",
+    "failed": "the language models did not answer in time",
+}
+
+_DEF = re.compile(r"^(\s*)(?:async\s+def|def|class)\s+\w+")
+_OTHER_DEF = re.compile(
+    r"^(\s*)(?:export\s+)?(?:(?:public|private|protected|static|async)\s+)*"
+    r"(?:function\s+\w+|class\s+\w+|interface\s+\w+|func\s+\w+|fn\s+\w+)"
+)
+_DOC_QUOTES = ('"""', "'''")
+
+
+def honest_note(reason: str) -> str:
+    why = REASONS.get(reason, "no language model was available")
+    return f"_(No language model was used: {why}. This answer is built from search results.)_"
+
+
+def location(hit: Mapping[str, Any]) -> str:
+    return f"{hit.get('path')}:{hit.get('line')}"
+
+
+def answer_from_hits(question: str, repo: str, hits: Sequence[Mapping[str, Any]]) -> str:
+    """The best matches for a question, each with its location and matching line."""
+    if not hits:
+        return (
+            f"I found nothing in *{repo}* that matches “{_short(question, 80)}”. "
+            "Try a function or class name, or fewer words."
+        )
+    lines = [f"Best matches in *{repo}* for “{_short(question, 80)}”:"]
+    for n, hit in enumerate(hits, start=1):
+        symbol = f" _({hit['symbol']})_" if hit.get("symbol") else ""
+        lines.append(f"*{n}.* {location(hit)}{symbol}\n`{_short(str(hit.get('text', '')), 100)}`")
+    lines.append("Send *explain N* for what a result does, or *open N* to see its code.")
+    return "\n\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """The definition that encloses a line: its signature, where it starts, its docstring."""
+
+    signature: str
+    line: int
+    docstring: str
+
+
+def enclosing_definition(lines: Sequence[str], start: int, target: int) -> Outline | None:
+    """The innermost def/class (or function/class/func/fn) around line ``target``.
+
+    ``lines`` are the file's lines from line number ``start``. Python is read by indentation;
+    other languages get the nearest definition-looking line above.
+    """
+    index = target - start
+    if not 0 <= index < len(lines):
+        return None
+    limit = _indent(lines[index]) if lines[index].strip() else 10_000
+    for i in range(index, -1, -1):
+        text = lines[i]
+        match = _DEF.match(text) or _OTHER_DEF.match(text)
+        if match and (len(match.group(1)) <= limit or i == index):
+            signature, end = _signature(lines, i)
+            return Outline(signature, start + i, _docstring(lines, end + 1))
+        if text.strip() and i != index:
+            limit = min(limit, _indent(text))
+    return None
+
+
+def explain_from_code(
+    number: int, hit: Mapping[str, Any], outline: Outline | None, code: str
+) -> str:
+    parts = [f"*Result {number}*: {location(hit)}"]
+    if outline is not None:
+        parts.append(f"It is inside this definition ({hit.get('path')}:{outline.line}):")
+        parts.append(f"```\n{outline.signature}\n```")
+        parts.append(
+            f"Its docstring says: {_short(outline.docstring, 600)}"
+            if outline.docstring
+            else "It has no docstring."
+        )
+    elif hit.get("symbol"):
+        parts.append(f"It belongs to `{hit['symbol']}`.")
+    if code:
+        parts.append(f"The matching code:\n```\n{code}\n```")
+    return "\n\n".join(parts)
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _signature(lines: Sequence[str], first: int) -> tuple[str, int]:
+    """The definition's header, joined over its lines until the brackets close; and its end."""
+    depth, collected = 0, list[str]()
+    for i in range(first, min(first + 15, len(lines))):
+        text = lines[i]
+        collected.append(text.strip() if collected else text.rstrip())
+        depth += text.count("(") + text.count("[") - text.count(")") - text.count("]")
+        if depth <= 0:
+            return " ".join(collected).strip(), i
+    return " ".join(collected).strip(), first
+
+
+def _docstring(lines: Sequence[str], after: int) -> str:
+    i = after
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i >= len(lines):
+        return ""
+    head = lines[i].strip()
+    quote = next((q for q in _DOC_QUOTES if head.lstrip("rbuRBU").startswith(q)), None)
+    if quote is None:
+        return ""
+    body = head.lstrip("rbuRBU")[3:]
+    if quote in body:
+        return body.split(quote)[0].strip()
+    collected = [body]
+    for text in lines[i + 1 : i + 40]:
+        if quote in text:
+            collected.append(text.split(quote)[0])
+            break
+        collected.append(text)
+    return " ".join(" ".join(collected).split())
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,93 @@
+"""Turning a Task into what one provider is sent: rendered prompts, trimmed to its window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import ProviderConfig
+from bot.llm.base import ChatRequest, Completion, Message, ProviderReply, Task
+from bot.llm.prompts import PromptLibrary, fence
+from bot.llm.tokens import TokenCounter, fit
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    request: ChatRequest
+    counted: int  # our count of the prompt's tokens
+    exact: bool
+    snippets_sent: int
+    snippets_dropped: int
+    history_dropped: int
+
+    def completion(self, reply: ProviderReply, provider: str, latency_ms: float) -> Completion:
+        return Completion(
+            text=reply.text,
+            provider=provider,
+            model=reply.model,
+            tokens_in=reply.tokens_in or self.counted,
+            tokens_out=reply.tokens_out,
+            latency_ms=latency_ms,
+            prompt_tokens_counted=self.counted,
+            tokens_exact=self.exact,
+            snippets_sent=self.snippets_sent,
+            snippets_dropped=self.snippets_dropped,
+            history_dropped=self.history_dropped,
+        )
+
+
+def prepare(
+    task: Task,
+    provider: str,
+    window: ProviderConfig,
+    prompts: PromptLibrary,
+    counter: TokenCounter,
+) -> Prepared:
+    """Render the system prompt and the task's template, keeping the best snippets and the newest
+    history that fit in ``max_context_tokens`` minus the room kept for the answer."""
+    max_tokens = task.max_tokens or window.max_output_tokens
+    budget = window.max_context_tokens - max_tokens
+    system = prompts.render("system", {"task": task.prompt, "repo": task.variables.get("repo", "")})
+    history = [prompts.redact(m.content) for m in task.history]
+    bare = prompts.render(task.prompt, {**task.variables, "snippets": []})
+    fixed = counter.count_messages(system, [bare])
+    fitted = fit(
+        counter,
+        budget=budget,
+        fixed=fixed,
+        snippets=[fence(s, "code") for s in task.snippets],
+        history=history,
+    )
+    kept = list(task.snippets[: len(fitted.snippets)])
+    turns = list(fitted.history)
+    while True:
+        user = prompts.render(task.prompt, {**task.variables, "snippets": kept})
+        contents = [history[i] for i in turns] + [user]
+        counted = counter.count_messages(system, contents)
+        # Fences and template text around each snippet can tip the total over: drop and recount.
+        if counted <= budget or not (kept or turns):
+            break
+        if turns:
+            turns.pop(0)
+        else:
+            kept.pop()
+    messages = (*(Message(task.history[i].role, history[i]) for i in turns), Message("user", user))
+    return Prepared(
+        request=ChatRequest(system=system, messages=_alternating(messages), max_tokens=max_tokens),
+        counted=counted,
+        exact=counter.exact,
+        snippets_sent=len(kept),
+        snippets_dropped=len(task.snippets) - len(kept),
+        history_dropped=len(task.history) - len(turns),
+    )
+
+
+def _alternating(messages: tuple[Message, ...]) -> tuple[Message, ...]:
+    """Merge consecutive turns of one role (Anthropic requires user/assistant to alternate) and
+    start with a user turn."""
+    merged: list[Message] = []
+    for message in messages:
+        if merged and merged[-1].role == message.role:
+            merged[-1] = Message(message.role, f"{merged[-1].content}\n\n{message.content}")
+        elif merged or message.role == "user":
+            merged.append(message)
+    return tuple(merged)

@@ -1,0 +1,272 @@
+"""The one entry point for language-model calls: chain, retries, fallback, budget, bookkeeping.
+
+For each provider in ``llm.chain`` (skipping those not configured or cooling down after a failure):
+up to ``attempts`` tries sharing one deadline of ``timeout_seconds``, with backoff and jitter on
+429, 5xx, timeouts and dropped connections (Retry-After honoured when it fits in the deadline);
+then the next provider; then local mode, which answers from the task's ``fallback`` and says that
+no language model was used. ``complete`` never raises for a provider's failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from bot.config import LLMConfig, ProviderConfig, Settings
+from bot.errors import ConfigError, ProviderError
+from bot.llm.backoff import backoff_delay
+from bot.llm.base import Completion, Provider, Task
+from bot.llm.local import honest_note
+from bot.llm.prompts import PromptLibrary
+from bot.llm.request import Prepared, prepare
+from bot.llm.tokens import TokenCounter
+from bot.llm.usage import LLMMetrics, UsageLedger, cost_usd
+
+log = logging.getLogger(__name__)
+
+REMOTE = ("openai", "anthropic")
+# Used when config names a provider without a model (a partial `llm.openai:` section).
+DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-latest"}
+_SECRET_ENV = re.compile(r"KEY|TOKEN|SECRET|PASSW", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Health:
+    failures: int = 0  # consecutive calls on which this provider gave no answer
+    last_error: str = ""
+    cool_until: float = 0.0
+    last_ok_at: float | None = None
+
+
+class LLMRouter:
+    def __init__(
+        self,
+        *,
+        config: LLMConfig,
+        providers: Sequence[Provider],
+        prompts: PromptLibrary,
+        ledger: UsageLedger | None = None,
+        metrics: LLMMetrics | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        cooldown_seconds: float = 30.0,
+    ) -> None:
+        self.config = config
+        self.providers = tuple(providers)
+        self.prompts = prompts
+        self.ledger = ledger or UsageLedger()
+        self.metrics = metrics
+        self._clock, self._sleep, self._rand = clock, sleep, rand
+        self._backoff = (backoff_base, backoff_cap)
+        self._cooldown = cooldown_seconds
+        self._health = {p.name: Health() for p in self.providers}
+        self._counters = {p.name: TokenCounter.for_model(p.name, p.model) for p in self.providers}
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, registry: CollectorRegistry | None = None, **kwargs: Any
+    ) -> LLMRouter:
+        """Providers for every configured name in ``llm.chain``, up to ``local``."""
+        providers: list[Provider] = []
+        for name in settings.llm.chain:
+            if name == "local":
+                break
+            if name not in REMOTE:
+                raise ConfigError("llm.chain", f"names {name!r}; use openai, anthropic or local")
+            config: ProviderConfig = getattr(settings.llm, name)
+            if not config.model:
+                config = dataclasses.replace(config, model=DEFAULT_MODELS[name])
+            if config.api_key or (name == "openai" and config.base_url):
+                providers.append(_make_provider(name, config))
+        prompts = PromptLibrary(
+            settings.path(settings.flows.prompts_dir), redact=_secrets(settings, os.environ)
+        )
+        metrics = LLMMetrics(registry) if registry is not None else None
+        return cls(
+            config=settings.llm, providers=providers, prompts=prompts, metrics=metrics, **kwargs
+        )
+
+    async def complete(self, task: Task) -> Completion:
+        started = self._clock()
+        attempts, errors = 0, []
+        reason = "no_provider" if not self.providers else "failed"
+        budget = self.config.daily_budget_usd
+        if self.providers and budget > 0 and task.spent_today_usd >= budget:
+            reason = "budget"
+        else:
+            for provider in self.providers:
+                health = self._health[provider.name]
+                if health.cool_until > started:
+                    errors.append(f"{provider.name}: skipped, failing ({health.last_error})")
+                    continue
+                prepared = prepare(
+                    task,
+                    provider.name,
+                    self._window(provider),
+                    self.prompts,
+                    self._counters[provider.name],
+                )
+                done = await self._try(provider, prepared, errors)
+                attempts += done[1]
+                if done[0] is not None:
+                    return self._finish(task, done[0], started, attempts, errors)
+        completion = Completion(
+            text=f"{task.fallback}\n\n{honest_note(reason)}" if task.fallback else "",
+            provider="local",
+            model="local",
+            latency_ms=(self._clock() - started) * 1000,
+            attempts=attempts,
+            local_reason=reason,
+            errors=tuple(errors),
+        )
+        self._record(task, completion)
+        return completion
+
+    async def _try(
+        self, provider: Provider, prepared: Prepared, errors: list[str]
+    ) -> tuple[Completion | None, int]:
+        """Attempts on one provider within its deadline: (completion or None, attempts made)."""
+        deadline = self._clock() + self.config.timeout_seconds
+        last: ProviderError | None = None
+        attempt = 0
+        for attempt in range(1, max(1, self.config.attempts) + 1):
+            remaining = deadline - self._clock()
+            sent = self._clock()
+            try:
+                async with asyncio.timeout(remaining):
+                    reply = await provider.complete(prepared.request, time_limit=remaining)
+                if not reply.text:
+                    raise ProviderError(provider.name, "answered with no text", retryable=True)
+            except (ProviderError, TimeoutError) as exc:
+                last = _as_provider_error(provider.name, exc, remaining)
+                errors.append(f"{provider.name} attempt {attempt}: {last}")
+                self._attempt_failed(provider.name, last)
+                delay = self._delay(attempt, last)
+                if delay is None or self._clock() + delay >= deadline:
+                    break
+                await self._sleep(delay)
+                continue
+            self._health[provider.name] = Health(last_ok_at=time.time())
+            latency = (self._clock() - sent) * 1000
+            return prepared.completion(reply, provider.name, latency), attempt
+        self._cool_down(provider.name, last, attempt)
+        return None, attempt
+
+    def _cool_down(self, name: str, last: ProviderError | None, attempts: int) -> None:
+        """Skip a provider that just failed for a while, so each user does not wait it out."""
+        health = self._health[name]
+        health.failures += 1
+        health.last_error = str(last) if last else "no answer"
+        wait = max(self._cooldown, (last.retry_after or 0.0) if last else 0.0)
+        health.cool_until = self._clock() + wait
+        fields = {"provider": name, "attempts": attempts, "error": health.last_error}
+        log.warning("llm.provider_failed", extra={"fields": fields})
+
+    def _delay(self, attempt: int, error: ProviderError) -> float | None:
+        if not error.retryable or attempt >= self.config.attempts:
+            return None
+        base, cap = self._backoff
+        return backoff_delay(
+            attempt, base=base, cap=cap, retry_after=error.retry_after, rand=self._rand
+        )
+
+    def _finish(
+        self, task: Task, completion: Completion, started: float, attempts: int, errors: list[str]
+    ) -> Completion:
+        config: ProviderConfig = getattr(self.config, completion.provider)
+        done = dataclasses.replace(
+            completion,
+            latency_ms=(self._clock() - started) * 1000,
+            cost_usd=cost_usd(config, completion.tokens_in, completion.tokens_out),
+            attempts=attempts,
+            errors=tuple(errors),
+        )
+        self._record(task, done)
+        return done
+
+    def _record(self, task: Task, completion: Completion) -> None:
+        self.ledger.record(task.prompt, completion)
+        if self.metrics is not None:
+            self.metrics.observe(task.prompt, completion)
+        log.info("llm.completion", extra={"fields": {"purpose": task.prompt, **completion.meta()}})
+
+    def _attempt_failed(self, provider: str, error: ProviderError) -> None:
+        if self.metrics is not None:
+            kind = (
+                str(error.status) if error.status else ("retryable" if error.retryable else "fatal")
+            )
+            self.metrics.attempt_failed(provider, kind)
+
+    def _window(self, provider: Provider) -> ProviderConfig:
+        config: ProviderConfig = getattr(self.config, provider.name)
+        return config
+
+    def status(self) -> dict[str, Any]:
+        """For /health: the chain, each provider's health, and this process's usage."""
+        now = self._clock()
+        configured = {p.name: p for p in self.providers}
+        providers: dict[str, Any] = {}
+        for name in self.config.chain:
+            if name == "local":
+                providers[name] = {"configured": True, "healthy": True}
+                break
+            provider, health = configured.get(name), self._health.get(name, Health())
+            counter = self._counters.get(name)
+            providers[name] = {
+                "configured": provider is not None,
+                "model": provider.model if provider else DEFAULT_MODELS.get(name, ""),
+                "healthy": provider is not None and health.cool_until <= now,
+                "failures": health.failures,
+                "last_error": health.last_error,
+                "tokenizer": f"{counter.name}{'' if counter.exact else ' (approximate)'}"
+                if counter
+                else "",
+            }
+        return {
+            "chain": list(self.config.chain),
+            "providers": providers,
+            "usage": self.ledger.summary(),
+        }
+
+    async def aclose(self) -> None:
+        for provider in self.providers:
+            await provider.aclose()
+
+
+def _make_provider(name: str, config: ProviderConfig) -> Provider:
+    if name == "openai":
+        from bot.llm.openai import OpenAIProvider
+
+        return OpenAIProvider(config=config)
+    from bot.llm.anthropic import AnthropicProvider
+
+    return AnthropicProvider(config=config)
+
+
+def _secrets(settings: Settings, environ: Mapping[str, str]) -> list[str]:
+    values = [
+        settings.llm.openai.api_key,
+        settings.llm.anthropic.api_key,
+        settings.twilio.auth_token,
+        settings.search.embedding_api_key,
+    ]
+    return values + [v for k, v in environ.items() if _SECRET_ENV.search(k)]
+
+
+def _as_provider_error(name: str, exc: BaseException, timeout: float) -> ProviderError:
+    if isinstance(exc, ProviderError):
+        return exc
+    return ProviderError(name, f"no answer within {timeout:.3g} s", retryable=True)
