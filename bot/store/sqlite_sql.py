@@ -88,6 +88,17 @@ def apply_batch(conn: sqlite3.Connection, works: Sequence[Any]) -> list[tuple[bo
     """Run each unit of work in its own savepoint of one transaction, then commit once."""
     results: list[tuple[bool, Any]] = []
     conn.execute("BEGIN IMMEDIATE")
+    if len(works) == 1:  # alone in its batch: the transaction itself is the savepoint
+        try:
+            results.append((True, works[0](conn)))
+        except Exception as exc:
+            conn.execute("ROLLBACK")
+            return [(False, exc)]
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return results
     try:
         for work in works:
             conn.execute("SAVEPOINT turn")
