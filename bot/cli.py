@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.errors import BotError
 
 # Each module in bot/commands/ exposes `add_parser(subparsers)`, which sets `func(args) -> int`.
-COMMANDS: tuple[str, ...] = ("chat", "migrate")
+COMMANDS: tuple[str, ...] = ("chat", "migrate", "validate", "test", "graph", "serve", "backup")
 
 
 def build_parser() -> argparse.ArgumentParser:

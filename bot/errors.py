@@ -42,9 +42,11 @@ class Problem:
     code: str = "invalid"
     flow: str | None = None
     state: str | None = None
+    severity: str = "error"  # "warning": reported by `validate`, but the flows still load
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        tag = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}: {tag}{self.message}"
 
 
 class FlowError(BotError):

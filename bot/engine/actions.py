@@ -44,6 +44,7 @@ class ActionSpec:
     params: frozenset[str]
     doc: str
     render_args: bool  # render string arguments as Jinja before the call
+    sets: frozenset[str] | None = None  # the slots it may set (None: unknown); for validation
 
 
 class ActionRegistry:
@@ -60,10 +61,11 @@ class ActionRegistry:
         params: frozenset[str] = frozenset(),
         doc: str = "",
         render_args: bool = True,
+        sets: frozenset[str] | None = None,
     ) -> None:
         if name in self._actions:
             raise ValueError(f"action '{name}' is registered twice")
-        self._actions[name] = ActionSpec(name, fn, params, doc, render_args)
+        self._actions[name] = ActionSpec(name, fn, params, doc, render_args, sets)
 
     def get(self, name: str) -> ActionSpec | None:
         return self._actions.get(name)

@@ -154,18 +154,40 @@ async def open_result(ctx: ActionContext) -> None:
 
 
 def register_builtins(registry: ActionRegistry) -> None:
-    registry.register("set", set_slots, doc=set_slots.__doc__ or "")
-    registry.register("clear", clear_slots, doc=clear_slots.__doc__ or "", render_args=False)
+    registry.register("set", set_slots, doc=set_slots.__doc__ or "", sets=frozenset())
     registry.register(
-        "select_repo", select_repo, params=frozenset({"text"}), doc=select_repo.__doc__ or ""
+        "clear", clear_slots, doc=clear_slots.__doc__ or "", render_args=False, sets=frozenset()
+    )
+    registry.register(
+        "select_repo",
+        select_repo,
+        params=frozenset({"text"}),
+        doc=select_repo.__doc__ or "",
+        sets=frozenset({"repo", "repo_error"}),
     )
     registry.register(
         "search",
         run_search,
         params=frozenset({"query", "repo", "limit"}),
         doc=run_search.__doc__ or "",
+        sets=SEARCH_SLOTS,
     )
-    registry.register("next_page", next_page, doc=next_page.__doc__ or "")
     registry.register(
-        "open_result", open_result, params=frozenset({"number"}), doc=open_result.__doc__ or ""
+        "next_page",
+        next_page,
+        doc=next_page.__doc__ or "",
+        sets=frozenset({"no_more", "page", "shown", "more_available"}),
     )
+    registry.register(
+        "open_result",
+        open_result,
+        params=frozenset({"number"}),
+        doc=open_result.__doc__ or "",
+        sets=frozenset({"open_error", "snippet", "opened"}),
+    )
+
+
+SEARCH_SLOTS = frozenset(
+    {"query", "page", "total", "results", "shown", "search_kind", "truncated", "incomplete"}
+    | {"search_error", "search_note", "more_available"}
+)

@@ -12,27 +12,45 @@ from pathlib import Path
 
 from bot.config import NluConfig
 from bot.engine.actions import ActionRegistry
+from bot.engine.conversation import DEFAULT_MESSAGES
 from bot.engine.machine import CompiledFlows
 from bot.errors import FlowError, Problem
 from bot.flows.loader import load_flows
+from bot.flows.model import FlowSet
 from bot.flows.templates import TemplateCache
 from bot.flows.validate import validate
+from bot.flows.variables import ActionInfo
 
 log = logging.getLogger("bot.flows")
+
+
+def check_flows(
+    directory: Path, *, actions: ActionRegistry, nlu: NluConfig, base: Path | None = None
+) -> tuple[FlowSet | None, list[Problem], TemplateCache]:
+    """Load and validate: the flows (None when nothing loaded) and every problem, warnings too."""
+    templates = TemplateCache()
+    flows, problems = load_flows(directory, base=base)
+    if flows is not None:
+        infos = {s.name: ActionInfo(s.params, s.sets) for s in actions.specs()}
+        problems += validate(
+            flows,
+            actions=infos,
+            templates=templates,
+            threshold=nlu.threshold,
+            messages=frozenset(DEFAULT_MESSAGES),
+        )
+    return flows, sorted(problems, key=lambda p: (p.file, p.line, p.message)), templates
 
 
 def compile_flows(
     directory: Path, *, actions: ActionRegistry, nlu: NluConfig, base: Path | None = None
 ) -> tuple[CompiledFlows | None, list[Problem]]:
-    """Load, validate and compile; the compiled flows are None when there is any problem."""
-    flows, problems = load_flows(directory, base=base)
-    if flows is None:
+    """Load, validate and compile; the compiled flows are None when there is any error.
+    Warnings (like intents that collide) are returned with compiled flows."""
+    flows, problems, templates = check_flows(directory, actions=actions, nlu=nlu, base=base)
+    if flows is None or any(p.severity == "error" for p in problems):
         return None, problems
-    templates = TemplateCache()
-    problems += validate(flows, actions=actions.names(), templates=templates)
-    if problems:
-        return None, sorted(problems, key=lambda p: (p.file, p.line))
-    return CompiledFlows(flows, nlu=nlu, templates=templates), []
+    return CompiledFlows(flows, nlu=nlu, templates=templates), problems
 
 
 class FlowRegistry:
@@ -54,27 +72,48 @@ class FlowRegistry:
         compiled, problems = compile_flows(directory, actions=actions, nlu=nlu, base=base)
         if compiled is None:
             raise FlowError(problems)
+        _log_warnings(problems)
         self._current = compiled
         self._fingerprint = self._scan()
-        self.last_problems: list[Problem] = []
+        self.last_problems: list[Problem] = problems
+        self._lock = asyncio.Lock()
 
     @property
     def current(self) -> CompiledFlows:
         return self._current
 
     def reload(self) -> list[Problem]:
-        """Recompile; on success swap the new version in. Returns the problems (empty: swapped)."""
+        """Recompile; on success swap the new version in. Returns the errors that kept the old
+        version live (empty: the new version is live, or nothing changed)."""
         compiled, problems = compile_flows(
             self.directory, actions=self.actions, nlu=self.nlu, base=self.base
         )
+        return self._swap(compiled, problems)
+
+    async def reload_async(self) -> list[Problem]:
+        """``reload`` off the event loop: turns keep running while the new version compiles."""
+        async with self._lock:
+            compiled, problems = await asyncio.to_thread(
+                compile_flows, self.directory, actions=self.actions, nlu=self.nlu, base=self.base
+            )
+            return self._swap(compiled, problems)
+
+    def _swap(self, compiled: CompiledFlows | None, problems: list[Problem]) -> list[Problem]:
         self.last_problems = problems
         if compiled is None:
+            errors = [p for p in problems if p.severity == "error"]
+            log.error(
+                "flows.reload_rejected errors=%d version=%s (still live)",
+                len(errors),
+                self._current.version,
+            )
             for problem in problems:
-                log.error("flows.reload_rejected %s", problem)
+                log.error("flows.reload_problem %s", problem)
             return problems
+        _log_warnings(problems)
         if compiled.version != self._current.version:
-            self._current = compiled
-            log.info("flows.reloaded version=%s", compiled.version)
+            old, self._current = self._current.version, compiled  # one assignment: atomic
+            log.info("flows.reloaded version=%s previous=%s", compiled.version, old)
             for listener in self.listeners:
                 listener(compiled)
         return []
@@ -86,12 +125,23 @@ class FlowRegistry:
         self._fingerprint = fingerprint
         return True
 
-    async def watch(self, *, interval: float = 0.5) -> None:
-        """Poll the flow files (and prompts) and reload on change; runs until cancelled."""
+    async def watch(self, *, interval: float = 0.5, settle: float = 0.05) -> None:
+        """Poll the flow files (and prompts) and reload on change; runs until cancelled.
+
+        After a change, wait ``settle`` seconds until the files stop changing, so an editor's
+        save in several writes is read once, whole."""
         while True:
             await asyncio.sleep(interval)
-            if self.changed():
-                self.reload()
+            if not self.changed():
+                continue
+            for _ in range(20):
+                await asyncio.sleep(settle)
+                if not self.changed():
+                    break
+            try:
+                await self.reload_async()
+            except Exception:  # a reload must never stop the watcher
+                log.exception("flows.reload_failed")
 
     def _scan(self) -> tuple[tuple[str, int, int], ...]:
         seen: list[tuple[str, int, int]] = []
@@ -110,3 +160,9 @@ class FlowRegistry:
                     stat = path.stat()
                     seen.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(seen)
+
+
+def _log_warnings(problems: list[Problem]) -> None:
+    for problem in problems:
+        if problem.severity == "warning":
+            log.warning("flows.warning %s", problem)

@@ -53,8 +53,16 @@ class _Collector:
     messages: dict[str, str] = field(default_factory=dict)
     entry: tuple[str, Source] | None = None
 
-    def add(self, source: Source, message: str, code: str = "invalid", **where: str | None) -> None:
-        self.problems.append(Problem(source.file, source.line, message, code, **where))
+    def add(
+        self,
+        source: Source,
+        message: str,
+        code: str = "invalid",
+        *,
+        flow: str | None = None,
+        state: str | None = None,
+    ) -> None:
+        self.problems.append(Problem(source.file, source.line, message, code, flow, state))
 
 
 def flow_files(directory: Path) -> list[Path]:

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 import jinja2
 
 from bot.errors import Problem
+from bot.flows.collisions import check_collisions
 from bot.flows.model import OTHERWISE, FlowSet, Source, State
 from bot.flows.templates import TemplateCache
+from bot.flows.variables import ActionInfo, check_variables
+
+DEFAULT_THRESHOLD = 78.0
 
 
 @dataclass(frozen=True, slots=True)
 class CheckContext:
     flows: FlowSet
-    actions: Collection[str]
+    actions: Mapping[str, ActionInfo]
     templates: TemplateCache
+    threshold: float = DEFAULT_THRESHOLD  # the intent matcher's (nlu.threshold)
+    messages: Collection[str] | None = None  # the engine's message names; None: not checked
 
 
 Check = Callable[[CheckContext], Iterator[Problem]]
@@ -94,6 +100,42 @@ def check_actions(ctx: CheckContext) -> Iterator[Problem]:
                     "unknown_action",
                     state,
                 )
+
+
+def check_action_args(ctx: CheckContext) -> Iterator[Problem]:
+    for state in ctx.flows.all_states():
+        for call in state.actions:
+            params = ctx.actions[call.name].params if call.name in ctx.actions else frozenset()
+            for key in call.args:
+                if params and key not in params:
+                    yield _problem(
+                        call.source,
+                        f"action '{call.name}' in '{state.id}' has no argument '{key}' "
+                        f"(it takes: {', '.join(sorted(params))})",
+                        "unknown_argument",
+                        state,
+                    )
+
+
+def check_messages(ctx: CheckContext) -> Iterator[Problem]:
+    if ctx.messages is None:
+        return
+    where = Source(ctx.flows.files[0] if ctx.flows.files else "flows", 1)
+    for name in ctx.flows.messages:
+        if name not in ctx.messages:
+            yield _problem(
+                where,
+                f"unknown message '{name}' (the engine uses: {', '.join(sorted(ctx.messages))})",
+                "unknown_message",
+            )
+
+
+def check_unset_variables(ctx: CheckContext) -> Iterator[Problem]:
+    return check_variables(ctx.flows, ctx.actions, ctx.templates.env)
+
+
+def check_intent_collisions(ctx: CheckContext) -> Iterator[Problem]:
+    return check_collisions(ctx.flows, ctx.threshold)
 
 
 def check_templates(ctx: CheckContext) -> Iterator[Problem]:
@@ -179,19 +221,30 @@ CHECKS: tuple[Check, ...] = (
     check_targets,
     check_intents,
     check_actions,
+    check_action_args,
+    check_messages,
     check_templates,
     check_reachable,
     check_dead_ends,
+    check_unset_variables,
+    check_intent_collisions,
 )
 
 
 def validate(
     flows: FlowSet,
     *,
-    actions: Collection[str],
+    actions: Collection[str] | Mapping[str, ActionInfo],
     templates: TemplateCache | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    messages: Collection[str] | None = None,
     checks: tuple[Check, ...] = CHECKS,
 ) -> list[Problem]:
-    ctx = CheckContext(flows, actions, templates or TemplateCache())
+    """Every problem the checks find, sorted by file and line. ``actions`` maps the registered
+    action names to what is known of them (a plain collection of names knows nothing more)."""
+    infos = (
+        dict(actions) if isinstance(actions, Mapping) else {name: ActionInfo() for name in actions}
+    )
+    ctx = CheckContext(flows, infos, templates or TemplateCache(), threshold, messages)
     problems = [p for check in checks for p in check(ctx)]
     return sorted(problems, key=lambda p: (p.file, p.line, p.message))

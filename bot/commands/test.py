@@ -1,0 +1,59 @@
+"""`python -m bot test [PATH...]`: run YAML conversation tests against the real engine."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.config import load_settings
+from bot.testing.report import format_failure, summary
+from bot.testing.suite import SuiteResult, run_suite
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "test",
+        help="run YAML conversation tests (default: tests/conversations)",
+        description="Run YAML conversation tests through the real engine, flows and search, "
+        "with an in-memory store, a fake clock and recorded LLM replies.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="test files or folders")
+    parser.add_argument("-k", dest="select", help="only the cases whose name contains this")
+    parser.add_argument("--flows", type=Path, help="flows folder (default: flows.dir of config)")
+    parser.add_argument(
+        "--coverage", action="store_true", help="list states and transitions no test walks"
+    )
+    parser.add_argument("--coverage-json", type=Path, help="write the coverage as JSON here")
+    parser.add_argument("-v", "--verbose", action="store_true", help="name every case run")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    suite = asyncio.run(run_suite(settings, args.paths, flows_dir=args.flows, select=args.select))
+    return report(suite, args)
+
+
+def report(suite: SuiteResult, args: argparse.Namespace) -> int:
+    out = sys.stdout
+    for problem in suite.problems:
+        print(problem, file=out)
+    for result in suite.results:
+        if args.verbose:
+            mark = "SKIP" if result.skipped else ("ok" if result.passed else "FAIL")
+            print(f"{mark:4} {result.case.id} ({result.seconds * 1000:.0f} ms)", file=out)
+    for result in suite.failed:
+        print(file=out)
+        print(format_failure(result), file=out)
+    if args.coverage or args.coverage_json:
+        coverage = suite.coverage()
+        if args.coverage:
+            print(file=out)
+            print(coverage.text(), file=out)
+        if args.coverage_json:
+            args.coverage_json.write_text(coverage.as_json() + "\n", encoding="utf-8")
+    print(file=out)
+    print(summary(suite.results, suite.seconds), file=out)
+    return 0 if suite.ok else 1

@@ -1,0 +1,53 @@
+"""Intents whose examples are too alike: a user typing one may get the other.
+
+Only intents that can be matched in the same state (the state's own plus the global ones) are
+compared, with the scorer and threshold the matcher uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rapidfuzz import fuzz
+
+from bot.errors import Problem
+from bot.flows.model import FlowSet
+from bot.nlu.intents import normalize, with_placeholders
+
+
+def co_active(flows: FlowSet) -> set[tuple[str, str]]:
+    """Pairs of intents (sorted) that some state matches together."""
+    pairs: set[tuple[str, str]] = set()
+    shared = [g for g in flows.globals if g in flows.intents]
+    for state in flows.all_states():
+        names = sorted({*(i for i in state.intents if i in flows.intents), *shared})
+        pairs.update((a, b) for i, a in enumerate(names) for b in names[i + 1 :])
+    return pairs
+
+
+def check_collisions(flows: FlowSet, threshold: float) -> Iterator[Problem]:
+    keyed = {
+        name: [(e, with_placeholders(normalize(e))[0]) for e in intent.examples]
+        for name, intent in flows.intents.items()
+    }
+    for a, b in sorted(co_active(flows)):
+        worst: tuple[float, str, str] | None = None
+        for raw_a, key_a in keyed[a]:
+            for raw_b, key_b in keyed[b]:
+                score = 100.0 if key_a == key_b else fuzz.token_sort_ratio(key_a, key_b)
+                if score >= threshold and (worst is None or score > worst[0]):
+                    worst = (score, raw_a, raw_b)
+        if worst is None:
+            continue
+        score, raw_a, raw_b = worst
+        # Report at the intent declared later: that is usually the edit that caused it.
+        _first, second = sorted((flows.intents[a], flows.intents[b]), key=lambda i: i.source.line)
+        where = second.source
+        yield Problem(
+            where.file,
+            where.line,
+            f"intent '{a}' example '{raw_a}' and intent '{b}' example '{raw_b}' score "
+            f"{score:.0f} (threshold {threshold:.0f}): a user typing one may get the other",
+            "intent_collision",
+            severity="warning",
+        )

@@ -1,0 +1,81 @@
+"""Readable failures: the case, the step, expected against actual, and the turn's trace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.testing.checks import reply_text
+from bot.testing.runner import CaseResult, Turn
+
+INDENT = "    "
+
+
+def _quote(text: str, prefix: str = INDENT + "| ") -> str:
+    if not text:
+        return INDENT + "(no reply)"
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def format_failure(result: CaseResult) -> str:
+    case = result.case
+    head = f"{case.source}: case '{case.name}'"
+    if result.error is not None:
+        return f"{head} could not run: {result.error}"
+    index = result.failed_step if result.failed_step is not None else len(result.turns) - 1
+    lines = [head]
+    if result.turns:
+        turn = result.turns[index]
+        lines[0] += f" failed at step {index + 1} ({turn.step.source})"
+        lines.append(f"  {turn.step.describe()}")
+    for miss in result.mismatches:
+        where = f" ({miss.expect.source})" if miss.expect else ""
+        kind = miss.expect.kind if miss.expect else "case"
+        lines.append(f"  expected {kind}{where}: {miss.message}")
+        if miss.diff:
+            lines.append(_quote(miss.diff, INDENT))
+    if result.turns:
+        turn = result.turns[index]
+        lines.append("  the bot said:")
+        lines.append(_quote(reply_text(turn.replies)))
+        lines.extend(_describe_turn(turn))
+        if index:
+            lines.append("  steps before:")
+            lines.extend(_history(result.turns[:index]))
+    return "\n".join(lines)
+
+
+def _describe_turn(turn: Turn) -> list[str]:
+    score = f" (score {turn.score:.0f})" if turn.score is not None else ""
+    out = [
+        f"  state: {turn.state_before or '(new user)'} -> {turn.state}",
+        f"  intent: {turn.intent}{score}",
+        "  trace:",
+    ]
+    out.extend(INDENT + line for line in turn.trace or ("(nothing happened)",))
+    slots = ", ".join(f"{k}={_short(v)}" for k, v in sorted(turn.slots.items()))
+    out.append(f"  slots: {slots or '(none)'}")
+    return out
+
+
+def _history(turns: Sequence[Turn]) -> list[str]:
+    return [
+        f"{INDENT}{n}. {t.step.describe()} -> {t.state} (intent {t.intent})"
+        for n, t in enumerate(turns, start=1)
+    ]
+
+
+def _short(value: object, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def summary(results: Sequence[CaseResult], seconds: float) -> str:
+    passed = sum(r.passed and not r.skipped for r in results)
+    skipped = sum(r.skipped for r in results)
+    failed = len(results) - passed - skipped
+    parts = [f"{passed} passed"]
+    if failed:
+        parts.insert(0, f"{failed} failed")
+    if skipped:
+        parts.append(f"{skipped} skipped")
+    return f"{', '.join(parts)} in {seconds:.2f}s"
