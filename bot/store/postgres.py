@@ -21,9 +21,16 @@ ON CONFLICT (phone_number) DO UPDATE SET
     user_context = excluded.user_context,
     timeout_at = excluded.timeout_at
 """
-_INSERT_ROW = (
-    f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)"
+_ROWS_FROM = (
+    "SELECT * FROM unnest({0}::text[], {1}::text[], {2}::text[], {3}::float8[], {4}::text[], "
+    "{5}::text[], {6}::text[], {7}::text[], {8}::float8[], {9}::jsonb[])"
+)
+_INSERT_ROWS = f"INSERT INTO conversations ({codec.ROW_COLUMNS}) " + _ROWS_FROM.format(
+    *(f"${n}" for n in range(1, 11))
+)
+_SAVE_TURN = (
+    f"WITH saved AS ({_UPSERT_SESSION}) INSERT INTO conversations ({codec.ROW_COLUMNS}) "
+    + _ROWS_FROM.format(*(f"${n}" for n in range(6, 16)))
 )
 _UPSERT_STATUS = """
 INSERT INTO outbound_status (message_sid, status, status_rank, updated_at, error_code)
@@ -143,12 +150,11 @@ class PostgresStore(ConversationStore):
         return codec.load_session(user_id, *found[0]) if found else None
 
     async def save_turn(self, session: Session, rows: Sequence[ConversationRow]) -> None:
+        # One statement is one transaction and one round trip: the session upsert runs as a
+        # data-modifying CTE beside the inserts of the rows.
         s, r = codec.session_values(session), codec.rows_values(rows)
         try:
-            async with self._ready().acquire() as conn, conn.transaction():
-                await conn.execute(_UPSERT_SESSION, *s)
-                if r:
-                    await conn.executemany(_INSERT_ROW, r)
+            await self._ready().execute(_SAVE_TURN, *s, *_columns(r))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, UnicodeError) as exc:
             raise StoreError(f"{self.where}: the turn was not saved: {exc}") from exc
 
@@ -157,8 +163,7 @@ class PostgresStore(ConversationStore):
         if not r:
             return
         try:
-            async with self._ready().acquire() as conn, conn.transaction():
-                await conn.executemany(_INSERT_ROW, r)
+            await self._ready().execute(_INSERT_ROWS, *_columns(r))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, UnicodeError) as exc:
             raise StoreError(f"{self.where}: rows were not saved: {exc}") from exc
 
@@ -229,3 +234,8 @@ class PostgresStore(ConversationStore):
             return await self._version(self._ready())
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreError(f"{self.where}: {exc}") from exc
+
+
+def _columns(rows: list[codec.RowValues]) -> list[list[object]]:
+    """Rows as ten column arrays, for unnest()."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 10
