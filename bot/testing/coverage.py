@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.flows.model import AUTO, FlowSet, Source
+from bot.flows.model import AUTO, OTHERWISE, FlowSet, Source
 from bot.testing.runner import CaseResult, Turn
 
 TIMEOUT = "_timeout"
@@ -112,7 +112,7 @@ def declared_edges(flows: FlowSet) -> list[tuple[Edge, Source]]:
 
 def edge_label(edge: Edge) -> str:
     source, trigger, target = edge
-    how = {AUTO: "then", TIMEOUT: "timeout"}.get(trigger, f"on {trigger}")
+    how = {AUTO: "then", TIMEOUT: "timeout", OTHERWISE: "other text"}.get(trigger, f"on {trigger}")
     return f"{source} -> {target} ({how})"
 
 

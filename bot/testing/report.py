@@ -30,7 +30,8 @@ def format_failure(result: CaseResult) -> str:
     for miss in result.mismatches:
         where = f" ({miss.expect.source})" if miss.expect else ""
         kind = miss.expect.kind if miss.expect else "case"
-        lines.append(f"  expected {kind}{where}: {miss.message}")
+        message = miss.message.replace("\n", "\n" + INDENT)
+        lines.append(f"  expected {kind}{where}: {message}")
         if miss.diff:
             lines.append(_quote(miss.diff, INDENT))
     if result.turns:

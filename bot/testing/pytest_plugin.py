@@ -1,0 +1,98 @@
+"""Collect YAML conversation tests as pytest items, one per case.
+
+Enable it for a folder with a conftest.py holding
+``from bot.testing.pytest_plugin import pytest_collect_file``. Every case runs on one shared
+runner (its own event loop, closed when the session ends), with the project's config.yaml.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import Problem
+from bot.testing.cases import Case, load_case_file
+from bot.testing.report import format_failure
+from bot.testing.runner import CaseResult, ConversationRunner
+
+_RUNNER = pytest.StashKey[tuple[asyncio.Runner, ConversationRunner]]()
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix in {".yaml", ".yml"}:
+        return ConversationFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ConversationFile(pytest.File):
+    def collect(self) -> list[pytest.Item]:
+        cases, problems = load_case_file(self.path, display=self.nodeid)
+        if problems:
+            return [BrokenFile.from_parent(self, name="(file)", problems=problems)]
+        return [ConversationItem.from_parent(self, name=case.name, case=case) for case in cases]
+
+
+class ConversationFailed(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class BrokenFile(pytest.Item):
+    def __init__(self, *, problems: list[Problem], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.problems = problems
+
+    def runtest(self) -> None:
+        raise ConversationFailed("\n".join(str(p) for p in self.problems))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ConversationFailed):
+            return excinfo.value.text
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, "conversation test file"
+
+
+class ConversationItem(pytest.Item):
+    def __init__(self, *, case: Case, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        if case.skip is not None:
+            self.add_marker(pytest.mark.skip(reason=case.skip))
+
+    def runtest(self) -> None:
+        loop, runner = _shared_runner(self.config)
+        result: CaseResult = loop.run(runner.run(self.case))
+        if not result.passed:
+            raise ConversationFailed(format_failure(result))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ConversationFailed):
+            return excinfo.value.text
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.case.source.line - 1, f"conversation: {self.case.name}"
+
+
+def _shared_runner(config: pytest.Config) -> tuple[asyncio.Runner, ConversationRunner]:
+    found = config.stash.get(_RUNNER, None)
+    if found is not None:
+        return found
+    settings = load_settings(config.rootpath / "config.yaml", environ={}, read_dotenv=False)
+    loop = asyncio.Runner()
+    runner = loop.run(ConversationRunner.open(settings))
+
+    def close() -> None:
+        loop.run(runner.close())
+        loop.close()
+
+    config.add_cleanup(close)
+    config.stash[_RUNNER] = (loop, runner)
+    return loop, runner
