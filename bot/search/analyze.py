@@ -1,0 +1,76 @@
+"""What the index keeps about one file: its definitions and its ranking chunks."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import itertools
+import os
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.search import terms
+from bot.search.symbols import Outliner, Symbol
+
+NAME_WEIGHT = 3  # a word in a function's name counts as much as three in its body
+MAX_CHUNK_CHARS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A stretch of a file ranked as one document: a definition up to the next one."""
+
+    line: int
+    end: int
+    symbol: str | None
+    terms: dict[str, int]
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileData:
+    symbols: tuple[Symbol, ...]  # in line order
+    chunks: tuple[Chunk, ...]
+    lines: int
+
+    def without_chunks(self) -> FileData:
+        return FileData(self.symbols, (), self.lines)
+
+    def enclosing(self, line: int) -> str | None:
+        """The innermost definition around `line`, e.g. "Environment.get_template"."""
+        i = bisect.bisect_right([s.line for s in self.symbols], line)
+        for sym in reversed(self.symbols[:i]):
+            if sym.kind != "heading" and sym.line <= line <= sym.end:
+                return sym.qualname
+        return None
+
+
+def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
+    suffix = os.path.splitext(rel)[1].lower()
+    text = data.decode("utf-8", "replace")
+    lines = text.split("\n")
+    symbols = tuple(
+        dataclasses.replace(s, header=_shown(lines[s.line - 1]))
+        for s in sorted(outliner.outline(suffix, data), key=lambda s: s.line)
+    )
+    path_terms = Counter(terms.words(rel.replace("/", " ")))
+    starts = sorted({s.line for s in symbols if s.line > 1})
+    by_line = {s.line: s for s in reversed(symbols)}  # the outermost definition on a line wins
+    chunks = []
+    bounds = [1, *starts, len(lines) + 1]
+    for begin, stop in itertools.pairwise(bounds):
+        sym = by_line.get(begin)
+        body = "\n".join(lines[begin - 1 : stop - 1])[:MAX_CHUNK_CHARS]
+        counts = terms.count(body, Counter(path_terms))
+        if sym is not None:
+            for word in terms.words(sym.qualname):
+                counts[word] += NAME_WEIGHT
+        if counts:
+            qual = sym.qualname if sym else None
+            chunks.append(Chunk(begin, stop - 1, qual, dict(counts), sum(counts.values())))
+    return FileData(symbols, tuple(chunks), len(lines) - (1 if text.endswith("\n") else 0))
+
+
+def _shown(line: str) -> str:
+    text = line.strip()
+    return text if len(text) <= 200 else text[:199] + "…"

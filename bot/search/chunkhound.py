@@ -1,0 +1,148 @@
+"""ChunkHound as the optional semantic backend: one `chunkhound mcp` server per repository.
+
+ChunkHound runs in its own virtualenv (`make chunkhound`) and is spoken to over MCP on stdio;
+it is never imported. Regex and symbol queries stay on our own engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import SearchError
+from bot.search.mcp import McpClient
+from bot.search.scan import MAX_LINE_CHARS
+from bot.search.types import Hit
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.search.direct import RepoSource
+
+log = logging.getLogger(__name__)
+LOCAL_VENV_COMMAND = ".venv-chunkhound/bin/chunkhound"
+
+
+def find_command(command: str, base_dir: Path) -> str | None:
+    """The chunkhound executable: on PATH, as a path, or in the project's own virtualenv."""
+    found = shutil.which(command)
+    if found:
+        return found
+    local = base_dir / LOCAL_VENV_COMMAND
+    return str(local) if local.is_file() and os.access(local, os.X_OK) else None
+
+
+class SemanticBackend:
+    """Semantic search through ChunkHound servers, started and stopped with the service."""
+
+    def __init__(
+        self,
+        *,
+        command: str,
+        roots: Mapping[str, Path],
+        env: Mapping[str, str],
+        db_dir: Path,
+        timeout: float = 30.0,
+    ) -> None:
+        self._command = command
+        self._roots = dict(roots)
+        self._env = dict(env)
+        self._db_dir = db_dir
+        self._timeout = timeout
+        self._clients: dict[str, McpClient] = {}
+        self._failed: dict[str, str] = {}
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, sources: Sequence[RepoSource]
+    ) -> SemanticBackend | None:
+        cfg = settings.search
+        command = find_command(cfg.chunkhound_command, settings.base_dir)
+        if not cfg.embedding_base_url or command is None:
+            return None
+        env = {
+            **os.environ,
+            "CHUNKHOUND_DATABASE__PROVIDER": "lancedb",
+            "CHUNKHOUND_EMBEDDING__PROVIDER": "openai",
+            "CHUNKHOUND_EMBEDDING__BASE_URL": cfg.embedding_base_url,
+            "CHUNKHOUND_EMBEDDING__MODEL": cfg.embedding_model or "text-embedding-3-small",
+            "CHUNKHOUND_EMBEDDING__API_KEY": cfg.embedding_api_key or "unused",
+        }
+        roots = {s.name: s.root for s in sources}
+        db_dir = settings.path(cfg.index_dir) / "chunkhound"
+        return cls(command=command, roots=roots, env=env, db_dir=db_dir)
+
+    @property
+    def available(self) -> bool:
+        return len(self._failed) < len(self._roots)
+
+    def argv(self, repo: str) -> list[str]:
+        return [self._command, "mcp", str(self._roots[repo]), "--database-provider", "lancedb"]
+
+    async def start(self) -> None:
+        """Start every repository's server (each indexes its repository in the background)."""
+        await asyncio.gather(*(self._client(name) for name in self._roots), return_exceptions=True)
+
+    async def close(self) -> None:
+        clients, self._clients = self._clients, {}
+        await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
+
+    async def search(self, text: str, repos: Sequence[str], limit: int) -> list[Hit]:
+        """Hits from every repository's server, best score first. SearchError if none answers."""
+        answers = await asyncio.gather(
+            *(self._search_one(name, text, limit) for name in repos if name in self._roots),
+            return_exceptions=True,
+        )
+        hits = [hit for answer in answers if isinstance(answer, list) for hit in answer]
+        errors = [a for a in answers if isinstance(a, BaseException)]
+        if errors and not hits:
+            raise SearchError(f"semantic search failed: {errors[0]}")
+        hits.sort(key=lambda h: -h.score)
+        return hits[:limit]
+
+    async def _search_one(self, repo: str, text: str, limit: int) -> list[Hit]:
+        client = await self._client(repo)
+        args = {"query": text, "page_size": limit}
+        answer = await client.call_tool("search_semantic", args, self._timeout)
+        results = answer.get("results", []) if isinstance(answer, dict) else []
+        return [hit for r in results if (hit := self._hit(repo, r)) is not None]
+
+    async def _client(self, repo: str) -> McpClient:
+        async with self._lock:
+            client = self._clients.get(repo)
+            if client is not None and client.running:
+                return client
+            db = self._db_dir / repo
+            db.mkdir(parents=True, exist_ok=True)
+            env = {**self._env, "CHUNKHOUND_DATABASE__PATH": str(db)}
+            client = McpClient(self.argv(repo), env=env, cwd=str(self._roots[repo]))
+            try:
+                await client.start(self._timeout * 2)
+            except (OSError, SearchError) as exc:
+                await client.close()
+                self._failed[repo] = str(exc)
+                log.warning("search.chunkhound_failed", extra={"repo": repo, "error": str(exc)})
+                raise SearchError(f"chunkhound for {repo} did not start: {exc}") from exc
+            self._failed.pop(repo, None)
+            self._clients[repo] = client
+            return client
+
+    def _hit(self, repo: str, result: dict[str, Any]) -> Hit | None:
+        root = self._roots[repo]
+        raw = Path(str(result.get("file_path", "")))
+        try:
+            rel = (raw.resolve() if raw.is_absolute() else (root / raw).resolve()).relative_to(root)
+        except (ValueError, OSError):
+            return None  # never show a file outside the repository
+        lines = str(result.get("content", "")).split("\n")
+        offset = next((i for i, line in enumerate(lines) if line.strip()), 0)
+        text = lines[offset].strip()[:MAX_LINE_CHARS] if lines else ""
+        line = int(result.get("start_line") or 1) + offset
+        score = float(result.get("score") or 0.0)
+        symbol = result.get("symbol") or result.get("name")
+        return Hit(repo, rel.as_posix(), line, text, symbol, "match", score)

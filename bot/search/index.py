@@ -1,0 +1,176 @@
+"""The in-memory index of one repository, as an immutable snapshot swapped on every change.
+
+Searches read whichever snapshot is current, so they never wait for an update and never see a
+half-applied one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.search.analyze import Chunk, FileData, analyze
+from bot.search.files import FileFilter, read_indexable, walk
+from bot.search.ranking import TEST_PRIOR, Bm25, Bm25Builder
+from bot.search.symbols import Outliner
+from bot.search.trigrams import TrigramBuilder, TrigramIndex
+
+Progress = Callable[[int, int], None]
+_TEST_PARTS = ("tests/", "test/", "testing/", "/test_", "_test.", "test_", "docs/")
+
+
+def is_secondary(rel: str) -> bool:
+    """Tests, fixtures and docs: ranked after the code itself."""
+    low = "/" + rel.lower()
+    return any(part in low for part in _TEST_PARTS) or low.endswith(".md")
+
+
+@dataclass(frozen=True, slots=True)
+class RepoSnapshot:
+    name: str
+    root: Path
+    paths: tuple[str, ...]  # file id -> relative path
+    contents: tuple[bytes | None, ...]  # None: deleted or no longer indexed
+    files: tuple[FileData | None, ...]
+    trigrams: TrigramIndex
+    defs: dict[str, tuple[tuple[int, int], ...]]  # lower-cased name -> (file id, symbol index)
+    bm25: Bm25
+    priors: dict[int, float]  # file id -> ranking prior (absent: 1.0)
+    skipped: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def fid_of(self) -> dict[str, int]:
+        return {p: i for i, p in enumerate(self.paths)}
+
+    def stats(self) -> dict[str, int]:
+        live = [f for f in self.files if f is not None]
+        return {
+            "files": len(live),
+            "lines": sum(f.lines for f in live),
+            "symbols": sum(len(f.symbols) for f in live),
+            "skipped": sum(self.skipped.values()),
+        }
+
+
+def build(
+    name: str, flt: FileFilter, *, outliner: Outliner, progress: Progress | None = None
+) -> RepoSnapshot:
+    """Read, outline and index every file of the repository."""
+    # The build allocates millions of small objects and frees none of them in cycles: collecting
+    # meanwhile only costs time.
+    gc.disable()
+    try:
+        return _build(name, flt, outliner, progress)
+    finally:
+        gc.enable()
+
+
+def _build(
+    name: str, flt: FileFilter, outliner: Outliner, progress: Progress | None
+) -> RepoSnapshot:
+    started = time.perf_counter()
+    listing = walk(flt)
+    skipped: Counter[str] = Counter(listing.skipped)
+    paths: list[str] = []
+    contents: list[bytes | None] = []
+    files: list[FileData | None] = []
+    ranking = Bm25Builder()
+    grams = TrigramBuilder()
+    for n, rel in enumerate(listing.files, 1):
+        data, reason = read_indexable(flt.root, rel, flt.max_bytes)
+        if data is None:
+            skipped[reason or "unreadable"] += 1
+        else:
+            info = analyze(outliner, rel, data)
+            ranking.add(len(paths), info.chunks, TEST_PRIOR if is_secondary(rel) else 1.0)
+            paths.append(rel)
+            contents.append(data)
+            files.append(info.without_chunks())
+            grams.add(data)
+        if progress and (n % 200 == 0 or n == len(listing.files)):
+            progress(n, len(listing.files))
+    priors = {i: TEST_PRIOR for i, rel in enumerate(paths) if is_secondary(rel)}
+    return RepoSnapshot(
+        name=name,
+        root=flt.root,
+        paths=tuple(paths),
+        contents=tuple(contents),
+        files=tuple(files),
+        trigrams=grams.build(),
+        defs=_definitions(files),
+        bm25=ranking.build(),
+        priors=priors,
+        skipped=dict(skipped),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _definitions(files: Iterable[FileData | None]) -> dict[str, tuple[tuple[int, int], ...]]:
+    found: dict[str, list[tuple[int, int]]] = {}
+    for fid, data in enumerate(files):
+        if data is None:
+            continue
+        for i, sym in enumerate(data.symbols):
+            if sym.kind != "heading":
+                found.setdefault(sym.name.lower(), []).append((fid, i))
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def update(
+    snap: RepoSnapshot, rels: Iterable[str], flt: FileFilter, *, outliner: Outliner
+) -> RepoSnapshot:
+    """A snapshot with the files `rels` re-read from disk (changed, added or deleted)."""
+    paths, contents, files = list(snap.paths), list(snap.contents), list(snap.files)
+    fid_of = snap.fid_of
+    priors = dict(snap.priors)
+    changed: set[int] = set()
+    new_chunks: list[tuple[int, Chunk]] = []
+    for rel in rels:
+        fid = fid_of.get(rel)
+        data = None
+        if flt.wanted_name(rel) and (flt.root / rel).is_file():
+            data, _reason = read_indexable(flt.root, rel, flt.max_bytes)
+        if fid is None:
+            if data is None:
+                continue
+            fid = len(paths)
+            paths.append(rel)
+            contents.append(None)
+            files.append(None)
+            fid_of[rel] = fid
+            if is_secondary(rel):
+                priors[fid] = TEST_PRIOR
+        changed.add(fid)
+        contents[fid] = data
+        files[fid] = None
+        if data is not None:
+            info = analyze(outliner, rel, data)
+            new_chunks.extend((fid, c) for c in info.chunks)
+            files[fid] = info.without_chunks()
+    if not changed:
+        return snap
+    defs = {
+        name: kept
+        for name, entries in snap.defs.items()
+        if (kept := tuple(e for e in entries if e[0] not in changed))
+    }
+    for name, entries in _definitions(
+        files[f] if f in changed else None for f in range(len(files))
+    ).items():
+        defs[name] = defs.get(name, ()) + entries
+    return dataclasses.replace(
+        snap,
+        paths=tuple(paths),
+        contents=tuple(contents),
+        files=tuple(files),
+        trigrams=snap.trigrams.with_stale(changed),
+        defs=defs,
+        bm25=snap.bm25.replace_files(changed, new_chunks),
+        priors=priors,
+    )

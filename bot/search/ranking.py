@@ -1,0 +1,142 @@
+"""BM25 over chunks (definitions with their bodies), with term weights precomputed per posting."""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.search.analyze import Chunk
+
+K1 = 1.2
+B = 0.75
+TEST_PRIOR = 0.7  # tests and docs rank a little below the code they describe
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRef:
+    """Where a ranked chunk is; its words live only in the posting arrays."""
+
+    fid: int
+    line: int
+    end: int
+    symbol: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Extra:
+    """A chunk of a file changed after the build, scored directly from its words."""
+
+    ref: ChunkRef
+    terms: dict[str, int]
+    length: int
+
+
+class Bm25Builder:
+    """Collects postings file by file, so no chunk's word counts outlive its file."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.tids = array("i")
+        self.docs = array("i")
+        self.tfs = array("i")
+        self.lengths = array("f")
+        self.priors = array("f")
+        self.refs: list[ChunkRef] = []
+
+    def add(self, fid: int, chunks: Sequence[Chunk], prior: float) -> None:
+        vocab = self.vocab
+        for chunk in chunks:
+            doc = len(self.refs)
+            self.refs.append(ChunkRef(fid, chunk.line, chunk.end, chunk.symbol))
+            self.lengths.append(chunk.length)
+            self.priors.append(prior)
+            self.tids.extend([vocab.setdefault(t, len(vocab)) for t in chunk.terms])
+            self.tfs.extend(chunk.terms.values())
+            self.docs.extend([doc] * len(chunk.terms))
+
+    def build(self) -> Bm25:
+        lengths = np.frombuffer(self.lengths, dtype=np.float32)
+        tid_arr = np.frombuffer(self.tids, dtype=np.int32)
+        avgdl = float(lengths.mean()) if len(lengths) else 1.0
+        order = np.argsort(tid_arr, kind="stable")
+        doc_arr = np.frombuffer(self.docs, dtype=np.int32)[order]
+        tf = np.frombuffer(self.tfs, dtype=np.int32)[order].astype(np.float32)
+        del order
+        norm = K1 * (1 - B + B * lengths[doc_arr] / avgdl)
+        weights = (tf * (K1 + 1) / (tf + norm)).astype(np.float32)
+        df = np.bincount(tid_arr, minlength=len(self.vocab))
+        offsets = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
+        n = max(len(self.refs), 1)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        prior = np.frombuffer(self.priors, dtype=np.float32).copy()
+        return Bm25(self.vocab, offsets, doc_arr, weights, idf, tuple(self.refs), prior, avgdl)
+
+
+@dataclass(frozen=True, slots=True)
+class Bm25:
+    vocab: dict[str, int]
+    offsets: npt.NDArray[np.int64]
+    docs: npt.NDArray[np.int32]
+    weights: npt.NDArray[np.float32]  # tf part of BM25, per posting
+    idf: npt.NDArray[np.float32]
+    refs: tuple[ChunkRef, ...]
+    prior: npt.NDArray[np.float32]
+    avgdl: float
+    dead: frozenset[int] = frozenset()  # fids whose chunks changed since the build
+    extra: tuple[Extra, ...] = ()  # chunks of files changed since the build
+
+    def replace_files(self, fids: set[int], chunks: Sequence[tuple[int, Chunk]]) -> Bm25:
+        """A copy where the chunks of `fids` are replaced by `chunks` (files changed on disk)."""
+        fresh = tuple(
+            Extra(ChunkRef(fid, c.line, c.end, c.symbol), c.terms, c.length) for fid, c in chunks
+        )
+        extra = tuple(e for e in self.extra if e.ref.fid not in fids) + fresh
+        return Bm25(
+            self.vocab, self.offsets, self.docs, self.weights, self.idf, self.refs, self.prior,
+            self.avgdl, self.dead | fids, extra,
+        )  # fmt: skip
+
+    def top(
+        self, words: Sequence[str], k: int, prior_of: dict[int, float]
+    ) -> list[tuple[float, ChunkRef]]:
+        """The `k` best chunks for `words`, best first."""
+        wanted = [self.vocab[w] for w in dict.fromkeys(words) if w in self.vocab]
+        ranked: list[tuple[float, ChunkRef]] = []
+        if wanted and len(self.refs):
+            scores = np.zeros(len(self.refs), dtype=np.float32)
+            for tid in wanted:
+                lo, hi = self.offsets[tid], self.offsets[tid + 1]
+                scores[self.docs[lo:hi]] += self.idf[tid] * self.weights[lo:hi]
+            scores *= self.prior
+            hits = np.flatnonzero(scores)
+            if len(hits) > k * 4:
+                hits = hits[np.argpartition(-scores[hits], k * 4)[: k * 4]]
+            for doc in hits.tolist():
+                ref = self.refs[doc]
+                if ref.fid not in self.dead:
+                    ranked.append((float(scores[doc]), ref))
+        for e in self.extra:
+            score = self._score(e, words) * prior_of.get(e.ref.fid, 1.0)
+            if score > 0:
+                ranked.append((score, e.ref))
+        ranked.sort(key=lambda item: -item[0])
+        return ranked[:k]
+
+    def _score(self, extra: Extra, words: Sequence[str]) -> float:
+        n = max(len(self.refs), 1)
+        norm = K1 * (1 - B + B * extra.length / self.avgdl)
+        total = 0.0
+        for word in dict.fromkeys(words):
+            tf = extra.terms.get(word, 0)
+            if not tf:
+                continue
+            tid = self.vocab.get(word)
+            df = int(self.offsets[tid + 1] - self.offsets[tid]) if tid is not None else 0
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            total += idf * tf * (K1 + 1) / (tf + norm)
+        return total

@@ -1,0 +1,83 @@
+"""Running one parsed query over indexed repositories and, while indexing, over the disk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from bot.search.direct import RepoSource, direct_search
+from bot.search.engine import Found, regex_search
+from bot.search.index import RepoSnapshot
+from bot.search.lookup import symbol_search, text_search
+from bot.search.query import ParsedQuery
+from bot.search.types import Hit, SearchResponse
+
+Progress = Callable[[int, int], None]
+
+
+def run(
+    ready: Sequence[RepoSnapshot],
+    missing: Sequence[RepoSource],
+    parsed: ParsedQuery,
+    limit: int,
+    timeout: float,
+) -> Found:
+    """Indexed repositories answer from the index, the others by scanning their files."""
+    found = Found([], 0)
+    if ready:
+        found = _indexed(ready, parsed, limit, timeout)
+    if missing:
+        direct = direct_search(missing, parsed, limit, timeout=timeout)
+        hits = found.hits + direct.hits
+        if parsed.kind != "regex":
+            hits.sort(key=lambda h: (h.kind != "definition", -h.score))
+        found = Found(hits[:limit], found.total + direct.total, found.capped)
+    return found
+
+
+def _indexed(
+    snaps: Sequence[RepoSnapshot], parsed: ParsedQuery, limit: int, timeout: float
+) -> Found:
+    if parsed.kind == "regex":
+        return regex_search(
+            snaps, parsed.text, ignore_case=parsed.ignore_case, limit=limit, timeout=timeout
+        )
+    if parsed.kind == "symbol":
+        return symbol_search(
+            snaps, parsed.text, symbol_kind=parsed.symbol_kind, limit=limit, timeout=timeout
+        )
+    return text_search(snaps, parsed.text, limit=limit)
+
+
+def bounded(hits: Sequence[Hit], max_chars: int) -> list[Hit]:
+    """Keep hits until their text reaches `max_chars`, so a reply stays readable."""
+    kept: list[Hit] = []
+    used = 0
+    for hit in hits:
+        used += len(hit.text) + len(hit.path) + 20
+        if used > max_chars and kept:
+            break
+        kept.append(hit)
+    return kept
+
+
+def response(
+    query: str,
+    kind: str,
+    hits: Sequence[Hit],
+    total: int,
+    truncated: bool,
+    incomplete: bool,
+    note: str,
+    started: float,
+) -> SearchResponse:
+    return SearchResponse(
+        query=query,
+        kind=kind,
+        hits=tuple(hits),
+        total=total,
+        truncated=truncated,
+        incomplete=incomplete,
+        note=note,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+    )

@@ -1,0 +1,58 @@
+"""Words for plain-language ranking: identifiers split at camelCase and snake_case, stemmed."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_STOP_TEXT = """
+    a an and are as at be been but by can could do does doing did for from had has have how i
+    if in into is it its me my no not of on or our should so than that the their them then there
+    these they this those to was we were what when where which who why will with would you your
+    self cls def return none true false import elif else pass lambda var let const new null void
+    int str bool dict list tuple any py js ts md json yaml yml"""
+STOPWORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """A light suffix stripper: "checked", "checks", "checking" all become "check"."""
+    w = word
+    if len(w) > 3:
+        if w.endswith("ies") and len(w) > 4:
+            w = w[:-3] + "y"
+        elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+            w = w[:-1]
+        if w.endswith("ing") and len(w) > 5:
+            w = w[:-3]
+        elif w.endswith("ed") and len(w) > 4:
+            w = w[:-2]
+        if w.endswith("e") and len(w) > 3:
+            w = w[:-1]
+        if w.endswith("y") and len(w) > 3:
+            w = w[:-1] + "i"
+    return w
+
+
+@lru_cache(maxsize=1 << 16)
+def normal(raw: str) -> str:
+    """The indexed form of one raw word ("Parsing" -> "pars"); "" for stopwords."""
+    low = raw.lower()
+    return "" if len(low) < 2 or low in STOPWORDS else stem(low)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased, stemmed words of `text`, stopwords and single letters left out."""
+    return [w for w in map(normal, _WORD.findall(text)) if w]
+
+
+def count(text: str, into: Counter[str] | None = None) -> Counter[str]:
+    """Add the words of `text` to `into` (a new Counter by default)."""
+    counts: Counter[str] = Counter() if into is None else into
+    for raw, n in Counter(_WORD.findall(text)).items():
+        word = normal(raw)
+        if word:
+            counts[word] += n
+    return counts
