@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from bot.errors import BotError
 
 # Each module in bot/commands/ exposes `add_parser(subparsers)`, which sets `func(args) -> int`.
-COMMANDS: tuple[str, ...] = ("chat", "migrate", "validate", "test", "graph", "serve", "backup")
+COMMANDS: tuple[str, ...] = (
+    "chat",
+    "migrate",
+    "validate",
+    "test",
+    "graph",
+    "serve",
+    "backup",
+    "index",
+    "search",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
