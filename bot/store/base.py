@@ -113,7 +113,12 @@ class ConversationStore(abc.ABC):
 
     @abc.abstractmethod
     async def claim_message(self, message_sid: str, user_id: str) -> bool:
-        """Atomically record an inbound MessageSid; False when it was seen before."""
+        """Atomically record an inbound MessageSid; False when it was seen before.
+
+        A message counts as handled once a row carrying its MessageSid is saved (save_turn or
+        append_rows). A claim that was never handled - its instance died mid-turn - can be
+        claimed again once it is older than the store's ``reclaim_after`` seconds, so Twilio's
+        retry of it is processed rather than dropped as a duplicate."""
 
     @abc.abstractmethod
     async def record_status(

@@ -32,11 +32,15 @@ def open_store(settings: Settings, *, auto_migrate: bool = True) -> Conversation
     if url.startswith("memory://"):
         from bot.store.memory import MemoryStore
 
-        return MemoryStore()
+        return MemoryStore(reclaim_after_seconds=settings.storage.reclaim_after_seconds)
     if url.startswith("sqlite://"):
         from bot.store.sqlite import SqliteStore
 
-        return SqliteStore(sqlite_path(url, settings.base_dir), auto_migrate=auto_migrate)
+        return SqliteStore(
+            sqlite_path(url, settings.base_dir),
+            auto_migrate=auto_migrate,
+            reclaim_after_seconds=settings.storage.reclaim_after_seconds,
+        )
     if url.startswith(("postgresql://", "postgres://")):
         from bot.store.postgres import PostgresStore
 

@@ -8,7 +8,8 @@ code tested against it reads back exactly what a real database would give.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from bot.errors import StoreError
 from bot.store import codec
@@ -16,10 +17,15 @@ from bot.store.base import ConversationRow, ConversationStore, Session, status_r
 
 
 class MemoryStore(ConversationStore):
-    def __init__(self) -> None:
+    def __init__(
+        self, *, reclaim_after_seconds: float = 60.0, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._reclaim_after = reclaim_after_seconds
+        self._clock = clock
         self._sessions: dict[str, Session] = {}
         self._rows: list[ConversationRow] = []
-        self._sids: set[str] = set()
+        self._claims: dict[str, float] = {}  # MessageSid -> claimed at, while not handled
+        self._handled: set[str] = set()
         self._status: dict[str, tuple[str, float]] = {}
         self._inbound: dict[str, float] = {}
         self._closed = False
@@ -46,13 +52,13 @@ class MemoryStore(ConversationStore):
         _validate(values, *encoded)
         user, data, last_activity, context, _timeout = values
         self._sessions[user] = codec.load_session(user, data, last_activity, context)
-        self._rows.extend(_decoded(encoded))
+        self._keep(encoded)
 
     async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
         self._check_open()
         encoded = codec.rows_values(rows)
         _validate(*encoded)
-        self._rows.extend(_decoded(encoded))
+        self._keep(encoded)
 
     async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
         self._check_open()
@@ -63,9 +69,13 @@ class MemoryStore(ConversationStore):
 
     async def claim_message(self, message_sid: str, user_id: str) -> bool:
         self._check_open()
-        if message_sid in self._sids:
+        now = self._clock()
+        if message_sid in self._handled:
             return False
-        self._sids.add(message_sid)
+        claimed = self._claims.get(message_sid)
+        if claimed is not None and claimed >= now - self._reclaim_after:
+            return False
+        self._claims[message_sid] = now
         return True
 
     async def record_status(
@@ -105,6 +115,13 @@ class MemoryStore(ConversationStore):
 
     async def ping(self) -> None:
         self._check_open()
+
+    def _keep(self, encoded: list[codec.RowValues]) -> None:
+        for row in _decoded(encoded):
+            self._rows.append(row)
+            if row.message_sid is not None and row.message_sid in self._claims:
+                del self._claims[row.message_sid]
+                self._handled.add(row.message_sid)
 
 
 def _validate(*values: tuple[object, ...]) -> None:

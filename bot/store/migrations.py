@@ -66,6 +66,14 @@ SQLITE: tuple[Migration, ...] = (
             "CREATE INDEX idx_outbound_updated ON outbound_status (updated_at)",
         ),
     ),
+    Migration(
+        2,
+        "a claimed MessageSid is handled once a row carrying it is saved",
+        (
+            "ALTER TABLE inbound_messages ADD COLUMN handled INTEGER NOT NULL DEFAULT 0",
+            "UPDATE inbound_messages SET handled = 1",  # claims made before: assume handled
+        ),
+    ),
 )
 
 POSTGRES: tuple[Migration, ...] = (
@@ -111,6 +119,14 @@ POSTGRES: tuple[Migration, ...] = (
                 error_code TEXT
             )""",
             "CREATE INDEX idx_outbound_updated ON outbound_status (updated_at)",
+        ),
+    ),
+    Migration(
+        2,
+        "a claimed MessageSid is handled once a row carrying it is saved",
+        (
+            "ALTER TABLE inbound_messages ADD COLUMN handled BOOLEAN NOT NULL DEFAULT false",
+            "UPDATE inbound_messages SET handled = true",  # claims made before: assume handled
         ),
     ),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -25,13 +25,24 @@ _ROWS_FROM = (
     "SELECT * FROM unnest({0}::text[], {1}::text[], {2}::text[], {3}::float8[], {4}::text[], "
     "{5}::text[], {6}::text[], {7}::text[], {8}::float8[], {9}::jsonb[])"
 )
-_INSERT_ROWS = f"INSERT INTO conversations ({codec.ROW_COLUMNS}) " + _ROWS_FROM.format(
-    *(f"${n}" for n in range(1, 11))
+_HANDLED = "UPDATE inbound_messages SET handled = true WHERE message_sid = ANY({0}::text[])"
+_INSERT_ROWS = (
+    f"WITH handled AS ({_HANDLED.format('$6')}) "
+    f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
+    + _ROWS_FROM.format(*(f"${n}" for n in range(1, 11)))
 )
 _SAVE_TURN = (
-    f"WITH saved AS ({_UPSERT_SESSION}) INSERT INTO conversations ({codec.ROW_COLUMNS}) "
+    f"WITH saved AS ({_UPSERT_SESSION}), handled AS ({_HANDLED.format('$11')}) "
+    f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
     + _ROWS_FROM.format(*(f"${n}" for n in range(6, 16)))
 )
+_CLAIM = """
+INSERT INTO inbound_messages (message_sid, phone_number, received_at) VALUES ($1, $2, $3)
+ON CONFLICT (message_sid) DO UPDATE SET
+    received_at = excluded.received_at, phone_number = excluded.phone_number
+WHERE inbound_messages.handled = false AND inbound_messages.received_at < $4
+RETURNING 1
+"""
 _UPSERT_STATUS = """
 INSERT INTO outbound_status (message_sid, status, status_rank, updated_at, error_code)
 VALUES ($1, $2, $3, $4, $5)
@@ -58,8 +69,12 @@ class PostgresStore(ConversationStore):
         schema: str = "",
         connect_timeout: float = 5.0,
         auto_migrate: bool = True,
+        reclaim_after_seconds: float = 60.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.url = url
+        self._reclaim_after = reclaim_after_seconds
+        self._clock = clock
         self._auto_migrate = auto_migrate
         self._pool_size = pool_size
         self._schema = schema
@@ -180,13 +195,8 @@ class PostgresStore(ConversationStore):
         return [codec.load_row(tuple(r)) for r in reversed(found)]
 
     async def claim_message(self, message_sid: str, user_id: str) -> bool:
-        found = await self._fetch(
-            "INSERT INTO inbound_messages (message_sid, phone_number, received_at) "
-            "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
-            message_sid,
-            user_id,
-            time.time(),
-        )
+        now = self._clock()
+        found = await self._fetch(_CLAIM, message_sid, user_id, now, now - self._reclaim_after)
         return bool(found)
 
     async def record_status(

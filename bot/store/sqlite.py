@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,12 @@ class SqliteStore(ConversationStore):
         busy_timeout_ms: int = 10_000,
         checkpoint_seconds: float = 1.0,
         auto_migrate: bool = True,
+        reclaim_after_seconds: float = 60.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = str(path)
+        self._reclaim_after = reclaim_after_seconds
+        self._clock = clock
         self._auto_migrate = auto_migrate
         self._checkpoint_every = checkpoint_seconds
         self._checkpointer: aiosqlite.Connection | None = None
@@ -179,7 +184,9 @@ class SqliteStore(ConversationStore):
             await self._write(lambda c: sql.insert_rows(c, r))
 
     async def claim_message(self, message_sid: str, user_id: str) -> bool:
-        return bool(await self._write(lambda c: sql.claim(c, message_sid, user_id)))
+        now = self._clock()
+        values = (message_sid, user_id, now, now - self._reclaim_after)
+        return bool(await self._write(lambda c: sql.claim(c, values)))
 
     async def record_status(
         self, message_sid: str, status: str, timestamp: float, error_code: str | None = None

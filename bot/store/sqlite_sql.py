@@ -128,15 +128,22 @@ def insert_rows(conn: sqlite3.Connection, rows: list[codec.RowValues]) -> None:
         conn.execute(_INSERT_ROW, rows[0])
     elif rows:
         conn.executemany(_INSERT_ROW, rows)
+    for row in rows:
+        if row[5] is not None:  # its MessageSid: handled now
+            conn.execute("UPDATE inbound_messages SET handled = 1 WHERE message_sid = ?", (row[5],))
 
 
-def claim(conn: sqlite3.Connection, message_sid: str, user_id: str) -> bool:
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO inbound_messages (message_sid, phone_number, received_at) "
-        "VALUES (?, ?, ?)",
-        (message_sid, user_id, time.time()),
-    )
-    return cur.rowcount == 1
+_CLAIM = """
+INSERT INTO inbound_messages (message_sid, phone_number, received_at, handled) VALUES (?, ?, ?, 0)
+ON CONFLICT (message_sid) DO UPDATE SET
+    received_at = excluded.received_at, phone_number = excluded.phone_number
+WHERE inbound_messages.handled = 0 AND inbound_messages.received_at < ?
+"""
+
+
+def claim(conn: sqlite3.Connection, values: tuple[str, str, float, float]) -> bool:
+    """values: sid, user, now, and the claim time before which an unhandled claim is stale."""
+    return conn.execute(_CLAIM, values).rowcount == 1
 
 
 def record_status(conn: sqlite3.Connection, values: tuple[str, str, int, float, Any]) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.store.migrations import SQLITE
 
 
 def _config(tmp_path: Path, url: str = "sqlite:///data/bot.db") -> str:
@@ -28,7 +29,7 @@ def test_backup_writes_a_copy_and_rotates(
     copies = sorted((tmp_path / "data" / "backups").glob("bot-*.db"))
     assert len(copies) == 2
     db = sqlite3.connect(copies[0])
-    assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == 1
+    assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == len(SQLITE)
     db.close()
 
 

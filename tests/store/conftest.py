@@ -54,7 +54,9 @@ async def pg_schema() -> AsyncIterator[str]:
 async def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StoreFactory]:
     """Opens stores on one database; each call is a new instance (a restart). Closes them all."""
     opened: list[ConversationStore] = []
-    memory = MemoryStore()
+    now = [1_700_000_000.0]
+    clock = lambda: now[0]  # noqa: E731
+    memory = MemoryStore(clock=clock)
     schema = ""
     cleanup = contextlib.AsyncExitStack()
     if request.param == "postgres":
@@ -65,16 +67,17 @@ async def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         if request.param == "memory":
             store = memory
         elif request.param == "sqlite":
-            store = SqliteStore(tmp_path / "data" / "bot.db")
+            store = SqliteStore(tmp_path / "data" / "bot.db", clock=clock)
         else:
             from bot.store.postgres import PostgresStore
 
-            store = PostgresStore(PG_URL, schema=schema, pool_size=4)
+            store = PostgresStore(PG_URL, schema=schema, pool_size=4, clock=clock)
         await store.open()
         opened.append(store)
         return store
 
     make.backend = request.param  # type: ignore[attr-defined]
+    make.now = now  # type: ignore[attr-defined]  # move the stores' clock: make.now[0] += 60
     yield make
     for store in opened:
         await store.close()

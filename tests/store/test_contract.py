@@ -122,6 +122,27 @@ class TestStoreContract:
         assert await store.claim_message("SM1", "+1") is False
         assert await store.claim_message("SM2", "+1") is True
 
+    async def test_an_unhandled_claim_is_claimable_again_after_the_window(
+        self, make_store: StoreFactory
+    ) -> None:
+        store = await make_store()
+        assert await store.claim_message("SM1", "+1") is True  # then the instance died
+        make_store.now[0] += 30  # type: ignore[attr-defined]
+        assert await store.claim_message("SM1", "+1") is False  # may still be in progress
+        make_store.now[0] += 31  # type: ignore[attr-defined]
+        assert await store.claim_message("SM1", "+1") is True  # Twilio's retry is processed
+        assert await store.claim_message("SM1", "+1") is False
+
+    async def test_a_handled_message_is_never_claimed_again(self, make_store: StoreFactory) -> None:
+        store = await make_store()
+        assert await store.claim_message("SMt", "+1")
+        assert await store.claim_message("SMr", "+1")
+        await store.save_turn(_session("+1"), [_row("+1", "hi", 1.0, message_sid="SMt")])
+        await store.append_rows([_row("+1", "too fast", 2.0, message_sid="SMr")])
+        make_store.now[0] += 3600  # type: ignore[attr-defined]
+        assert await store.claim_message("SMt", "+1") is False
+        assert await store.claim_message("SMr", "+1") is False
+
     async def test_status_keeps_the_latest_stage_whatever_the_arrival_order(
         self, store: ConversationStore
     ) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.errors import SchemaTooNewError, StoreError
 from bot.store.base import Session
+from bot.store.migrations import POSTGRES
 from bot.store.postgres import PostgresStore
 from tests.store.conftest import PG_URL, pg_schema
 
@@ -20,11 +21,11 @@ async def test_two_instances_starting_together_migrate_once() -> None:
         stores = [PostgresStore(PG_URL, schema=schema, pool_size=2) for _ in range(3)]
         await asyncio.gather(*(s.open() for s in stores))
         try:
-            assert [await s.schema_version() for s in stores] == [1, 1, 1]
+            assert [await s.schema_version() for s in stores] == [len(POSTGRES)] * 3
             conn = await asyncpg.connect(PG_URL, server_settings={"search_path": schema})
             indexes = {r[0] for r in await conn.fetch("SELECT indexname FROM pg_indexes")}
             assert {"idx_phone_timestamp", "idx_last_activity"} <= indexes
-            assert await conn.fetchval("SELECT COUNT(*) FROM schema_migrations") == 1
+            assert await conn.fetchval("SELECT COUNT(*) FROM schema_migrations") == len(POSTGRES)
             await conn.close()
         finally:
             for s in stores:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.config import settings_from_mapping
 from bot.errors import ConfigError, SchemaTooNewError, StoreError
+from bot.store import migrations
 from bot.store.base import ConversationRow, Session
 from bot.store.factory import open_store
 from bot.store.memory import MemoryStore
@@ -125,3 +126,22 @@ async def test_the_wal_is_checkpointed_and_left_short_on_close(tmp_path: Path) -
         conn.close()
     wal = db.with_name("bot.db-wal")
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+async def test_an_older_database_is_upgraded_keeping_its_data(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(migrations.CREATE_VERSION_TABLE)
+    for statement in SQLITE[0].statements:  # a database left by the first release
+        conn.execute(statement)
+    conn.execute("INSERT INTO schema_migrations VALUES (1, 'first', 0)")
+    conn.execute("INSERT INTO inbound_messages VALUES ('SMold', '+1', 0)")
+    conn.execute(
+        "INSERT INTO user_sessions VALUES ('+1', '{\"state\": \"greeting.menu\"}', 5, '{}', NULL)"
+    )
+    conn.close()
+    async with SqliteStore(db) as store:
+        assert await store.schema_version() == len(SQLITE)
+        session = await store.load_session("+1")
+        assert session is not None and session.state == "greeting.menu"
+        assert await store.claim_message("SMold", "+1") is False  # old claims count as handled
