@@ -16,12 +16,14 @@ from typing import Any
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.errors import SearchError, StoreError
 from bot.llm.base import Completion, Message, Task
-from bot.llm.code import Block, around, numbered
+from bot.llm.code import AFTER, BEFORE, Block, around, numbered
 from bot.llm.local import answer_from_hits, enclosing_definition, explain_from_code, honest_note
 from bot.llm.router import LLMRouter
 from bot.llm.usage import add_spend, spent_today
 
 OUTLINE_CONTEXT = 40  # lines read around a result to find the definition that encloses it
+BLOCK_CONTEXT = 15  # lines read around each search hit sent to the model
+
 _NUMBER = re.compile(r"\d{1,4}")
 
 
@@ -177,18 +179,19 @@ async def _complete_and_say(ctx: ActionContext, task: Task) -> None:
 
 async def _blocks(ctx: ActionContext, hits: list[dict[str, Any]], limit: int) -> list[Block]:
     """The code around each hit, numbered, one block per distinct region, best first."""
-    seen: set[tuple[str, int]] = set()
-    unique = []
+    unique: list[dict[str, Any]] = []
     for hit in hits:
-        region = (str(hit["path"]), int(hit["line"]) // 10)
-        if region not in seen:
-            seen.add(region)
+        # A hit inside the block of one already kept would repeat the same code.
+        if not any(
+            u["path"] == hit["path"] and -BEFORE <= int(hit["line"]) - int(u["line"]) <= AFTER
+            for u in unique
+        ):
             unique.append(hit)
 
     async def one(hit: dict[str, Any]) -> Block | None:
         try:
             snippet = await ctx.services.search.snippet(
-                str(hit["repo"]), str(hit["path"]), int(hit["line"]), context=8
+                str(hit["repo"]), str(hit["path"]), int(hit["line"]), context=BLOCK_CONTEXT
             )
         except SearchError:
             return None

@@ -8,6 +8,8 @@ from typing import Any
 
 from bot.search.types import Snippet
 
+BEFORE, AFTER = 6, 15  # lines shown around a hit: more after it, where a body goes on
+
 
 @dataclass(frozen=True, slots=True)
 class Block:
@@ -29,8 +31,8 @@ def around(
     """The code around the hit's line (from its enclosing definition when that is close), cut to
     ``max_chars``: whole lines, nearest the hit first."""
     line = int(hit["line"])
-    first = definition if definition is not None and line - definition <= 20 else line - 8
-    last = line + 12
+    first = definition if definition is not None and line - definition <= 20 else line - BEFORE
+    last = line + AFTER
     body = numbered(snippet, first, last)
     while len(body) > max_chars and last > line:
         last -= 2

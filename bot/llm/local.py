@@ -15,6 +15,7 @@ REASONS: Mapping[str, str] = {
     "no_provider": "no language model is configured",
     "budget": "today's language-model budget for you is used up",
     "failed": "the language models did not answer in time",
+    "prompt_error": "a prompt template is broken (see the logs)",
 }
 
 _DEF = re.compile(r"^(\s*)(?:async\s+def|def|class)\s+\w+")

@@ -59,17 +59,19 @@ def prepare(
     )
     kept = list(task.snippets[: len(fitted.snippets)])
     turns = list(fitted.history)
-    while True:
-        user = prompts.render(task.prompt, {**task.variables, "snippets": kept})
-        contents = [history[i] for i in turns] + [user]
-        counted = counter.count_messages(system, contents)
-        # Fences and template text around each snippet can tip the total over: drop and recount.
+    # The parts were counted one by one; the whole can differ by a few tokens where they join.
+    # Within reach of the budget, count the rendered whole exactly and drop parts until it fits.
+    counted = fitted.tokens
+    user = prompts.render(task.prompt, {**task.variables, "snippets": kept})
+    while counted > budget - max(32, budget // 20):
+        counted = counter.count_messages(system, [history[i] for i in turns] + [user])
         if counted <= budget or not (kept or turns):
             break
         if turns:
             turns.pop(0)
         else:
             kept.pop()
+        user = prompts.render(task.prompt, {**task.variables, "snippets": kept})
     messages = (*(Message(task.history[i].role, history[i]) for i in turns), Message("user", user))
     return Prepared(
         request=ChatRequest(system=system, messages=_alternating(messages), max_tokens=max_tokens),

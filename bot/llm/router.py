@@ -14,38 +14,25 @@ import dataclasses
 import logging
 import os
 import random
-import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from bot.config import LLMConfig, ProviderConfig, Settings
-from bot.errors import ConfigError, ProviderError
+from bot.errors import LLMError, ProviderError
 from bot.llm.backoff import backoff_delay
 from bot.llm.base import Completion, Provider, Task
+from bot.llm.health import Health, describe
 from bot.llm.local import honest_note
 from bot.llm.prompts import PromptLibrary
+from bot.llm.providers import configured, make_provider, secrets
 from bot.llm.request import Prepared, prepare
 from bot.llm.tokens import TokenCounter
 from bot.llm.usage import LLMMetrics, UsageLedger, cost_usd
 
 log = logging.getLogger(__name__)
-
-REMOTE = ("openai", "anthropic")
-# Used when config names a provider without a model (a partial `llm.openai:` section).
-DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-latest"}
-_SECRET_ENV = re.compile(r"KEY|TOKEN|SECRET|PASSW", re.IGNORECASE)
-
-
-@dataclass(slots=True)
-class Health:
-    failures: int = 0  # consecutive calls on which this provider gave no answer
-    last_error: str = ""
-    cool_until: float = 0.0
-    last_ok_at: float | None = None
 
 
 class LLMRouter:
@@ -80,19 +67,9 @@ class LLMRouter:
         cls, settings: Settings, *, registry: CollectorRegistry | None = None, **kwargs: Any
     ) -> LLMRouter:
         """Providers for every configured name in ``llm.chain``, up to ``local``."""
-        providers: list[Provider] = []
-        for name in settings.llm.chain:
-            if name == "local":
-                break
-            if name not in REMOTE:
-                raise ConfigError("llm.chain", f"names {name!r}; use openai, anthropic or local")
-            config: ProviderConfig = getattr(settings.llm, name)
-            if not config.model:
-                config = dataclasses.replace(config, model=DEFAULT_MODELS[name])
-            if config.api_key or (name == "openai" and config.base_url):
-                providers.append(_make_provider(name, config))
+        providers = [make_provider(name, config) for name, config in configured(settings)]
         prompts = PromptLibrary(
-            settings.path(settings.flows.prompts_dir), redact=_secrets(settings, os.environ)
+            settings.path(settings.flows.prompts_dir), redact=secrets(settings, os.environ)
         )
         metrics = LLMMetrics(registry) if registry is not None else None
         return cls(
@@ -112,13 +89,19 @@ class LLMRouter:
                 if health.cool_until > started:
                     errors.append(f"{provider.name}: skipped, failing ({health.last_error})")
                     continue
-                prepared = prepare(
-                    task,
-                    provider.name,
-                    self._window(provider),
-                    self.prompts,
-                    self._counters[provider.name],
-                )
+                try:
+                    prepared = prepare(
+                        task,
+                        provider.name,
+                        self._window(provider),
+                        self.prompts,
+                        self._counters[provider.name],
+                    )
+                except LLMError as exc:  # a broken or missing template: no model can be asked
+                    log.error("llm.prompt_error", extra={"fields": {"error": str(exc)}})
+                    errors.append(str(exc))
+                    reason = "prompt_error"
+                    break
                 done = await self._try(provider, prepared, errors)
                 attempts += done[1]
                 if done[0] is not None:
@@ -186,7 +169,7 @@ class LLMRouter:
     def _finish(
         self, task: Task, completion: Completion, started: float, attempts: int, errors: list[str]
     ) -> Completion:
-        config: ProviderConfig = getattr(self.config, completion.provider)
+        config = self._provider_config(completion.provider)
         done = dataclasses.replace(
             completion,
             latency_ms=(self._clock() - started) * 1000,
@@ -211,30 +194,18 @@ class LLMRouter:
             self.metrics.attempt_failed(provider, kind)
 
     def _window(self, provider: Provider) -> ProviderConfig:
-        config: ProviderConfig = getattr(self.config, provider.name)
-        return config
+        return self._provider_config(provider.name)
+
+    def _provider_config(self, name: str) -> ProviderConfig:
+        """The provider's settings; a provider with none (a test double) gets the defaults."""
+        config = getattr(self.config, name, None)
+        return config if isinstance(config, ProviderConfig) else ProviderConfig()
 
     def status(self) -> dict[str, Any]:
         """For /health: the chain, each provider's health, and this process's usage."""
-        now = self._clock()
-        configured = {p.name: p for p in self.providers}
-        providers: dict[str, Any] = {}
-        for name in self.config.chain:
-            if name == "local":
-                providers[name] = {"configured": True, "healthy": True}
-                break
-            provider, health = configured.get(name), self._health.get(name, Health())
-            counter = self._counters.get(name)
-            providers[name] = {
-                "configured": provider is not None,
-                "model": provider.model if provider else DEFAULT_MODELS.get(name, ""),
-                "healthy": provider is not None and health.cool_until <= now,
-                "failures": health.failures,
-                "last_error": health.last_error,
-                "tokenizer": f"{counter.name}{'' if counter.exact else ' (approximate)'}"
-                if counter
-                else "",
-            }
+        providers = describe(
+            self.config.chain, self.providers, self._health, self._counters, self._clock()
+        )
         return {
             "chain": list(self.config.chain),
             "providers": providers,
@@ -244,26 +215,6 @@ class LLMRouter:
     async def aclose(self) -> None:
         for provider in self.providers:
             await provider.aclose()
-
-
-def _make_provider(name: str, config: ProviderConfig) -> Provider:
-    if name == "openai":
-        from bot.llm.openai import OpenAIProvider
-
-        return OpenAIProvider(config=config)
-    from bot.llm.anthropic import AnthropicProvider
-
-    return AnthropicProvider(config=config)
-
-
-def _secrets(settings: Settings, environ: Mapping[str, str]) -> list[str]:
-    values = [
-        settings.llm.openai.api_key,
-        settings.llm.anthropic.api_key,
-        settings.twilio.auth_token,
-        settings.search.embedding_api_key,
-    ]
-    return values + [v for k, v in environ.items() if _SECRET_ENV.search(k)]
 
 
 def _as_provider_error(name: str, exc: BaseException, timeout: float) -> ProviderError:

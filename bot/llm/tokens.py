@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tiktoken
 
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 # Tokens a chat format adds around each message (role markers): OpenAI's cookbook figure.
 PER_MESSAGE_OVERHEAD = 4
+SEEN_LIMIT = 2048
 
 _CL100K_PREFIXES = ("gpt-4-", "gpt-4", "gpt-3.5", "text-embedding-3", "text-embedding-ada")
 _O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o")
@@ -46,6 +47,8 @@ class TokenCounter:
 
     encoding: tiktoken.Encoding | None
     exact: bool
+    # Counts of texts seen lately: the system prompt and earlier turns come back on every call.
+    _seen: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def for_model(cls, provider: str, model: str) -> TokenCounter:
@@ -63,7 +66,13 @@ class TokenCounter:
     def count(self, text: str) -> int:
         if self.encoding is None:
             return math.ceil(len(text.encode("utf-8")) / 4)
-        return len(self.encoding.encode(text, disallowed_special=()))
+        found = self._seen.get(text)
+        if found is None:
+            found = len(self.encoding.encode(text, disallowed_special=()))
+            if len(self._seen) >= SEEN_LIMIT:
+                self._seen.clear()
+            self._seen[text] = found
+        return found
 
     def count_messages(self, system: str, contents: Sequence[str]) -> int:
         total = self.count(system) + PER_MESSAGE_OVERHEAD

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry
 
-from bot.llm.base import Task
+from bot.llm.base import ChatRequest, ProviderReply, Task
+from bot.llm.prompts import PromptLibrary
 from bot.llm.router import LLMRouter
 from tests.llm.conftest import Sleeps, llm_settings
 from tests.llm.fakes import Fail, FakeLLM, Hang, Malformed, Reply
@@ -197,3 +199,43 @@ async def test_usage_reaches_prometheus(fake_llm: FakeLLM, make_router: MakeRout
     assert (value("bot_llm_tokens_total", provider="openai", direction="in") or 0) > 0
     assert value("bot_llm_latency_seconds_count", provider="openai") == 1
     assert router.ledger.summary()["openai"]["calls"] == 1
+
+
+async def test_a_broken_prompt_still_answers_locally(
+    fake_llm: FakeLLM, make_router: MakeRouter, tmp_path
+):
+    (tmp_path / "system.j2").write_text("You help with {{ repo }}.")
+    (tmp_path / "answer.j2").write_text("{{ question }} {{ not_passed }}")
+    settings = llm_settings(fake_llm)
+    settings = dataclasses.replace(
+        settings, flows=dataclasses.replace(settings.flows, prompts_dir=str(tmp_path))
+    )
+    done = await make_router(settings).complete(TASK)
+    assert done.provider == "local" and done.local_reason == "prompt_error"
+    assert "Best matches: loaders.py:10" in done.text and fake_llm.requests == []
+    assert "'not_passed' is undefined" in done.errors[0]
+
+
+class ScriptedProvider:
+    """A provider with no settings of its own (like the recorded one conversation tests use)."""
+
+    name = "recorded"
+    model = "recorded-model"
+
+    async def complete(self, request: ChatRequest, *, time_limit: float) -> ProviderReply:
+        return ProviderReply("scripted", self.model, 10, 2)
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_any_provider_speaking_the_protocol_can_be_routed_to(make_router: MakeRouter):
+    settings = llm_settings(None)
+    router = LLMRouter(
+        config=settings.llm,
+        providers=[ScriptedProvider()],
+        prompts=PromptLibrary(settings.path(settings.flows.prompts_dir)),
+    )
+    done = await router.complete(TASK)
+    assert (done.text, done.provider, done.cost_usd) == ("scripted", "recorded", 0.0)
+    assert router.status()["providers"]["recorded"]["healthy"] is True
