@@ -7,6 +7,7 @@ outbox. At shutdown they close in reverse: queued replies first, then the sender
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -16,8 +17,7 @@ from aiohttp import web
 from bot.channels.twilio import SignatureChecker
 from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
-from bot.coord.base import RateLimiter
-from bot.coord.memory import MemoryRateLimiter
+from bot.coord.factory import Coordination
 from bot.errors import ConfigError
 from bot.services import Services
 from bot.web.guard import TwilioGuard
@@ -45,6 +45,7 @@ SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
 METRICS = web.AppKey("metrics", Metrics)
 SENDER = web.AppKey("sender", Sender)
+COORD = web.AppKey("coord", Coordination)
 OUTBOX = web.AppKey("outbox", Outbox)
 HANDLERS = web.AppKey("handlers", Handlers)
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app.cleanup_ctx.append(_services_ctx(services))
+    app.cleanup_ctx.append(_coord_ctx)
     app.cleanup_ctx.append(_sender_ctx)
     app.cleanup_ctx.append(_handlers_ctx)
     app.router.add_post("/webhook", _webhook)
@@ -105,6 +107,22 @@ def _services_ctx(given: Services | None) -> _Ctx:
             await services.close()
 
     return ctx
+
+
+async def _coord_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Rate limits shared through Redis when storage.redis_url is set (the services' own
+    coordination when they carry one), else per process."""
+    shared = getattr(app[SERVICES], "coord", None)
+    if isinstance(shared, Coordination):
+        app[COORD] = shared
+        yield
+        return
+    coord = Coordination.from_settings(app[SETTINGS])
+    app[COORD] = coord
+    try:
+        yield
+    finally:
+        await coord.close()
 
 
 async def _sender_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -146,7 +164,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             guard=guard,
             engine=services.engine,
             store=store,
-            limiter=_rate_limiter(settings),
+            limiter=app[COORD].limiter,
             outbox=outbox,
             metrics=metrics,
             hash_key=hash_key(settings),
@@ -156,7 +174,11 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         ),
         status=StatusHandler(guard=guard, store=store, metrics=metrics),
         health=HealthHandler(
-            store=store, search=services.search, llm=services.llm, queue_depth=outbox.__len__
+            store=store,
+            search=services.search,
+            llm=services.llm,
+            coordination=app[COORD],
+            queue_depth=outbox.__len__,
         ),
         metrics=MetricsHandler(
             metrics=metrics,
@@ -172,6 +194,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
                 "signatures": checker.enabled,
                 "rest_delivery": outbox.can_send,
                 "public_base_url": settings.server.public_base_url,
+                "loop": type(asyncio.get_running_loop()).__module__,
             }
         },
     )
@@ -179,10 +202,6 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await outbox.close()
-
-
-def _rate_limiter(settings: Settings) -> RateLimiter:
-    return MemoryRateLimiter(per_minute=settings.limits.rate_limit_per_minute)
 
 
 async def _webhook(request: web.Request) -> web.StreamResponse:

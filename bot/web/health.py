@@ -43,11 +43,13 @@ class HealthHandler:
         search: HasStatus | None,
         llm: object,
         queue_depth: Callable[[], int],
+        coordination: HasStatus | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._search = search
         self._llm = llm
+        self._coordination = coordination
         self._queue_depth = queue_depth
         self._clock = clock
         self._started = clock()
@@ -65,6 +67,7 @@ class HealthHandler:
             "database": database,
             "search": _status_of(self._search),
             "llm": _status_of(self._llm),
+            "coordination": _status_of(self._coordination),
             "outbound_queue": self._queue_depth(),
             "uptime_seconds": round(self._clock() - self._started, 1),
         }

@@ -61,4 +61,6 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    # transitions narrates every state change at INFO: a line per turn that carries no news.
+    logging.getLogger("transitions").setLevel(max(logging.WARNING, root.level))
     logging.Formatter.converter = time.gmtime

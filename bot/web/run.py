@@ -21,7 +21,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     """Run until SIGINT/SIGTERM, then stop accepting, finish in-flight turns and close clients."""
     configure_logging(settings)
     app = create_app(settings)
-    _install_fast_loop()
+    install_fast_loop()
     web.run_app(
         app,
         host=host or settings.server.host,
@@ -33,7 +33,8 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     )
 
 
-def _install_fast_loop() -> None:
+def install_fast_loop() -> None:
+    """uvloop when it is installed: the same aiohttp code, a faster event loop."""
     try:
         import uvloop  # type: ignore[import-not-found, unused-ignore]
     except ImportError:

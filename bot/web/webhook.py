@@ -87,31 +87,33 @@ class WebhookHandler:
             self._metrics.rejected["malformed"].inc()
             log.warning("webhook.malformed", extra={"fields": {"reason": str(exc)}})
             raise web.HTTPBadRequest(text=f"Malformed request: {exc}") from None
-        user = user_hash(message.sender, self._key)
         try:
-            return await self._accept(message, user)
+            return await self._accept(message)
         except BotError:
             # The store is failing: say so in TwiML rather than a 5xx Twilio would retry blindly.
-            log.exception("webhook.failed", extra={"fields": {"user": user}})
+            log.exception("webhook.failed", extra={"fields": {"user": self._user(message)}})
             self._metrics.messages["failed"].inc()
             self._metrics.errors.labels("store").inc()
             return _xml(twiml([FAILURE_TEXT]))
 
-    async def _accept(self, message: InboundMessage, user: str) -> web.Response:
+    def _user(self, message: InboundMessage) -> str:
+        """The sender as logs show it (hashed only when a line is written)."""
+        return user_hash(message.sender, self._key)
+
+    async def _accept(self, message: InboundMessage) -> web.Response:
         if not await self._store.claim_message(message.message_sid, message.sender):
             self._metrics.messages["duplicate"].inc()
-            log.info("webhook.duplicate", extra={"fields": {"user": user}})
+            log.info("webhook.duplicate", extra={"fields": {"user": self._user(message)}})
             return _xml(EMPTY_TWIML)
         decision = await self._limiter.hit(message.sender)
         if not decision.allowed:
-            return await self._rate_limited(message, user, notify=decision.notify)
-        return await self._turn(message, user)
+            return await self._rate_limited(message, notify=decision.notify)
+        return await self._turn(message)
 
-    async def _rate_limited(
-        self, message: InboundMessage, user: str, *, notify: bool
-    ) -> web.Response:
+    async def _rate_limited(self, message: InboundMessage, *, notify: bool) -> web.Response:
         self._metrics.messages["rate_limited"].inc()
-        log.info("webhook.rate_limited", extra={"fields": {"user": user, "notified": notify}})
+        fields = {"user": self._user(message), "notified": notify}
+        log.info("webhook.rate_limited", extra={"fields": fields})
         row = ConversationRow(
             user_id=message.sender,
             message=message.text,
@@ -123,7 +125,7 @@ class WebhookHandler:
         await self._store.append_rows([row])
         return _xml(twiml([self._notice]) if notify else EMPTY_TWIML)
 
-    async def _turn(self, message: InboundMessage, user: str) -> web.Response:
+    async def _turn(self, message: InboundMessage) -> web.Response:
         inbound = Inbound(
             user_id=message.sender,
             text=message.text,
@@ -139,6 +141,7 @@ class WebhookHandler:
         budget = self._budget if self._outbox.can_send else None
         done, _pending = await asyncio.wait((turn,), timeout=budget)
         if not done:
+            user = self._user(message)
             self._outbox.deliver_later(message, turn, user)
             self._metrics.messages["deferred"].inc()
             log.info("webhook.deferred", extra={"fields": {"user": user, "budget": budget}})
@@ -146,13 +149,15 @@ class WebhookHandler:
         try:
             replies = turn.result().replies
         except Exception:
-            log.exception("turn.failed", extra={"fields": {"user": user}})
+            log.exception("turn.failed", extra={"fields": {"user": self._user(message)}})
             self._metrics.messages["failed"].inc()
             self._metrics.errors.labels("turn").inc()
             return _xml(twiml([FAILURE_TEXT]))
         self._metrics.messages["replied"].inc()
         parts = [p for reply in replies for p in split_reply(reply, self._max_chars)]
-        log.debug("webhook.replied", extra={"fields": {"user": user, "parts": len(parts)}})
+        if log.isEnabledFor(logging.DEBUG):
+            fields = {"user": self._user(message), "parts": len(parts), "text": message.text}
+            log.debug("webhook.replied", extra={"fields": fields})
         return _xml(twiml(parts))
 
     def _turn_done(self, started: float) -> None:

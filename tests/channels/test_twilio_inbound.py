@@ -109,6 +109,7 @@ def test_forged_or_missing_signatures_fail() -> None:
     forged = RequestValidator("other-token").compute_signature(PUBLIC + "/webhook", form)
     assert not _check(checker, "/webhook", form, forged)
     assert not _check(checker, "/webhook", form, "")
+    assert not _check(checker, "/webhook", form, "ünïcode-signature")
     tampered = _form(MessageSid="SM1", From="whatsapp:+1", Body="hi!")
     good = RequestValidator(TOKEN).compute_signature(PUBLIC + "/webhook", form)
     assert not _check(checker, "/webhook", tampered, good)
