@@ -31,9 +31,7 @@ async def redis_url() -> str:
 async def test_the_rate_limit_is_shared_by_instances(
     aiohttp_client: Any, make_settings: Any, redis_url: str
 ) -> None:
-    settings = make_settings(
-        storage={"redis_url": redis_url}, limits={"rate_limit_per_minute": 3}
-    )
+    settings = make_settings(storage={"redis_url": redis_url}, limits={"rate_limit_per_minute": 3})
     sender = f"whatsapp:+1999{random.randrange(10**7):07d}"  # keys of this run only
     services = [await Services.create(settings, watch_flows=False) for _ in range(2)]
     try:
