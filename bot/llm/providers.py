@@ -6,7 +6,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 
-from bot.config import ProviderConfig, Settings
+from bot.config import LLMConfig, ProviderConfig, Settings
 from bot.errors import ConfigError
 from bot.llm.base import Provider
 
@@ -16,15 +16,35 @@ DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-latest
 _SECRET_ENV = re.compile(r"KEY|TOKEN|SECRET|PASSW", re.IGNORECASE)
 
 
+def check(config: LLMConfig) -> None:
+    """ConfigError for values the router cannot work with, naming the key and what to do."""
+    for name in config.chain:
+        if name not in (*REMOTE, "local"):
+            raise ConfigError("llm.chain", f"names {name!r}; use openai, anthropic or local")
+    if config.timeout_seconds <= 0:
+        raise ConfigError("llm.timeout_seconds", f"must be above 0, got {config.timeout_seconds}")
+    if config.attempts < 1:
+        raise ConfigError("llm.attempts", f"must be at least 1, got {config.attempts}")
+    if config.max_snippets < 0 or config.max_snippet_chars < 1:
+        raise ConfigError("llm.max_snippets", "and llm.max_snippet_chars must be positive")
+    for name in REMOTE:
+        window: ProviderConfig = getattr(config, name)
+        if window.max_output_tokens < 1 or window.max_context_tokens <= window.max_output_tokens:
+            raise ConfigError(
+                f"llm.{name}.max_context_tokens",
+                f"({window.max_context_tokens}) must exceed max_output_tokens "
+                f"({window.max_output_tokens}), which must be at least 1",
+            )
+
+
 def configured(settings: Settings) -> list[tuple[str, ProviderConfig]]:
     """(name, config) for each provider in ``llm.chain`` before ``local`` that can be called:
     it has an API key, or (OpenAI-compatible local servers) a base_url."""
+    check(settings.llm)
     found = []
     for name in settings.llm.chain:
         if name == "local":
             break
-        if name not in REMOTE:
-            raise ConfigError("llm.chain", f"names {name!r}; use openai, anthropic or local")
         config: ProviderConfig = getattr(settings.llm, name)
         if not config.model:
             config = dataclasses.replace(config, model=DEFAULT_MODELS[name])

@@ -201,12 +201,22 @@ class LLMRouter:
         config = getattr(self.config, name, None)
         return config if isinstance(config, ProviderConfig) else ProviderConfig()
 
+    def attach_metrics(self, registry: CollectorRegistry) -> None:
+        """Export calls, tokens, cost and latency on ``registry`` (the web app's /metrics)."""
+        self.metrics = LLMMetrics(registry)
+
     def status(self) -> dict[str, Any]:
-        """For /health: the chain, each provider's health, and this process's usage."""
+        """For /health: ok (a model can answer), degraded (every configured provider is failing:
+        local mode answers), local_only (none configured); each provider; this process's usage."""
         providers = describe(
             self.config.chain, self.providers, self._health, self._counters, self._clock()
         )
+        remote = [p for name, p in providers.items() if name != "local" and p["configured"]]
+        state = "local_only" if not remote else "ok"
+        if remote and not any(p["healthy"] for p in remote):
+            state = "degraded"
         return {
+            "state": state,
             "chain": list(self.config.chain),
             "providers": providers,
             "usage": self.ledger.summary(),

@@ -138,9 +138,11 @@ async def test_everything_failing_still_answers_locally_and_says_so(
     fake_llm: FakeLLM, make_router: MakeRouter
 ):
     fake_llm.then(*[Fail(500)] * 6)
-    done = await make_router(llm_settings(fake_llm)).complete(TASK)
+    router = make_router(llm_settings(fake_llm))
+    done = await router.complete(TASK)
     assert done.provider == "local" and done.local_reason == "failed"
     assert done.text.startswith("Best matches: loaders.py:10")
+    assert router.status()["state"] == "degraded"
     assert "No language model was used" in done.text
     assert len(done.errors) == 6
 
@@ -172,6 +174,7 @@ async def test_a_failed_provider_is_skipped_for_a_while(fake_llm: FakeLLM, make_
     assert second.provider == "anthropic" and "skipped" in second.errors[0]
     assert [r.api for r in fake_llm.requests] == ["openai", "anthropic", "anthropic"]
     status = router.status()
+    assert status["state"] == "ok"  # anthropic still answers
     assert status["providers"]["openai"]["healthy"] is False
     assert status["providers"]["anthropic"]["healthy"] is True
     assert status["providers"]["local"] == {"configured": True, "healthy": True}
@@ -179,6 +182,7 @@ async def test_a_failed_provider_is_skipped_for_a_while(fake_llm: FakeLLM, make_
 
 async def test_status_shows_what_is_configured(make_router: MakeRouter):
     status = make_router(llm_settings(None)).status()
+    assert status["state"] == "local_only"
     assert status["chain"] == ["openai", "anthropic", "local"]
     assert status["providers"]["openai"]["configured"] is False
     assert status["providers"]["openai"]["model"] == "gpt-4o-mini"
@@ -186,7 +190,8 @@ async def test_status_shows_what_is_configured(make_router: MakeRouter):
 
 async def test_usage_reaches_prometheus(fake_llm: FakeLLM, make_router: MakeRouter):
     registry = CollectorRegistry()
-    router = make_router(llm_settings(fake_llm), registry=registry)
+    router = make_router(llm_settings(fake_llm))
+    router.attach_metrics(registry)
     fake_llm.then(Fail(500), Reply("fine"))
 
     await router.complete(TASK)

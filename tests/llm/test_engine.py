@@ -1,0 +1,110 @@
+"""The LLM actions inside the real conversation engine, from YAML flows, with the real SDK."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.config import RepoConfig
+from bot.engine.turn import Inbound
+from bot.llm.actions import LLMIntentClassifier, register_llm_actions
+from bot.llm.router import LLMRouter
+from bot.services import Services, default_actions
+from bot.store.memory import MemoryStore
+from tests.llm.conftest import llm_settings
+from tests.llm.fakes import FakeLLM, Reply
+from tests.llm.test_actions import RETRY_PY
+
+MakeRouter = Callable[..., LLMRouter]
+
+INTENTS = """
+entry: qa.ask
+intents:
+  explain: ["explain {n}", "what does {n} do"]
+  help: [help]
+globals:
+  help: {builtin: help}
+messages:
+  help: Ask a question about the code.
+"""
+
+QA = """
+flow: qa
+description: Questions about the code, answered from search results.
+start: ask
+states:
+  ask:
+    do:
+      - set: {repo: demo}
+    say: Ask me anything about *{{ repo }}*.
+    on:
+      - {intent: explain, to: explain}
+      - {otherwise: answer}
+  answer:
+    do: [answer_question]
+    on:
+      - {intent: explain, to: explain}
+      - {otherwise: answer}
+  explain:
+    do:
+      - explain_result: {number: "{{ entities.number }}"}
+    on:
+      - {intent: explain, to: explain}
+      - {otherwise: answer}
+"""
+
+
+@pytest.fixture
+async def services(
+    tmp_path: Path, fake_llm: FakeLLM, make_router: MakeRouter
+) -> AsyncIterator[Services]:
+    flows, repo = tmp_path / "flows", tmp_path / "demo"
+    flows.mkdir()
+    (flows / "intents.yaml").write_text(INTENTS)
+    (flows / "qa.yaml").write_text(QA)
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pkg" / "retry.py").write_text(RETRY_PY)
+    settings = llm_settings(fake_llm)
+    settings = dataclasses.replace(
+        settings,
+        flows=dataclasses.replace(settings.flows, dir=str(flows)),
+        repos=(RepoConfig(name="demo", path=str(repo)),),
+    )
+    actions = default_actions()
+    register_llm_actions(actions)
+    services = await Services.create(
+        settings, store=MemoryStore(), actions=actions, watch_flows=False
+    )
+    services.llm = make_router(settings)
+    services.classifier = LLMIntentClassifier(services.llm)
+    try:
+        yield services
+    finally:
+        await services.close()
+
+
+async def test_a_question_then_explain_n_in_one_conversation(services: Services, fake_llm: FakeLLM):
+    user = "whatsapp:+15550009"
+
+    async def say(text: str) -> str:
+        result = await services.engine.handle(Inbound(user_id=user, text=text))
+        return "\n".join(result.replies)
+
+    assert await say("hi") == "Ask me anything about *demo*."
+    fake_llm.then(Reply("call_with_retry doubles its delay (pkg/retry.py:25)."))
+
+    answer = await say("how does call_with_retry back off?")
+    assert answer == "call_with_retry doubles its delay (pkg/retry.py:25)."
+
+    fake_llm.then(Reply("Result 1 is the retry loop (pkg/retry.py:12)."))
+    explained = await say("explain 1")
+    assert explained == "Result 1 is the retry loop (pkg/retry.py:12)."
+    assert "Explain result 1" in fake_llm.requests[-1].body["messages"][-1]["content"]
+
+    saved = await services.store.load_session(user)
+    assert saved is not None and saved.context["llm_spend"]["usd"] > 0
+    rows = await services.store.history(user, limit=5)
+    assert rows[-1].meta.get("llm", {}).get("provider") == "openai"
