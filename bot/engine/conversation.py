@@ -28,7 +28,7 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "no_back": "There is nothing to go back to.",
     "help": "Send “menu” for the main menu, “back” to undo a step, or “start over”.",
     "inactive": "Welcome back! It has been a while, so we're starting again.",
-    "flows_changed": "This conversation was updated, so we're starting again from the menu.",
+    "flows_changed": "The conversation was just updated, so we are starting this part again.",
 }
 _EXPRESSION = re.compile(r"^\{\{\s*(.+?)\s*\}\}$", re.DOTALL)
 

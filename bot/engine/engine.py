@@ -55,7 +55,25 @@ class Engine:
             session = await self.store.load_session(inbound.user_id)
             return await self._turn(inbound, session or Session(inbound.user_id))
 
-    async def _turn(self, inbound: Inbound, session: Session) -> TurnResult:
+    async def fire_due_timeouts(
+        self, now: float | None = None, *, limit: int = 100
+    ) -> list[tuple[str, TurnResult]]:
+        """Fire the state timeouts (`timeout: {after, to}`) that are due at ``now``: each user is
+        moved to the timeout's target and gets what it says. Returns (user, result) pairs for the
+        caller to deliver. Timers live in the store (session.timeout_at), so they survive a
+        restart; a message that arrives first fires a due timeout itself."""
+        now = self.clock() if now is None else now
+        fired: list[tuple[str, TurnResult]] = []
+        for user_id in await self.store.due_sessions(now, limit):
+            async with self.locks.hold(user_id):
+                session = await self.store.load_session(user_id)
+                if session is None or session.timeout_at is None or session.timeout_at > now:
+                    continue  # a message got there first
+                tick = Inbound(user_id=user_id, text="", channel="timeout", received_at=now)
+                fired.append((user_id, await self._turn(tick, session, tick=True)))
+        return fired
+
+    async def _turn(self, inbound: Inbound, session: Session, *, tick: bool = False) -> TurnResult:
         now = inbound.received_at or self.clock()
         compiled = self.flows.current
         before = Session(  # values are replaced, never changed in place: shallow is enough
@@ -81,7 +99,11 @@ class Engine:
         )
         message_type = "text"
         try:
-            message_type = await self._dispatch(convo, compiled, now)
+            message_type = await (
+                self._fire_timeout(convo, compiled)
+                if tick
+                else self._dispatch(convo, compiled, now)
+            )
         except Exception:
             log.exception("turn.failed", extra={"state": before.state})
             session = before
@@ -90,7 +112,12 @@ class Engine:
             message_type = "error"
         session.state = convo.state
         session.flow_version = compiled.version
-        session.last_activity = now
+        if not tick:
+            session.last_activity = now
+            # A state's timeout counts from the user's last message in it.
+            current = compiled.state(convo.state)
+            timeout = current.timeout if current is not None else None
+            session.timeout_at = now + timeout.seconds if timeout else None
         replies = tuple(convo.replies)
         row = ConversationRow(
             user_id=inbound.user_id,
@@ -114,8 +141,11 @@ class Engine:
             await convo.start()
             return "text"
         if compiled.state(session.state) is None:
+            # The state was removed by a flow edit: restart its flow (or the entry state).
+            flow = compiled.flows.flows.get(session.state.partition(".")[0])
+            convo.trace.append(f"state {session.state} is gone (flows {compiled.version})")
             convo.say(convo.message("flows_changed"))
-            await convo.start()
+            await convo.start(flow.start if flow else None)
             return "notice"
         idle = self.settings.sessions.timeout_minutes * 60
         if session.last_activity and now - session.last_activity > idle:
@@ -126,10 +156,7 @@ class Engine:
             await convo.start()
             return "timeout"
         if session.timeout_at is not None and session.timeout_at <= now:
-            state = compiled.state(session.state)
-            if state is not None and state.timeout is not None:
-                convo.trace.append(f"timeout {state.id} -> {state.timeout.target}")
-                await convo.start(state.timeout.target, clear_back=False)
+            await self._fire_timeout(convo, compiled)
         if not convo.text:
             convo.say(convo.message("empty"))
             return "empty"
@@ -139,3 +166,12 @@ class Engine:
         match = compiled.matcher(convo.state).match(convo.text)
         await convo.respond(match)
         return "text"
+
+    async def _fire_timeout(self, convo: Conversation, compiled: CompiledFlows) -> str:
+        state = compiled.state(convo.session.state)
+        if state is None or state.timeout is None:  # the flows changed since it was set
+            convo.session.timeout_at = None
+            return "timeout"
+        convo.trace.append(f"timeout {state.id} -> {state.timeout.target}")
+        await convo.start(state.timeout.target, clear_back=False)
+        return "timeout"

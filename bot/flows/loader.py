@@ -30,7 +30,7 @@ from bot.flows.model import (
     Timeout,
     Transition,
 )
-from bot.flows.yamlsrc import LineList, LineMap, line_of, load_yaml
+from bot.flows.yamlsrc import LineList, LineMap, line_of, load_yaml_checked
 
 TOP_KEYS = frozenset(
     {"flow", "description", "start", "states", "intents", "globals", "messages", "entry"}
@@ -51,6 +51,7 @@ class _Collector:
     intents: dict[str, Intent] = field(default_factory=dict)
     globals: dict[str, GlobalCommand] = field(default_factory=dict)
     messages: dict[str, str] = field(default_factory=dict)
+    message_sources: dict[str, Source] = field(default_factory=dict)
     entry: tuple[str, Source] | None = None
 
     def add(
@@ -101,6 +102,7 @@ def load_flows(
         start=entry,
         version=digest.hexdigest()[:12],
         files=tuple(shown),
+        message_sources=col.message_sources,
     )
     return flowset, col.problems
 
@@ -114,13 +116,15 @@ def _display(path: Path, base: Path | None) -> str:
 
 def _load_file(col: _Collector, name: str, text: str) -> None:
     try:
-        data = load_yaml(text)
+        data, duplicates = load_yaml_checked(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         reason = getattr(exc, "problem", None) or str(exc)
         col.add(Source(name, line), f"YAML syntax error: {reason}", "yaml")
         return
+    for key, line, first in duplicates:
+        col.add(Source(name, line), f"'{key}' is repeated (first at line {first})", "duplicate")
     if data is None:
         return
     if not isinstance(data, LineMap):
@@ -131,6 +135,9 @@ def _load_file(col: _Collector, name: str, text: str) -> None:
         if key not in TOP_KEYS:
             col.add(Source(name, data.line_of(key)), _unknown("top-level key", key, TOP_KEYS))
     if "entry" in data:
+        if col.entry is not None:
+            where = Source(name, data.line_of("entry"))
+            col.add(where, f"'entry' is already declared at {col.entry[1]}", "duplicate")
         col.entry = (str(data["entry"]), Source(name, data.line_of("entry")))
     _load_intents(col, name, data.get("intents"))
     _load_globals(col, name, data.get("globals"))
@@ -189,6 +196,10 @@ def _load_globals(col: _Collector, file: str, data: Any) -> None:
         if builtin is None and spec.get("to") is None and spec.get("say") is None:
             col.add(src, f"global '{intent}' does nothing: give it 'builtin', 'to' or 'say'")
         keep = spec.get("keep") or []
+        if intent in col.globals:
+            other = col.globals[intent].source
+            col.add(src, f"global '{intent}' is already declared at {other}", "duplicate")
+            continue
         col.globals[intent] = GlobalCommand(
             intent=intent,
             builtin=str(builtin) if builtin is not None else None,
@@ -207,7 +218,12 @@ def _load_messages(col: _Collector, file: str, data: Any) -> None:
         col.add(Source(file, line_of(data, 1)), "'messages' must map names to templates")
         return
     for key, value in data.items():
+        if key in col.messages:
+            col.add(
+                Source(file, data.line_of(key)), f"message '{key}' is declared twice", "duplicate"
+            )
         col.messages[key] = str(value)
+        col.message_sources[key] = Source(file, data.line_of(key))
 
 
 def _load_flow(col: _Collector, file: str, data: LineMap, src: Source) -> None:
@@ -278,6 +294,7 @@ def _load_state(col: _Collector, flow: str, name: str, spec: Any, src: Source) -
         final=bool(spec.get("final", False)),
         timeout=_load_timeout(col, flow, name, spec.get("timeout"), src),
         source=src,
+        key_lines=dict(spec.key_lines) if spec else {},
     )
 
 

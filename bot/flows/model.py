@@ -55,10 +55,15 @@ class State:
     final: bool
     timeout: Timeout | None
     source: Source
+    key_lines: Mapping[str, int] = field(default_factory=dict)  # "say" -> its line, ...
 
     @property
     def id(self) -> str:
         return f"{self.flow}.{self.name}"
+
+    def source_of(self, key: str) -> Source:
+        """Where the state's ``key`` (say, help, do...) is written; the state's line if absent."""
+        return Source(self.source.file, self.key_lines.get(key, self.source.line))
 
     @property
     def waits_for_input(self) -> bool:
@@ -112,6 +117,7 @@ class FlowSet:
     start: str  # the state new users start in
     version: str
     files: tuple[str, ...] = field(default=())
+    message_sources: Mapping[str, Source] = field(default_factory=dict)
 
     def state(self, state_id: str) -> State | None:
         flow, _, _name = state_id.partition(".")

@@ -39,6 +39,10 @@ def _problem(src: Source, message: str, code: str, state: State | None = None) -
     )
 
 
+def _first_file(flows: FlowSet) -> Source:
+    return Source(flows.files[0] if flows.files else "flows", 1)
+
+
 def check_targets(ctx: CheckContext) -> Iterator[Problem]:
     fs = ctx.flows
     if not fs.start or fs.state(fs.start) is None:
@@ -120,8 +124,8 @@ def check_action_args(ctx: CheckContext) -> Iterator[Problem]:
 def check_messages(ctx: CheckContext) -> Iterator[Problem]:
     if ctx.messages is None:
         return
-    where = Source(ctx.flows.files[0] if ctx.flows.files else "flows", 1)
     for name in ctx.flows.messages:
+        where = ctx.flows.message_sources.get(name) or _first_file(ctx.flows)
         if name not in ctx.messages:
             yield _problem(
                 where,
@@ -155,9 +159,9 @@ def check_templates(ctx: CheckContext) -> Iterator[Problem]:
 
     for state in fs.all_states():
         for text in state.say:
-            yield from parse(text, state.source, state, f"'say' of '{state.id}'")
+            yield from parse(text, state.source_of("say"), state, f"'say' of '{state.id}'")
         if state.help:
-            yield from parse(state.help, state.source, state, f"'help' of '{state.id}'")
+            yield from parse(state.help, state.source_of("help"), state, f"'help' of '{state.id}'")
         for call in state.actions:
             for key, value in call.args.items():
                 if isinstance(value, str):
@@ -175,8 +179,8 @@ def check_templates(ctx: CheckContext) -> Iterator[Problem]:
             yield from parse(
                 command.say, command.source, None, f"'say' of global '{command.intent}'"
             )
-    where = Source(fs.files[0] if fs.files else "flows", 1)
     for name, text in fs.messages.items():
+        where = fs.message_sources.get(name) or _first_file(fs)
         yield from parse(text, where, None, f"message '{name}'")
 
 

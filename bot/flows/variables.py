@@ -110,9 +110,9 @@ def check_variables(
             uses = []
             seen |= sets
         for text in state.say:
-            uses.append((f"'say' of '{state.id}'", used(env, text), state.source))
+            uses.append((f"'say' of '{state.id}'", used(env, text), state.source_of("say")))
         if state.help:
-            uses.append((f"'help' of '{state.id}'", used(env, state.help), state.source))
+            uses.append((f"'help' of '{state.id}'", used(env, state.help), state.source_of("help")))
         for t in (*state.on, *state.then):
             if t.when is not None:
                 uses.append((f"condition '{t.when}'", used(env, t.when, expression=True), t.source))

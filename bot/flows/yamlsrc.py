@@ -23,7 +23,10 @@ class LineList(list[Any]):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false, so `on:` stays the key "on"."""
+    """SafeLoader with YAML 1.2 booleans: only true/false, so `on:` stays the key "on"; keys
+    repeated in one mapping are noted (PyYAML silently keeps the last)."""
+
+    duplicates: list[tuple[str, int, int]]  # (key, line, line of the first)
 
     yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
@@ -42,9 +45,12 @@ def _map(loader: _Loader, node: yaml.MappingNode) -> LineMap:
     out.line = node.start_mark.line + 1
     out.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        out[str(key)] = loader.construct_object(value_node, deep=True)
-        out.key_lines[str(key)] = key_node.start_mark.line + 1
+        key = str(loader.construct_object(key_node, deep=True))
+        line = key_node.start_mark.line + 1
+        if key in out.key_lines:
+            loader.duplicates.append((key, line, out.key_lines[key]))
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = line
     return out
 
 
@@ -60,7 +66,17 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _seq)
 
 def load_yaml(text: str) -> Any:
     """Parse YAML; mappings become LineMap and sequences LineList. Raises yaml.YAMLError."""
-    return yaml.load(text, Loader=_Loader)
+    return load_yaml_checked(text)[0]
+
+
+def load_yaml_checked(text: str) -> tuple[Any, list[tuple[str, int, int]]]:
+    """Like ``load_yaml``, with the keys repeated in a mapping: (key, line, first line)."""
+    loader = _Loader(text)
+    loader.duplicates = []
+    try:
+        return loader.get_single_data(), loader.duplicates
+    finally:
+        loader.dispose()
 
 
 def line_of(value: Any, default: int = 0) -> int:

@@ -1,0 +1,68 @@
+"""`python -m bot validate` on a deliberately broken folder lists every problem at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+EXPECTED = """\
+tests/flows/broken/intents.yaml:7: warning: intent 'buy' example 'purchase' and intent 'by' \
+example 'purchase it' score 84 (threshold 78): a user typing one may get the other
+tests/flows/broken/intents.yaml:12: global 'menu' goes to unknown state 'shop.nowhere'
+tests/flows/broken/intents.yaml:12: global 'menu' has no intent with examples of that name
+tests/flows/broken/intents.yaml:15: unknown message 'fallbak' (the engine uses: empty, error, \
+fallback, flows_changed, help, inactive, no_back, too_long)
+tests/flows/broken/shop.yaml:4: warning: 'say' of 'shop.welcome' uses 'nmae', which nothing sets
+tests/flows/broken/shop.yaml:7: state 'shop.welcome' uses unknown intent 'sell'
+tests/flows/broken/shop.yaml:9: state 'shop.welcome' goes to unknown state 'shop.welcom'
+tests/flows/broken/shop.yaml:13: 'say' of 'shop.basket': Jinja syntax error: Expected an \
+expression, got 'end of statement block'
+tests/flows/broken/shop.yaml:12: state 'shop.basket' calls unknown action 'add_to_basket' \
+(known: clear, next_page, open_result, search, select_repo, set)
+tests/flows/broken/shop.yaml:14: unknown state key 'colour' (expected one of: description, do, \
+final, help, on, say, then, timeout)
+tests/flows/broken/shop.yaml:18: state 'shop.paid' has no way out: add 'on' or 'then' entries, \
+or 'final: true'
+tests/flows/broken/shop.yaml:21: state 'shop.orphan' cannot be reached from the entry state \
+'shop.welcome'
+tests/flows/broken/syntax.yaml:4: YAML syntax error: expected ',' or ']', but got '<stream end>'
+"""
+
+
+@pytest.fixture(autouse=True)
+def in_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def test_every_problem_is_listed_with_file_and_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "tests/flows/broken"]) == 1
+    out, err = capsys.readouterr()
+    assert sorted(out.splitlines()) == sorted(EXPECTED.splitlines())
+    assert "13 problem(s) in tests/flows/broken" in err
+
+
+def test_json_format_for_editors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "tests/flows/broken", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False and report["count"] == 13
+    first = report["problems"][0]
+    assert first["file"] == "tests/flows/broken/intents.yaml" and first["line"] == 7
+    assert first["code"] == "intent_collision" and first["severity"] == "warning"
+    shop = [p for p in report["problems"] if p["state"] == "basket"]
+    assert {p["code"] for p in shop} >= {"jinja", "unknown_action"}
+
+
+def test_the_shipped_flows_are_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0, capsys.readouterr().out
+    assert capsys.readouterr().out.strip().endswith(": ok")
+
+
+def test_a_missing_folder_is_a_clear_problem(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "no/such/folder"]) == 1
+    assert "no/such/folder:0: no flow files (*.yaml) found here" in capsys.readouterr().out
