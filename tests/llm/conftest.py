@@ -49,6 +49,8 @@ def llm_settings(
         providers.setdefault(name, {}).update(llm.pop(name, {}))
     data = {
         "flows": {"prompts_dir": str(ROOT / "prompts")},
+        # Generous under a loaded CI machine: these tests are about answers, not search speed.
+        "search": {"regex_timeout_seconds": 10},
         "llm": {"chain": list(chain), "timeout_seconds": 5, **providers, **llm},
     }
     return settings_from_mapping(data, base_dir=ROOT)

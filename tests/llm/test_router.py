@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry
 
-from bot.llm.base import ChatRequest, ProviderReply, Task
+from bot.llm.base import ChatRequest, Message, ProviderReply, Task
 from bot.llm.prompts import PromptLibrary
 from bot.llm.router import LLMRouter
 from tests.llm.conftest import Sleeps, llm_settings
@@ -244,3 +244,21 @@ async def test_any_provider_speaking_the_protocol_can_be_routed_to(make_router: 
     done = await router.complete(TASK)
     assert (done.text, done.provider, done.cost_usd) == ("scripted", "recorded", 0.0)
     assert router.status()["providers"]["recorded"]["healthy"] is True
+
+
+async def test_history_reaches_anthropic_alternating_and_starting_with_the_user(
+    fake_llm: FakeLLM, make_router: MakeRouter
+):
+    fake_llm.then(Reply("ok"))
+    history = (
+        Message("assistant", "Welcome!"),
+        Message("user", "hi"),
+        Message("user", "anyone there?"),
+        Message("assistant", "Yes."),
+    )
+    task = dataclasses.replace(TASK, history=history)
+    await make_router(llm_settings(fake_llm, chain=("anthropic",))).complete(task)
+
+    messages = fake_llm.requests[0].body["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    assert messages[0]["content"] == "hi\n\nanyone there?"
