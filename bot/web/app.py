@@ -23,7 +23,7 @@ from bot.services import Services
 from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler
 from bot.web.logs import hash_key
-from bot.web.metrics import Metrics
+from bot.web.metrics import Metrics, TimedSearch
 from bot.web.outbox import Outbox
 from bot.web.status import StatusHandler
 from bot.web.webhook import FAILURE_TEXT, WebhookHandler
@@ -99,7 +99,14 @@ def _services_ctx(given: Services | None) -> _Ctx:
             app[SERVICES] = given
             yield
             return
-        services = await Services.create(app[SETTINGS])
+        settings, metrics = app[SETTINGS], app[METRICS]
+        search = TimedSearch.from_settings(settings)
+        if isinstance(search, TimedSearch):
+            search.observe = metrics.search_seconds.observe
+        services = await Services.create(settings, search=search)
+        attach = getattr(services.llm, "attach_metrics", None)
+        if callable(attach):
+            attach(metrics.registry)
         app[SERVICES] = services
         try:
             yield

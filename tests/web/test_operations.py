@@ -220,3 +220,17 @@ async def test_the_outbox_stores_a_cancelled_turn_as_unprocessed(make_settings) 
         ]
     finally:
         await services.close()
+
+
+async def test_an_app_that_opens_its_own_services_times_searches(
+    aiohttp_client, make_settings
+) -> None:
+    client = await aiohttp_client(create_app(make_settings(flows={"reload": False})))
+    await ready(client, USER)
+    status, body = await post_signed(client, "/webhook", inbound("SMq", "/def handler_/"))
+    assert status == 200 and "handler_" in body
+    async with client.get("/metrics") as resp:
+        text = await resp.text()
+    assert "bot_search_seconds_count 1.0" in text
+    async with client.get("/health") as resp:
+        assert resp.status == 200
