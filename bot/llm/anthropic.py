@@ -61,12 +61,15 @@ class AnthropicProvider:
             raise ProviderError(self.name, f"cannot connect: {exc}", retryable=True) from exc
         except (json.JSONDecodeError, anthropic.APIResponseValidationError) as exc:
             raise ProviderError(self.name, "answered with malformed JSON", retryable=True) from exc
-        text = "".join(getattr(block, "text", "") for block in response.content)
+        if not response.content:
+            raise ProviderError(self.name, "answered without content", retryable=True)
+        text = "".join(getattr(block, "text", None) or "" for block in response.content)
+        usage = response.usage
         return ProviderReply(
             text=text.strip(),
             model=response.model or self.config.model,
-            tokens_in=response.usage.input_tokens,
-            tokens_out=response.usage.output_tokens,
+            tokens_in=(usage.input_tokens or 0) if usage else 0,
+            tokens_out=(usage.output_tokens or 0) if usage else 0,
         )
 
     async def aclose(self) -> None:

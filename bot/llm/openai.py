@@ -55,15 +55,15 @@ class OpenAIProvider:
             raise ProviderError(self.name, f"cannot connect: {exc}", retryable=True) from exc
         except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
             raise ProviderError(self.name, "answered with malformed JSON", retryable=True) from exc
-        if not response.choices:
-            raise ProviderError(self.name, "answered with no choices", retryable=True)
-        text = response.choices[0].message.content or ""
+        message = response.choices[0].message if response.choices else None
+        if message is None:
+            raise ProviderError(self.name, "answered without a message", retryable=True)
         usage = response.usage
         return ProviderReply(
-            text=text.strip(),
+            text=(message.content or "").strip(),
             model=response.model or self.config.model,
-            tokens_in=usage.prompt_tokens if usage else 0,
-            tokens_out=usage.completion_tokens if usage else 0,
+            tokens_in=(usage.prompt_tokens or 0) if usage else 0,
+            tokens_out=(usage.completion_tokens or 0) if usage else 0,
         )
 
     async def aclose(self) -> None:

@@ -133,7 +133,7 @@ class LLMRouter:
                     reply = await provider.complete(prepared.request, time_limit=remaining)
                 if not reply.text:
                     raise ProviderError(provider.name, "answered with no text", retryable=True)
-            except (ProviderError, TimeoutError) as exc:
+            except Exception as exc:
                 last = _as_provider_error(provider.name, exc, remaining)
                 errors.append(f"{provider.name} attempt {attempt}: {last}")
                 self._attempt_failed(provider.name, last)
@@ -227,7 +227,11 @@ class LLMRouter:
             await provider.aclose()
 
 
-def _as_provider_error(name: str, exc: BaseException, timeout: float) -> ProviderError:
+def _as_provider_error(name: str, exc: Exception, timeout: float) -> ProviderError:
     if isinstance(exc, ProviderError):
         return exc
-    return ProviderError(name, f"no answer within {timeout:.3g} s", retryable=True)
+    if isinstance(exc, TimeoutError):
+        return ProviderError(name, f"no answer within {timeout:.3g} s", retryable=True)
+    # A bug or an answer shape the SDK did not expect: not worth retrying on this provider.
+    log.exception("llm.provider_crashed", extra={"fields": {"provider": name}})
+    return ProviderError(name, f"failed: {type(exc).__name__}: {exc}", retryable=False)

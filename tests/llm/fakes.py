@@ -39,6 +39,11 @@ class Malformed:
 
 
 @dataclass(frozen=True, slots=True)
+class WrongShape:
+    """200 with valid JSON that is not a completion at all."""
+
+
+@dataclass(frozen=True, slots=True)
 class Hang:
     """Answer only after this many seconds (longer than the client's timeout)."""
 
@@ -46,7 +51,7 @@ class Hang:
     then: Reply = Reply("too late")
 
 
-Behaviour = Reply | Fail | Malformed | Hang
+Behaviour = Reply | Fail | Malformed | WrongShape | Hang
 
 
 @dataclass(slots=True)
@@ -109,6 +114,8 @@ class FakeLLM:
         if isinstance(behaviour, Hang):
             await asyncio.sleep(behaviour.seconds)
             behaviour = behaviour.then
+        if isinstance(behaviour, WrongShape):
+            return web.json_response({"unexpected": True})
         if isinstance(behaviour, Malformed):
             return web.Response(text='{"id": "x", "choices": [', content_type="application/json")
         if isinstance(behaviour, Fail):

@@ -6,13 +6,14 @@ import dataclasses
 import time
 from collections.abc import Callable
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from bot.llm.base import ChatRequest, Message, ProviderReply, Task
 from bot.llm.prompts import PromptLibrary
 from bot.llm.router import LLMRouter
 from tests.llm.conftest import Sleeps, llm_settings
-from tests.llm.fakes import Fail, FakeLLM, Hang, Malformed, Reply
+from tests.llm.fakes import Fail, FakeLLM, Hang, Malformed, Reply, WrongShape
 
 MakeRouter = Callable[..., LLMRouter]
 TASK = Task(
@@ -262,3 +263,33 @@ async def test_history_reaches_anthropic_alternating_and_starting_with_the_user(
     messages = fake_llm.requests[0].body["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
     assert messages[0]["content"] == "hi\n\nanyone there?"
+
+
+@pytest.mark.parametrize("chain", [("openai", "local"), ("anthropic", "local")])
+async def test_json_of_the_wrong_shape_is_retried(
+    fake_llm: FakeLLM, make_router: MakeRouter, chain: tuple[str, ...]
+):
+    fake_llm.then(WrongShape(), Reply("proper answer"))
+    done = await make_router(llm_settings(fake_llm, chain=chain)).complete(TASK)
+    assert (done.text, done.attempts) == ("proper answer", 2)
+    assert "answered without" in done.errors[0]
+
+
+class CrashingProvider(ScriptedProvider):
+    async def complete(self, request: ChatRequest, *, time_limit: float) -> ProviderReply:
+        raise KeyError("a bug")
+
+
+async def test_a_crashing_provider_still_leaves_the_user_an_answer(
+    caplog: pytest.LogCaptureFixture,
+):
+    settings = llm_settings(None)
+    router = LLMRouter(
+        config=settings.llm,
+        providers=[CrashingProvider()],
+        prompts=PromptLibrary(settings.path(settings.flows.prompts_dir)),
+    )
+    done = await router.complete(TASK)
+    assert done.provider == "local" and "Best matches" in done.text
+    assert done.attempts == 1 and "KeyError" in done.errors[0]
+    assert "llm.provider_crashed" in caplog.text
