@@ -133,6 +133,7 @@ class LLMRouter:
                     reply = await provider.complete(prepared.request, time_limit=remaining)
                 if not reply.text:
                     raise ProviderError(provider.name, "answered with no text", retryable=True)
+            # Any exception, not only ProviderError: whatever a provider does, the user is answered.
             except Exception as exc:
                 last = _as_provider_error(provider.name, exc, remaining)
                 errors.append(f"{provider.name} attempt {attempt}: {last}")
