@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.engine.actions import ActionRegistry
 from bot.engine.turn import Inbound
 from bot.services import Services
 from bot.store.base import Session
@@ -62,14 +63,20 @@ class ConversationRunner:
     provider: RecordedProvider = field(default_factory=RecordedProvider)
 
     @classmethod
-    async def open(cls, settings: Settings, *, flows_dir: Path | None = None) -> ConversationRunner:
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        flows_dir: Path | None = None,
+        actions: ActionRegistry | None = None,
+    ) -> ConversationRunner:
         """Services like the real ones, with an in-memory store, a fake clock, no live reload and
         no language model (a case with `llm:` gets its recorded replies)."""
         if flows_dir is not None:
             settings = replace(settings, flows=replace(settings.flows, dir=str(flows_dir)))
         clock = FakeClock()
         services = await Services.create(
-            settings, store=MemoryStore(), clock=clock, watch_flows=False
+            settings, store=MemoryStore(), clock=clock, watch_flows=False, actions=actions
         )
         services.llm = None
         services.classifier = services.engine.classifier = None
