@@ -1,19 +1,23 @@
 """Messages per second through the real webhook: `python server.py` in production mode, SQLite.
 
 A load generator in a separate process plays Twilio: 1,000 distinct WhatsApp senders, requests
-signed with twilio's RequestValidator, HTTP/1.1 keep-alive over loopback, a fixed number of
-connections each sending its next message as soon as the previous was answered (closed loop).
-Senders talk to the shipped flows through the local intent matcher (greetings, menu, help, repo
-choice, thanks, typos included).
+signed with twilio's RequestValidator, HTTP/1.1 keep-alive over loopback. By default it is a
+closed loop (--connections connections, each sending its next message as soon as the previous one
+is answered) sustained for --seconds; --rate N instead offers N msg/s whatever the answers do (an
+open loop, latency counted from when each message was due). Senders talk to the shipped flows
+through the local intent matcher (greetings, menu, help, repo choice, thanks, typos included).
 
-The anchor, measured in the same run with the same load generator: a bare aiohttp handler that
-only checks the signature, writes one SQLite row and returns TwiML. The figure that matters is our
-throughput as a ratio of it.
+The anchor, measured in the same run by the same generator: a bare aiohttp handler (same event
+loop) that only checks the signature, writes one SQLite row and returns TwiML. We report our
+throughput, and our server CPU per message, as ratios of it: on a shared machine the CPU ratio is
+the steadier of the two.
 
 Afterwards every accepted MessageSid is looked up in the database: none may be missing (lost) or
-stored twice (duplicated). Peak RSS is the server's VmHWM.
+stored twice (duplicated). Peak RSS is the server's VmHWM. Replies that miss the 2 s budget go to
+a local stand-in for Twilio's REST API and are counted.
 
     .venv/bin/python bench/webhook.py [--seconds 60] [--senders 1000] [--connections 32]
+    .venv/bin/python bench/webhook.py --seconds 10          # a quick run
 
 The rate limit is raised for the run (1,000 senders at 1,000+ msg/s would each send far more than
 10 a minute); everything else is the production configuration.
