@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench chat lock clean services
+.PHONY: setup run test lint format bench bench-webhook chat lock clean services
 
 setup: $(STAMP)
 
@@ -34,6 +34,9 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/engine.py
+
+bench-webhook: setup
+	$(BIN)/python bench/webhook.py
 
 lock:
 	$(PY) -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install --quiet -r requirements.in
