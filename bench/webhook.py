@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from multidict import MultiDict
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -99,7 +101,7 @@ class Load:
         sid = f"SM{self.args.tag}{self.next:026d}"
         fields = form(sid, sender, text)
         body = urlencode(fields).encode()
-        signature = self.validator.compute_signature(self.url, fields)
+        signature = self.validator.compute_signature(self.url, MultiDict(fields))
         head = (
             f"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:{self.args.port}\r\n"
             "User-Agent: TwilioProxy/1.1\r\nAccept: */*\r\n"

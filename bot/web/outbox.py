@@ -85,17 +85,20 @@ class Outbox:
         try:
             sids = await self._sender.send(message.sender, parts, from_=message.to)
         except DeliveryError as exc:
-            self._metrics.outbound.labels("failed").inc()
-            self._metrics.errors.labels("outbound").inc()
-            log.error(
-                "outbound.failed",
-                extra={
-                    "fields": {"user": pending.user, "error": str(exc), "maybe": exc.maybe_sent}
-                },
-            )
+            self._failed(pending, str(exc), maybe_sent=exc.maybe_sent)
+            return
+        except Exception as exc:  # a bug must not vanish into an unretrieved task
+            log.exception("outbound.error", extra={"fields": {"user": pending.user}})
+            self._failed(pending, repr(exc), maybe_sent=True)
             return
         self._metrics.outbound.labels("sent").inc(len(sids))
         log.info("outbound.sent", extra={"fields": {"user": pending.user, "parts": len(sids)}})
+
+    def _failed(self, pending: _Pending, error: str, *, maybe_sent: bool) -> None:
+        self._metrics.outbound.labels("failed").inc()
+        self._metrics.errors.labels("outbound").inc()
+        fields = {"user": pending.user, "error": error, "maybe_sent": maybe_sent}
+        log.error("outbound.failed", extra={"fields": fields})
 
     async def close(self) -> None:
         """Finish what can finish within the grace period; store the rest as unprocessed."""

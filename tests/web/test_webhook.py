@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import time
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
 from tests.web.conftest import BOT_NUMBER, SETUP, inbound, post_signed, ready, sign
 
@@ -208,3 +209,35 @@ async def test_a_failing_store_still_gets_a_twiml_answer(start) -> None:
     assert messages(body) == [
         "Sorry, something went wrong on my side. Please try again in a moment."
     ]
+
+
+async def test_a_charset_on_the_content_type_is_accepted(start) -> None:
+    client, _ = await start()
+    fields = inbound("SM1", "héllo wörld")
+    headers = {
+        "X-Twilio-Signature": sign("/webhook", fields),
+        "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+    }
+    async with client.post("/webhook", data=urlencode(fields), headers=headers) as resp:
+        assert resp.status == 200
+        assert messages(await resp.text())
+
+
+async def test_rest_delivery_failures_are_counted_not_lost_silently(
+    start, slow_search, fake_twilio
+) -> None:
+    fake, _ = fake_twilio
+    fake.plan = [500]
+    slow_search.delay = 0.3
+    client, _ = await start(limits={"reply_budget_seconds": 0.05})
+    await ready(client, USER)
+    status, body = await post_signed(client, "/webhook", inbound("SM2", "/def handler_/"))
+    assert (status, messages(body)) == (200, [])
+    for _ in range(40):
+        await asyncio.sleep(0.05)
+        async with client.get("/metrics") as resp:
+            text = await resp.text()
+        if 'bot_outbound_messages_total{result="failed"} 1.0' in text:
+            break
+    assert 'bot_outbound_messages_total{result="failed"} 1.0' in text
+    assert fake.requests == 1  # a 500 may have created the message: not sent twice
