@@ -83,7 +83,6 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app.cleanup_ctx.append(_services_ctx(services))
-    app.cleanup_ctx.append(_coord_ctx)
     app.cleanup_ctx.append(_sender_ctx)
     app.cleanup_ctx.append(_handlers_ctx)
     app.router.add_post("/webhook", _webhook)
@@ -94,42 +93,36 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
 
 
 def _services_ctx(given: Services | None) -> _Ctx:
+    """Services and coordination. Per-sender locks and rate limits go through Redis when
+    storage.redis_url is set, so several instances keep each sender's turns in order."""
+
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        if given is not None:
-            app[SERVICES] = given
-            yield
-            return
         settings, metrics = app[SETTINGS], app[METRICS]
-        search = TimedSearch.from_settings(settings)
-        if isinstance(search, TimedSearch):
-            search.observe = metrics.search_seconds.observe
-        services = await Services.create(settings, search=search)
-        attach = getattr(services.llm, "attach_metrics", None)
-        if callable(attach):
-            attach(metrics.registry)
-        app[SERVICES] = services
+        shared = getattr(given, "coord", None)
+        own_coord = None
+        if isinstance(shared, Coordination):
+            app[COORD] = shared
+        else:
+            app[COORD] = own_coord = Coordination.from_settings(settings)
+        services = given
         try:
+            if services is None:
+                search = TimedSearch.from_settings(settings)
+                if isinstance(search, TimedSearch):
+                    search.observe = metrics.search_seconds.observe
+                services = await Services.create(settings, search=search, locks=app[COORD].locks)
+                attach = getattr(services.llm, "attach_metrics", None)
+                if callable(attach):
+                    attach(metrics.registry)
+            app[SERVICES] = services
             yield
         finally:
-            await services.close()
+            if given is None and services is not None:
+                await services.close()
+            if own_coord is not None:
+                await own_coord.close()
 
     return ctx
-
-
-async def _coord_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Rate limits shared through Redis when storage.redis_url is set (the services' own
-    coordination when they carry one), else per process."""
-    shared = getattr(app[SERVICES], "coord", None)
-    if isinstance(shared, Coordination):
-        app[COORD] = shared
-        yield
-        return
-    coord = Coordination.from_settings(app[SETTINGS])
-    app[COORD] = coord
-    try:
-        yield
-    finally:
-        await coord.close()
 
 
 async def _sender_ctx(app: web.Application) -> AsyncIterator[None]:
