@@ -35,7 +35,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_config(workdir: Path, *, database_url: str, redis_url: str, lease: float = 2.0) -> Path:
+def write_config(
+    workdir: Path, *, database_url: str, redis_url: str, lease: float = 2.0, reclaim: float = 15.0
+) -> Path:
     repo = workdir / "repo"
     repo.mkdir(parents=True, exist_ok=True)
     (repo / "app.py").write_text(
@@ -50,6 +52,7 @@ storage:
   database_url: "{database_url}"
   redis_url: "{redis_url}"
   lock_lease_seconds: {lease}
+  reclaim_after_seconds: {reclaim}
   redis_retry_seconds: 0.5
 flows: {{dir: "{ROOT / "flows"}", prompts_dir: "{ROOT / "prompts"}", reload: false}}
 limits: {{rate_limit_per_minute: 1000000, reply_budget_seconds: 10}}

@@ -44,7 +44,12 @@ def open_store(settings: Settings, *, auto_migrate: bool = True) -> Conversation
     if url.startswith(("postgresql://", "postgres://")):
         from bot.store.postgres import PostgresStore
 
-        return PostgresStore(url, pool_size=settings.storage.pool_size, auto_migrate=auto_migrate)
+        return PostgresStore(
+            url,
+            pool_size=settings.storage.pool_size,
+            auto_migrate=auto_migrate,
+            reclaim_after_seconds=settings.storage.reclaim_after_seconds,
+        )
     raise ConfigError(
         "storage.database_url", f"must start with sqlite:///, postgresql:// or memory://: {url!r}"
     )

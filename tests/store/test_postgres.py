@@ -7,8 +7,10 @@ import asyncio
 import asyncpg
 import pytest
 
+from bot.config import settings_from_mapping
 from bot.errors import SchemaTooNewError, StoreError
 from bot.store.base import Session
+from bot.store.factory import open_store
 from bot.store.migrations import POSTGRES
 from bot.store.postgres import PostgresStore
 from tests.store.conftest import PG_URL, pg_schema
@@ -48,3 +50,20 @@ async def test_an_unreachable_server_is_a_clear_store_error() -> None:
     with pytest.raises(StoreError, match="cannot connect") as caught:
         await store.open()
     assert "secret" not in str(caught.value)
+
+
+async def test_the_settings_reach_the_store() -> None:
+    async with pg_schema() as schema:
+        settings = settings_from_mapping(
+            {
+                "storage": {
+                    "database_url": f"{PG_URL}?search_path={schema}",
+                    "reclaim_after_seconds": 0.05,
+                }
+            }
+        )
+        async with open_store(settings) as store:
+            assert isinstance(store, PostgresStore)
+            assert await store.claim_message("SM1", "+1")
+            await asyncio.sleep(0.1)
+            assert await store.claim_message("SM1", "+1")  # unhandled: claimable again
