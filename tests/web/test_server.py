@@ -74,3 +74,11 @@ def test_the_server_serves_on_port_and_stops_cleanly_on_sigterm(tmp_path: Path, 
     events = [json.loads(line)["event"] for line in stderr.splitlines() if line.startswith("{")]
     assert "webhook.verification_off" in events  # no token: said loudly
     assert "server.ready" in events
+
+
+def test_python_m_bot_serve_takes_host_and_port() -> None:
+    from bot.cli import build_parser
+    from bot.commands import serve
+
+    args = build_parser().parse_args(["serve", "--host", "127.0.0.1", "--port", "9090"])
+    assert (args.func, args.host, args.port) == (serve.run, "127.0.0.1", 9090)
