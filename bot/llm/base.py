@@ -90,6 +90,12 @@ class Completion:
             "latency_ms": round(self.latency_ms, 1),
             "cost_usd": round(self.cost_usd, 6),
             "local_reason": self.local_reason,
+            "attempts": self.attempts,
+            "prompt_tokens_counted": self.prompt_tokens_counted,
+            "tokens_exact": self.tokens_exact,
+            "snippets_sent": self.snippets_sent,
+            "snippets_dropped": self.snippets_dropped,
+            "history_dropped": self.history_dropped,
         }
 
 

@@ -107,4 +107,7 @@ async def test_a_question_then_explain_n_in_one_conversation(services: Services,
     saved = await services.store.load_session(user)
     assert saved is not None and saved.context["llm_spend"]["usd"] > 0
     rows = await services.store.history(user, limit=5)
-    assert rows[-1].meta.get("llm", {}).get("provider") == "openai"
+    recorded = rows[-1].meta.get("llm", {})
+    assert recorded["provider"] == "openai" and recorded["model"] == "gpt-4o-mini"
+    assert recorded["tokens_in"] > 0 and recorded["cost_usd"] > 0
+    assert recorded["prompt_tokens_counted"] > 0 and recorded["tokens_exact"] is True
