@@ -22,6 +22,7 @@ from bot.testing.cases import Case, Step
 from bot.testing.checks import Mismatch, check_step
 from bot.testing.clock import FakeClock
 from bot.testing.llm import RecordedProvider
+from bot.testing.search import IndexOnFirstUse
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,12 @@ class ConversationRunner:
             settings = replace(settings, flows=replace(settings.flows, dir=str(flows_dir)))
         clock = FakeClock()
         services = await Services.create(
-            settings, store=MemoryStore(), clock=clock, watch_flows=False, actions=actions
+            settings,
+            store=MemoryStore(),
+            search=IndexOnFirstUse.from_settings(settings),
+            clock=clock,
+            watch_flows=False,
+            actions=actions,
         )
         services.llm = None
         services.classifier = services.engine.classifier = None
@@ -102,8 +108,10 @@ class ConversationRunner:
         except Exception as exc:  # a broken fixture is the case's failure, not the run's
             return CaseResult(case, (), error=f"{type(exc).__name__}: {exc}")
         turns: list[Turn] = []
+        state = case.start or ""
         for index, step in enumerate(case.steps):
-            turn = await self._step(case, step)
+            turn = await self._step(case, step, state)
+            state = turn.state
             turns.append(turn)
             mismatches = check_step(step, turn)
             if len(self.provider.unanswered) > 0:
@@ -144,6 +152,7 @@ class ConversationRunner:
     async def _prepare(self, case: Case) -> None:
         store = self.services.store
         if case.fixtures or case.start or await store.load_session(case.user_id) is not None:
+            # Fixtures, a start state, or a user id used before: begin from exactly this.
             session = Session(
                 case.user_id,
                 state=case.start or "",
@@ -153,10 +162,8 @@ class ConversationRunner:
             )
             await store.save_turn(session, [])
 
-    async def _step(self, case: Case, step: Step) -> Turn:
+    async def _step(self, case: Case, step: Step, state_before: str) -> Turn:
         store = self.services.store
-        before = await store.load_session(case.user_id)
-        state_before = before.state if before else ""
         if step.kind == "advance":
             self.clock.advance(step.seconds)
             replies, intent, score, trace = await self._due(case.user_id)
