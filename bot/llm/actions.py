@@ -55,7 +55,7 @@ async def answer_question(ctx: ActionContext) -> None:
         variables={"question": question, "repo": repo},
         snippets=tuple(b.text for b in blocks),
         history=await _history(ctx),
-        fallback=answer_from_hits(question, repo, best),
+        fallback=answer_from_hits(question, repo, best, blocks[0].excerpt if blocks else ""),
         user_id=ctx.session.user_id,
         spent_today_usd=spent_today(ctx.session.context, ctx.services.clock()),
     )

@@ -14,6 +14,7 @@ BEFORE, AFTER = 6, 15  # lines shown around a hit: more after it, where a body g
 @dataclass(frozen=True, slots=True)
 class Block:
     text: str  # "path:first-last" then the numbered lines
+    excerpt: str = ""  # a few numbered lines around the hit, for local answers
 
 
 def numbered(snippet: Snippet, first: int, last: int) -> str:
@@ -43,4 +44,7 @@ def around(
     signature = ""
     if definition is not None and definition < max(first, snippet.start):
         signature = numbered(snippet, definition, definition) + "\n...\n"
-    return Block(f"{hit['path']}:{max(first, snippet.start)}-{end}\n{signature}{body}")
+    return Block(
+        f"{hit['path']}:{max(first, snippet.start)}-{end}\n{signature}{body}",
+        numbered(snippet, line - 2, line + 3),
+    )

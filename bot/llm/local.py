@@ -35,8 +35,11 @@ def location(hit: Mapping[str, Any]) -> str:
     return f"{hit.get('path')}:{hit.get('line')}"
 
 
-def answer_from_hits(question: str, repo: str, hits: Sequence[Mapping[str, Any]]) -> str:
-    """The best matches for a question, each with its location and matching line."""
+def answer_from_hits(
+    question: str, repo: str, hits: Sequence[Mapping[str, Any]], excerpt: str = ""
+) -> str:
+    """The best matches for a question, each with its location and matching line, and the code
+    around the best one."""
     if not hits:
         return (
             f"I found nothing in *{repo}* that matches “{_short(question, 80)}”. "
@@ -46,6 +49,8 @@ def answer_from_hits(question: str, repo: str, hits: Sequence[Mapping[str, Any]]
     for n, hit in enumerate(hits, start=1):
         symbol = f" _({hit['symbol']})_" if hit.get("symbol") else ""
         lines.append(f"*{n}.* {location(hit)}{symbol}\n`{_short(str(hit.get('text', '')), 100)}`")
+        if n == 1 and excerpt:
+            lines.append(f"```\n{excerpt}\n```")
     lines.append("Send *explain N* for what a result does, or *open N* to see its code.")
     return "\n\n".join(lines)
 
@@ -94,6 +99,8 @@ def explain_from_code(
         )
     elif hit.get("symbol"):
         parts.append(f"It belongs to `{hit['symbol']}`.")
+    else:
+        parts.append("It is at the top level of the file, outside any function or class.")
     if code:
         parts.append(f"The matching code:\n```\n{code}\n```")
     return "\n\n".join(parts)
@@ -111,8 +118,15 @@ def _signature(lines: Sequence[str], first: int) -> tuple[str, int]:
         collected.append(text.strip() if collected else text.rstrip())
         depth += text.count("(") + text.count("[") - text.count(")") - text.count("]")
         if depth <= 0:
-            return " ".join(collected).strip(), i
-    return " ".join(collected).strip(), first
+            return _tidy(" ".join(collected)), i
+    return _tidy(" ".join(collected)), first
+
+
+def _tidy(signature: str) -> str:
+    """One line from a signature written over several: no space inside the brackets, no
+    trailing comma."""
+    signature = re.sub(r"([(\[])\s+", r"\1", signature.strip())
+    return re.sub(r",?\s+([)\]])", r"\1", signature)
 
 
 def _docstring(lines: Sequence[str], after: int) -> str:
@@ -130,9 +144,9 @@ def _docstring(lines: Sequence[str], after: int) -> str:
         return body.split(quote)[0].strip()
     collected = [body]
     for text in lines[i + 1 : i + 40]:
-        if quote in text:
+        if quote in text or (not text.strip() and any(c.strip() for c in collected)):
             collected.append(text.split(quote)[0])
-            break
+            break  # the closing quotes, or the end of the first paragraph
         collected.append(text)
     return " ".join(" ".join(collected).split())
 

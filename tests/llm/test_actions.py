@@ -124,7 +124,8 @@ async def test_answer_question_without_a_model_lists_the_best_matches(build):
     await answer_question(ctx)
 
     (reply,) = ctx.replies
-    assert "pkg/retry.py:" in reply and "call_with_retry" in reply
+    assert "pkg/retry.py:12" in reply and "call_with_retry" in reply
+    assert re.search(r"```\n10 .*\n11 *\n12     def call_with_retry\(", reply)  # its code
     assert "No language model was used: no language model is configured" in reply
 
 
@@ -175,7 +176,7 @@ async def test_explain_result_locally_shows_signature_and_docstring(build):
     await explain_result(ctx2)
 
     (reply,) = ctx2.replies
-    assert "def call_with_retry( self, fn, *args, ):" in reply
+    assert "def call_with_retry(self, fn, *args):" in reply
     assert "Call fn until it succeeds or the attempts run out, sleeping twice" in reply
     assert "No language model was used" in reply
 
