@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from bot.errors import LLMError
+from bot.errors import LLMError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +32,6 @@ def fence(text: object, kind: str = "data") -> str:
     body = str(text)
     marker = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
     return f"<<<{kind} {marker}>>>\n{body}\n<<<end {kind} {marker}>>>"
-
-
-@dataclass(frozen=True, slots=True)
-class PromptProblem:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,17 +100,25 @@ class PromptLibrary:
         log.info("llm.prompt_loaded", extra={"fields": {"file": str(path)}})
         return template
 
-    def validate(self) -> list[PromptProblem]:
+    def validate(self) -> list[Problem]:
         """Every problem with the templates, at once: missing required ones, syntax errors."""
-        problems: list[PromptProblem] = []
+        problems: list[Problem] = []
         for name in REQUIRED:
             if not self.path(name).exists():
-                problems.append(PromptProblem(str(self.path(name)), 0, "is missing"))
+                message = f"is missing: the `{name}` prompt template is required"
+                problems.append(Problem(str(self.path(name)), 0, message, code="prompt_missing"))
         for path in sorted(self.directory.glob(f"*{SUFFIX}")):
             try:
                 self.env.parse(path.read_text(encoding="utf-8"))
             except jinja2.TemplateSyntaxError as exc:
-                problems.append(PromptProblem(str(path), exc.lineno, exc.message or "syntax error"))
+                message = exc.message or "syntax error"
+                problems.append(Problem(str(path), exc.lineno, message, code="prompt_syntax"))
             except (OSError, UnicodeDecodeError) as exc:
-                problems.append(PromptProblem(str(path), 0, f"cannot be read: {exc}"))
+                message = f"cannot be read: {exc}"
+                problems.append(Problem(str(path), 0, message, code="prompt_unreadable"))
         return problems
+
+
+def check_prompts(directory: Path) -> list[Problem]:
+    """For `python -m bot validate`: the prompt folder's problems, as file:line: message."""
+    return PromptLibrary(directory).validate()
