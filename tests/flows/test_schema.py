@@ -29,8 +29,12 @@ def test_the_schema_is_a_valid_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-@pytest.mark.parametrize("path", flow_files(ROOT / "flows"), ids=lambda p: p.name)
-def test_every_shipped_flow_file_validates(path: Path) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [*flow_files(ROOT / "flows"), *flow_files(ROOT / "docs" / "examples" / "flows")],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_every_shipped_and_documented_flow_file_validates(path: Path) -> None:
     data = plain(load_yaml(path.read_text(encoding="utf-8")))
     jsonschema.Draft202012Validator(SCHEMA).validate(data)
 
