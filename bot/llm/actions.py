@@ -21,6 +21,7 @@ from bot.llm.local import answer_from_hits, enclosing_definition, explain_from_c
 from bot.llm.router import LLMRouter
 from bot.llm.usage import add_spend, spent_today
 
+STALE_AFTER_SEARCH = ("shown", "more_available", "no_more", "opened", "snippet", "search_note")
 OUTLINE_CONTEXT = 40  # lines read around a result to find the definition that encloses it
 BLOCK_CONTEXT = 15  # lines read around each search hit sent to the model
 
@@ -47,6 +48,8 @@ async def answer_question(ctx: ActionContext) -> None:
         ctx.say(f"I could not search *{repo}*: {exc}")
         return
     results = [{"n": i, **_hit_dict(hit)} for i, hit in enumerate(response.hits, start=1)]
+    for stale in STALE_AFTER_SEARCH:  # they described the previous search's results
+        ctx.slots.pop(stale, None)
     ctx.slots.update(results=results, query=question, total=response.total, page=1)
     best = results[: settings.llm.max_snippets]
     blocks = await _blocks(ctx, best, settings.llm.max_snippet_chars)
