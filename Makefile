@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench bench-webhook chat lock clean services
+.PHONY: setup run test lint format bench bench-webhook bench-llm chat lock clean services
 
 setup: $(STAMP)
 
@@ -37,6 +37,9 @@ bench: setup
 
 bench-webhook: setup
 	$(BIN)/python bench/webhook.py
+
+bench-llm: setup
+	$(BIN)/python bench/llm.py
 
 lock:
 	$(PY) -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install --quiet -r requirements.in
