@@ -71,6 +71,10 @@ async def test_a_small_window_keeps_the_best_snippets_and_newest_turns(
     assert done.text == "trimmed answer"
     assert 0 < done.snippets_sent < 6 and done.snippets_dropped == 6 - done.snippets_sent
     assert done.prompt_tokens_counted <= 900 - 200
+    body = fake_llm.requests[0].body  # what was really sent fits, counted as a whole
+    counter = TokenCounter.for_model("openai", "gpt-4o-mini")
+    system, *turns = [m["content"] for m in body["messages"]]
+    assert counter.count_messages(system, turns) <= 900 - 200
     sent = fake_llm.requests[0].prompt_text
     assert "file0.py" in sent and "file5.py" not in sent  # best first
     if done.history_dropped < 8:
