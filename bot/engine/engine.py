@@ -69,6 +69,12 @@ class Engine:
                 session = await self.store.load_session(user_id)
                 if session is None or session.timeout_at is None or session.timeout_at > now:
                     continue  # a message got there first
+                if self._inactive(session, now):
+                    # Away past the inactivity timeout (the server was down, say): no message
+                    # out of the blue; their next message starts afresh anyway.
+                    session.timeout_at = None
+                    await self.store.save_turn(session, [])
+                    continue
                 tick = Inbound(user_id=user_id, text="", channel="timeout", received_at=now)
                 fired.append((user_id, await self._turn(tick, session, tick=True)))
         return fired
@@ -147,8 +153,7 @@ class Engine:
             convo.say(convo.message("flows_changed"))
             await convo.start(flow.start if flow else None)
             return "notice"
-        idle = self.settings.sessions.timeout_minutes * 60
-        if session.last_activity and now - session.last_activity > idle:
+        if self._inactive(session, now):
             kept = {k: v for k, v in session.slots.items() if k == "repo"}
             session.slots.clear()
             session.slots.update(kept)
@@ -166,6 +171,10 @@ class Engine:
         match = compiled.matcher(convo.state).match(convo.text)
         await convo.respond(match)
         return "text"
+
+    def _inactive(self, session: Session, now: float) -> bool:
+        idle = self.settings.sessions.timeout_minutes * 60
+        return bool(session.last_activity) and now - session.last_activity > idle
 
     async def _fire_timeout(self, convo: Conversation, compiled: CompiledFlows) -> str:
         state = compiled.state(convo.session.state)

@@ -70,3 +70,19 @@ async def test_a_timeout_whose_state_was_edited_away_is_dropped(tmp_path: Path) 
         ((_user, fired),) = await services.engine.fire_due_timeouts()
         assert fired.replies == () and fired.state == "desk.ask"
         assert await services.engine.fire_due_timeouts() == []
+
+
+async def test_no_timeout_message_after_the_user_has_long_gone(tmp_path: Path) -> None:
+    settings = sqlite_settings(tmp_path)
+    clock = FakeClock()
+    async with await Services.create(settings, clock=clock, watch_flows=False) as services:
+        await services.engine.handle(Inbound(user_id="u3", text="hi"))
+        await services.engine.handle(Inbound(user_id="u3", text="find"))
+    days_later = FakeClock(clock.now + 2 * 86400)  # the server was down for two days
+    async with await Services.create(settings, clock=days_later, watch_flows=False) as services:
+        assert await services.engine.fire_due_timeouts() == []
+        session = await services.store.load_session("u3")
+        assert session is not None and session.timeout_at is None
+        assert await services.store.due_sessions(days_later.now) == []
+        result = await services.engine.handle(Inbound(user_id="u3", text="find"))
+        assert result.replies[0].startswith("Welcome back!")
