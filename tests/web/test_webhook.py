@@ -94,7 +94,7 @@ async def test_concurrent_messages_from_one_sender_are_handled_in_order(start, s
 
 
 async def test_different_senders_do_not_wait_for_each_other(start, slow_search) -> None:
-    slow_search.delay = 0.3
+    slow_search.delay = 0.5
     client, _ = await start()
     senders = [f"whatsapp:+1555000{i:04d}" for i in range(5)]
     for sender in senders:
@@ -106,7 +106,7 @@ async def test_different_senders_do_not_wait_for_each_other(start, slow_search) 
             for i, s in enumerate(senders)
         )
     )
-    assert time.monotonic() - started < 1.0  # 5 x 0.3 s in sequence would take 1.5 s
+    assert time.monotonic() - started < 1.5  # 5 x 0.5 s in sequence would take 2.5 s
     assert slow_search.most_at_once > 1
 
 
@@ -172,15 +172,15 @@ async def test_a_slow_turn_is_acknowledged_at_once_and_delivered_through_the_res
     start, slow_search, fake_twilio
 ) -> None:
     fake, _ = fake_twilio
-    slow_search.delay = 0.6
+    slow_search.delay = 1.2
     client, _ = await start(limits={"reply_budget_seconds": 0.1, "max_reply_chars": 150})
     await ready(client, USER)
     started = time.monotonic()
     status, body = await post_signed(client, "/webhook", inbound("SM2", "/def handler_/"))
     assert status == 200
     assert messages(body) == []
-    assert time.monotonic() - started < 0.5
-    for _ in range(60):
+    assert time.monotonic() - started < 0.9  # the turn itself takes 1.2 s
+    for _ in range(100):
         if fake.sent:
             break
         await asyncio.sleep(0.05)
