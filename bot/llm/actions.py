@@ -59,7 +59,6 @@ async def answer_question(ctx: ActionContext) -> None:
         snippets=tuple(b.text for b in blocks),
         history=await _history(ctx),
         fallback=answer_from_hits(question, repo, best, blocks[0].excerpt if blocks else ""),
-        user_id=ctx.session.user_id,
         spent_today_usd=spent_today(ctx.session.context, ctx.services.clock()),
     )
     await _complete_and_say(ctx, task)
@@ -101,7 +100,6 @@ async def explain_result(ctx: ActionContext) -> None:
         snippets=(block.text,),
         history=await _history(ctx),
         fallback=explain_from_code(number, hit, outline, numbered(wide, line - 3, line + 3)),
-        user_id=ctx.session.user_id,
         spent_today_usd=spent_today(ctx.session.context, ctx.services.clock()),
     )
     await _complete_and_say(ctx, task)

@@ -51,8 +51,7 @@ class Task:
     snippets: tuple[str, ...] = ()
     history: tuple[Message, ...] = ()
     fallback: str = ""
-    user_id: str = ""  # who pays: the per-user daily budget
-    spent_today_usd: float = 0.0  # what that user has spent today, before this call
+    spent_today_usd: float = 0.0  # what the asking user has spent today (the daily budget)
     max_tokens: int | None = None  # None: the provider's configured max_output_tokens
 
 
