@@ -8,7 +8,6 @@ to the other; with Redis stopped the service still answers and /health says it i
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import html
 import re
 import uuid
@@ -147,7 +146,6 @@ async def test_a_burst_from_one_sender_over_both_instances_runs_one_turn_at_a_ti
     two: tuple[Shared, list[Instance]],
 ) -> None:
     shared, instances = two
-    _require_shared_locks()
     burst, replay = _sender(), _sender()
     async with aiohttp.ClientSession() as http:
         await _coordination(http, instances[0])
@@ -176,15 +174,6 @@ async def test_the_same_message_sid_sent_to_both_instances_is_processed_once(
     assert all(status == 200 for status, _ in answers)
     assert sum(1 for _, body in answers if _replies(body)) == 1  # one reply, five empty
     assert len(await shared.rows(sender)) == 1
-
-
-def _require_shared_locks() -> None:
-    """xfail while the engine's per-sender lock is still in-process: bot/web/app.py shares the
-    services' Coordination (Redis) when Services carries one as ``coord``."""
-    from bot.services import Services
-
-    if "coord" not in {f.name for f in dataclasses.fields(Services)}:
-        pytest.xfail("bot/services.py does not build Coordination: its locks are per instance")
 
 
 async def _coordination(http: aiohttp.ClientSession, instance: Instance) -> dict[str, object]:
