@@ -52,11 +52,12 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 # Optional semantic search backend, in its own virtualenv (it pins ~1.9 GB of dependencies).
+# lancedb 0.25.3: later releases refuse the empty vectors ChunkHound 6.1 writes before embedding.
 # The service finds it at .venv-chunkhound/bin/chunkhound (or set search.chunkhound_command).
 CHUNKHOUND_VENV := .venv-chunkhound
 .PHONY: chunkhound
 chunkhound:
 	$(PY) -m venv $(CHUNKHOUND_VENV)
 	$(CHUNKHOUND_VENV)/bin/pip install --quiet --upgrade pip
-	$(CHUNKHOUND_VENV)/bin/pip install --quiet "chunkhound==6.1.0"
+	$(CHUNKHOUND_VENV)/bin/pip install --quiet "chunkhound==6.1.0" "lancedb==0.25.3"
 	$(CHUNKHOUND_VENV)/bin/chunkhound --version

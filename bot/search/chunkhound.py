@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -82,7 +83,13 @@ class SemanticBackend:
         return len(self._failed) < len(self._roots)
 
     def argv(self, repo: str) -> list[str]:
-        return [self._command, "mcp", str(self._roots[repo]), "--database-provider", "lancedb"]
+        # --no-daemon: the server is our child and stops with us; lancedb: DuckDB would try to
+        # download an extension, which fails offline.
+        root, db = str(self._roots[repo]), str(self._db_dir / repo / "chunks.lancedb")
+        return [
+            self._command, "mcp", root, "--no-daemon", "--stdio",
+            "--database-provider", "lancedb", "--db", db,
+        ]  # fmt: skip
 
     async def start(self) -> None:
         """Start every repository's server (each indexes its repository in the background)."""
@@ -107,9 +114,12 @@ class SemanticBackend:
 
     async def _search_one(self, repo: str, text: str, limit: int) -> list[Hit]:
         client = await self._client(repo)
-        args = {"query": text, "page_size": limit}
-        answer = await client.call_tool("search_semantic", args, self._timeout)
-        results = answer.get("results", []) if isinstance(answer, dict) else []
+        args = {"type": "semantic", "query": text, "page_size": limit}
+        answer = await client.call_tool("search", args, self._timeout)
+        if isinstance(answer, str):  # ChunkHound 6 answers in markdown
+            results = parse_markdown(answer)
+        else:  # older releases: {"results": [...]}
+            results = answer.get("results", []) if isinstance(answer, dict) else []
         return [hit for r in results if (hit := self._hit(repo, r)) is not None]
 
     async def _client(self, repo: str) -> McpClient:
@@ -117,10 +127,8 @@ class SemanticBackend:
             client = self._clients.get(repo)
             if client is not None and client.running:
                 return client
-            db = self._db_dir / repo
-            db.mkdir(parents=True, exist_ok=True)
-            env = {**self._env, "CHUNKHOUND_DATABASE__PATH": str(db)}
-            client = McpClient(self.argv(repo), env=env, cwd=str(self._roots[repo]))
+            (self._db_dir / repo).mkdir(parents=True, exist_ok=True)
+            client = McpClient(self.argv(repo), env=self._env, cwd=str(self._roots[repo]))
             try:
                 await client.start(self._timeout * 2)
             except (OSError, SearchError) as exc:
@@ -143,6 +151,34 @@ class SemanticBackend:
         offset = next((i for i, line in enumerate(lines) if line.strip()), 0)
         text = lines[offset].strip()[:MAX_LINE_CHARS] if lines else ""
         line = int(result.get("start_line") or 1) + offset
-        score = float(result.get("score") or 0.0)
+        score = float(result.get("score") or result.get("similarity") or 0.0)
         symbol = result.get("symbol") or result.get("name")
         return Hit(repo, rel.as_posix(), line, text, symbol, "match", score)
+
+
+_HEADING = re.compile(
+    r"^## `(?P<path>[^`]+)`(?: L(?P<start>\d+)(?:\u2013L(?P<end>\d+))?)?"
+    r"(?: \u2014 (?P<name>.+?))?(?: \((?P<pct>-?\d+)%\))?$",
+    re.MULTILINE,
+)
+_FENCE = re.compile(r"^(`{3,})[^\n]*\n(?P<body>.*?)\n\1$", re.MULTILINE | re.DOTALL)
+
+
+def parse_markdown(text: str) -> list[dict[str, Any]]:
+    """ChunkHound's markdown answer (## `path` L10–L20 — name (92%), then a fenced block)."""
+    results: list[dict[str, Any]] = []
+    headings = list(_HEADING.finditer(text))
+    for i, m in enumerate(headings):
+        stop = headings[i + 1].start() if i + 1 < len(headings) else len(text)
+        fence = _FENCE.search(text, m.end(), stop)
+        results.append(
+            {
+                "file_path": m["path"],
+                "start_line": int(m["start"] or 1),
+                "end_line": int(m["end"] or m["start"] or 1),
+                "name": m["name"],
+                "similarity": int(m["pct"]) / 100 if m["pct"] else 0.0,
+                "content": fence["body"] if fence else "",
+            }
+        )
+    return results

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_CONTEXT = 50
 REBUILD_AFTER = 500  # changed files folded back into the base index by a rebuild
 NO_SEMANTIC = "semantic search unavailable; ranked by keywords instead"
+SEMANTIC_EMPTY = "semantic index has nothing yet (still embedding?); ranked by keywords instead"
 
 
 class SearchService:
@@ -163,13 +164,15 @@ class SearchService:
             if semantic is not None:
                 try:
                     hits = await semantic.search(parsed.text, names, limit)
-                    return runner.response(
-                        query, "semantic", hits, len(hits), False, False, "", started
-                    )
+                    if hits:
+                        return runner.response(
+                            query, "semantic", hits, len(hits), False, False, "", started
+                        )
+                    note = SEMANTIC_EMPTY
                 except SearchError as exc:
                     log.warning("search.semantic_failed", extra={"error": str(exc)})
             if parsed.kind == "semantic":
-                note = NO_SEMANTIC
+                note = note or NO_SEMANTIC
                 parsed = ParsedQuery("text", parsed.text, auto=False)
         ready = [self._snaps[n] for n in names if n in self._snaps]
         missing = [self._sources[n] for n in names if n not in self._snaps]

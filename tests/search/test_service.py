@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,20 +11,46 @@ from bot.errors import PathOutsideRepoError, QueryError
 from bot.search.service import SearchService
 
 
-async def test_regex_finds_jinja_get_template(project_settings: Settings) -> None:
-    service = SearchService.from_settings(project_settings)
-    response = await service.search(r"/def get_template\(/", repo="jinja2")
+async def test_regex_finds_jinja_get_template(packages: SearchService) -> None:
+    response = await packages.search(r"/def get_template\(/", repo="jinja2")
     assert response.kind == "regex"
-    assert any(h.path == "environment.py" and "def get_template(" in h.text for h in response.hits)
+    assert not response.incomplete
+    hit = response.hits[0]
+    assert (hit.path, hit.symbol) == ("environment.py", "Environment.get_template")
+    assert "def get_template(" in hit.text
 
 
-async def test_where_is_class_defined_puts_definition_first(project_settings: Settings) -> None:
-    service = SearchService.from_settings(project_settings)
-    response = await service.search("where is FileSystemLoader defined", repo="jinja2")
+async def test_where_is_class_defined_puts_definition_first(packages: SearchService) -> None:
+    response = await packages.search("where is FileSystemLoader defined")
     assert response.kind == "symbol"
     first = response.hits[0]
-    assert (first.path, first.kind) == ("loaders.py", "definition")
+    assert (first.repo, first.path, first.kind) == ("jinja2", "loaders.py", "definition")
     assert first.text.startswith("class FileSystemLoader")
+    assert {h.kind for h in response.hits[1:]} == {"reference"}
+
+
+async def test_method_asked_by_qualified_name(packages: SearchService) -> None:
+    response = await packages.search("Environment.get_template", kind="symbol")
+    assert response.hits[0].symbol == "Environment.get_template"
+    assert response.hits[0].path == "environment.py"
+
+
+async def test_plain_language_question_ranks_the_code_that_does_it(
+    packages: SearchService,
+) -> None:
+    response = await packages.search("how are cookies parsed", repo="aiohttp")
+    assert response.kind == "text"
+    top = [h.path for h in response.hits[:3]]
+    assert any("cookie" in path for path in top), top
+
+
+async def test_semantic_without_chunkhound_says_it_ranked_by_keywords(
+    packages: SearchService,
+) -> None:
+    response = await packages.search("template loading from files", kind="semantic")
+    assert response.kind == "text"
+    assert "semantic search unavailable" in response.note
+    assert response.hits
 
 
 async def test_unknown_repo_and_bad_regex_get_readable_errors(tmp_service: SearchService) -> None:
@@ -30,14 +58,56 @@ async def test_unknown_repo_and_bad_regex_get_readable_errors(tmp_service: Searc
         await tmp_service.search("x", repo="nope")
     with pytest.raises(QueryError, match="not a valid regex"):
         await tmp_service.search("/foo(/")
+    with pytest.raises(QueryError, match="empty"):
+        await tmp_service.search("   ")
+
+
+async def test_answers_while_indexing_and_says_results_may_be_missing(
+    make_repo: Callable[..., Settings],
+) -> None:
+    settings = make_repo({"a.py": "def alpha():\n    return 1\n"})
+    service = SearchService.from_settings(settings, watch_changes=False)
+    before = await service.search("/def alpha/")
+    assert before.incomplete and [h.line for h in before.hits] == [1]
+    await service.start()
+    await asyncio.wait_for(service.wait_ready(), 10)
+    after = await service.search("/def alpha/")
+    assert not after.incomplete and after.hits[0].symbol == "alpha"
+    assert service.status()["state"] == "ready" and service.status()["files"] == 1
+    await service.close()
+
+
+async def test_a_changed_file_is_found_without_a_restart(
+    make_repo: Callable[..., Settings], tmp_path: Path
+) -> None:
+    settings = make_repo({"a.py": "x = 1\n"})
+    service = SearchService.from_settings(settings)
+    await service.start()
+    await asyncio.wait_for(service.wait_ready(), 10)
+    (tmp_path / "repo" / "b.py").write_text("def freshly_added():\n    pass\n")
+    try:
+        for _ in range(100):
+            response = await service.search("where is freshly_added defined")
+            if response.hits:
+                break
+            await asyncio.sleep(0.05)
+        assert response.hits[0].path == "b.py" and response.hits[0].kind == "definition"
+        (tmp_path / "repo" / "b.py").unlink()
+        for _ in range(100):
+            if not (await service.search("/freshly_added/")).hits:
+                break
+            await asyncio.sleep(0.05)
+        assert not (await service.search("/freshly_added/")).hits
+    finally:
+        await service.close()
 
 
 async def test_snippet_refuses_paths_outside_the_repo(
-    tmp_service: SearchService, tmp_settings: Settings, tmp_path: Path
+    tmp_service: SearchService, tmp_path: Path
 ) -> None:
     (tmp_path / "secret.py").write_text("TOKEN = 1\n")
     (tmp_path / "repo" / "link.py").symlink_to(tmp_path / "secret.py")
-    for path in ("../secret.py", str(tmp_path / "secret.py"), "link.py"):
+    for path in ("../secret.py", str(tmp_path / "secret.py"), "link.py", "a/../../secret.py"):
         with pytest.raises(PathOutsideRepoError):
             await tmp_service.snippet("tiny", path, 1)
 
@@ -49,3 +119,7 @@ async def test_snippet_shows_lines_around_the_hit(
     snippet = await tmp_service.snippet("tiny", "a.py", 10, context=2)
     assert (snippet.start, snippet.highlight) == (8, 10)
     assert snippet.lines == ("line8", "line9", "line10", "line11", "line12")
+    with pytest.raises(QueryError, match="has 20 lines"):
+        await tmp_service.snippet("tiny", "a.py", 99)
+    with pytest.raises(QueryError, match="no file"):
+        await tmp_service.snippet("tiny", "missing.py", 1)

@@ -1,0 +1,90 @@
+"""Bad input gets a clear answer, fast, and never reaches outside a repository."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from bot.config import Settings
+from bot.errors import QueryError
+from bot.search.service import SearchService
+
+EVIL_TEXT = ("a" * 1500 + "!\n") * 20 + ("ab" * 700 + "\n") * 20
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(.*a){20}", r"(a|aa)+$", r"(\w+\s?)+$"])
+async def test_catastrophic_regex_returns_within_a_second(
+    make_repo: Callable[..., Settings], pattern: str
+) -> None:
+    service = SearchService.from_settings(make_repo({"evil.py": EVIL_TEXT}), watch_changes=False)
+    started = time.monotonic()
+    response = await service.search(f"/{pattern}/")
+    assert time.monotonic() - started < 1.0
+    assert response.kind == "regex"
+
+
+async def test_backtracking_only_pattern_is_stopped_with_a_clear_message(
+    make_repo: Callable[..., Settings],
+) -> None:
+    # Lookarounds need the backtracking engine; its time bound turns the blow-up into an answer.
+    service = SearchService.from_settings(
+        make_repo({"evil.py": EVIL_TEXT}, regex_timeout_seconds=0.3), watch_changes=False
+    )
+    started = time.monotonic()
+    with pytest.raises(QueryError, match="took longer than 0.3 s"):
+        await service.search(r"/(a|aa)+(?=c)/")
+    assert time.monotonic() - started < 1.0
+
+
+async def test_lookarounds_and_backreferences_still_work(packages: SearchService) -> None:
+    response = await packages.search(r"/def (\w+)\(self\)(?= -> str)/", repo="jinja2")
+    assert response.hits and all("-> str" in h.text for h in response.hits)
+    quoted = await packages.search(r"""/(["'])autoescape\1/""", repo="jinja2")
+    assert quoted.total >= 1 and all("autoescape" in h.text for h in quoted.hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("/[a-/", "not a valid regex"),
+        ("/*foo/", "not a valid regex"),
+        ("/a{3,1}/", "not a valid regex"),
+        ("/" + "a" * 600 + "/", "longer than"),
+    ],
+)
+async def test_invalid_patterns_get_a_readable_error(
+    tmp_service: SearchService, query: str, message: str
+) -> None:
+    with pytest.raises(QueryError, match=message):
+        await tmp_service.search(query)
+
+
+async def test_results_are_bounded_in_count_and_characters(
+    make_repo: Callable[..., Settings],
+) -> None:
+    long_line = "needle = '" + "x" * 1500 + "'\n"
+    settings = make_repo({"big.py": long_line * 300}, max_results=20, max_result_chars=2000)
+    service = SearchService.from_settings(settings, watch_changes=False)
+    response = await service.search("/needle/", limit=10_000)
+    assert 1 <= len(response.hits) <= 20
+    assert all(len(h.text) <= 200 for h in response.hits)
+    assert sum(len(h.text) for h in response.hits) <= 2000
+    assert response.truncated and response.total == 300
+
+
+async def test_search_never_reports_files_behind_a_symlink_out(
+    make_repo: Callable[..., Settings], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.py").write_text("SECRET_TOKEN = 'x'\n")
+    settings = make_repo({"ok.py": "SECRET_TOKEN = None\n"})
+    repo = settings.repo("tiny").root(settings.base_dir)  # type: ignore[union-attr]
+    (repo / "leak.py").symlink_to(outside / "secret.py")
+    (repo / "leakdir").symlink_to(outside, target_is_directory=True)
+    service = SearchService.from_settings(settings, watch_changes=False)
+    await service.index()
+    response = await service.search("/SECRET_TOKEN/")
+    assert [h.path for h in response.hits] == ["ok.py"]
+    assert service.snapshot("tiny").skipped == {"symlink": 2}  # type: ignore[union-attr]
