@@ -37,7 +37,6 @@ class Prepared:
 
 def prepare(
     task: Task,
-    provider: str,
     window: ProviderConfig,
     prompts: PromptLibrary,
     counter: TokenCounter,
@@ -58,7 +57,7 @@ def prepare(
         history=history,
     )
     kept = list(task.snippets[: len(fitted.snippets)])
-    turns = list(fitted.history)
+    turns = _from_a_user_turn(task, list(fitted.history))
     # The parts were counted one by one; the whole can differ by a few tokens where they join.
     # Within reach of the budget, count the rendered whole exactly and drop parts until it fits.
     counted = fitted.tokens
@@ -68,7 +67,7 @@ def prepare(
         if counted <= budget or not (kept or turns):
             break
         if turns:
-            turns.pop(0)
+            turns = _from_a_user_turn(task, turns[1:])
         else:
             kept.pop()
         user = prompts.render(task.prompt, {**task.variables, "snippets": kept})
@@ -81,6 +80,13 @@ def prepare(
         snippets_dropped=len(task.snippets) - len(kept),
         history_dropped=len(task.history) - len(turns),
     )
+
+
+def _from_a_user_turn(task: Task, turns: list[int]) -> list[int]:
+    """History sent must open with a user turn (Anthropic refuses anything else)."""
+    while turns and task.history[turns[0]].role != "user":
+        turns = turns[1:]
+    return turns
 
 
 def _alternating(messages: tuple[Message, ...]) -> tuple[Message, ...]:

@@ -92,7 +92,6 @@ class LLMRouter:
                 try:
                     prepared = prepare(
                         task,
-                        provider.name,
                         self._window(provider),
                         self.prompts,
                         self._counters[provider.name],

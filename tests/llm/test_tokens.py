@@ -77,5 +77,23 @@ async def test_a_small_window_keeps_the_best_snippets_and_newest_turns(
     assert counter.count_messages(system, turns) <= 900 - 200
     sent = fake_llm.requests[0].prompt_text
     assert "file0.py" in sent and "file5.py" not in sent  # best first
-    if done.history_dropped < 8:
-        assert "turn 7" in sent and "turn 0" not in sent  # newest first
+
+
+async def test_history_is_kept_newest_first_from_a_user_turn(
+    fake_llm: FakeLLM, make_router: MakeRouter
+):
+    fake_llm.then(Reply("ok"))
+    settings = llm_settings(fake_llm, openai={"max_context_tokens": 900, "max_output_tokens": 200})
+    history = tuple(
+        Message("user" if i % 2 == 0 else "assistant", f"turn {i} " + "words " * 60)
+        for i in range(10)
+    )
+    task = Task(prompt="answer", variables={"question": "what?", "repo": "demo"}, history=history)
+
+    done = await make_router(settings).complete(task)
+
+    messages = fake_llm.requests[0].body["messages"]
+    sent = [m["content"].split()[1] for m in messages[1:-1]]  # the turn numbers kept
+    assert 2 <= len(sent) < 10 and sent[-1] == "9"  # the newest turns, up to the last
+    assert int(sent[0]) % 2 == 0 and messages[1]["role"] == "user"  # opening with the user
+    assert done.history_dropped == 10 - len(sent)
