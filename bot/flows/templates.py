@@ -7,6 +7,7 @@ from typing import Any
 
 import jinja2
 from jinja2.nodes import Template as TemplateNode
+from jinja2.parser import Parser
 
 Condition = Callable[[Mapping[str, Any]], bool]
 
@@ -36,6 +37,8 @@ class TemplateCache:
         self._templates: dict[str, jinja2.Template] = {}
         self._conditions: dict[str, Condition] = {}
         self._expressions: dict[str, Any] = {}
+        self._parsed: dict[str, TemplateNode] = {}
+        self._checked: set[str] = set()
 
     def render(self, source: str, context: Mapping[str, Any]) -> str:
         template = self._templates.get(source)
@@ -64,7 +67,20 @@ class TemplateCache:
 
     def parse(self, source: str) -> TemplateNode:
         """Raise jinja2.TemplateSyntaxError when ``source`` is not a valid template."""
-        return self.env.parse(source)
+        found = self._parsed.get(source)
+        if found is None:
+            found = self._parsed[source] = self.env.parse(source)
+        return found
 
     def check_expression(self, expression: str) -> None:
-        self.env.compile_expression(expression)
+        """Raise jinja2.TemplateSyntaxError when ``expression`` is not one valid expression
+        (parsed as `compile_expression` does, without compiling it)."""
+        if expression in self._checked:
+            return
+        parser = Parser(self.env, expression, state="variable")
+        parser.parse_expression()
+        if not parser.stream.eos:
+            raise jinja2.TemplateSyntaxError(
+                "chunk after expression", parser.stream.current.lineno, None, None
+            )
+        self._checked.add(expression)

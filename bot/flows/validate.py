@@ -135,7 +135,7 @@ def check_messages(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def check_unset_variables(ctx: CheckContext) -> Iterator[Problem]:
-    return check_variables(ctx.flows, ctx.actions, ctx.templates.env)
+    return check_variables(ctx.flows, ctx.actions, ctx.templates)
 
 
 def check_intent_collisions(ctx: CheckContext) -> Iterator[Problem]:

@@ -12,10 +12,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import jinja2
-from jinja2 import meta
+from jinja2 import nodes
 
 from bot.errors import Problem
 from bot.flows.model import FlowSet, Source, State
+from bot.flows.templates import TemplateCache
 
 # Always in the template context (see Conversation.template_context).
 CONTEXT = frozenset({"slots", "text", "entities", "intent", "user", "repos"})
@@ -80,17 +81,22 @@ def _flow(into: dict[str, set[str]], targets: list[str], names: set[str] | froze
     return changed
 
 
-def used(env: jinja2.Environment, source: str, *, expression: bool = False) -> set[str]:
+def used(templates: TemplateCache, source: str, *, expression: bool = False) -> set[str]:
+    """The names a template reads and does not set itself (loop variables, `set`)."""
     text = f"{{{{ ({source}) }}}}" if expression else source
     try:
-        names = meta.find_undeclared_variables(env.parse(text))
+        tree = templates.parse(text)
     except jinja2.TemplateSyntaxError:
         return set()  # reported by the syntax check
-    return {n for n in names if n not in env.globals}
+    loads: set[str] = set()
+    stores: set[str] = set()
+    for name in tree.find_all(nodes.Name):
+        (stores if name.ctx in {"store", "param"} else loads).add(name.name)
+    return loads - stores - set(templates.env.globals)
 
 
 def check_variables(
-    flows: FlowSet, actions: Mapping[str, ActionInfo], env: jinja2.Environment
+    flows: FlowSet, actions: Mapping[str, ActionInfo], templates: TemplateCache
 ) -> Iterator[Problem]:
     into = reaching(flows, actions)
     everywhere = set().union(*into.values()) | {
@@ -103,19 +109,23 @@ def check_variables(
             for key, value in call.args.items():
                 if isinstance(value, str):
                     uses.append(
-                        (f"argument '{key}' of '{call.name}'", used(env, value), call.source)
+                        (f"argument '{key}' of '{call.name}'", used(templates, value), call.source)
                     )
             uses = _report(uses, seen)
             yield from _problems(state, uses, everywhere)
             uses = []
             seen |= sets
         for text in state.say:
-            uses.append((f"'say' of '{state.id}'", used(env, text), state.source_of("say")))
+            uses.append((f"'say' of '{state.id}'", used(templates, text), state.source_of("say")))
         if state.help:
-            uses.append((f"'help' of '{state.id}'", used(env, state.help), state.source_of("help")))
+            uses.append(
+                (f"'help' of '{state.id}'", used(templates, state.help), state.source_of("help"))
+            )
         for t in (*state.on, *state.then):
             if t.when is not None:
-                uses.append((f"condition '{t.when}'", used(env, t.when, expression=True), t.source))
+                uses.append(
+                    (f"condition '{t.when}'", used(templates, t.when, expression=True), t.source)
+                )
         yield from _problems(state, _report(uses, seen), everywhere)
 
 

@@ -31,8 +31,18 @@ tests/flows/broken/shop.yaml:18: state 'shop.paid' has no way out: add 'on' or '
 or 'final: true'
 tests/flows/broken/shop.yaml:21: state 'shop.orphan' cannot be reached from the entry state \
 'shop.welcome'
-tests/flows/broken/syntax.yaml:4: YAML syntax error: expected ',' or ']', but got '<stream end>'
+tests/flows/broken/syntax.yaml:4: YAML syntax error: ...
 """
+
+
+def normalized(lines: list[str]) -> list[str]:
+    """The YAML parser's own wording differs between libyaml and pure-Python PyYAML."""
+    return sorted(
+        line[: line.index("YAML syntax error: ") + 19] + "..."
+        if "YAML syntax error" in line
+        else line
+        for line in lines
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +53,8 @@ def in_project(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_every_problem_is_listed_with_file_and_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "tests/flows/broken"]) == 1
     out, err = capsys.readouterr()
-    assert sorted(out.splitlines()) == sorted(EXPECTED.splitlines())
+    assert normalized(out.splitlines()) == normalized(EXPECTED.splitlines())
+    assert "expected ',' or ']'" in out
     assert "13 problem(s) in tests/flows/broken" in err
 
 
