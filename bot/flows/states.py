@@ -45,7 +45,7 @@ def load_state(col: Report, flow: str, name: str, spec: Any, src: Source) -> Sta
         if key not in STATE_KEYS:
             col.add(
                 Source(src.file, spec.line_of(key)),
-                unknown("state key", key, STATE_KEYS),
+                f"state '{flow}.{name}': " + unknown("state key", key, STATE_KEYS),
                 flow=flow,
                 state=name,
             )
@@ -161,7 +161,7 @@ def _entries(
             if key not in keys:
                 col.add(
                     Source(src.file, item.line_of(key)),
-                    unknown(f"'{what}' key", key, keys),
+                    f"state '{flow}.{state}': " + unknown(f"'{what}' key", key, keys),
                     flow=flow,
                     state=state,
                 )
