@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.store.migrations import SQLITE
+from bot.store.migrations import POSTGRES, SQLITE
 
 
 def _config(tmp_path: Path, url: str = "sqlite:///data/bot.db") -> str:
@@ -55,3 +56,18 @@ def test_migrate_on_the_memory_store_says_there_is_nothing_to_do(
 ) -> None:
     assert main(["--config", _config(tmp_path, "memory://"), "migrate"]) == 0
     assert "nothing to migrate" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+async def test_migrate_on_postgres(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.store.conftest import PG_URL, pg_schema
+
+    async with pg_schema() as schema:
+        config = _config(tmp_path, f"{PG_URL}?search_path={schema}")
+        # main() runs its own event loop: give it a thread of its own
+        code = await asyncio.to_thread(main, ["--config", config, "migrate"])
+        assert code == 0
+        assert f"-> {len(POSTGRES)}" in capsys.readouterr().out
+        code = await asyncio.to_thread(main, ["--config", config, "migrate", "--check"])
+        assert code == 0
+        assert "up to date" in capsys.readouterr().out
