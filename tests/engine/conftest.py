@@ -8,8 +8,10 @@ import pytest
 
 from bot.config import Settings, load_settings
 from bot.engine.turn import Inbound, TurnResult
+from bot.search.index import RepoSnapshot
 from bot.services import Services
 from bot.store.memory import MemoryStore
+from tests.conftest import indexed_search
 
 ROOT = Path(__file__).resolve().parents[2]
 Say = Callable[[str], Awaitable[TurnResult]]
@@ -30,8 +32,16 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-async def services(settings: Settings) -> AsyncIterator[Services]:
-    services = await Services.create(settings, store=MemoryStore(), watch_flows=False)
+async def services(
+    settings: Settings, repo_snapshots: dict[str, RepoSnapshot]
+) -> AsyncIterator[Services]:
+    services = await Services.create(
+        settings,
+        store=MemoryStore(),
+        search=indexed_search(settings, repo_snapshots),
+        watch_flows=False,
+        start_search=False,
+    )
     try:
         yield services
     finally:

@@ -14,21 +14,30 @@ import pytest
 from bot.engine.actions import ActionContext
 from bot.engine.turn import Inbound
 from bot.errors import FlowError
+from bot.search.index import RepoSnapshot
 from bot.services import Services, default_actions
 from bot.store.memory import MemoryStore
+from tests.conftest import indexed_search
 from tests.engine.conftest import ROOT, joined, project_settings
 
 
-async def test_a_restart_continues_the_conversation_from_sqlite(tmp_path: Path) -> None:
+async def test_a_restart_continues_the_conversation_from_sqlite(
+    tmp_path: Path, repo_snapshots: dict[str, RepoSnapshot]
+) -> None:
     settings = project_settings(database_url=f"sqlite:///{tmp_path}/bot.db")
-    first = await Services.create(settings, watch_flows=False)
+
+    async def start() -> Services:
+        search = indexed_search(settings, repo_snapshots)
+        return await Services.create(settings, search=search, watch_flows=False, start_search=False)
+
+    first = await start()
     try:
         for text in ("hi", "2", "jinja2", "Environment"):
             await first.engine.handle(Inbound(user_id="u1", text=text))
     finally:
         await first.close()
 
-    second = await Services.create(settings, watch_flows=False)
+    second = await start()
     try:
         result = await second.engine.handle(Inbound(user_id="u1", text="more"))
         assert result.state == "search.results"
@@ -41,11 +50,14 @@ async def test_a_restart_continues_the_conversation_from_sqlite(tmp_path: Path) 
 
 
 def _chat(tmp_path: Path, lines: str) -> str:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/chat.db",
-        "BOT_FLOWS__RELOAD": "false",
-    }
+    config = tmp_path / "config.yaml"
+    config.write_text(  # one small repository keeps the background indexing short
+        f"flows: {{dir: {ROOT / 'flows'}, prompts_dir: {ROOT / 'prompts'}, reload: false}}\n"
+        f"storage: {{database_url: 'sqlite:///{tmp_path}/chat.db'}}\n"
+        "repos:\n  - {name: jinja2, package: jinja2}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "BOT_CONFIG": str(config)}
     done = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--user", "cli-user"],
         input=lines,
@@ -95,7 +107,9 @@ states:
     actions = default_actions()
     actions.register("slow", slow)
     settings = dataclasses.replace(project_settings(), base_dir=tmp_path)
-    return await Services.create(settings, store=MemoryStore(), actions=actions, watch_flows=False)
+    return await Services.create(
+        settings, store=MemoryStore(), actions=actions, watch_flows=False, start_search=False
+    )
 
 
 async def test_one_user_turns_run_one_at_a_time_in_arrival_order(tmp_path: Path) -> None:
@@ -157,7 +171,7 @@ states:
     actions.register("explode", explode)
     settings = dataclasses.replace(project_settings(), base_dir=tmp_path)
     services = await Services.create(
-        settings, store=MemoryStore(), actions=actions, watch_flows=False
+        settings, store=MemoryStore(), actions=actions, watch_flows=False, start_search=False
     )
     try:
         await services.engine.handle(Inbound(user_id="u", text="hello"))
@@ -182,7 +196,7 @@ async def test_broken_flows_refuse_to_start_listing_every_problem(tmp_path: Path
     (flows / "b.yaml").write_text("flow: b\nstates: [\n", encoding="utf-8")
     settings = dataclasses.replace(project_settings(), base_dir=tmp_path)
     with pytest.raises(FlowError) as caught:
-        await Services.create(settings, store=MemoryStore(), watch_flows=False)
+        await Services.create(settings, store=MemoryStore(), watch_flows=False, start_search=False)
     text = str(caught.value)
     assert "flows/a.yaml:5: state 'a.one' goes to unknown state 'a.missing'" in text
     assert "flows/a.yaml:5: state 'a.one' uses unknown intent 'nope'" in text
