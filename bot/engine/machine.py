@@ -7,7 +7,7 @@ models).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from transitions.extensions.asyncio import AsyncMachine
@@ -28,7 +28,7 @@ class MachineModel(Protocol):
     async def entered(self, state: State) -> None: ...
 
 
-class SequentialAsyncMachine(AsyncMachine):  # type: ignore[misc]
+class SequentialAsyncMachine(AsyncMachine):
     """AsyncMachine that awaits callbacks and conditions one after another.
 
     The stock machine wraps every callback and condition of every transition in its own task
@@ -36,7 +36,9 @@ class SequentialAsyncMachine(AsyncMachine):  # type: ignore[misc]
     of a turn together."""
 
     @staticmethod
-    async def await_all(callables: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
+    async def await_all(
+        callables: list[Callable[..., Coroutine[Any, Any, bool | None]]],
+    ) -> list[bool | None]:
         return [await func() for func in callables]
 
 
