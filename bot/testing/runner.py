@@ -110,7 +110,12 @@ class ConversationRunner:
         turns: list[Turn] = []
         state = case.start or ""
         for index, step in enumerate(case.steps):
-            turn = await self._step(case, step, state)
+            try:
+                turn = await self._step(case, step, state)
+            except Exception as exc:  # the store or a service failed: this case's failure only
+                error = f"step {index + 1} ({step.source}) raised {type(exc).__name__}: {exc}"
+                elapsed = time.perf_counter() - started
+                return CaseResult(case, tuple(turns), error=error, seconds=elapsed)
             state = turn.state
             turns.append(turn)
             mismatches = check_step(step, turn)

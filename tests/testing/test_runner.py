@@ -155,3 +155,25 @@ async def test_cases_are_independent_users(runner: ConversationRunner, tmp_path:
         """,
     )
     assert [r.passed for r in results] == [True, True]
+
+
+async def test_a_failing_service_fails_the_case_not_the_run(
+    runner: ConversationRunner, tmp_path: Path
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    runner.services.store.load_session = broken  # type: ignore[method-assign]
+    (result,) = await run_text(
+        runner,
+        tmp_path,
+        """
+        cases:
+          - name: the store breaks
+            steps:
+              - user: hi
+        """,
+    )
+    assert not result.passed
+    assert "case 'the store breaks' could not run" in format_failure(result)
+    assert "OSError: disk full" in format_failure(result)
