@@ -113,7 +113,7 @@ def load_case_file(
             )
         seen.setdefault(case.name, case.source.line)
         if flows is not None:
-            problems.extend(_check_names(case, flows))
+            problems.extend(check_names(case, flows))
         cases.append(case)
     return cases, problems
 
@@ -271,7 +271,7 @@ def _llm(raw: Any, src: Source, problems: list[Problem]) -> tuple[Recorded, ...]
     return tuple(out)
 
 
-def _check_names(case: Case, flows: FlowSet) -> list[Problem]:
+def check_names(case: Case, flows: FlowSet) -> list[Problem]:
     out: list[Problem] = []
     if case.start and flows.state(case.start) is None:
         out.append(

@@ -15,7 +15,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import Problem
-from bot.testing.cases import Case, load_case_file
+from bot.testing.cases import Case, check_names, load_case_file
 from bot.testing.report import format_failure
 from bot.testing.runner import CaseResult, ConversationRunner
 
@@ -68,6 +68,9 @@ class ConversationItem(pytest.Item):
 
     def runtest(self) -> None:
         loop, runner = _shared_runner(self.config)
+        unknown = check_names(self.case, runner.services.flows.current.flows)
+        if unknown:
+            raise ConversationFailed("\n".join(str(p) for p in unknown))
         result: CaseResult = loop.run(runner.run(self.case))
         if not result.passed:
             raise ConversationFailed(format_failure(result))
