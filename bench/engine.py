@@ -45,7 +45,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run_workers(users: list[str], workers: int, turn: object) -> tuple[float, list[float]]:
+async def run_workers(
+    users: list[str], workers: int, turn: object, by_step: dict[int, list[float]] | None = None
+) -> tuple[float, list[float]]:
     latencies: list[float] = []
     chunks = [users[i::workers] for i in range(workers)]
 
@@ -54,7 +56,10 @@ async def run_workers(users: list[str], workers: int, turn: object) -> tuple[flo
             for user in mine:
                 started = time.perf_counter()
                 await turn(user, text, step)  # type: ignore[operator]
-                latencies.append((time.perf_counter() - started) * 1000)
+                elapsed = (time.perf_counter() - started) * 1000
+                latencies.append(elapsed)
+                if by_step is not None:
+                    by_step.setdefault(step, []).append(elapsed)
 
     started = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in chunks))
@@ -85,7 +90,10 @@ async def bench(settings: Settings, users: int, workers: int) -> dict[str, float
         # warm-up: compile templates, fill caches
         await run_workers(ids[:20], 4, engine_turn)
         bare_s, bare_lat = await run_workers(ids, workers, bare_turn)
-        engine_s, engine_lat = await run_workers(ids, workers, engine_turn)
+        by_step: dict[int, list[float]] = {}
+        engine_s, engine_lat = await run_workers(ids, workers, engine_turn, by_step)
+        for step, values in sorted(by_step.items()):
+            print(f"  step {step} {SCRIPT[step]!r:16} p50 {statistics.median(values):7.2f} ms")
         turns = len(engine_lat)
         return {
             "turns": turns,
