@@ -18,7 +18,7 @@ from bot.store.base import ConversationRow, ConversationStore, Session, status_r
 
 class MemoryStore(ConversationStore):
     def __init__(
-        self, *, reclaim_after_seconds: float = 60.0, clock: Callable[[], float] = time.time
+        self, *, reclaim_after_seconds: float = 15.0, clock: Callable[[], float] = time.time
     ) -> None:
         self._reclaim_after = reclaim_after_seconds
         self._clock = clock

@@ -69,7 +69,7 @@ class PostgresStore(ConversationStore):
         schema: str = "",
         connect_timeout: float = 5.0,
         auto_migrate: bool = True,
-        reclaim_after_seconds: float = 60.0,
+        reclaim_after_seconds: float = 15.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.url = url

@@ -42,8 +42,11 @@ class SqliteStore(ConversationStore):
         auto_migrate: bool = True,
         reclaim_after_seconds: float = 15.0,
         clock: Callable[[], float] = time.time,
+        inline_reads: bool = True,
     ) -> None:
         self.path = str(path)
+        self._inline_reads = inline_reads and self.path != ":memory:"
+        self._inline: sqlite3.Connection | None = None
         self._reclaim_after = reclaim_after_seconds
         self._clock = clock
         self._auto_migrate = auto_migrate
@@ -79,6 +82,8 @@ class SqliteStore(ConversationStore):
                 raise StoreError(f"cannot use the SQLite database {self.path}: {exc}") from exc
             raise
         self._writer, self._reader = writer, reader
+        if self._inline_reads:
+            self._inline = sql.inline_reader(self.path)
         self._committer = GroupCommitter(writer, where=self.path, max_batch=self._max_batch)
         if self.path != ":memory:":
             self._checkpointer = await aiosqlite.connect(self.path, isolation_level=None)
@@ -93,6 +98,9 @@ class SqliteStore(ConversationStore):
             return
         # New writes are refused from here; the ones already queued are still committed.
         self._writer = self._reader = None
+        inline, self._inline = self._inline, None
+        if inline is not None:
+            inline.close()
         self._committer = None
         if committer is not None:
             await committer.close()
@@ -113,6 +121,17 @@ class SqliteStore(ConversationStore):
             raise StoreError(f"SQLite {self.path}: {exc}") from exc
 
     async def load_session(self, user_id: str) -> Session | None:
+        # A session is one primary-key lookup: tens of microseconds, less than the thread hop
+        # it would cost, and WAL readers never wait for the writer. Should the database be
+        # busy anyway (another process holding it), the read goes to the reader thread.
+        inline = self._inline
+        if inline is not None:
+            try:
+                return sql.load_session(inline, user_id)
+            except sqlite3.OperationalError:
+                pass
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite {self.path}: {exc}") from exc
         return await self._read(lambda c: sql.load_session(c, user_id))
 
     async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:

@@ -53,6 +53,15 @@ def prepare_reader(conn: sqlite3.Connection, busy_ms: int) -> None:
     conn.execute("PRAGMA query_only = ON")
 
 
+def inline_reader(path: str) -> sqlite3.Connection:
+    """A read-only connection used on the event loop's own thread, for point lookups; it gives
+    up at once when the database is busy instead of blocking the loop."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 0")
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
     exists = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
