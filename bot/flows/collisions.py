@@ -35,7 +35,7 @@ def check_collisions(flows: FlowSet, threshold: float) -> Iterator[Problem]:
         for raw_a, key_a in keyed[a]:
             for raw_b, key_b in keyed[b]:
                 score = 100.0 if key_a == key_b else fuzz.token_sort_ratio(key_a, key_b)
-                if score >= threshold and (worst is None or score > worst[0]):
+                if score > threshold and (worst is None or score > worst[0]):
                     worst = (score, raw_a, raw_b)
         if worst is None:
             continue
