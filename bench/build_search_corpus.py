@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.search.files import EXTENSIONS, FileFilter, classify, walk  # noqa: E402
+from bot.search.files import EXTENSIONS, FileFilter, classify, walk
 
 DEFAULT_OUT = Path(__file__).resolve().parent / ".corpus"
 

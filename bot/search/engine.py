@@ -6,13 +6,15 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.search.index import RepoSnapshot
 from bot.search.literals import required
 from bot.search.pattern import Pattern, compile_pattern
 from bot.search.scan import line_text, matching_lines
 from bot.search.types import Hit
 
-COUNT_CAP = 1000  # matching lines counted past the shown ones; beyond, the total is "at least"
+COUNT_CAP = 200  # matching lines counted past the shown ones; beyond, the total is "at least"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +28,9 @@ def candidates(snap: RepoSnapshot, pattern: Pattern) -> tuple[list[int], list[in
     """File ids that may match: (code, tests and docs), each in path order."""
     need = required(pattern.source, ignore_case=pattern.ignore_case)
     found = snap.trigrams.candidates(need)
-    fids = range(len(snap.paths)) if found is None else found.tolist()
-    if not snap.priors:
-        return list(fids), []
-    priors = snap.priors
-    return [f for f in fids if f not in priors], [f for f in fids if f in priors]
+    fids = np.arange(len(snap.paths), dtype=np.int32) if found is None else found
+    later = snap.secondary[fids]
+    return fids[~later].tolist(), fids[later].tolist()
 
 
 def _ordered(snaps: Sequence[RepoSnapshot], pattern: Pattern) -> Iterator[tuple[RepoSnapshot, int]]:

@@ -14,9 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.search.analyze import Chunk, FileData, analyze
 from bot.search.files import FileFilter, read_indexable, walk
 from bot.search.ranking import TEST_PRIOR, Bm25, Bm25Builder
+from bot.search.reader import read_all
 from bot.search.symbols import Outliner
 from bot.search.trigrams import TrigramBuilder, TrigramIndex
 
@@ -41,6 +45,7 @@ class RepoSnapshot:
     defs: dict[str, tuple[tuple[int, int], ...]]  # lower-cased name -> (file id, symbol index)
     bm25: Bm25
     priors: dict[int, float]  # file id -> ranking prior (absent: 1.0)
+    secondary: npt.NDArray[np.bool_]  # file id -> tests/docs (listed after the code)
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -59,20 +64,25 @@ class RepoSnapshot:
 
 
 def build(
-    name: str, flt: FileFilter, *, outliner: Outliner, progress: Progress | None = None
+    name: str,
+    flt: FileFilter,
+    *,
+    outliner: Outliner,
+    progress: Progress | None = None,
+    workers: int = 1,
 ) -> RepoSnapshot:
-    """Read, outline and index every file of the repository."""
+    """Read, outline and index every file of the repository (`workers` processes if large)."""
     # The build allocates millions of small objects and frees none of them in cycles: collecting
     # meanwhile only costs time.
     gc.disable()
     try:
-        return _build(name, flt, outliner, progress)
+        return _build(name, flt, outliner, progress, workers)
     finally:
         gc.enable()
 
 
 def _build(
-    name: str, flt: FileFilter, outliner: Outliner, progress: Progress | None
+    name: str, flt: FileFilter, outliner: Outliner, progress: Progress | None, workers: int
 ) -> RepoSnapshot:
     started = time.perf_counter()
     listing = walk(flt)
@@ -82,17 +92,17 @@ def _build(
     files: list[FileData | None] = []
     ranking = Bm25Builder()
     grams = TrigramBuilder()
-    for n, rel in enumerate(listing.files, 1):
-        data, reason = read_indexable(flt.root, rel, flt.max_bytes)
-        if data is None:
-            skipped[reason or "unreadable"] += 1
+    reads = read_all(flt.root, listing.files, flt.max_bytes, outliner=outliner, workers=workers)
+    for n, read in enumerate(reads, 1):
+        if read.data is None or read.info is None or read.grams is None:
+            skipped[read.reason or "unreadable"] += 1
         else:
-            info = analyze(outliner, rel, data)
-            ranking.add(len(paths), info.chunks, TEST_PRIOR if is_secondary(rel) else 1.0)
-            paths.append(rel)
-            contents.append(data)
-            files.append(info.without_chunks())
-            grams.add(data)
+            prior = TEST_PRIOR if is_secondary(read.rel) else 1.0
+            ranking.add(len(paths), read.info.chunks, prior)
+            paths.append(read.rel)
+            contents.append(read.data)
+            files.append(read.info.without_chunks())
+            grams.add_grams(read.grams)
         if progress and (n % 200 == 0 or n == len(listing.files)):
             progress(n, len(listing.files))
     priors = {i: TEST_PRIOR for i, rel in enumerate(paths) if is_secondary(rel)}
@@ -106,6 +116,7 @@ def _build(
         defs=_definitions(files),
         bm25=ranking.build(),
         priors=priors,
+        secondary=np.fromiter((is_secondary(p) for p in paths), dtype=np.bool_, count=len(paths)),
         skipped=dict(skipped),
         seconds=time.perf_counter() - started,
     )
@@ -155,15 +166,7 @@ def update(
             files[fid] = info.without_chunks()
     if not changed:
         return snap
-    defs = {
-        name: kept
-        for name, entries in snap.defs.items()
-        if (kept := tuple(e for e in entries if e[0] not in changed))
-    }
-    for name, entries in _definitions(
-        files[f] if f in changed else None for f in range(len(files))
-    ).items():
-        defs[name] = defs.get(name, ()) + entries
+    defs = _redefine(snap, files, changed)
     return dataclasses.replace(
         snap,
         paths=tuple(paths),
@@ -173,4 +176,24 @@ def update(
         defs=defs,
         bm25=snap.bm25.replace_files(changed, new_chunks),
         priors=priors,
+        secondary=np.fromiter((is_secondary(p) for p in paths), dtype=np.bool_, count=len(paths)),
     )
+
+
+def _redefine(
+    snap: RepoSnapshot, files: list[FileData | None], changed: set[int]
+) -> dict[str, tuple[tuple[int, int], ...]]:
+    """The definitions table with the changed files' old entries out and new ones in."""
+    defs = dict(snap.defs)
+    for fid in changed:
+        old = snap.files[fid] if fid < len(snap.files) else None
+        for name in {s.name.lower() for s in old.symbols} if old else ():
+            kept = tuple(e for e in defs.get(name, ()) if e[0] != fid)
+            if kept:
+                defs[name] = kept
+            else:
+                defs.pop(name, None)
+    fresh = _definitions(files[f] if f in changed else None for f in range(len(files)))
+    for name, entries in fresh.items():
+        defs[name] = defs.get(name, ()) + entries
+    return defs

@@ -51,8 +51,10 @@ def symbol_search(
     if len(last) < 2:
         return Found(defs[:limit], len(defs))
     pattern = compile_pattern(rf"\b{escape(last)}\b", timeout=timeout)
+    # References stop at what is shown: the definitions are the answer, references the context.
+    wanted = max(0, limit - len(defs)) + len(def_lines)
     refs = regex_lines(
-        snaps, pattern, deadline=time.monotonic() + timeout, limit=limit + len(def_lines), cap=1000
+        snaps, pattern, deadline=time.monotonic() + timeout, limit=wanted, cap=max(wanted, 1)
     )
     references = [
         Hit(h.repo, h.path, h.line, h.text, h.symbol, "reference", 1.0)

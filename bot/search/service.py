@@ -104,7 +104,10 @@ class SearchService:
 
     async def _index_all(self) -> None:
         for source in self._sources.values():
-            await self._index_one(source, None)
+            if source.name not in self._snaps:  # adopted snapshots are already current
+                await self._index_one(source, None)
+        if not {"pending", "indexing"} & set(self._state.values()):
+            self._idle.set()
 
     async def _index_one(self, source: RepoSource, progress: runner.Progress | None) -> None:
         self._state[source.name] = "indexing"
@@ -118,7 +121,12 @@ class SearchService:
     async def _build(self, source: RepoSource, progress: runner.Progress | None) -> None:
         try:
             snap = await asyncio.to_thread(
-                build, source.name, source.filter, outliner=Outliner(), progress=progress
+                build,
+                source.name,
+                source.filter,
+                outliner=Outliner(),
+                progress=progress,
+                workers=self._config.index_workers,
             )
         except Exception as exc:  # a repository that cannot be read must not stop the others
             log.exception("search.index_failed", extra={"repo": source.name})

@@ -102,8 +102,12 @@ class TrigramBuilder:
         self._per_file: list[npt.NDArray[np.uint32]] = []
 
     def add(self, data: bytes | None) -> None:
-        empty = data is None or len(data) < 3
-        self._per_file.append(np.empty(0, np.uint32) if empty else file_trigrams(data.lower()))  # type: ignore[union-attr]
+        grams = file_trigrams(data.lower()) if data is not None else np.empty(0, np.uint32)
+        self._per_file.append(grams)
+
+    def add_grams(self, grams: npt.NDArray[np.uint32]) -> None:
+        """Add the next file by its precomputed `file_trigrams`."""
+        self._per_file.append(grams)
 
     def build(self) -> TrigramIndex:
         per_file, self._per_file = self._per_file, []
