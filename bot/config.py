@@ -136,6 +136,7 @@ class SearchConfig:
     embedding_base_url: str = ""
     embedding_model: str = ""
     embedding_api_key: str = ""
+    index_workers: int = 2  # processes that read and parse a large repository at start
 
 
 @dataclass(frozen=True, slots=True)
