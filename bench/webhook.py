@@ -210,6 +210,9 @@ class Load:
 
 
 def run_load(args: argparse.Namespace) -> None:
+    from bot.web.run import install_fast_loop
+
+    install_fast_loop()  # the generator shares the 2 cores with the server: keep it cheap
     result = asyncio.run(Load(args).run())
     Path(args.out).write_text(json.dumps(result))
 
