@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import tempfile
 from pathlib import Path
 
 from bot.config import load_settings
+from bot.store.sqlite import SqliteStore
 from bot.testing.report import format_failure, summary
 from bot.testing.suite import SuiteResult, run_suite
 
@@ -26,13 +28,23 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--coverage", action="store_true", help="list states and transitions no test walks"
     )
     parser.add_argument("--coverage-json", type=Path, help="write the coverage as JSON here")
+    parser.add_argument(
+        "--store",
+        choices=("memory", "sqlite"),
+        default="memory",
+        help="where sessions live during the run (sqlite: a temporary database file)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="name every case run")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    suite = asyncio.run(run_suite(settings, args.paths, flows_dir=args.flows, select=args.select))
+    with tempfile.TemporaryDirectory(prefix="bot-test-") as tmp:
+        store = SqliteStore(str(Path(tmp) / "bot.db")) if args.store == "sqlite" else None
+        suite = asyncio.run(
+            run_suite(settings, args.paths, flows_dir=args.flows, select=args.select, store=store)
+        )
     return report(suite, args)
 
 

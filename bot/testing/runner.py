@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.engine.actions import ActionRegistry
 from bot.engine.turn import Inbound
 from bot.services import Services
-from bot.store.base import Session
+from bot.store.base import ConversationStore, Session
 from bot.store.memory import MemoryStore
 from bot.testing.cases import Case, Step
 from bot.testing.checks import Mismatch, check_step
@@ -70,15 +70,16 @@ class ConversationRunner:
         *,
         flows_dir: Path | None = None,
         actions: ActionRegistry | None = None,
+        store: ConversationStore | None = None,
     ) -> ConversationRunner:
-        """Services like the real ones, with an in-memory store, a fake clock, no live reload and
-        no language model (a case with `llm:` gets its recorded replies)."""
+        """Services like the real ones, with an in-memory store (or ``store``), a fake clock, no
+        live reload and no language model (a case with `llm:` gets its recorded replies)."""
         if flows_dir is not None:
             settings = replace(settings, flows=replace(settings.flows, dir=str(flows_dir)))
         clock = FakeClock()
         services = await Services.create(
             settings,
-            store=MemoryStore(),
+            store=store or MemoryStore(),
             search=IndexOnFirstUse.from_settings(settings),
             clock=clock,
             watch_flows=False,

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.errors import Problem
 from bot.flows.model import FlowSet
+from bot.store.base import ConversationStore
 from bot.testing.cases import Case, load_case_file
 from bot.testing.coverage import Coverage, Walked, measure
 from bot.testing.runner import CaseResult, ConversationRunner
@@ -76,12 +77,13 @@ async def run_suite(
     flows_dir: Path | None = None,
     select: str | None = None,
     runner: ConversationRunner | None = None,
+    store: ConversationStore | None = None,
 ) -> SuiteResult:
     """Run every case under ``paths`` (default tests/conversations); ``select`` keeps the cases
     whose name contains it."""
     started = time.perf_counter()
     own = runner is None
-    runner = runner or await ConversationRunner.open(settings, flows_dir=flows_dir)
+    runner = runner or await ConversationRunner.open(settings, flows_dir=flows_dir, store=store)
     try:
         flows = runner.services.flows.current.flows
         cases, problems = load_cases(paths, flows)

@@ -66,3 +66,13 @@ def test_problems_in_a_test_file_are_located(
     assert f"{bad}:6: unknown step key 'stat'" in out
     assert f"{bad}:7: unknown state 'greeting.nowhere'" in out
     assert f"{bad}:8: bad regex '(unclosed'" in out
+
+
+def test_cases_can_run_on_a_real_sqlite_database(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    assert main(["test", "tests/conversations/sessions.yaml", "--store", "sqlite", "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "ok   tests/conversations/sessions.yaml::after 30 minutes away" in out
+    assert out.rstrip().splitlines()[-1].startswith("4 passed in ")
