@@ -8,6 +8,7 @@ runner (its own event loop, closed when the session ends), with the project's co
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,13 @@ import pytest
 from bot.config import load_settings
 from bot.errors import Problem
 from bot.testing.cases import Case, check_names, load_case_file
+from bot.testing.coverage import Walked, measure
 from bot.testing.report import format_failure
 from bot.testing.runner import CaseResult, ConversationRunner
 
 _RUNNER = pytest.StashKey[tuple[asyncio.Runner, ConversationRunner]]()
+_RESULTS = pytest.StashKey[list[CaseResult]]()
+COVERAGE_ENV = "BOT_CONVERSATION_COVERAGE"  # set to 1: print what the cases did not walk
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
@@ -72,6 +76,7 @@ class ConversationItem(pytest.Item):
         if unknown:
             raise ConversationFailed("\n".join(str(p) for p in unknown))
         result: CaseResult = loop.run(runner.run(self.case))
+        self.config.stash.setdefault(_RESULTS, []).append(result)
         if not result.passed:
             raise ConversationFailed(format_failure(result))
 
@@ -82,6 +87,16 @@ class ConversationItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.case.source.line - 1, f"conversation: {self.case.name}"
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    results = config.stash.get(_RESULTS, None)
+    found = config.stash.get(_RUNNER, None)
+    if not os.environ.get(COVERAGE_ENV) or not results or found is None:
+        return
+    flows = found[1].services.flows.current.flows
+    terminalreporter.section("conversation coverage")
+    terminalreporter.write_line(measure(flows, Walked().add_results(results)).text())
 
 
 def _shared_runner(config: pytest.Config) -> tuple[asyncio.Runner, ConversationRunner]:
