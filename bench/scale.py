@@ -103,6 +103,8 @@ async def scenario(
         await pg.execute(f"CREATE SCHEMA {schema}")
         await pg.close()
         url = f"{PG_URL}?search_path={schema}"
+        if "nosync" in name:  # what the WAL flush of each commit costs on this disk
+            url += "&synchronous_commit=off"
     else:
         db = folder / "bot.db"
         url = f"sqlite:///{db}"
@@ -139,6 +141,7 @@ async def main() -> int:
     runs = [
         ("sqlite-1", 1, False, False),
         ("postgres-1", 1, True, False),
+        ("pg-nosync-1", 1, True, False),
         ("pg+redis-1", 1, True, True),
         ("pg+redis-2", 2, True, True),
     ]
@@ -167,11 +170,14 @@ async def main() -> int:
     one, two = results["pg+redis-1"], results["pg+redis-2"]
     print(f"two instances / one (PostgreSQL + Redis): {two.per_s / one.per_s:.2f}x")
     print(f"SQLite / PostgreSQL (one instance):       {sqlite.per_s / pg.per_s:.2f}x")
+    nosync = results["pg-nosync-1"]
+    print(f"PostgreSQL without / with commit flush:   {nosync.per_s / pg.per_s:.2f}x")
     lost = sum(r.messages - r.stored for r in results.values())
     print(
         f"RESULT sqlite1_msgs_per_s={sqlite.per_s:.0f} pg1_msgs_per_s={pg.per_s:.0f} "
         f"pg_redis1_msgs_per_s={one.per_s:.0f} pg_redis2_msgs_per_s={two.per_s:.0f} "
         f"two_vs_one={two.per_s / one.per_s:.2f} sqlite_vs_pg={sqlite.per_s / pg.per_s:.2f} "
+        f"pg_nosync_vs_pg={nosync.per_s / pg.per_s:.2f} "
         f"p99_ms_two={two.p99_ms:.1f} lost_or_duplicated={lost}"
     )
     return 0 if lost == 0 and not any(r.failures for r in results.values()) else 1
