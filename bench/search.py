@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import shutil
 import statistics
@@ -194,6 +195,7 @@ async def run(corpus: Path, runs: int) -> int:
         ("changed file searchable", f"p50 {pct(changes, 0.5) * ms:.0f} ms, "
          f"max {max(changes) * ms:.0f} ms"),
         ("peak RSS", f"{peak:.0f} MB (largest index worker or rg: {worker_peak:.0f} MB)"),
+        ("machine load (1/5/15 min)", " / ".join(f"{x:.1f}" for x in os.getloadavg())),
     ]  # fmt: skip
     print()
     for name, value in rows:

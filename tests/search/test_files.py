@@ -2,8 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from bot.config import Settings
+from bot.search import reader
+from bot.search.files import FileFilter, walk
+from bot.search.index import RepoSnapshot
 from bot.search.service import SearchService
+from bot.search.symbols import Outliner
 
 
 async def test_gitignore_binary_huge_and_generated_files_are_skipped_and_counted(
@@ -47,3 +53,16 @@ async def test_include_and_exclude_globs_from_the_config(
     service = SearchService.from_settings(replace(settings, repos=(repo,)), watch_changes=False)
     await service.index()
     assert service.status()["files"] == 1
+
+
+def test_worker_processes_read_exactly_what_the_main_process_reads(
+    package_snapshots: dict[str, RepoSnapshot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = package_snapshots["jinja2"].root
+    rels = walk(FileFilter(root)).files
+    monkeypatch.setattr(reader, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(reader, "BATCH", 4)
+    alone = list(reader.read_all(root, rels, 1_000_000, outliner=Outliner(), workers=1))
+    shared = list(reader.read_all(root, rels, 1_000_000, outliner=Outliner(), workers=2))
+    assert [r.rel for r in shared] == rels
+    assert [(r.rel, r.data, r.info) for r in shared] == [(r.rel, r.data, r.info) for r in alone]
