@@ -3,9 +3,9 @@
 OpenAI models are counted exactly with tiktoken (o200k_base for the gpt-4o / gpt-4.1 / gpt-5 / o*
 families, cl100k_base for gpt-4 and gpt-3.5), from the encoding files shipped in
 ``bot/llm/encodings``. Anthropic publishes no tokenizer, and a local OpenAI-compatible model has its
-own: those are counted with o200k_base and labelled approximate. When the encoding files are
-missing, a byte-based estimate (UTF-8 bytes / 4, rounded up) stands in and is labelled approximate
-too; ``TokenCounter.exact`` says which one a count came from.
+own: those are counted with o200k_base plus a 15% margin and labelled approximate. When the
+encoding files are missing, a byte-based estimate (UTF-8 bytes / 4, plus the same margin) stands
+in and is labelled approximate too; ``TokenCounter.exact`` says which one a count came from.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 # Tokens a chat format adds around each message (role markers): OpenAI's cookbook figure.
 PER_MESSAGE_OVERHEAD = 4
 SEEN_LIMIT = 2048
+# Other tokenizers (Claude's, a local model's) split code into up to ~15% more pieces than
+# o200k_base; approximate counts are raised by this much.
+APPROX_MARGIN = 1.15
 
 _CL100K_PREFIXES = ("gpt-4-", "gpt-4", "gpt-3.5", "text-embedding-3", "text-embedding-ada")
 _O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o")
@@ -64,11 +67,15 @@ class TokenCounter:
         return self.encoding.name if self.encoding else "approx-bytes/4"
 
     def count(self, text: str) -> int:
+        """Tokens in ``text``; an approximate count is raised by APPROX_MARGIN so that trimming
+        errs on the side of sending less, never more than the model's window."""
         if self.encoding is None:
-            return math.ceil(len(text.encode("utf-8")) / 4)
+            return math.ceil(len(text.encode("utf-8")) / 4 * APPROX_MARGIN)
         found = self._seen.get(text)
         if found is None:
             found = len(self.encoding.encode(text, disallowed_special=()))
+            if not self.exact:
+                found = math.ceil(found * APPROX_MARGIN)
             if len(self._seen) >= SEEN_LIMIT:
                 self._seen.clear()
             self._seen[text] = found
