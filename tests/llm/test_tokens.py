@@ -101,3 +101,17 @@ async def test_history_is_kept_newest_first_from_a_user_turn(
     assert 2 <= len(sent) < 10 and sent[-1] == "9"  # the newest turns, up to the last
     assert int(sent[0]) % 2 == 0 and messages[1]["role"] == "user"  # opening with the user
     assert done.history_dropped == 10 - len(sent)
+
+
+def test_encodings_load_without_touching_the_network(monkeypatch):
+    import tiktoken.load
+
+    from bot.llm.encodings import load_encoding
+
+    def no_download(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("tiktoken tried to download an encoding")
+
+    monkeypatch.setattr(tiktoken.load, "read_file", no_download)
+    monkeypatch.setattr(tiktoken.load, "read_file_cached", no_download)
+    load_encoding.cache_clear()
+    assert load_encoding("cl100k_base").encode("hello world") == [15339, 1917]
