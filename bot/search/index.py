@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.search.analyze import Chunk, FileData, analyze
+from bot.search.cache import BuildCache, read_cached
 from bot.search.files import FileFilter, read_indexable, walk
 from bot.search.ranking import TEST_PRIOR, Bm25, Bm25Builder
-from bot.search.reader import read_all
 from bot.search.symbols import Outliner
 from bot.search.trigrams import TrigramBuilder, TrigramIndex
 
@@ -70,19 +70,28 @@ def build(
     outliner: Outliner,
     progress: Progress | None = None,
     workers: int = 1,
+    cache: Path | None = None,
 ) -> RepoSnapshot:
-    """Read, outline and index every file of the repository (`workers` processes if large)."""
+    """Read, outline and index every file of the repository (`workers` processes if large).
+
+    With `cache`, files unchanged since the last build (same size and mtime) are not parsed again.
+    """
     # The build allocates millions of small objects and frees none of them in cycles: collecting
     # meanwhile only costs time.
     gc.disable()
     try:
-        return _build(name, flt, outliner, progress, workers)
+        return _build(name, flt, outliner, progress, workers, BuildCache(cache))
     finally:
         gc.enable()
 
 
 def _build(
-    name: str, flt: FileFilter, outliner: Outliner, progress: Progress | None, workers: int
+    name: str,
+    flt: FileFilter,
+    outliner: Outliner,
+    progress: Progress | None,
+    workers: int,
+    cache: BuildCache,
 ) -> RepoSnapshot:
     started = time.perf_counter()
     listing = walk(flt)
@@ -92,7 +101,9 @@ def _build(
     files: list[FileData | None] = []
     ranking = Bm25Builder()
     grams = TrigramBuilder()
-    reads = read_all(flt.root, listing.files, flt.max_bytes, outliner=outliner, workers=workers)
+    reads = read_cached(
+        flt.root, listing.files, flt.max_bytes, outliner=outliner, workers=workers, cache=cache
+    )
     for n, read in enumerate(reads, 1):
         if read.data is None or read.info is None or read.grams is None:
             skipped[read.reason or "unreadable"] += 1

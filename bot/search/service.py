@@ -38,11 +38,13 @@ class SearchService:
         config: SearchConfig | None = None,
         semantic: SemanticBackend | None = None,
         watch_changes: bool = True,
+        index_dir: Path | None = None,
     ) -> None:
         self._config = config or SearchConfig()
         self._sources = {s.name: s for s in sources}
         self._semantic = semantic
         self._watch_changes = watch_changes
+        self._index_dir = index_dir  # where builds keep their analyses between runs
         self._snaps: dict[str, RepoSnapshot] = {}
         self._state: dict[str, str] = {name: "pending" for name in self._sources}
         self._errors: dict[str, str] = {}
@@ -61,7 +63,13 @@ class SearchService:
             flt = FileFilter(root, repo.include, repo.exclude, cfg.max_file_bytes)
             sources.append(RepoSource(repo.name, root, flt))
         semantic = SemanticBackend.from_settings(settings, sources)
-        return cls(sources=sources, config=cfg, semantic=semantic, watch_changes=watch_changes)
+        return cls(
+            sources=sources,
+            config=cfg,
+            semantic=semantic,
+            watch_changes=watch_changes,
+            index_dir=settings.path(cfg.index_dir),
+        )
 
     @property
     def repos(self) -> tuple[str, ...]:
@@ -127,6 +135,7 @@ class SearchService:
                 outliner=Outliner(),
                 progress=progress,
                 workers=self._config.index_workers,
+                cache=self._cache_path(source.name),
             )
         except Exception as exc:  # a repository that cannot be read must not stop the others
             log.exception("search.index_failed", extra={"repo": source.name})
@@ -254,6 +263,12 @@ class SearchService:
 
     def snapshot(self, repo: str) -> RepoSnapshot | None:
         return self._snaps.get(repo)
+
+    def _cache_path(self, repo: str) -> Path | None:
+        if self._index_dir is None:
+            return None
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in repo)
+        return self._index_dir / f"{safe}.analyses"
 
     def _pick(self, repo: str | None) -> list[str]:
         if repo is None:
