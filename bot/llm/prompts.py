@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,11 @@ from bot.errors import LLMError, Problem
 log = logging.getLogger(__name__)
 
 REQUIRED = ("system", "answer", "explain", "classify")
+# Credentials of well-known shapes, redacted wherever they appear (a key committed by mistake).
+KEY_SHAPES = re.compile(
+    r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})"
+)
 SUFFIX = ".j2"
 
 
@@ -72,7 +78,7 @@ class PromptLibrary:
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
-        return text
+        return KEY_SHAPES.sub("[redacted]", text)
 
     def _template(self, name: str) -> jinja2.Template:
         path = self.path(name)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
+import urllib.parse
 from collections.abc import Mapping
 
 from bot.config import LLMConfig, ProviderConfig, Settings
@@ -71,4 +73,7 @@ def secrets(settings: Settings, environ: Mapping[str, str]) -> list[str]:
         settings.twilio.auth_token,
         settings.search.embedding_api_key,
     ]
+    for url in (settings.storage.database_url, settings.storage.redis_url):
+        with contextlib.suppress(ValueError):
+            values.append(urllib.parse.urlsplit(url).password or "")
     return values + [v for k, v in environ.items() if _SECRET_ENV.search(k)]
