@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.errors import SearchError, StoreError
 from bot.llm.base import Completion, Message, Task
+from bot.llm.classify import LLMIntentClassifier, classify_intent, classify_with_cost
 from bot.llm.code import AFTER, BEFORE, Block, around, numbered
 from bot.llm.local import answer_from_hits, enclosing_definition, explain_from_code, honest_note
 from bot.llm.router import LLMRouter
 from bot.llm.usage import add_spend, spent_today
+
+__all__ = [
+    "LLMIntentClassifier",
+    "answer_question",
+    "classify",
+    "classify_intent",
+    "explain_result",
+    "register_llm_actions",
+]
 
 STALE_AFTER_SEARCH = ("shown", "more_available", "no_more", "opened", "snippet", "search_note")
 OUTLINE_CONTEXT = 40  # lines read around a result to find the definition that encloses it
@@ -111,36 +121,14 @@ async def classify(ctx: ActionContext) -> None:
     raw = ctx.args.get("intents") or []
     pairs = list(raw.items()) if isinstance(raw, Mapping) else [(str(n), str(n)) for n in raw]
     slot = str(ctx.args.get("slot") or "intent")
-    picked = await classify_intent(ctx.services.llm, ctx.text, pairs)
+    spent = spent_today(ctx.session.context, ctx.services.clock())
+    picked, completion = await classify_with_cost(ctx.services.llm, ctx.text, pairs, spent)
+    if completion is not None:
+        _charge(ctx, completion)
     if picked is None:
         ctx.slots.pop(slot, None)
     else:
         ctx.slots[slot] = picked
-
-
-async def classify_intent(
-    router: LLMRouter | None, text: str, candidates: Sequence[tuple[str, str]]
-) -> str | None:
-    """One of the candidate intent names for ``text``, or None (no model, unsure, or "none")."""
-    if router is None or not candidates or not text.strip():
-        return None
-    task = Task(
-        prompt="classify",
-        variables={"text": text, "candidates": [{"name": n, "example": e} for n, e in candidates]},
-        max_tokens=16,
-    )
-    completion = await router.complete(task)
-    return _pick(completion.text, [name for name, _example in candidates])
-
-
-class LLMIntentClassifier:
-    """bot.nlu.classify.IntentClassifier backed by the router (for Services.classifier)."""
-
-    def __init__(self, router: LLMRouter) -> None:
-        self.router = router
-
-    async def classify(self, text: str, candidates: Sequence[tuple[str, str]]) -> str | None:
-        return await classify_intent(self.router, text, candidates)
 
 
 def register_llm_actions(registry: ActionRegistry) -> None:
@@ -172,10 +160,15 @@ async def _complete_and_say(ctx: ActionContext, task: Task) -> None:
         )
     else:
         completion = await router.complete(task)
+    _charge(ctx, completion)
+    ctx.say(completion.text)
+
+
+def _charge(ctx: ActionContext, completion: Completion) -> None:
+    """Add the call's cost to the user's spend today and record the call with the turn."""
     if completion.cost_usd > 0:
         add_spend(ctx.session.context, ctx.services.clock(), completion.cost_usd)
     ctx.meta["llm"] = completion.meta()
-    ctx.say(completion.text)
 
 
 async def _blocks(ctx: ActionContext, hits: list[dict[str, Any]], limit: int) -> list[Block]:
@@ -224,16 +217,6 @@ def _number(ctx: ActionContext, count: int) -> int | None:
         return int(str(raw))
     except ValueError:
         return None
-
-
-def _pick(reply: str, names: list[str]) -> str | None:
-    cleaned = reply.strip().strip("`*_.\"' ").casefold()
-    by_key = {n.casefold(): n for n in names}
-    if cleaned in by_key:
-        return by_key[cleaned]
-    words = set(re.findall(r"[\w.-]+", cleaned))
-    mentioned = [n for key, n in by_key.items() if key in words]
-    return mentioned[0] if len(mentioned) == 1 else None
 
 
 def _hit_dict(hit: Any) -> dict[str, Any]:

@@ -243,6 +243,8 @@ async def test_classify_action_sets_the_slot(fake_llm: FakeLLM, build):
     ctx = context(services, "next ones please", intents={"more": "more", "search": "find"})
     await classify(ctx)
     assert ctx.slots["intent"] == "more"
+    assert ctx.session.context[SPEND_KEY]["usd"] > 0  # the action's call is charged
+    assert ctx.meta["llm"]["provider"] == "openai"
 
 
 def test_actions_register_with_their_parameters():

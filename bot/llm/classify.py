@@ -1,0 +1,53 @@
+"""Picking the intent a message means with the language model, when fuzzy matching is unsure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.llm.base import Completion, Task
+from bot.llm.router import LLMRouter
+
+
+async def classify_intent(
+    router: LLMRouter | None, text: str, candidates: Sequence[tuple[str, str]]
+) -> str | None:
+    """One of the candidate intent names for ``text``, or None (no model, unsure, or "none")."""
+    picked, _completion = await classify_with_cost(router, text, candidates, 0.0)
+    return picked
+
+
+async def classify_with_cost(
+    router: LLMRouter | None, text: str, candidates: Sequence[tuple[str, str]], spent: float
+) -> tuple[str | None, Completion | None]:
+    if router is None or not candidates or not text.strip():
+        return None, None
+    task = Task(
+        prompt="classify",
+        variables={"text": text, "candidates": [{"name": n, "example": e} for n, e in candidates]},
+        max_tokens=16,
+        spent_today_usd=spent,
+    )
+    completion = await router.complete(task)
+    return _pick(completion.text, [name for name, _example in candidates]), completion
+
+
+class LLMIntentClassifier:
+    """bot.nlu.classify.IntentClassifier backed by the router (for Services.classifier)."""
+
+    def __init__(self, router: LLMRouter) -> None:
+        self.router = router
+
+    async def classify(self, text: str, candidates: Sequence[tuple[str, str]]) -> str | None:
+        return await classify_intent(self.router, text, candidates)
+
+
+def _pick(reply: str, names: list[str]) -> str | None:
+    """The name the reply gives: the whole reply, or the only candidate it mentions."""
+    cleaned = reply.strip().strip("`*_.\"' ").casefold()
+    by_key = {n.casefold(): n for n in names}
+    if cleaned in by_key:
+        return by_key[cleaned]
+    words = set(re.findall(r"[\w.-]+", cleaned))
+    mentioned = [n for key, n in by_key.items() if key in words]
+    return mentioned[0] if len(mentioned) == 1 else None
