@@ -31,6 +31,7 @@ KEY_SHAPES = re.compile(
     r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}"
     r"|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})"
 )
+KEY_PREFIXES = ("sk-", "AKIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "AIza")
 SUFFIX = ".j2"
 
 
@@ -78,7 +79,9 @@ class PromptLibrary:
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
-        return KEY_SHAPES.sub("[redacted]", text)
+        if any(prefix in text for prefix in KEY_PREFIXES):  # substring scans cost far less
+            text = KEY_SHAPES.sub("[redacted]", text)
+        return text
 
     def _template(self, name: str) -> jinja2.Template:
         path = self.path(name)
