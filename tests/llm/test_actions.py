@@ -181,6 +181,14 @@ async def test_explain_result_locally_shows_signature_and_docstring(build):
     assert "No language model was used" in reply
 
 
+async def test_explaining_a_file_deleted_since_the_search_says_so(build):
+    services = await build(None)
+    gone = {"n": 1, "repo": "demo", "path": "pkg/gone.py", "line": 3, "text": "x", "symbol": None}
+    ctx = context(services, "explain 1", Session(user_id="u", slots={"results": [gone]}))
+    await explain_result(ctx)
+    assert ctx.replies == ["I could not read result 1: There is no file 'pkg/gone.py' in demo."]
+
+
 @pytest.mark.parametrize(
     ("slots", "text", "expected"),
     [
