@@ -126,18 +126,26 @@ class RedisKeyedLock:
 
     @asynccontextmanager
     async def heartbeat(self, key: str, token: str) -> AsyncIterator[None]:
-        """Keep renewing the lease while the body runs."""
-        task = asyncio.create_task(self._heartbeat(key, token))
+        """Keep renewing the lease while the body runs. Most turns end long before the first
+        renewal is due, so the renewing task is only started when it is."""
+        loop = asyncio.get_running_loop()
+        started: list[asyncio.Task[None]] = []
+
+        def due() -> None:
+            started.append(loop.create_task(self._heartbeat(key, token)))
+
+        timer = loop.call_later(self._lease_ms / 3000, due)
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            timer.cancel()
+            for task in started:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _heartbeat(self, key: str, token: str) -> None:
         while True:
-            await asyncio.sleep(self._lease_ms / 3000)
             try:
                 if not await self.renew(key, token):
                     log.error("coord.lock_lost", extra={"fields": {"key": hashed(key)}})
@@ -145,3 +153,4 @@ class RedisKeyedLock:
             except Exception as exc:  # Redis went away: the lease runs out on its own
                 log.warning("coord.lock_renew_failed", extra={"fields": {"error": str(exc)}})
                 return
+            await asyncio.sleep(self._lease_ms / 3000)
