@@ -48,6 +48,8 @@ def regex_lines(
     hits: list[Hit] = []
     total = 0
     for snap, fid in _ordered(snaps, pattern):
+        if time.monotonic() > deadline:  # out of time: what was found, flagged as partial
+            return Found(hits, total, capped=True)
         data = snap.contents[fid]
         if data is None:
             continue

@@ -49,10 +49,6 @@ class RepoSnapshot:
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
-    @property
-    def fid_of(self) -> dict[str, int]:
-        return {p: i for i, p in enumerate(self.paths)}
-
     def stats(self) -> dict[str, int]:
         live = [f for f in self.files if f is not None]
         return {
@@ -149,12 +145,12 @@ def update(
 ) -> RepoSnapshot:
     """A snapshot with the files `rels` re-read from disk (changed, added or deleted)."""
     paths, contents, files = list(snap.paths), list(snap.contents), list(snap.files)
-    fid_of = snap.fid_of
+    fid_of = {rel: _find(snap.paths, rel) for rel in set(rels)}
     priors = dict(snap.priors)
     changed: set[int] = set()
     new_chunks: list[tuple[int, Chunk]] = []
-    for rel in rels:
-        fid = fid_of.get(rel)
+    for rel in fid_of:
+        fid = fid_of[rel]
         data = None
         if flt.wanted_name(rel) and (flt.root / rel).is_file():
             data, _reason = read_indexable(flt.root, rel, flt.max_bytes)
@@ -187,8 +183,18 @@ def update(
         defs=defs,
         bm25=snap.bm25.replace_files(changed, new_chunks),
         priors=priors,
-        secondary=np.fromiter((is_secondary(p) for p in paths), dtype=np.bool_, count=len(paths)),
+        secondary=np.append(
+            snap.secondary,
+            np.array([is_secondary(p) for p in paths[len(snap.paths) :]], dtype=np.bool_),
+        ),
     )
+
+
+def _find(paths: tuple[str, ...], rel: str) -> int | None:
+    try:
+        return paths.index(rel)  # a C loop: cheaper than building a dict for a few lookups
+    except ValueError:
+        return None
 
 
 def _redefine(
@@ -204,7 +210,10 @@ def _redefine(
                 defs[name] = kept
             else:
                 defs.pop(name, None)
-    fresh = _definitions(files[f] if f in changed else None for f in range(len(files)))
-    for name, entries in fresh.items():
-        defs[name] = defs.get(name, ()) + entries
+    for fid in sorted(changed):
+        info = files[fid]
+        for i, sym in enumerate(info.symbols if info else ()):
+            if sym.kind != "heading":
+                name = sym.name.lower()
+                defs[name] = (*defs.get(name, ()), (fid, i))
     return defs

@@ -8,6 +8,7 @@ candidate set, never drop a file that RE2 would match.
 from __future__ import annotations
 
 import importlib
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,26 @@ sre_c: Any = importlib.import_module("re._constants")
 sre_parse: Any = importlib.import_module("re._parser")
 
 _REPEATS = {sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)}
+
+
+_INLINE_ICASE = re.compile(r"\(\?[a-zA-Z]*i")
+
+
+def anchor_of(source: str, *, ignore_case: bool) -> bytes | None:
+    """The longest literal, exactly as written, that every match of a case-sensitive pattern
+    contains (so every matching line does); None if there is none or case is ignored."""
+    if ignore_case or _INLINE_ICASE.search(source):
+        return None
+    return _longest(required(source, ignore_case=False))
+
+
+def _longest(need: Need | None) -> bytes | None:
+    if need is None or need.op == "or":
+        return None
+    if need.op == "lit":
+        return need.text
+    texts = [p.text for p in need.parts if p.op == "lit"]
+    return max(texts, key=len) if texts else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +49,9 @@ class Need:
 
 
 def required(source: str, *, ignore_case: bool) -> Need | None:
-    """The literals `source` needs (lower-cased bytes), or None when nothing is certain."""
+    """The literals `source` needs (as bytes, lower-cased when the pattern ignores case), or
+    None when nothing is certain."""
+    ignore_case = ignore_case or _INLINE_ICASE.search(source) is not None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -95,7 +118,8 @@ def _literal(op: Any, arg: Any, icase: bool) -> bytes | None:
     char = chr(arg)
     if not char.isascii() and icase:
         return None  # case folding beyond ASCII does not map byte for byte
-    return char.encode("utf-8").lower()
+    raw = char.encode("utf-8")
+    return raw.lower() if icase else raw
 
 
 def _exact(items: list[tuple[Any, Any]], icase: bool) -> bytes | None:

@@ -15,6 +15,7 @@ import re2
 import regex
 
 from bot.errors import QueryError
+from bot.search.literals import anchor_of
 
 MAX_PATTERN_CHARS = 500
 _UNANCHORED = re2._Anchor.UNANCHORED
@@ -29,6 +30,7 @@ class Pattern:
     engine: str  # "re2" | "regex"
     _compiled: Any = field(repr=False)
     timeout: float = 1.0
+    anchor: bytes | None = None  # a literal every matching line contains
 
     def find(self, data: bytes, pos: int, endpos: int, deadline: float) -> tuple[int, int] | None:
         """(start, end) of the first match, or None. Raises QueryError past the deadline."""
@@ -65,7 +67,8 @@ def compile_pattern(source: str, *, ignore_case: bool = False, timeout: float = 
     options.case_sensitive = not ignore_case
     try:
         compiled = re2.compile(b"(?m)" + source.encode("utf-8"), options)
-        return Pattern(source, ignore_case, "re2", compiled._regexp, timeout)
+        anchor = anchor_of(source, ignore_case=ignore_case)
+        return Pattern(source, ignore_case, "re2", compiled._regexp, timeout, anchor)
     except re2.error as exc:
         re2_reason = str(exc)
     flags = regex.MULTILINE | regex.VERSION0 | (regex.IGNORECASE if ignore_case else 0)
@@ -75,7 +78,8 @@ def compile_pattern(source: str, *, ignore_case: bool = False, timeout: float = 
         raise QueryError(f"The pattern /{source}/ is not a valid regex: {exc}.") from None
     except (ValueError, OverflowError, RecursionError):
         raise QueryError(f"The pattern /{source}/ is not a valid regex: {re2_reason}.") from None
-    return Pattern(source, ignore_case, "regex", fallback, timeout)
+    anchor = anchor_of(source, ignore_case=ignore_case)
+    return Pattern(source, ignore_case, "regex", fallback, timeout, anchor)
 
 
 def escape(text: str) -> str:

@@ -23,6 +23,7 @@ from bot.search.watch import watch
 
 log = logging.getLogger(__name__)
 MAX_CONTEXT = 50
+INLINE_BUDGET = 0.015  # seconds a symbol query may spend scanning for references on the loop
 REBUILD_AFTER = 500  # changed files folded back into the base index by a rebuild
 NO_SEMANTIC = "semantic search unavailable; ranked by keywords instead"
 SEMANTIC_EMPTY = "semantic index has nothing yet (still embedding?); ranked by keywords instead"
@@ -193,9 +194,14 @@ class SearchService:
                 parsed = ParsedQuery("text", parsed.text, auto=False)
         ready = [self._snaps[n] for n in names if n in self._snaps]
         missing = [self._sources[n] for n in names if n not in self._snaps]
-        found = await asyncio.to_thread(
-            runner.run, ready, missing, parsed, limit, self._config.regex_timeout_seconds
-        )
+        if parsed.kind in ("symbol", "text") and not missing:
+            # A table lookup and a few numpy sums: cheaper on the loop than a hop to a thread.
+            # Reference scanning is cut at INLINE_BUDGET (the definitions come first anyway).
+            found = runner.run(ready, missing, parsed, limit, INLINE_BUDGET)
+        else:
+            found = await asyncio.to_thread(
+                runner.run, ready, missing, parsed, limit, self._config.regex_timeout_seconds
+            )
         hits = runner.bounded(found.hits, self._config.max_result_chars)
         if found.capped:
             note = (note + "; " if note else "") + f"more than {found.total} matches"

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from bot.search.literals import Need
 
 IntArray = npt.NDArray[np.int32]
+MAX_ROWS = 8
 
 
 def file_trigrams(lowered: bytes) -> npt.NDArray[np.uint32]:
@@ -74,24 +75,26 @@ class TrigramIndex:
         for other in known[1:]:
             if len(result) == 0:
                 break
-            result = np.intersect1d(result, other, assume_unique=True)
+            result = _intersect(result, other)
         return result
 
     def _literal(self, text: bytes) -> IntArray | None:
         if len(text) < 3:
             return None
+        text = text.lower()  # the index holds lower-cased trigrams
         rows = []
         for key in {_key(text, i) for i in range(len(text) - 2)}:
-            i = int(np.searchsorted(self.keys, key))
+            i = int(self.keys.searchsorted(np.uint32(key)))
             if i >= len(self.keys) or self.keys[i] != key:
                 return np.empty(0, dtype=np.int32)
             rows.append(self.fids[self.offsets[i] : self.offsets[i + 1]])
         rows.sort(key=len)
+        rows = rows[:MAX_ROWS]  # the rarest trigrams narrow enough; the regex checks the rest
         result = rows[0]
         for row in rows[1:]:
             if len(result) == 0:
                 break
-            result = np.intersect1d(result, row, assume_unique=True)
+            result = _intersect(result, row)
         return result
 
 
@@ -129,6 +132,17 @@ class TrigramBuilder:
         starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1))
         offsets = np.append(starts, len(keys)).astype(np.int64)
         return TrigramIndex(keys[starts], offsets, fids, size)
+
+
+def _intersect(a: IntArray, b: IntArray) -> IntArray:
+    """Sorted unique arrays: probe the longer with the shorter (binary search, no sort)."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    if len(small) == 0 or len(big) == 0:
+        return small[:0]
+    at = np.searchsorted(big, small)
+    at[at == len(big)] = 0
+    found: IntArray = small[big[at] == small]
+    return found
 
 
 def _union(parts: list[IntArray]) -> IntArray:
