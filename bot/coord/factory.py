@@ -19,6 +19,7 @@ from bot.coord.resilient import (
     ResilientKeyedLock,
     ResilientRateLimiter,
 )
+from bot.errors import ConfigError
 from bot.store.factory import redacted
 
 
@@ -49,12 +50,18 @@ class Coordination:
         if not storage.redis_url:
             return cls.in_process(per_minute=per_minute)
         # Fail fast when Redis is gone: the in-process fallback answers instead of retries.
-        redis = Redis.from_url(
-            storage.redis_url,
-            socket_timeout=1.0,
-            socket_connect_timeout=1.0,
-            retry=Retry(NoBackoff(), 0),
-        )
+        try:
+            redis = Redis.from_url(
+                storage.redis_url,
+                socket_timeout=1.0,
+                socket_connect_timeout=1.0,
+                retry=Retry(NoBackoff(), 0),
+            )
+        except ValueError as exc:
+            raise ConfigError(
+                "storage.redis_url",
+                f"must look like redis://host:6379/0 (or rediss://, unix://): {exc}",
+            ) from exc
         health = RedisHealth(
             url=redacted(storage.redis_url), retry_seconds=storage.redis_retry_seconds
         )

@@ -98,8 +98,10 @@ class PostgresStore(ConversationStore):
                 timeout=self._timeout,
                 server_settings=settings,
             )
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             raise StoreError(f"cannot connect to {self.where}: {exc}") from exc
+        except ValueError as exc:  # asyncpg's own parsing of the URL
+            raise StoreError(f"{self.where} is not a usable PostgreSQL URL: {exc}") from exc
         try:
             if self._auto_migrate:
                 await self._migrate(pool)

@@ -10,6 +10,7 @@ import pytest
 from bot.config import settings_from_mapping
 from bot.coord.factory import Coordination
 from bot.coord.memory import MemoryKeyedLock
+from bot.errors import ConfigError
 from tests.coord.conftest import RedisServer, free_port
 
 
@@ -76,3 +77,9 @@ async def test_redis_unreachable_at_start_runs_degraded() -> None:
         assert coord.backend == "redis"
     finally:
         await coord.close()
+
+
+def test_a_malformed_redis_url_names_the_setting() -> None:
+    settings = settings_from_mapping({"storage": {"redis_url": "localhost:6379"}})
+    with pytest.raises(ConfigError, match=r"storage\.redis_url.*redis://host:6379/0"):
+        Coordination.from_settings(settings)

@@ -67,3 +67,8 @@ async def test_the_settings_reach_the_store() -> None:
             assert await store.claim_message("SM1", "+1")
             await asyncio.sleep(0.1)
             assert await store.claim_message("SM1", "+1")  # unhandled: claimable again
+
+
+async def test_a_malformed_url_is_a_clear_store_error() -> None:
+    with pytest.raises(StoreError, match="not a usable PostgreSQL URL"):
+        await PostgresStore("postgresql://bot@db:notaport/bot").open()
