@@ -278,7 +278,17 @@ def _build(cls: type[_T], data: Any, where: str) -> _T:
         raise ConfigError(
             _join(where, unknown[0]), f"is not a known setting; known: {', '.join(sorted(known))}"
         )
-    values = {key: _coerce(hints[key], value, _join(where, key)) for key, value in data.items()}
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values = {}
+    for key, value in data.items():
+        default = defaults.get(key)
+        if dataclasses.is_dataclass(default) and isinstance(value, Mapping):
+            # A partial section keeps the defaults of the keys it does not name.
+            nested = _build(type(default), value, _join(where, key))
+            named = {k: getattr(nested, k) for k in value}
+            values[key] = dataclasses.replace(default, **named)  # type: ignore[type-var]
+        else:
+            values[key] = _coerce(hints[key], value, _join(where, key))
     return cls(**values)
 
 

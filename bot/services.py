@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.config import Settings
 from bot.coord.base import KeyedLock
@@ -21,6 +20,8 @@ from bot.engine.actions import ActionRegistry
 from bot.engine.builtins import register_builtins
 from bot.engine.engine import Engine
 from bot.engine.registry import FlowRegistry
+from bot.llm.actions import LLMIntentClassifier, register_llm_actions
+from bot.llm.router import LLMRouter
 from bot.nlu.classify import IntentClassifier
 from bot.search.service import SearchService
 from bot.store.base import ConversationStore
@@ -32,6 +33,7 @@ log = logging.getLogger("bot.services")
 def default_actions() -> ActionRegistry:
     registry = ActionRegistry()
     register_builtins(registry)
+    register_llm_actions(registry)
     return registry
 
 
@@ -44,7 +46,7 @@ class Services:
     locks: KeyedLock
     actions: ActionRegistry
     clock: Callable[[], float] = time.time
-    llm: Any = None
+    llm: LLMRouter | None = None
     classifier: IntentClassifier | None = None
     engine: Engine = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
@@ -70,10 +72,14 @@ class Services:
         locks: KeyedLock | None = None,
         actions: ActionRegistry | None = None,
         clock: Callable[[], float] = time.time,
+        llm: LLMRouter | None = None,
         watch_flows: bool | None = None,
         start_search: bool = True,
     ) -> Services:
-        """Open the store, load the flows (FlowError lists every problem) and start the search."""
+        """Open the store, load the flows (FlowError lists every problem) and start the search.
+
+        The language models come from ``settings.llm``; with no key configured the router answers
+        in local mode (from search results), so the LLM actions always have an answer."""
         actions = actions or default_actions()
         flows = FlowRegistry(
             settings.path(settings.flows.dir),
@@ -82,6 +88,7 @@ class Services:
             base=settings.base_dir,
             extra_watch=(settings.path(settings.flows.prompts_dir),),
         )
+        llm = llm or LLMRouter.from_settings(settings)
         store = store or open_store(settings)
         await store.open()
         search = search or SearchService.from_settings(settings)
@@ -93,6 +100,8 @@ class Services:
             locks=locks or MemoryKeyedLock(),
             actions=actions,
             clock=clock,
+            llm=llm,
+            classifier=LLMIntentClassifier(llm),
         )
         if start_search:
             await search.start()
@@ -109,6 +118,8 @@ class Services:
                 await task
         self._tasks.clear()
         await self.search.close()
+        if self.llm is not None:
+            await self.llm.aclose()
         await self.store.close()
 
     async def __aenter__(self) -> Services:

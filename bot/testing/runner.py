@@ -85,6 +85,8 @@ class ConversationRunner:
             watch_flows=False,
             actions=actions,
         )
+        if services.llm is not None:  # each case brings its own recorded replies, or none
+            await services.llm.aclose()
         services.llm = None
         services.classifier = services.engine.classifier = None
         return cls(services, clock)

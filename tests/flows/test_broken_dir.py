@@ -24,7 +24,8 @@ tests/flows/broken/shop.yaml:9: state 'shop.welcome' goes to unknown state 'shop
 tests/flows/broken/shop.yaml:13: 'say' of 'shop.basket': Jinja syntax error: Expected an \
 expression, got 'end of statement block'
 tests/flows/broken/shop.yaml:12: state 'shop.basket' calls unknown action 'add_to_basket' \
-(known: clear, next_page, open_result, search, select_repo, set)
+(known: answer_question, classify, clear, explain_result, next_page, open_result, search, \
+select_repo, set)
 tests/flows/broken/shop.yaml:14: state 'shop.basket': unknown state key 'colour' \
 (expected one of: description, do, final, help, on, say, then, timeout)
 tests/flows/broken/shop.yaml:18: state 'shop.paid' has no way out: add 'on' or 'then' entries, \

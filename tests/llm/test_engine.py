@@ -10,7 +10,6 @@ import pytest
 
 from bot.config import RepoConfig
 from bot.engine.turn import Inbound
-from bot.llm.actions import LLMIntentClassifier, register_llm_actions
 from bot.llm.router import LLMRouter
 from bot.services import Services, default_actions
 from bot.store.memory import MemoryStore
@@ -73,13 +72,10 @@ async def services(
         flows=dataclasses.replace(settings.flows, dir=str(flows)),
         repos=(RepoConfig(name="demo", path=str(repo)),),
     )
-    actions = default_actions()
-    register_llm_actions(actions)
+    actions = default_actions()  # the LLM actions are among the defaults
     services = await Services.create(
-        settings, store=MemoryStore(), actions=actions, watch_flows=False
+        settings, store=MemoryStore(), actions=actions, watch_flows=False, llm=make_router(settings)
     )
-    services.llm = make_router(settings)
-    services.classifier = LLMIntentClassifier(services.llm)
     try:
         yield services
     finally:

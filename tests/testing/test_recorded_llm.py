@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.llm.actions import register_llm_actions
 from bot.services import default_actions
 from bot.testing.cases import load_case_file
 from bot.testing.report import format_failure
@@ -44,8 +43,7 @@ async def llm_runner(tiny: Settings, tmp_path: Path) -> AsyncIterator[Conversati
         tiny,
         flows=dataclasses.replace(tiny.flows, dir=str(flows), prompts_dir=str(ROOT / "prompts")),
     )
-    actions = default_actions()
-    register_llm_actions(actions)
+    actions = default_actions()  # the LLM actions are among the defaults
     async with await ConversationRunner.open(settings, actions=actions) as runner:
         yield runner
 
