@@ -43,7 +43,7 @@ def newest_age(folder: Path, stem: str, now: float) -> float | None:
 
 def _copy(source: Path, target: Path) -> None:
     partial = target.with_name(target.name + ".partial")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(partial)
         try:

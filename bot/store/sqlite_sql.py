@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.store import codec, migrations
@@ -56,7 +57,8 @@ def prepare_reader(conn: sqlite3.Connection, busy_ms: int) -> None:
 def inline_reader(path: str) -> sqlite3.Connection:
     """A read-only connection used on the event loop's own thread, for point lookups; it gives
     up at once when the database is busy instead of blocking the loop."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    uri = Path(path).resolve().as_uri() + "?mode=ro"  # as_uri escapes '?', '#' and '%'
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 0")
     conn.execute("PRAGMA query_only = ON")
     return conn

@@ -11,6 +11,7 @@ import pytest
 from bot.config import settings_from_mapping
 from bot.errors import ConfigError, SchemaTooNewError, StoreError
 from bot.store import migrations
+from bot.store.backup import backup_now
 from bot.store.base import ConversationRow, Session
 from bot.store.factory import open_store
 from bot.store.memory import MemoryStore
@@ -145,3 +146,12 @@ async def test_an_older_database_is_upgraded_keeping_its_data(tmp_path: Path) ->
         session = await store.load_session("+1")
         assert session is not None and session.state == "greeting.menu"
         assert await store.claim_message("SMold", "+1") is False  # old claims count as handled
+
+
+async def test_a_database_path_with_uri_characters_works(tmp_path: Path) -> None:
+    db = tmp_path / "odd ?#% name" / "bot.db"
+    async with SqliteStore(db) as store:
+        await store.save_turn(*_turn("+1"))
+        assert await store.load_session("+1") is not None
+    result = backup_now(db, tmp_path / "backups", keep=1)
+    assert result.path.is_file()
