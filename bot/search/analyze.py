@@ -54,10 +54,13 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
         for s in sorted(outliner.outline(suffix, data), key=lambda s: s.line)
     )
     path_terms = Counter(terms.words(rel.replace("/", " ")))
-    starts = sorted({s.line for s in symbols if s.line > 1})
+    # A chunk runs from a definition (or the end of one) to the next definition or end, so
+    # comments after a method belong to the code around it, not to the method.
+    ends = {s.end + 1 for s in symbols if s.kind != "heading"}
+    bounds = sorted({1, len(lines) + 1} | {s.line for s in symbols} | ends)
+    bounds = [b for b in bounds if 1 <= b <= len(lines) + 1]
     by_line = {s.line: s for s in reversed(symbols)}  # the outermost definition on a line wins
     chunks = []
-    bounds = [1, *starts, len(lines) + 1]
     for begin, stop in itertools.pairwise(bounds):
         sym = by_line.get(begin)
         body = "\n".join(lines[begin - 1 : stop - 1])[:MAX_CHUNK_CHARS]
@@ -65,10 +68,22 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
         if sym is not None:
             for word in terms.words(sym.qualname):
                 counts[word] += NAME_WEIGHT
+            qual: str | None = sym.qualname
+        else:
+            qual = _innermost(symbols, begin)
         if counts:
-            qual = sym.qualname if sym else None
             chunks.append(Chunk(begin, stop - 1, qual, dict(counts), sum(counts.values())))
     return FileData(symbols, tuple(chunks), len(lines) - (1 if text.endswith("\n") else 0))
+
+
+def _innermost(symbols: tuple[Symbol, ...], line: int) -> str | None:
+    found = None
+    for sym in symbols:
+        if sym.line > line:
+            break
+        if sym.kind != "heading" and sym.line <= line <= sym.end:
+            found = sym.qualname
+    return found
 
 
 def _shown(line: str) -> str:

@@ -109,10 +109,13 @@ class Bm25:
         ranked: list[tuple[float, ChunkRef]] = []
         if wanted and len(self.refs):
             scores = np.zeros(len(self.refs), dtype=np.float32)
+            matched = np.zeros(len(self.refs), dtype=np.float32)
             for tid in wanted:
                 lo, hi = self.offsets[tid], self.offsets[tid + 1]
                 scores[self.docs[lo:hi]] += self.idf[tid] * self.weights[lo:hi]
-            scores *= self.prior
+                matched[self.docs[lo:hi]] += 1
+            # A chunk holding more of the asked words beats one repeating a single rare word.
+            scores *= self.prior * np.sqrt(matched / len(wanted))
             hits = np.flatnonzero(scores)
             if len(hits) > k * 4:
                 hits = hits[np.argpartition(-scores[hits], k * 4)[: k * 4]]
@@ -130,13 +133,14 @@ class Bm25:
     def _score(self, extra: Extra, words: Sequence[str]) -> float:
         n = max(len(self.refs), 1)
         norm = K1 * (1 - B + B * extra.length / self.avgdl)
-        total = 0.0
-        for word in dict.fromkeys(words):
+        total, matched, asked = 0.0, 0, dict.fromkeys(words)
+        for word in asked:
             tf = extra.terms.get(word, 0)
             if not tf:
                 continue
+            matched += 1
             tid = self.vocab.get(word)
             df = int(self.offsets[tid + 1] - self.offsets[tid]) if tid is not None else 0
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             total += idf * tf * (K1 + 1) / (tf + norm)
-        return total
+        return total * math.sqrt(matched / max(len(asked), 1))
