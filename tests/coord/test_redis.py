@@ -93,17 +93,17 @@ async def test_a_crashed_holder_blocks_only_for_its_lease(redis: Redis, prefix: 
     started = time.monotonic()
     async with asyncio.timeout(3), survivor.hold("+1"):
         waited = time.monotonic() - started
-    assert 0.2 <= waited < 1.5
+    assert 0.2 <= waited < 3.0  # the lease (0.3 s), plus a poll, plus a busy machine
 
 
 async def test_a_holder_that_renews_keeps_the_lock_past_its_lease(
     redis: Redis, prefix: str
 ) -> None:
-    lock = RedisKeyedLock(redis, lease_seconds=0.2, prefix=prefix)
-    other = RedisKeyedLock(redis, lease_seconds=0.2, prefix=prefix)
+    lock = RedisKeyedLock(redis, lease_seconds=0.5, prefix=prefix)
+    other = RedisKeyedLock(redis, lease_seconds=0.5, prefix=prefix)
     async with lock.hold("+1"):
         waiter = asyncio.create_task(other.acquire("+1"))
-        await asyncio.sleep(0.6)  # three leases long: the heartbeat keeps it
+        await asyncio.sleep(1.5)  # three leases long: the heartbeat keeps it
         assert not waiter.done()
     token = await asyncio.wait_for(waiter, 2)
     await other.release("+1", token)
@@ -118,7 +118,7 @@ async def test_a_waiter_that_gives_up_leaves_the_queue(redis: Redis, prefix: str
     await lock.release("+1", token)
     started = time.monotonic()
     async with lock.hold("+1"):  # not stuck behind the one that gave up
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 2.0  # its lease is 5 s
     assert [k async for k in redis.scan_iter(match=f"{prefix}*")] == []  # nothing left over
 
 
