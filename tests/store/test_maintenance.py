@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,13 @@ from bot.store.sqlite import SqliteStore
 NOW = 1_800_000_000.0
 
 
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait for the background job, however busy the machine is (10 s at most)."""
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110 - the job sets no event to wait on
+            await asyncio.sleep(0.01)
+
+
 def _row(user: str, age_days: float) -> ConversationRow:
     return ConversationRow(user, f"{age_days} days ago", "ok", NOW - age_days * DAY)
 
@@ -30,7 +38,7 @@ async def test_history_past_the_retention_period_is_purged_on_schedule(tmp_path:
             store=store, retention_days=90, purge_every_seconds=0.05, clock=lambda: NOW
         )
         await maintenance.start()
-        await asyncio.sleep(0.1)
+        await _until(lambda: "last_purge" in maintenance.status())
         await maintenance.close()
         assert [r.message for r in await store.history("+1")] == ["1 days ago"]
         assert await store.load_session("+1") is not None
@@ -42,10 +50,10 @@ async def test_a_failing_purge_is_reported_and_retried(tmp_path: Path) -> None:
     maintenance = Maintenance(store=store, retention_days=1, purge_every_seconds=0.02)
     await store.close()  # the database is gone
     await maintenance.start()
-    await asyncio.sleep(0.05)
+    await _until(lambda: "last_purge_error" in maintenance.status())
     assert "closed" in str(maintenance.status()["last_purge_error"])
     await store.open()  # back
-    await asyncio.sleep(0.05)
+    await _until(lambda: "last_purge" in maintenance.status())
     await maintenance.close()
     assert "last_purge" in maintenance.status()
 
