@@ -81,6 +81,7 @@ class NluConfig:
 class SessionsConfig:
     timeout_minutes: float = 30.0
     back_depth: int = 5
+    sweep_seconds: float = 5.0  # how often due state timeouts are looked for
     history_turns: int = 10
 
 

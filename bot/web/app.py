@@ -8,16 +8,18 @@ outbox. At shutdown they close in reverse: queued replies first, then the sender
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.channels.twilio import SignatureChecker
+from bot.channels.twilio import SignatureChecker, split_reply
 from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
 from bot.coord.factory import Coordination
+from bot.engine.timeouts import run_sweep
 from bot.errors import ConfigError
 from bot.services import Services
 from bot.web.guard import TwilioGuard
@@ -85,6 +87,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.cleanup_ctx.append(_services_ctx(services))
     app.cleanup_ctx.append(_sender_ctx)
     app.cleanup_ctx.append(_handlers_ctx)
+    app.cleanup_ctx.append(_timeouts_ctx)
     app.router.add_post("/webhook", _webhook)
     app.router.add_post("/status", _status)
     app.router.add_get("/health", _health)
@@ -218,3 +221,25 @@ async def _health(request: web.Request) -> web.StreamResponse:
 
 async def _metrics(request: web.Request) -> web.StreamResponse:
     return await request.app[HANDLERS].metrics(request)
+
+
+async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Fire due state timeouts in the background and send what the target state says. Without
+    outbound credentials nothing could be sent, so timeouts then fire on the user's next message."""
+    sender: Sender | None = app.get(SENDER)
+    if sender is None:
+        yield
+        return
+    max_chars = app[SETTINGS].limits.max_reply_chars
+
+    async def deliver(user: str, replies: Sequence[str]) -> None:
+        await sender.send(user, [p for r in replies for p in split_reply(r, max_chars)])
+
+    sweep = run_sweep(app[SERVICES].engine, deliver, interval=app[SETTINGS].sessions.sweep_seconds)
+    task = asyncio.create_task(sweep, name="timeouts.sweep")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
