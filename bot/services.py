@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.config import Settings
 from bot.coord.base import KeyedLock
@@ -49,9 +50,14 @@ class Services:
     llm: LLMRouter | None = None
     classifier: IntentClassifier | None = None
     engine: Engine = field(init=False)
+    repo_listing: list[dict[str, Any]] = field(init=False)  # `repos` in flow templates
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
+        self.repo_listing = [
+            {"n": i, "name": r.name, "description": r.description}
+            for i, r in enumerate(self.settings.repos, start=1)
+        ]
         self.engine = Engine(
             flows=self.flows,
             store=self.store,

@@ -76,10 +76,7 @@ class Conversation:
             "entities": self.entities,
             "intent": self.intent,
             "user": {"id": self.session.user_id, "name": self.profile_name},
-            "repos": [
-                {"n": i, "name": r.name, "description": r.description}
-                for i, r in enumerate(self.services.settings.repos, start=1)
-            ],
+            "repos": self.services.repo_listing,
         }
 
     async def entered(self, state: State) -> None:

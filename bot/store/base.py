@@ -28,6 +28,9 @@ STATUS_RANK: dict[str, int] = {
 }
 
 
+SHARED_KEY = "$shared"  # marks a list written once in session_data["shared"]
+
+
 @dataclass(slots=True)
 class Session:
     """One user's conversation state, read and written once per turn."""
@@ -45,11 +48,28 @@ class Session:
         return copy.deepcopy(self)
 
     def to_data(self) -> dict[str, Any]:
-        """The session_data column (JSON)."""
+        """The session_data column (JSON). A list held by several slots (the live slots and the
+        "back" steps share their values) is written once, under "shared"."""
+        shared: list[Any] = []
+        seen: dict[int, int] = {}
+
+        def ref(value: Any) -> Any:
+            if not isinstance(value, list) or len(value) < 2:
+                return value
+            index = seen.get(id(value))
+            if index is None:
+                index = seen[id(value)] = len(shared)
+                shared.append(value)
+            return {SHARED_KEY: index}
+
+        def slots(values: dict[str, Any]) -> dict[str, Any]:
+            return {key: ref(value) for key, value in values.items()}
+
         return {
             "state": self.state,
-            "slots": self.slots,
-            "back": self.back,
+            "slots": slots(self.slots),
+            "back": [{**step, "slots": slots(step.get("slots") or {})} for step in self.back],
+            "shared": shared,
             "flow_version": self.flow_version,
             "timeout_at": self.timeout_at,
         }
@@ -58,11 +78,21 @@ class Session:
     def from_data(
         cls, user_id: str, data: dict[str, Any], last_activity: float, context: dict[str, Any]
     ) -> Session:
+        shared = data.get("shared") or []
+
+        def deref(value: Any) -> Any:
+            if isinstance(value, dict) and len(value) == 1 and SHARED_KEY in value:
+                return shared[value[SHARED_KEY]]
+            return value
+
+        def slots(values: dict[str, Any] | None) -> dict[str, Any]:
+            return {key: deref(value) for key, value in (values or {}).items()}
+
         return cls(
             user_id=user_id,
             state=str(data.get("state", "")),
-            slots=dict(data.get("slots") or {}),
-            back=list(data.get("back") or []),
+            slots=slots(data.get("slots")),
+            back=[{**step, "slots": slots(step.get("slots"))} for step in data.get("back") or []],
             flow_version=str(data.get("flow_version", "")),
             last_activity=last_activity,
             timeout_at=data.get("timeout_at"),
