@@ -1,9 +1,10 @@
 """Housekeeping on a schedule: purge history past the retention period, back up SQLite.
 
-The web app runs one `Maintenance` (start at startup, close at cleanup). With several instances
-each runs it: purging is idempotent, and backups only exist for SQLite, which is single-instance.
-A backup is due when the newest one in the folder is older than the interval, so restarts do not
-pile up extra copies.
+The web app runs one `Maintenance` around its lifetime (``start``/``close``, or
+``async with Maintenance.from_settings(settings, store):``). With several instances each runs
+it: purging is idempotent, and backups only exist for SQLite, which is single-instance. A backup
+is due when the newest one in the folder is older than the interval, so restarts do not pile up
+extra copies.
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ class Maintenance:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._state["state"] = "stopped"
+
+    async def __aenter__(self) -> Maintenance:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     def status(self) -> dict[str, object]:
         return dict(self._state)

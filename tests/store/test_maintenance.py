@@ -91,15 +91,10 @@ async def test_the_scheduled_backup_runs_when_none_is_recent(tmp_path: Path) -> 
         {"storage": {"database_url": "sqlite:///data/bot.db", "backups_kept": 2}},
         base_dir=tmp_path,
     )
-    async with SqliteStore(tmp_path / "data" / "bot.db") as store:
-        maintenance = Maintenance.from_settings(settings, store)
+    store = SqliteStore(tmp_path / "data" / "bot.db")
+    async with store, Maintenance.from_settings(settings, store) as maintenance:
         assert maintenance.backs_up
-        await maintenance.start()
-        for _ in range(500):  # up to 10 s on a busy machine; usually a few ms
-            await asyncio.sleep(0.02)
-            if backups(tmp_path / "data" / "backups", "bot"):
-                break
-        await maintenance.close()
+        await _until(lambda: bool(backups(tmp_path / "data" / "backups", "bot")))
     assert len(backups(tmp_path / "data" / "backups", "bot")) == 1
     assert "last_backup" in maintenance.status()
 
