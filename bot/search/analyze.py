@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 import os
 from collections import Counter
@@ -50,10 +49,11 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
     text = data.decode("utf-8", "replace")
     lines = text.split("\n")
     symbols = tuple(
-        dataclasses.replace(s, header=_shown(lines[s.line - 1]))
+        Symbol(s.name, s.qualname, s.kind, s.line, s.end, _shown(lines[s.line - 1]))
         for s in sorted(outliner.outline(suffix, data), key=lambda s: s.line)
     )
     path_terms = Counter(terms.words(rel.replace("/", " ")))
+    starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]  # line -> text offset
     # A chunk runs from a definition (or the end of one) to the next definition or end, so
     # comments after a method belong to the code around it, not to the method.
     ends = {s.end + 1 for s in symbols if s.kind != "heading"}
@@ -63,8 +63,8 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
     chunks = []
     for begin, stop in itertools.pairwise(bounds):
         sym = by_line.get(begin)
-        body = "\n".join(lines[begin - 1 : stop - 1])[:MAX_CHUNK_CHARS]
-        counts = terms.count(body, Counter(path_terms))
+        end = min(starts[stop - 1], starts[begin - 1] + MAX_CHUNK_CHARS)
+        counts = terms.count(text[starts[begin - 1] : end], path_terms.copy())
         if sym is not None:
             for word in terms.words(sym.qualname):
                 counts[word] += NAME_WEIGHT

@@ -51,8 +51,9 @@ def words(text: str) -> list[str]:
 def count(text: str, into: Counter[str] | None = None) -> Counter[str]:
     """Add the words of `text` to `into` (a new Counter by default)."""
     counts: Counter[str] = Counter() if into is None else into
+    get = counts.get
     for raw, n in Counter(_WORD.findall(text)).items():
         word = normal(raw)
         if word:
-            counts[word] += n
+            counts[word] = get(word, 0) + n
     return counts
