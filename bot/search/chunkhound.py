@@ -83,12 +83,13 @@ class SemanticBackend:
         return len(self._failed) < len(self._roots)
 
     def argv(self, repo: str) -> list[str]:
-        # --no-daemon: the server is our child and stops with us; lancedb: DuckDB would try to
-        # download an extension, which fails offline.
+        # --no-daemon: the server is our child and stops with us; watchdog: the default watchman
+        # backend leaves a watchman process running after the server exits; lancedb: DuckDB
+        # would try to download an extension, which fails offline.
         root, db = str(self._roots[repo]), str(self._db_dir / repo / "chunks.lancedb")
         return [
             self._command, "mcp", root, "--no-daemon", "--stdio",
-            "--database-provider", "lancedb", "--db", db,
+            "--database-provider", "lancedb", "--db", db, "--realtime-backend", "watchdog",
         ]  # fmt: skip
 
     async def start(self) -> None:
