@@ -167,3 +167,26 @@ def read_indexable(root: Path, rel: str, max_bytes: int) -> tuple[bytes | None, 
         return None, "unreadable"
     reason = classify(data, max_bytes)
     return (None, reason) if reason else (data, None)
+
+
+def watch_targets(flt: FileFilter) -> list[Path]:
+    """The root's folders worth watching for changes (recursively): not hidden, git-ignored or
+    excluded. A virtualenv or build folder inside a repository would otherwise cost an inotify
+    watch per folder and most of a second to set up. The root itself is watched on its own."""
+    root = flt.root
+    gitignore = root / ".gitignore"
+    lines = (
+        gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+        if gitignore.is_file()
+        else []
+    )
+    ignored = pathspec.GitIgnoreSpec.from_lines([*lines, *flt.exclude])
+    return [
+        child
+        for child in sorted(root.iterdir())
+        if child.is_dir()
+        and not child.is_symlink()
+        and not child.name.startswith(".")
+        and not ignored.match_file(child.name + "/")
+        and not ignored.match_file(child.name + "/x")
+    ]

@@ -14,7 +14,7 @@ from bot.errors import QueryError, SearchError
 from bot.search import runner
 from bot.search.chunkhound import SemanticBackend
 from bot.search.direct import RepoSource
-from bot.search.files import FileFilter, safe_path
+from bot.search.files import FileFilter, safe_path, watch_targets
 from bot.search.index import RepoSnapshot, build, update
 from bot.search.query import ParsedQuery, parse_query
 from bot.search.symbols import Outliner
@@ -86,7 +86,9 @@ class SearchService:
             self._tasks.append(task)
         if self._watch_changes:
             roots = {s.name: s.root for s in self._sources.values()}
-            task = asyncio.create_task(watch(roots, self._changed, self._stop), name="search.watch")
+            targets = [t for s in self._sources.values() for t in watch_targets(s.filter)]
+            watching = watch(roots, self._changed, self._stop, targets=targets)
+            task = asyncio.create_task(watching, name="search.watch")
             self._tasks.append(task)
 
     async def close(self) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 import watchfiles
@@ -31,18 +33,77 @@ def group_by_repo(roots: Mapping[str, Path], changed: set[str]) -> dict[str, set
 
 
 async def watch(
-    roots: Mapping[str, Path], on_change: OnChange, stop: asyncio.Event, *, debounce_ms: int = 50
+    roots: Mapping[str, Path],
+    on_change: OnChange,
+    stop: asyncio.Event,
+    *,
+    targets: Sequence[Path] | None = None,
+    debounce_ms: int = 50,
 ) -> None:
-    """Call `on_change` with the changed files of each repository until `stop` is set."""
-    dirs = sorted({str(r) for r in roots.values() if r.is_dir()})
-    if not dirs:
+    """Call `on_change` with the changed files of each repository until `stop` is set.
+
+    ``targets`` are the folders to watch recursively (see files.watch_targets); the roots are then
+    watched on their own, without descending. By default the roots are watched recursively. The
+    watchers live in their own threads, so the event loop never waits on them."""
+    root_dirs = sorted({str(r) for r in roots.values() if r.is_dir()})
+    if targets is None:
+        deep, flat = root_dirs, []
+    else:
+        deep, flat = sorted({str(p) for p in targets if p.is_dir()}), root_dirs
+    if not flat and not deep:
         return
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[set[str] | None] = asyncio.Queue()
+    halt = threading.Event()
+
+    def post(item: set[str] | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed first
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def follow(paths: list[str], recursive: bool) -> None:
+        try:
+            for changes in watchfiles.watch(
+                *paths,
+                stop_event=halt,
+                debounce=debounce_ms,
+                step=20,
+                rust_timeout=200,
+                recursive=recursive,
+                raise_interrupt=False,
+            ):
+                post({path for _change, path in changes})
+        except (OSError, RuntimeError) as exc:  # e.g. too many inotify watches
+            log.warning("search.watch_failed", extra={"error": str(exc)})
+        finally:
+            post(None)
+
+    threads = [
+        threading.Thread(target=follow, args=(paths, recursive), name="search-watch", daemon=True)
+        for paths, recursive in ((deep, True), (flat, False))
+        if paths
+    ]
+    for thread in threads:
+        thread.start()
+    running = len(threads)
+    stopped = asyncio.create_task(stop.wait())
     try:
-        async for changes in watchfiles.awatch(
-            *dirs, stop_event=stop, debounce=debounce_ms, step=20, recursive=True
-        ):
-            grouped = group_by_repo(roots, {path for _change, path in changes})
+        while True:
+            next_change = asyncio.create_task(queue.get())
+            await asyncio.wait({next_change, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not next_change.done():
+                next_change.cancel()
+                return
+            changed = next_change.result()
+            if changed is None:
+                running -= 1
+                if not running:
+                    return
+                continue
+            grouped = group_by_repo(roots, changed)
             if grouped:
                 await on_change(grouped)
-    except (OSError, RuntimeError) as exc:  # e.g. too many inotify watches
-        log.warning("search.watch_failed", extra={"error": str(exc)})
+    finally:
+        halt.set()
+        stopped.cancel()
+        for thread in threads:
+            await asyncio.to_thread(thread.join, 2.0)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,15 @@ def test_worker_processes_read_exactly_what_the_main_process_reads(
     shared = list(reader.read_all(root, rels, 1_000_000, outliner=Outliner(), workers=2))
     assert [r.rel for r in shared] == rels
     assert [(r.rel, r.data, r.info) for r in shared] == [(r.rel, r.data, r.info) for r in alone]
+
+
+def test_watch_targets_skip_ignored_hidden_and_excluded_folders(tmp_path: Path) -> None:
+    from bot.search.files import FileFilter, watch_targets
+
+    for folder in ("src", "venv", ".git", "build", "docs"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / ".gitignore").write_text("venv/\n", encoding="utf-8")
+    (tmp_path / "main.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG")
+    targets = watch_targets(FileFilter(tmp_path, exclude=("build/**",)))
+    assert sorted(p.name for p in targets) == ["docs", "src"]
