@@ -216,19 +216,31 @@ class SearchService:
         """Lines around `path:line`; PathOutsideRepoError for paths that leave the repository."""
         source = self._sources[self._pick(repo)[0]]
         full = safe_path(source.root, path)
-        try:
-            data = await asyncio.to_thread(full.read_bytes)
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise QueryError(f"There is no file '{path}' in {repo}.") from None
-        lines = data.decode("utf-8", "replace").splitlines()
+        data = self._indexed_bytes(source.name, full.relative_to(source.root).as_posix())
+        if data is None:  # not indexed (yet): read it
+            try:
+                data = await asyncio.to_thread(full.read_bytes)
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                raise QueryError(f"There is no file '{path}' in {repo}.") from None
+        lines = data.splitlines()
         if not 1 <= line <= max(len(lines), 1):
             raise QueryError(
                 f"{repo}/{path} has {len(lines)} lines; line {line} is not one of them."
             )
         context = max(0, min(context, MAX_CONTEXT))
         start = max(1, line - context)
-        shown = tuple(lines[start - 1 : line + context])
+        shown = tuple(b.decode("utf-8", "replace") for b in lines[start - 1 : line + context])
         return Snippet(repo, Path(path).as_posix(), start, shown, line)
+
+    def _indexed_bytes(self, repo: str, rel: str) -> bytes | None:
+        """The file as indexed (kept current by the watcher), without a trip to the disk."""
+        snap = self._snaps.get(repo)
+        if snap is None:
+            return None
+        try:
+            return snap.contents[snap.paths.index(rel)]
+        except ValueError:
+            return None
 
     def status(self) -> dict[str, object]:
         """For /health: {"state": "ready"|"indexing"|"error", "files": int, ...}."""
