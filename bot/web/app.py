@@ -22,6 +22,7 @@ from bot.coord.factory import Coordination
 from bot.engine.timeouts import run_sweep
 from bot.errors import ConfigError
 from bot.services import Services
+from bot.store.maintenance import Maintenance
 from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler
 from bot.web.logs import hash_key
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.cleanup_ctx.append(_sender_ctx)
     app.cleanup_ctx.append(_handlers_ctx)
     app.cleanup_ctx.append(_timeouts_ctx)
+    app.cleanup_ctx.append(_maintenance_ctx)
     app.router.add_post("/webhook", _webhook)
     app.router.add_post("/status", _status)
     app.router.add_get("/health", _health)
@@ -243,3 +245,9 @@ async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _maintenance_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Purge history past the retention period and back SQLite up, on their schedules."""
+    async with Maintenance.from_settings(app[SETTINGS], app[SERVICES].store):
+        yield

@@ -80,7 +80,10 @@ def make_settings(
         data: dict[str, Any] = {
             "env": "test",
             "server": {"public_base_url": PUBLIC},
-            "storage": {"database_url": f"sqlite:///{tmp_path / 'bot.db'}"},
+            "storage": {
+                "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
+                "backup_dir": str(tmp_path / "backups"),
+            },
             "flows": {"dir": str(ROOT / "flows"), "prompts_dir": str(ROOT / "prompts")},
             "repos": [{"name": "demo", "path": str(repo)}],
             "search": {"index_dir": str(tmp_path / "index")},
