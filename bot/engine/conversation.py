@@ -143,19 +143,25 @@ class Conversation:
         if command is not None:
             await self._run_global(command, state)
             return
-        trigger = intent if intent and self.compiled.has_trigger(state, intent) else None
-        if trigger is None and self.compiled.has_trigger(state, OTHERWISE):
-            trigger = OTHERWISE
-        if trigger is not None:
-            # Slot values are replaced, never changed in place (see ActionContext), so a shallow
-            # copy is a faithful picture of this step.
-            before = {"state": state.id, "slots": dict(self.session.slots)}
+        # The intent's own transitions first; when it has none here, or none whose `when:`
+        # holds, the text counts as "any other text".
+        triggers = [intent] if intent and self.compiled.has_trigger(state, intent) else []
+        if self.compiled.has_trigger(state, OTHERWISE):
+            triggers.append(OTHERWISE)
+        # Slot values are replaced, never changed in place (see ActionContext), so a shallow
+        # copy is a faithful picture of this step.
+        before = {"state": state.id, "slots": dict(self.session.slots)}
+        for trigger in triggers:
             if await self.compiled.fire(self, trigger):
                 self._push_back(before)
                 self.trace.append(f"transition {state.id} -> {self.state} on {trigger}")
                 await self.compiled.settle(self)
                 return
         self.say(self.message("fallback"))
+        self.say_help(state)
+
+    def say_help(self, state: State) -> None:
+        """The state's own help, or the general one."""
         self.say(
             self.compiled.templates.render(state.help, self.template_context())
             if state.help
@@ -205,7 +211,10 @@ class Conversation:
                 self.session.slots.update(entry.get("slots") or {})
                 self.state = previous.id
                 self.trace.append(f"back to {previous.id}")
+                said = len(self.replies)
                 self.say_state(previous)
+                if len(self.replies) == said:  # its text came from an action: show the way on
+                    self.say_help(previous)
                 return
         self.say(self.message("no_back"))
 

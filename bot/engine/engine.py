@@ -116,6 +116,8 @@ class Engine:
             convo.state = before.state
             convo.replies[:] = [convo.message("error")]
             message_type = "error"
+            if tick:  # a timeout that fails is not fired again on every sweep
+                session.timeout_at = None
         session.state = convo.state
         session.flow_version = compiled.version
         if not tick:
