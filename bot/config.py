@@ -370,6 +370,11 @@ def _check(s: Settings) -> None:
     ):
         if number <= 0:
             raise ConfigError(key, f"must be greater than 0, got {number}")
+    if s.limits.max_reply_chars < 100:
+        raise ConfigError(
+            "limits.max_reply_chars",
+            f"must be at least 100 (WhatsApp allows 1600), got {s.limits.max_reply_chars}",
+        )
     names = [r.name for r in s.repos]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -71,6 +71,7 @@ def test_dotenv_is_read_and_the_environment_wins(
         ({"BOT_ENV": "staging"}, "Config 'env' must be development, production or test"),
         ({"BOT_LIMITS__RATE_LIMIT_PER_MINUTE": "0"}, "must be greater than 0"),
         ({"BOT_NLU__THRESHOLD": "300"}, "Config 'nlu.threshold' must be between 0 and 100"),
+        ({"BOT_LIMITS__MAX_REPLY_CHARS": "12"}, "Config 'limits.max_reply_chars' must be at least"),
     ],
 )
 def test_wrong_values_name_the_key_and_what_is_expected(

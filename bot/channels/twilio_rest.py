@@ -128,8 +128,10 @@ class TwilioSender:
                 f"Twilio did not answer within {self._timeout:g}s", maybe_sent=True
             ) from None
         except TwilioRestException as exc:
+            # Twilio's own text often repeats the phone number: it stays out of the logs.
+            log.debug("outbound.refused_detail", extra={"fields": {"detail": exc.msg}})
             raise DeliveryError(
-                f"Twilio refused the message: HTTP {exc.status}, code {exc.code}: {exc.msg}",
+                f"Twilio refused the message: HTTP {exc.status}, code {exc.code}",
                 retryable=exc.status in _SAFE_TO_RETRY_STATUS,
             ) from None
         except aiohttp.ClientConnectorError as exc:

@@ -48,9 +48,9 @@ def dumps(value: Any, what: str) -> str:
 def session_values(session: Session) -> SessionValues:
     return (
         session.user_id,
-        dumps(session.to_data(), f"session of {session.user_id!r}"),
+        dumps(session.to_data(), "a session"),
         session.last_activity,
-        dumps(session.context, f"user_context of {session.user_id!r}"),
+        dumps(session.context, "a user context"),
         session.timeout_at,
     )
 

@@ -132,7 +132,10 @@ class Maintenance:
     async def _backup_loop(self) -> None:
         assert self._sqlite is not None and self._backup_dir is not None
         while True:
-            age = backups.newest_age(self._backup_dir, self._sqlite.stem, time.time())
+            try:
+                age = backups.newest_age(self._backup_dir, self._sqlite.stem, time.time())
+            except OSError:  # e.g. a file rotated away while it was looked at
+                age = None
             wait = 0.0 if age is None else max(0.0, self._backup_every - age)
             await asyncio.sleep(wait)
             await self._guarded("backup", self.backup)
@@ -141,6 +144,6 @@ class Maintenance:
     async def _guarded(self, what: str, job: Callable[[], Awaitable[object]]) -> None:
         try:
             await job()
-        except (BotError, OSError) as exc:  # a failed round is retried at the next one
-            self._state[f"last_{what}_error"] = str(exc)
-            log.error(f"store.{what}_failed", extra={"fields": {"error": str(exc)}})
+        except Exception as exc:  # a failed round is retried at the next one; never end the loop
+            self._state[f"last_{what}_error"] = str(exc) or type(exc).__name__
+            log.exception(f"store.{what}_failed", extra={"fields": {"error": str(exc)}})

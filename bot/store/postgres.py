@@ -96,6 +96,8 @@ class PostgresStore(ConversationStore):
                 min_size=1,
                 max_size=self._pool_size,
                 timeout=self._timeout,
+                # A database that stops answering must not hold a webhook until Twilio gives up.
+                command_timeout=10.0,
                 server_settings=settings,
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
@@ -155,7 +157,7 @@ class PostgresStore(ConversationStore):
     async def _fetch(self, query: str, *args: Any) -> list[Any]:
         try:
             return list(await self._ready().fetch(query, *args))
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             raise StoreError(f"{self.where}: {exc}") from exc
 
     async def load_session(self, user_id: str) -> Session | None:
@@ -172,7 +174,13 @@ class PostgresStore(ConversationStore):
         s, r = codec.session_values(session), codec.rows_values(rows)
         try:
             await self._ready().execute(_SAVE_TURN, *s, *_columns(r))
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, UnicodeError) as exc:
+        except (
+            OSError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            UnicodeError,
+            TimeoutError,
+        ) as exc:
             raise StoreError(f"{self.where}: the turn was not saved: {exc}") from exc
 
     async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
@@ -181,7 +189,13 @@ class PostgresStore(ConversationStore):
             return
         try:
             await self._ready().execute(_INSERT_ROWS, *_columns(r))
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, UnicodeError) as exc:
+        except (
+            OSError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            UnicodeError,
+            TimeoutError,
+        ) as exc:
             raise StoreError(f"{self.where}: rows were not saved: {exc}") from exc
 
     async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
@@ -244,7 +258,7 @@ class PostgresStore(ConversationStore):
     async def schema_version(self) -> int:
         try:
             return await self._version(self._ready())
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             raise StoreError(f"{self.where}: {exc}") from exc
 
 

@@ -229,13 +229,21 @@ async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
     """Fire due state timeouts in the background and send what the target state says. Without
     outbound credentials nothing could be sent, so timeouts then fire on the user's next message."""
     sender: Sender | None = app.get(SENDER)
-    if sender is None:
+    settings = app[SETTINGS]
+    number = settings.twilio.whatsapp_number
+    if sender is None or not number:
+        if sender is not None:
+            log.warning(
+                "timeouts.not_sent",
+                extra={"fields": {"reason": "TWILIO_WHATSAPP_NUMBER is not set"}},
+            )
         yield
         return
-    max_chars = app[SETTINGS].limits.max_reply_chars
+    max_chars = settings.limits.max_reply_chars
 
     async def deliver(user: str, replies: Sequence[str]) -> None:
-        await sender.send(user, [p for r in replies for p in split_reply(r, max_chars)])
+        parts = [p for r in replies for p in split_reply(r, max_chars)]
+        await sender.send(user, parts, from_=number)
 
     sweep = run_sweep(app[SERVICES].engine, deliver, interval=app[SETTINGS].sessions.sweep_seconds)
     task = asyncio.create_task(sweep, name="timeouts.sweep")

@@ -60,7 +60,7 @@ class HealthHandler:
             async with asyncio.timeout(PING_TIMEOUT_SECONDS):
                 await self._store.ping()
         except (BotError, TimeoutError) as exc:
-            database, healthy = f"unreachable: {exc or 'no answer in time'}", False
+            database, healthy = f"unreachable: {str(exc) or 'no answer in time'}", False
             log.error("health.database_unreachable", extra={"fields": {"error": str(exc)}})
         body = {
             "status": "ok" if healthy else "unavailable",
