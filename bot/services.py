@@ -92,7 +92,6 @@ class Services:
             actions=actions,
             nlu=settings.nlu,
             base=settings.base_dir,
-            extra_watch=(settings.path(settings.flows.prompts_dir),),
         )
         llm = llm or LLMRouter.from_settings(settings)
         store = store or open_store(settings)

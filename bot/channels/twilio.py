@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
@@ -164,6 +165,11 @@ _BREAKS = (
     re.compile(r"[.!?…](?=\s)"),
     re.compile(r"\s"),
 )
+
+
+def split_replies(replies: Sequence[str], limit: int) -> list[str]:
+    """Every reply of a turn, each split into parts of at most ``limit`` characters, in order."""
+    return [part for reply in replies for part in split_reply(reply, limit)]
 
 
 def split_reply(text: str, limit: int) -> list[str]:

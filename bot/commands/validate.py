@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.config import Settings, load_settings
 from bot.engine.registry import check_flows
 from bot.errors import Problem
+from bot.llm.prompts import check_prompts
 from bot.services import default_actions
 
 
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     flows, problems, _templates = check_flows(
         directory, actions=default_actions(), nlu=settings.nlu, base=Path.cwd()
     )
+    problems += check_prompts(settings.path(settings.flows.prompts_dir))
     if args.format == "json":
         print(json.dumps(as_json(problems, flows is not None), indent=2))
     else:

@@ -195,11 +195,14 @@ class Conversation:
             await self._go_back()
             return
         if command.reset:
-            kept = {k: v for k, v in self.session.slots.items() if k in command.keep}
-            self.session.slots.clear()
-            self.session.slots.update(kept)
+            self.reset_slots(keep=command.keep)
         if command.target:
             await self.start(command.target)
+
+    def reset_slots(self, *, keep: tuple[str, ...] = ()) -> None:
+        kept = {k: v for k, v in self.session.slots.items() if k in keep}
+        self.session.slots.clear()
+        self.session.slots.update(kept)
 
     async def _go_back(self) -> None:
         back = self.session.back

@@ -156,9 +156,7 @@ class Engine:
             await convo.start(flow.start if flow else None)
             return "notice"
         if self._inactive(session, now):
-            kept = {k: v for k, v in session.slots.items() if k == "repo"}
-            session.slots.clear()
-            session.slots.update(kept)
+            convo.reset_slots(keep=("repo",))
             convo.say(convo.message("inactive"))
             await convo.start()
             return "timeout"

@@ -61,13 +61,11 @@ class FlowRegistry:
         actions: ActionRegistry,
         nlu: NluConfig,
         base: Path | None = None,
-        extra_watch: tuple[Path, ...] = (),
     ) -> None:
         self.directory = directory
         self.actions = actions
         self.nlu = nlu
         self.base = base
-        self.extra_watch = extra_watch
         self.listeners: list[Callable[[CompiledFlows], None]] = []
         compiled, problems = compile_flows(directory, actions=actions, nlu=nlu, base=base)
         if compiled is None:
@@ -144,19 +142,11 @@ class FlowRegistry:
                 log.exception("flows.reload_failed")
 
     def _scan(self) -> tuple[tuple[str, int, int], ...]:
+        # Prompts are not watched here: the prompt library reloads an edited template itself.
         seen: list[tuple[str, int, int]] = []
-        for root in (self.directory, *self.extra_watch):
-            if not root.is_dir():
-                continue
-            for path in sorted(root.rglob("*")):
-                if path.is_file() and path.suffix in {
-                    ".yaml",
-                    ".yml",
-                    ".j2",
-                    ".jinja",
-                    ".txt",
-                    ".md",
-                }:
+        if self.directory.is_dir():
+            for path in sorted(self.directory.rglob("*")):
+                if path.is_file() and path.suffix in {".yaml", ".yml"}:
                     stat = path.stat()
                     seen.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(seen)

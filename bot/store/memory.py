@@ -27,7 +27,6 @@ class MemoryStore(ConversationStore):
         self._claims: dict[str, float] = {}  # MessageSid -> claimed at, while not handled
         self._handled: set[str] = set()
         self._status: dict[str, tuple[str, float]] = {}
-        self._inbound: dict[str, float] = {}
         self._closed = False
 
     async def open(self) -> None:

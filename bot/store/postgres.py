@@ -11,6 +11,7 @@ import asyncpg
 from bot.errors import StoreError
 from bot.store import codec, migrations
 from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+from bot.store.factory import redacted
 
 _UPSERT_SESSION = """
 INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)
@@ -83,8 +84,9 @@ class PostgresStore(ConversationStore):
 
     @property
     def where(self) -> str:
-        host = self.url.split("@")[-1]  # never print the password
-        return f"PostgreSQL {host}" + (f" (schema {self._schema})" if self._schema else "")
+        return f"PostgreSQL {redacted(self.url)}" + (
+            f" (schema {self._schema})" if self._schema else ""
+        )
 
     async def open(self) -> None:
         if self._pool is not None:

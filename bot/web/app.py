@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.channels.twilio import SignatureChecker, split_reply
+from bot.channels.twilio import SignatureChecker, split_replies
 from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
 from bot.coord.factory import Coordination
@@ -113,7 +113,7 @@ def _services_ctx(given: Services | None) -> _Ctx:
         try:
             if services is None:
                 search = TimedSearch.from_settings(settings)
-                if isinstance(search, TimedSearch):
+                if isinstance(search, TimedSearch):  # from_settings is typed as the base class
                     search.observe = metrics.search_seconds.observe
                 services = await Services.create(settings, search=search, locks=app[COORD].locks)
                 attach = getattr(services.llm, "attach_metrics", None)
@@ -242,8 +242,7 @@ async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
     max_chars = settings.limits.max_reply_chars
 
     async def deliver(user: str, replies: Sequence[str]) -> None:
-        parts = [p for r in replies for p in split_reply(r, max_chars)]
-        await sender.send(user, parts, from_=number)
+        await sender.send(user, split_replies(replies, max_chars), from_=number)
 
     sweep = run_sweep(app[SERVICES].engine, deliver, interval=app[SETTINGS].sessions.sweep_seconds)
     task = asyncio.create_task(sweep, name="timeouts.sweep")

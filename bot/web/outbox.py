@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.channels.twilio import InboundMessage, split_reply
+from bot.channels.twilio import InboundMessage, split_replies
 from bot.channels.twilio_rest import Sender
 from bot.engine.turn import TurnResult
 from bot.errors import BotError, DeliveryError
@@ -75,7 +75,7 @@ class Outbox:
             log.exception("turn.failed", extra={"fields": {"user": pending.user}})
             self._metrics.errors.labels("turn").inc()
             replies = (self._failure_text,)
-        parts = [p for reply in replies for p in split_reply(reply, self._max_chars)]
+        parts = split_replies(replies, self._max_chars)
         if not parts or self._sender is None:
             return
         if self._closing:  # the turn ended after the grace period: its reply stays in the store

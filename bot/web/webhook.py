@@ -16,7 +16,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.channels.twilio import EMPTY_TWIML, InboundMessage, inbound_message, split_reply, twiml
+from bot.channels.twilio import EMPTY_TWIML, InboundMessage, inbound_message, split_replies, twiml
 from bot.coord.base import RateLimiter
 from bot.engine.turn import Inbound, TurnResult
 from bot.errors import BotError, MalformedRequestError
@@ -154,7 +154,7 @@ class WebhookHandler:
             self._metrics.errors.labels("turn").inc()
             return _xml(twiml([FAILURE_TEXT]))
         self._metrics.messages["replied"].inc()
-        parts = [p for reply in replies for p in split_reply(reply, self._max_chars)]
+        parts = split_replies(replies, self._max_chars)
         if log.isEnabledFor(logging.DEBUG):
             fields = {"user": self._user(message), "parts": len(parts), "text": message.text}
             log.debug("webhook.replied", extra={"fields": fields})
