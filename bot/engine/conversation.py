@@ -133,6 +133,9 @@ class Conversation:
         """Handle the user's text in the current state."""
         state = self.compiled.state(self.state)
         assert state is not None
+        if await self._code_not_command(match, state):
+            self.trace.append(f"'{self.text}' occurs in the code: not taken as {match.intent}")
+            match = IntentMatch(None, match.score, match.entities)
         self.entities = match.entities
         intent = match.intent
         if match.ambiguous and self.classifier is not None:
@@ -159,6 +162,17 @@ class Conversation:
                 return
         self.say(self.message("fallback"))
         self.say_help(state)
+
+    async def _code_not_command(self, match: IntentMatch, state: State) -> bool:
+        """Where any text is taken (a search, a name), a near miss is not read as a command
+        when its words occur in the selected repository's code: "heap" is searched, not taken
+        for "help"; "hepl" is still help."""
+        if match.intent is None or match.score >= 100:
+            return False
+        if not self.compiled.has_trigger(state, OTHERWISE):
+            return False
+        repo = self.session.slots.get("repo")
+        return isinstance(repo, str) and await self.services.search.occurs(self.text, repo)
 
     def say_help(self, state: State) -> None:
         """The state's own help, or the general one."""

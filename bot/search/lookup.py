@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -11,6 +12,7 @@ from bot.search.index import RepoSnapshot
 from bot.search.pattern import compile_pattern, escape
 from bot.search.types import Hit
 
+_WORDS = re.compile(r"\w\w+")
 _KIND_GROUPS = {
     "class": {"class", "struct", "interface", "enum", "type"},
     "function": {"function"},
@@ -86,3 +88,15 @@ def text_search(snaps: Sequence[RepoSnapshot], text: str, *, limit: int) -> Foun
         rel = snap.paths[ref.fid]
         hits.append(Hit(snap.name, rel, line, shown, ref.symbol, kind, round(score, 3)))
     return Found(hits, len(ranked))
+
+
+def occurs(snap: RepoSnapshot, text: str, *, timeout: float) -> bool:
+    """Every word of `text` (two letters or more) is a whole word somewhere in `snap`'s files,
+    in any case. False when `text` has no such word or the time runs out."""
+    words = dict.fromkeys(w.lower() for w in _WORDS.findall(text))
+    deadline = time.monotonic() + timeout
+    for word in words:
+        pattern = compile_pattern(rf"\b{escape(word)}\b", ignore_case=True, timeout=timeout)
+        if not regex_lines([snap], pattern, deadline=deadline, limit=1, cap=1).total:
+            return False
+    return bool(words)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.config import SearchConfig, Settings
 from bot.errors import QueryError, SearchError
-from bot.search import runner
+from bot.search import lookup, runner
 from bot.search.chunkhound import SemanticBackend
 from bot.search.direct import RepoSource
 from bot.search.files import FileFilter, safe_path, watch_targets
@@ -241,6 +241,13 @@ class SearchService:
             return snap.contents[snap.paths.index(rel)]
         except ValueError:
             return None
+
+    async def occurs(self, text: str, repo: str) -> bool:
+        """True when every word of `text` is a whole word somewhere in `repo`'s indexed files.
+        The engine asks before taking a near miss for a command where any text is a search:
+        "heap" in a repository that uses the word is searched, not read as a misspelt "help"."""
+        snap = self._snaps.get(repo)
+        return snap is not None and lookup.occurs(snap, text, timeout=INLINE_BUDGET)
 
     def status(self) -> dict[str, object]:
         """For /health: {"state": "ready"|"indexing"|"error", "files": int, ...}."""

@@ -25,9 +25,15 @@ class IndexOnFirstUse(SearchService):
     async def search(
         self, query: str, *, repo: str | None = None, kind: str | None = None, limit: int = 20
     ) -> SearchResponse:
-        names = [repo] if repo else list(self.repos)
+        await self._ensure([repo] if repo else list(self.repos))
+        return await super().search(query, repo=repo, kind=kind, limit=limit)
+
+    async def occurs(self, text: str, repo: str) -> bool:
+        await self._ensure([repo])
+        return await super().occurs(text, repo)
+
+    async def _ensure(self, names: list[str]) -> None:
         todo = [n for n in names if n in self.repos and n not in self._indexed]
         if todo:
             await self.index(todo)
             self._indexed.update(todo)
-        return await super().search(query, repo=repo, kind=kind, limit=limit)

@@ -53,6 +53,19 @@ async def test_semantic_without_chunkhound_says_it_ranked_by_keywords(
     assert response.hits
 
 
+async def test_occurs_means_every_word_is_a_whole_word_of_that_repository(
+    packages: SearchService,
+) -> None:
+    assert await packages.occurs("heap", "aiohttp")
+    assert await packages.occurs("Heap", "aiohttp")
+    assert not await packages.occurs("heap", "jinja2")
+    assert not await packages.occurs("bark", "jinja2")  # only "barks": not a whole word
+    assert await packages.occurs("Environment template", "jinja2")
+    assert not await packages.occurs("Environment zqxj", "jinja2")
+    assert not await packages.occurs("?!", "jinja2")
+    assert not await packages.occurs("heap", "nope")
+
+
 async def test_unknown_repo_and_bad_regex_get_readable_errors(tmp_service: SearchService) -> None:
     with pytest.raises(QueryError, match="Unknown repository 'nope'; known: tiny"):
         await tmp_service.search("x", repo="nope")
