@@ -11,7 +11,7 @@ from bot.errors import Problem
 from bot.flows.collisions import check_collisions
 from bot.flows.model import OTHERWISE, FlowSet, Source, State
 from bot.flows.templates import TemplateCache
-from bot.flows.variables import ActionInfo, check_variables
+from bot.flows.variables import CONTEXT, ActionInfo, check_variables
 
 DEFAULT_THRESHOLD = 78.0
 
@@ -134,6 +134,22 @@ def check_messages(ctx: CheckContext) -> Iterator[Problem]:
             )
 
 
+def check_reserved_slots(ctx: CheckContext) -> Iterator[Problem]:
+    """A slot named like a template variable (`text`, `user`...) would be hidden by it."""
+    for state in ctx.flows.all_states():
+        for call in state.actions:
+            if call.name != "set":
+                continue
+            for key in sorted(CONTEXT & set(call.args)):
+                yield _problem(
+                    call.source,
+                    f"'{state.id}' sets slot '{key}', a name templates use for something else "
+                    f"({', '.join(sorted(CONTEXT))}): choose another name",
+                    "reserved_slot",
+                    state,
+                )
+
+
 def check_unset_variables(ctx: CheckContext) -> Iterator[Problem]:
     return check_variables(ctx.flows, ctx.actions, ctx.templates)
 
@@ -226,6 +242,7 @@ CHECKS: tuple[Check, ...] = (
     check_intents,
     check_actions,
     check_action_args,
+    check_reserved_slots,
     check_messages,
     check_templates,
     check_reachable,

@@ -78,6 +78,13 @@ def test_unknown_action_argument(check: Check) -> None:
     assert len(problems) == 1 and "no argument 'qeury'" in problems[0].message
 
 
+def test_a_slot_named_like_a_template_variable(check: Check) -> None:
+    text = GOOD.replace('say: "Shall we?"', 'say: "Shall we?"\n    do: [{set: {text: x, ok: 1}}]')
+    (problem,) = check({"ask.yaml": text})
+    assert problem.code == "reserved_slot" and problem.line == 6
+    assert "'ask.question' sets slot 'text'" in problem.message
+
+
 def test_jinja_syntax_error(check: Check) -> None:
     (problem,) = check({"ask.yaml": GOOD.replace('"Shall we?"', '"{{ name "')})
     assert problem.code == "jinja" and "Jinja syntax error" in problem.message
