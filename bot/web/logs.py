@@ -1,7 +1,8 @@
 """Structured logs: one JSON line per event, a stable event name, phone numbers hashed.
 
-Events are logged as ``log.info("webhook.turn", extra={"fields": {...}})``. Message text goes
-into ``fields["text"]`` and is dropped when BOT_ENV=production.
+Events are logged as ``log.info("webhook.turn", extra={"fields": {...}})`` or with the fields as
+``extra`` keys directly; both end up as keys of the line. Message text goes into ``text``,
+``reply`` or ``body`` and is dropped when BOT_ENV=production.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from typing import Any
 from bot.config import Settings
 
 _PRIVATE_FIELDS = frozenset({"text", "reply", "body"})
+# What every LogRecord carries: anything else on a record came in through `extra`.
+_RECORD_ATTRS = frozenset(
+    {*logging.LogRecord("", 0, "", 0, "", (), None).__dict__, "message", "asctime", "fields"}
+)
 
 
 def user_hash(user_id: str, key: bytes) -> str:
@@ -41,11 +46,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
         }
+        extra = {k: v for k, v in record.__dict__.items() if k not in _RECORD_ATTRS}
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            for key, value in fields.items():
-                if self._production and key in _PRIVATE_FIELDS:
-                    continue
+            extra.update(fields)
+        for key, value in extra.items():
+            if key not in entry and not (self._production and key in _PRIVATE_FIELDS):
                 entry[key] = value
         if record.exc_info and record.exc_info[0] is not None:
             entry["error"] = self.formatException(record.exc_info)

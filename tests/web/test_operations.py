@@ -171,6 +171,23 @@ def test_logs_hash_phone_numbers_and_drop_text_in_production(make_settings) -> N
     assert json.loads(development.format(record))["text"] == "hello"
 
 
+def test_log_lines_carry_extra_keys_too() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter(production=True))
+    log = logging.getLogger("bot.search.test")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning("search.indexed", extra={"repo": "jinja2", "files": 25, "text": "private"})
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+    line = json.loads(stream.getvalue())
+    assert (line["event"], line["repo"], line["files"]) == ("search.indexed", "jinja2", 25)
+    assert "text" not in line and "lineno" not in line
+
+
 async def test_webhook_logs_never_carry_the_phone_number(start, caplog) -> None:
     client, _ = await start()
     with caplog.at_level(logging.DEBUG, logger="bot"):
