@@ -11,7 +11,7 @@ from redis.backoff import NoBackoff
 from bot.config import Settings
 from bot.coord.base import Deduper, KeyedLock, RateLimiter
 from bot.coord.memory import MemoryDeduper, MemoryKeyedLock, MemoryRateLimiter
-from bot.coord.redis import RedisDeduper, RedisRateLimiter
+from bot.coord.redis import RedisDeduper, RedisRateLimiter, key_secret
 from bot.coord.redis_lock import RedisKeyedLock
 from bot.coord.resilient import (
     RedisHealth,
@@ -65,9 +65,10 @@ class Coordination:
         health = RedisHealth(
             url=redacted(storage.redis_url), retry_seconds=storage.redis_retry_seconds
         )
-        lock = RedisKeyedLock(redis, lease_seconds=storage.lock_lease_seconds)
-        deduper = RedisDeduper(redis, ttl_seconds=storage.dedupe_ttl_seconds)
-        limiter = RedisRateLimiter(redis, per_minute=per_minute)
+        secret = key_secret(settings.twilio.auth_token)
+        lock = RedisKeyedLock(redis, lease_seconds=storage.lock_lease_seconds, secret=secret)
+        deduper = RedisDeduper(redis, ttl_seconds=storage.dedupe_ttl_seconds, secret=secret)
+        limiter = RedisRateLimiter(redis, per_minute=per_minute, secret=secret)
         return cls(
             locks=ResilientKeyedLock(lock, health),
             deduper=ResilientDeduper(deduper, health),

@@ -1,7 +1,9 @@
 """Coordination shared by every instance through Redis: MessageSid dedupe and rate limits.
 
-Keys hold a hash of the sender rather than the phone number itself, and carry a TTL, so Redis
-never accumulates personal data. The per-sender lock lives in redis_lock.py.
+Keys hold a keyed hash of the sender rather than the phone number itself (phone numbers are few
+enough to enumerate, so a plain hash would not hide them), and carry a TTL, so Redis never
+accumulates personal data. Every instance derives the same key from the Twilio auth token.
+The per-sender lock lives in redis_lock.py.
 """
 
 from __future__ import annotations
@@ -23,20 +25,35 @@ return n
 """
 
 
-def hashed(key: str) -> str:
-    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+def key_secret(auth_token: str) -> bytes:
+    """The hashing key every instance of one deployment derives alike."""
+    return hashlib.blake2b(("codechat-redis:" + auth_token).encode("utf-8")).digest()[:32]
+
+
+def hashed(key: str, secret: bytes = b"") -> str:
+    data = key.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=12, key=secret).hexdigest()
 
 
 class RedisDeduper:
     """SET NX with a TTL: the first instance to see a key wins, for ``ttl_seconds``."""
 
-    def __init__(self, redis: Redis, *, ttl_seconds: int = 86400, prefix: str = DEFAULT_PREFIX):
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        ttl_seconds: int = 86400,
+        prefix: str = DEFAULT_PREFIX,
+        secret: bytes = b"",
+    ) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
         self._prefix = f"{prefix}seen:"
+        self._secret = secret
 
     async def first_time(self, key: str) -> bool:
-        return bool(await self._redis.set(self._prefix + hashed(key), b"1", nx=True, ex=self._ttl))
+        name = self._prefix + hashed(key, self._secret)
+        return bool(await self._redis.set(name, b"1", nx=True, ex=self._ttl))
 
 
 class RedisRateLimiter:
@@ -51,8 +68,10 @@ class RedisRateLimiter:
         window_seconds: float = 60.0,
         clock: Callable[[], float] = time.time,
         prefix: str = DEFAULT_PREFIX,
+        secret: bytes = b"",
     ) -> None:
         self._redis = redis
+        self._secret = secret
         self._limit = per_minute
         self._window = window_seconds
         self._clock = clock
@@ -61,7 +80,7 @@ class RedisRateLimiter:
 
     async def hit(self, key: str) -> RateDecision:
         window = int(self._clock() // self._window)
-        name = f"{self._prefix}{hashed(key)}:{window}"
+        name = f"{self._prefix}{hashed(key, self._secret)}:{window}"
         ttl_ms = int(self._window * 2000)  # outlives the window even with some clock skew
         count = int(await self._count(keys=[name], args=[ttl_ms]))
         return RateDecision(allowed=count <= self._limit, notify=count == self._limit + 1)

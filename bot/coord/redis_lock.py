@@ -81,8 +81,10 @@ class RedisKeyedLock:
         poll_min_seconds: float = 0.002,
         poll_max_seconds: float = 0.02,
         prefix: str = DEFAULT_PREFIX,
+        secret: bytes = b"",
     ) -> None:
         self._redis = redis
+        self._secret = secret
         self._lease_ms = max(1, int(lease_seconds * 1000))
         self._poll = (poll_min_seconds, poll_max_seconds)
         self._prefix = f"{prefix}lock:"
@@ -91,7 +93,8 @@ class RedisKeyedLock:
         self._leave = redis.register_script(_LEAVE)
 
     def _keys(self, key: str) -> list[str]:
-        base = f"{self._prefix}{{{hashed(key)}}}"  # one hash slot per sender (Redis Cluster)
+        # One hash slot per sender (Redis Cluster).
+        base = f"{self._prefix}{{{hashed(key, self._secret)}}}"
         return [f"{base}:q", f"{base}:leases", f"{base}:tickets"]
 
     async def acquire(self, key: str) -> str:
@@ -148,7 +151,9 @@ class RedisKeyedLock:
         while True:
             try:
                 if not await self.renew(key, token):
-                    log.error("coord.lock_lost", extra={"fields": {"key": hashed(key)}})
+                    log.error(
+                        "coord.lock_lost", extra={"fields": {"key": hashed(key, self._secret)}}
+                    )
                     return
             except Exception as exc:  # Redis went away: the lease runs out on its own
                 log.warning("coord.lock_renew_failed", extra={"fields": {"error": str(exc)}})

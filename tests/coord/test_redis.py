@@ -8,7 +8,7 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from bot.coord.redis import RedisDeduper, RedisRateLimiter
+from bot.coord.redis import RedisDeduper, RedisRateLimiter, hashed, key_secret
 from bot.coord.redis_lock import RedisKeyedLock
 
 pytestmark = pytest.mark.redis
@@ -44,6 +44,21 @@ async def test_rate_limit_keys_hold_no_phone_number(redis: Redis, prefix: str) -
     await RedisRateLimiter(redis, per_minute=3, prefix=prefix).hit("+15551234567")
     keys = [k async for k in redis.scan_iter(match=f"{prefix}*")]
     assert keys and not any(b"5551234567" in k for k in keys)
+
+
+async def test_keys_are_hashed_with_the_deployments_secret(redis: Redis, prefix: str) -> None:
+    secret = key_secret("twilio-auth-token")
+    one = RedisRateLimiter(redis, per_minute=3, prefix=prefix, secret=secret)
+    two = RedisRateLimiter(
+        redis, per_minute=3, prefix=prefix, secret=key_secret("twilio-auth-token")
+    )
+    await one.hit("+15551234567")
+    await two.hit("+15551234567")
+    (key,) = [k.decode() async for k in redis.scan_iter(match=f"{prefix}*")]
+    assert await redis.get(key) == b"2"  # both instances counted under one key
+    # Without the secret, nobody can get from a phone number to its key.
+    assert hashed("+15551234567") not in key and hashed("+15551234567", secret) in key
+    assert hashed("+15551234567", key_secret("another-token")) not in key
 
 
 async def test_one_holder_at_a_time_across_instances(redis: Redis, prefix: str) -> None:
