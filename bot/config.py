@@ -56,7 +56,6 @@ class StorageConfig:
     backups_kept: int = 7
     pool_size: int = 10
     lock_lease_seconds: float = 10.0  # a crashed instance blocks its senders this long at most
-    dedupe_ttl_seconds: int = 86400
     reclaim_after_seconds: float = 15.0  # Twilio gives up on a webhook after 15 s: retry is ours
     redis_retry_seconds: float = 5.0  # how often a degraded instance tries Redis again
     backup_interval_hours: float = 24.0

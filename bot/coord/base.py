@@ -1,4 +1,5 @@
-"""What instances must agree on: per-sender ordering, MessageSid dedupe, per-sender rate limits.
+"""What instances must agree on: per-sender ordering and per-sender rate limits (MessageSid dedupe
+is the database's: see bot/store).
 
 In one process these are in memory (memory.py); N instances share them through Redis (redis.py).
 """
@@ -14,12 +15,6 @@ class KeyedLock(Protocol):
     """One holder per key at a time; waiters are served in arrival order."""
 
     def hold(self, key: str) -> AbstractAsyncContextManager[None]: ...
-
-
-class Deduper(Protocol):
-    async def first_time(self, key: str) -> bool:
-        """True the first time ``key`` is seen (within the dedupe window), False after."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,12 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bot.config import Settings
-from bot.coord.base import Deduper, KeyedLock, RateLimiter
-from bot.coord.memory import MemoryDeduper, MemoryKeyedLock, MemoryRateLimiter
-from bot.coord.redis import RedisDeduper, RedisRateLimiter, key_secret
+from bot.coord.base import KeyedLock, RateLimiter
+from bot.coord.memory import MemoryKeyedLock, MemoryRateLimiter
+from bot.coord.redis import RedisRateLimiter, key_secret
 from bot.coord.redis_lock import RedisKeyedLock
 from bot.coord.resilient import (
     RedisHealth,
-    ResilientDeduper,
     ResilientKeyedLock,
     ResilientRateLimiter,
 )
@@ -25,10 +24,10 @@ from bot.store.factory import redacted
 
 @dataclass(eq=False)
 class Coordination:
-    """The three things instances agree on, and whether they currently can (``status()``)."""
+    """What instances agree on (per-sender locks and rate limits), and whether they currently
+    can (``status()``)."""
 
     locks: KeyedLock
-    deduper: Deduper
     limiter: RateLimiter
     health: RedisHealth | None = None
     redis: Redis | None = None
@@ -37,7 +36,6 @@ class Coordination:
     def in_process(cls, *, per_minute: int) -> Coordination:
         return cls(
             locks=MemoryKeyedLock(),
-            deduper=MemoryDeduper(),
             limiter=MemoryRateLimiter(per_minute=per_minute),
         )
 
@@ -67,11 +65,9 @@ class Coordination:
         )
         secret = key_secret(settings.twilio.auth_token)
         lock = RedisKeyedLock(redis, lease_seconds=storage.lock_lease_seconds, secret=secret)
-        deduper = RedisDeduper(redis, ttl_seconds=storage.dedupe_ttl_seconds, secret=secret)
         limiter = RedisRateLimiter(redis, per_minute=per_minute, secret=secret)
         return cls(
             locks=ResilientKeyedLock(lock, health),
-            deduper=ResilientDeduper(deduper, health),
             limiter=ResilientRateLimiter(limiter, health, per_minute=per_minute),
             health=health,
             redis=redis,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -32,20 +31,6 @@ class MemoryKeyedLock:
             if not self._users[key]:
                 del self._users[key]
                 del self._locks[key]
-
-
-class MemoryDeduper:
-    def __init__(self, *, capacity: int = 100_000) -> None:
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._capacity = capacity
-
-    async def first_time(self, key: str) -> bool:
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        if len(self._seen) > self._capacity:
-            self._seen.popitem(last=False)
-        return True
 
 
 class MemoryRateLimiter:

@@ -1,4 +1,4 @@
-"""Coordination shared by every instance through Redis: MessageSid dedupe and rate limits.
+"""Coordination shared by every instance through Redis: per-sender rate limits.
 
 Keys hold a keyed hash of the sender rather than the phone number itself (phone numbers are few
 enough to enumerate, so a plain hash would not hide them), and carry a TTL, so Redis never
@@ -33,27 +33,6 @@ def key_secret(auth_token: str) -> bytes:
 def hashed(key: str, secret: bytes = b"") -> str:
     data = key.encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=12, key=secret).hexdigest()
-
-
-class RedisDeduper:
-    """SET NX with a TTL: the first instance to see a key wins, for ``ttl_seconds``."""
-
-    def __init__(
-        self,
-        redis: Redis,
-        *,
-        ttl_seconds: int = 86400,
-        prefix: str = DEFAULT_PREFIX,
-        secret: bytes = b"",
-    ) -> None:
-        self._redis = redis
-        self._ttl = ttl_seconds
-        self._prefix = f"{prefix}seen:"
-        self._secret = secret
-
-    async def first_time(self, key: str) -> bool:
-        name = self._prefix + hashed(key, self._secret)
-        return bool(await self._redis.set(name, b"1", nx=True, ex=self._ttl))
 
 
 class RedisRateLimiter:

@@ -1,7 +1,7 @@
 """Redis-backed coordination that survives Redis going away.
 
-When a Redis call fails, the instance switches to its in-process versions (dedupe still holds
-through the store's MessageSid claim; locks and rate limits become per instance), logs
+When a Redis call fails, the instance switches to its in-process versions (locks and rate limits
+become per instance; MessageSid dedupe is the store's and does not depend on Redis), logs
 `coord.redis_down` once, reports it in ``status()`` (shown by /health), and tries Redis again
 every ``retry_seconds``; `coord.redis_back` is logged when it answers again.
 """
@@ -16,8 +16,8 @@ from contextlib import asynccontextmanager
 from redis.exceptions import RedisError
 
 from bot.coord.base import RateDecision
-from bot.coord.memory import MemoryDeduper, MemoryKeyedLock, MemoryRateLimiter
-from bot.coord.redis import RedisDeduper, RedisRateLimiter
+from bot.coord.memory import MemoryKeyedLock, MemoryRateLimiter
+from bot.coord.redis import RedisRateLimiter
 from bot.coord.redis_lock import RedisKeyedLock
 
 log = logging.getLogger("bot.coord")
@@ -73,22 +73,6 @@ class RedisHealth:
             "error": self._error,
             "effect": "locks and rate limits are per instance until Redis answers again",
         }
-
-
-class ResilientDeduper:
-    def __init__(self, redis: RedisDeduper, health: RedisHealth) -> None:
-        self._redis, self._health, self._local = redis, health, MemoryDeduper()
-
-    async def first_time(self, key: str) -> bool:
-        if self._health.worth_trying():
-            try:
-                first = await self._redis.first_time(key)
-            except REDIS_DOWN as exc:
-                self._health.failed(exc)
-            else:
-                self._health.succeeded()
-                return first
-        return await self._local.first_time(key)
 
 
 class ResilientRateLimiter:

@@ -1,4 +1,4 @@
-"""Dedupe, rate limits and per-sender locks shared through a real Redis by two instances."""
+"""Rate limits and per-sender locks shared through a real Redis by two instances."""
 
 from __future__ import annotations
 
@@ -8,24 +8,10 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from bot.coord.redis import RedisDeduper, RedisRateLimiter, hashed, key_secret
+from bot.coord.redis import RedisRateLimiter, hashed, key_secret
 from bot.coord.redis_lock import RedisKeyedLock
 
 pytestmark = pytest.mark.redis
-
-
-async def test_a_message_sid_is_new_once_across_instances(redis: Redis, prefix: str) -> None:
-    one, two = RedisDeduper(redis, prefix=prefix), RedisDeduper(redis, prefix=prefix)
-    results = await asyncio.gather(*(d.first_time("SM1") for d in [one, two] * 10))
-    assert results.count(True) == 1
-    assert await two.first_time("SM2") is True
-
-
-async def test_dedupe_forgets_after_its_ttl(redis: Redis, prefix: str) -> None:
-    deduper = RedisDeduper(redis, ttl_seconds=1, prefix=prefix)
-    assert await deduper.first_time("SM1")
-    ttl = await redis.ttl(next(iter([k async for k in redis.scan_iter(match=f"{prefix}*")])))
-    assert 0 < ttl <= 1
 
 
 async def test_rate_limit_is_shared_and_notifies_once_per_window(redis: Redis, prefix: str) -> None:
