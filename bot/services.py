@@ -106,7 +106,7 @@ class Services:
             actions=actions,
             clock=clock,
             llm=llm,
-            classifier=LLMIntentClassifier(llm),
+            classifier=LLMIntentClassifier(llm, clock=clock),
         )
         if start_search:
             await search.start()

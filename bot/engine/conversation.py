@@ -187,7 +187,7 @@ class Conversation:
         names = [match.intent, *(name for name, _score in match.alternatives)]
         intents = self.compiled.flows.intents
         candidates = [(n, intents[n].examples[0] if n in intents else n) for n in names]
-        picked = await self.classifier.classify(self.text, candidates)
+        picked = await self.classifier.classify(self.text, candidates, spend=self.session.context)
         self.trace.append(f"classifier picked {picked}")
         return picked if picked in names else None
 

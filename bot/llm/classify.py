@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, MutableMapping, Sequence
+from typing import Any
 
 from bot.llm.base import Completion, Task
 from bot.llm.router import LLMRouter
+from bot.llm.usage import add_spend, spent_today
 
 
 async def classify_intent(
@@ -35,11 +38,25 @@ async def classify_with_cost(
 class LLMIntentClassifier:
     """bot.nlu.classify.IntentClassifier backed by the router (for Services.classifier)."""
 
-    def __init__(self, router: LLMRouter) -> None:
+    def __init__(self, router: LLMRouter, *, clock: Callable[[], float] = time.time) -> None:
         self.router = router
+        self.clock = clock
 
-    async def classify(self, text: str, candidates: Sequence[tuple[str, str]]) -> str | None:
-        return await classify_intent(self.router, text, candidates)
+    async def classify(
+        self,
+        text: str,
+        candidates: Sequence[tuple[str, str]],
+        *,
+        spend: MutableMapping[str, Any] | None = None,
+    ) -> str | None:
+        """Like classify_intent; with ``spend`` (the session context) the call counts against
+        the user's daily budget, and is not made once that is used up."""
+        now = self.clock()
+        spent = spent_today(spend, now) if spend is not None else 0.0
+        picked, completion = await classify_with_cost(self.router, text, candidates, spent)
+        if spend is not None and completion is not None and completion.cost_usd > 0:
+            add_spend(spend, now, completion.cost_usd)
+        return picked
 
 
 def _pick(reply: str, names: list[str]) -> str | None:

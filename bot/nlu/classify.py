@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import MutableMapping, Sequence
+from typing import Any, Protocol
 
 
 class IntentClassifier(Protocol):
-    async def classify(self, text: str, candidates: Sequence[tuple[str, str]]) -> str | None:
-        """Pick one of ``candidates`` (intent name, an example) for ``text``, or None."""
+    async def classify(
+        self,
+        text: str,
+        candidates: Sequence[tuple[str, str]],
+        *,
+        spend: MutableMapping[str, Any] | None = None,
+    ) -> str | None:
+        """Pick one of ``candidates`` (intent name, an example) for ``text``, or None.
+        ``spend`` is the user's session context: what a call costs is charged there, against
+        the user's daily budget."""
         ...

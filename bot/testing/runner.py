@@ -155,7 +155,9 @@ class ConversationRunner:
             clock=self.clock,
         )
         self.services.llm = router
-        self.services.classifier = self.services.engine.classifier = LLMIntentClassifier(router)
+        self.services.classifier = self.services.engine.classifier = LLMIntentClassifier(
+            router, clock=self.clock
+        )
 
     async def _prepare(self, case: Case) -> None:
         store = self.services.store

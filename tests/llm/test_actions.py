@@ -238,6 +238,19 @@ async def test_classify_intent_picks_a_candidate(fake_llm: FakeLLM, build):
     assert sent["max_tokens"] == 16 and "switch_repo" in sent["messages"][-1]["content"]
 
 
+async def test_the_engines_classifier_is_charged_to_the_users_budget(fake_llm: FakeLLM, build):
+    services = await build(fake_llm, daily_budget_usd=0.0000001)
+    classifier = LLMIntentClassifier(services.llm)
+    candidates = [("switch_repo", "switch repo"), ("search", "search")]
+    spend: dict[str, object] = {}
+    fake_llm.then(Reply("search"), Reply("search"))
+    assert await classifier.classify("look up", candidates, spend=spend) == "search"
+    assert spend[SPEND_KEY]["usd"] > 0  # type: ignore[index]
+    # The budget is used up: no second call, and no pick (fuzzy matching decides alone).
+    assert await classifier.classify("look up", candidates, spend=spend) is None
+    assert len(fake_llm.requests) == 1
+
+
 async def test_classify_without_a_model_is_unsure(fake_llm: FakeLLM, build):
     services = await build(fake_llm)
     fake_llm.then(*[Fail(500)] * 6)
