@@ -11,7 +11,7 @@ from bot.engine.actions import ActionContext, ActionRegistry
 from bot.engine.machine import CompiledFlows
 from bot.flows.model import OTHERWISE, GlobalCommand, State
 from bot.nlu.classify import IntentClassifier
-from bot.nlu.intents import IntentMatch
+from bot.nlu.intents import IntentMatch, normalize
 from bot.store.base import Session
 
 if TYPE_CHECKING:
@@ -165,14 +165,16 @@ class Conversation:
 
     async def _code_not_command(self, match: IntentMatch, state: State) -> bool:
         """Where any text is taken (a search, a name), a near miss is not read as a command
-        when its words occur in the selected repository's code: "heap" is searched, not taken
-        for "help"; "hepl" is still help."""
+        when its own words (those of no command example) occur in the selected repository's
+        code: "heap" is searched, not taken for "help", while a misspelt "help" stays help."""
         if match.intent is None or match.score >= 100:
             return False
-        if not self.compiled.has_trigger(state, OTHERWISE):
-            return False
         repo = self.session.slots.get("repo")
-        return isinstance(repo, str) and await self.services.search.occurs(self.text, repo)
+        if not isinstance(repo, str) or not self.compiled.has_trigger(state, OTHERWISE):
+            return False
+        known = self.compiled.matcher(state.id).words
+        own = [w for w in normalize(self.text).split() if w not in known]
+        return bool(own) and await self.services.search.occurs(" ".join(own), repo)
 
     def say_help(self, state: State) -> None:
         """The state's own help, or the general one."""

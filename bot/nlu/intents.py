@@ -15,17 +15,29 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-NUMBER = re.compile(r"(?<![\w.])#?(\d{1,6})(?![\w.])")
+NUMBER = re.compile(r"(?<![\w.-])#?(-?\d{1,6})(?![\w.])")
 PLACEHOLDER = "{n}"
 MAX_COMMAND_CHARS = 80  # longer texts are never commands: they go to `otherwise`
-_PUNCT = re.compile(r"[^\w\s{}#]+")
+FILLERS = frozenset({"please", "pls", "plz", "pleas", "kindly"})  # "more please" is "more"
+_PUNCT = re.compile(r"[^\w\s{}#-]+|(?<=\w)-|-(?!\d)")
 _SPACE = re.compile(r"\s+")
+# Quoted or slashed text is a literal search ("/help/", "`continue`"), never a command.
+_CLOSING = {"/": "/", '"': '"', "'": "'", "`": "`", "\u201c": "\u201d", "\u2018": "\u2019"}
 
 
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = _PUNCT.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    words = _SPACE.sub(" ", _PUNCT.sub(" ", text)).split()
+    kept = [w for w in words if w not in FILLERS]
+    return " ".join(kept or words)
+
+
+def is_literal(text: str) -> bool:
+    """Text wrapped in /slashes/, quotes or backticks: a query, taken word for word."""
+    t = text.strip()
+    if len(t) < 3 or t[0] not in _CLOSING:
+        return False
+    return t.endswith(_CLOSING[t[0]]) or (t[0] == "/" and t.endswith("/i"))
 
 
 def with_placeholders(normalized: str) -> tuple[str, list[int]]:
@@ -62,6 +74,7 @@ class IntentMatcher:
         self._exact: dict[str, str] = {}
         self._choices: list[str] = []
         self._owners: list[str] = []
+        self.words: frozenset[str] = frozenset()  # every word of every example
         for intent, phrases in examples.items():
             for phrase in phrases:
                 key = normalize(phrase)
@@ -71,10 +84,11 @@ class IntentMatcher:
                     self._exact[key] = intent
                 self._choices.append(key)
                 self._owners.append(intent)
+        self.words = frozenset(w for c in self._choices for w in c.split() if w != PLACEHOLDER)
 
     def match(self, text: str) -> IntentMatch:
         normalized = normalize(text)
-        if not normalized or len(normalized) > MAX_COMMAND_CHARS:
+        if not normalized or len(normalized) > MAX_COMMAND_CHARS or is_literal(text):
             return IntentMatch(None, 0.0)
         keyed, numbers = with_placeholders(normalized)
         entities: dict[str, Any] = {"number": numbers[0]} if numbers else {}
@@ -108,8 +122,8 @@ class IntentMatcher:
         return IntentMatch(winner, float(score), entities, close)
 
     def _one_edit(self, keyed: str, entities: dict[str, Any]) -> IntentMatch | None:
-        """Short words with one typo ("hepl", "moer") score low on ratios; accept one edit
-        (a transposition counts as one) when it points to a single intent."""
+        """Short words with one typo (two letters of "help" swapped) score low on ratios;
+        accept one edit (a transposition counts as one) when it points to a single intent."""
         if len(keyed) < 4:
             return None
         owners = {

@@ -7,9 +7,10 @@ import time
 from collections.abc import Sequence
 
 from bot.search import terms
-from bot.search.engine import Found, best_line, regex_lines
+from bot.search.engine import Found, best_line, candidates, regex_lines
 from bot.search.index import RepoSnapshot
-from bot.search.pattern import compile_pattern, escape
+from bot.search.pattern import Pattern, compile_pattern, escape
+from bot.search.scan import matching_lines
 from bot.search.types import Hit
 
 _WORDS = re.compile(r"\w\w+")
@@ -91,12 +92,20 @@ def text_search(snaps: Sequence[RepoSnapshot], text: str, *, limit: int) -> Foun
 
 
 def occurs(snap: RepoSnapshot, text: str, *, timeout: float) -> bool:
-    """Every word of `text` (two letters or more) is a whole word somewhere in `snap`'s files,
-    in any case. False when `text` has no such word or the time runs out."""
+    """Every word of `text` (two letters or more) is a whole word somewhere in `snap`'s code, in
+    any case; tests and docs do not count (they quote typos and prose). False when `text` has no
+    such word or the time runs out."""
     words = dict.fromkeys(w.lower() for w in _WORDS.findall(text))
     deadline = time.monotonic() + timeout
     for word in words:
         pattern = compile_pattern(rf"\b{escape(word)}\b", ignore_case=True, timeout=timeout)
-        if not regex_lines([snap], pattern, deadline=deadline, limit=1, cap=1).total:
+        code, _tests_and_docs = candidates(snap, pattern)
+        if not any(_has_match(pattern, snap.contents[fid], deadline) for fid in code):
             return False
     return bool(words)
+
+
+def _has_match(pattern: Pattern, data: bytes | None, deadline: float) -> bool:
+    if data is None or time.monotonic() > deadline:
+        return False
+    return next(matching_lines(pattern, data, deadline, first_line_only=True), None) is not None

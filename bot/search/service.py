@@ -205,11 +205,17 @@ class SearchService:
                 runner.run, ready, missing, parsed, limit, self._config.regex_timeout_seconds
             )
         hits = runner.bounded(found.hits, self._config.max_result_chars)
-        if found.capped:
-            note = (note + "; " if note else "") + f"more than {found.total} matches"
         truncated = found.capped or found.total > len(hits)
         return runner.response(
-            query, parsed.kind, hits, found.total, truncated, bool(missing), note, started
+            query,
+            parsed.kind,
+            hits,
+            found.total,
+            truncated,
+            bool(missing),
+            note,
+            started,
+            capped=found.capped,
         )
 
     async def snippet(self, repo: str, path: str, line: int, *, context: int = 5) -> Snippet:
