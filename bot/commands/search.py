@@ -58,9 +58,8 @@ def render(response: SearchResponse, out: TextIO) -> None:
             where = f"  [in {hit.symbol}]" if hit.symbol else ""
         print(f"{hit.repo}/{hit.path}:{hit.line}: {hit.text}{where}", file=out)
     shown = len(response.hits)
-    capped = response.note.startswith("more than") or "; more than" in response.note
-    more = f" of {response.total}{'+' if capped else ''}" if response.total > shown else ""
-    notes = [n for n in response.note.split("; ") if n and not n.startswith("more than")]
+    more = f" of {response.total}{'+' if response.capped else ''}" if response.total > shown else ""
+    notes = [n for n in response.note.split("; ") if n]
     if response.incomplete:
         notes.append("still indexing: results may be missing")
     tail = f" ({'; '.join(notes)})" if notes else ""

@@ -9,8 +9,13 @@ from rapidfuzz import fuzz, process
 
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.errors import SearchError
+from bot.search.types import SearchResponse
 
 PAGE_SIZE = 5
+STALE_AFTER_SEARCH = (
+    "search_error", "search_note", "results", "shown", "more_available", "no_more", "opened",
+    "snippet", "open_error",
+)  # fmt: skip
 SNIPPET_CONTEXT = 6
 
 
@@ -64,8 +69,7 @@ async def run_search(ctx: ActionContext) -> None:
     `search_error` / `search_note` when there is something to say."""
     query = " ".join(str(ctx.args.get("query") or ctx.text).split())
     repo = ctx.args.get("repo") or ctx.slots.get("repo")
-    for key in ("search_error", "search_note", "results", "shown"):
-        ctx.slots.pop(key, None)
+    forget_results(ctx)
     ctx.slots.update(query=query, page=1, total=0, results=[], shown=[])
     if not query:
         ctx.slots["search_error"] = "That search was empty."
@@ -76,6 +80,18 @@ async def run_search(ctx: ActionContext) -> None:
     except SearchError as exc:
         ctx.slots["search_error"] = str(exc)
         return
+    keep_results(ctx, query, response)
+
+
+def forget_results(ctx: ActionContext) -> None:
+    """Drop what described the previous search's results."""
+    for key in STALE_AFTER_SEARCH:
+        ctx.slots.pop(key, None)
+
+
+def keep_results(ctx: ActionContext, query: str, response: SearchResponse) -> None:
+    """The slots a search leaves for the flows (the results page shows them), page 1 shown."""
+    forget_results(ctx)
     results = [
         {
             "n": i,
@@ -89,10 +105,12 @@ async def run_search(ctx: ActionContext) -> None:
         for i, hit in enumerate(response.hits, start=1)
     ]
     ctx.slots.update(
+        query=query,
         results=results,
         total=response.total,
         search_kind=response.kind,
         truncated=response.truncated,
+        capped=response.capped,
         incomplete=response.incomplete,
     )
     if response.note:
@@ -131,9 +149,11 @@ async def open_result(ctx: ActionContext) -> None:
         return
     if not 1 <= number <= len(results):
         ctx.slots["open_error"] = (
-            f"There is no result {number}; pick one from 1 to {len(results)}."
-            if results
-            else "There are no results to open yet: search first."
+            "There are no results to open yet: search first."
+            if not results
+            else f"There is no result {number}; there is only result 1."
+            if len(results) == 1
+            else f"There is no result {number}; pick one from 1 to {len(results)}."
         )
         return
     hit = results[number - 1]
@@ -189,5 +209,6 @@ def register_builtins(registry: ActionRegistry) -> None:
 
 SEARCH_SLOTS = frozenset(
     {"query", "page", "total", "results", "shown", "search_kind", "truncated", "incomplete"}
+    | {"capped"}
     | {"search_error", "search_note", "more_available"}
 )

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any
 
 from bot.engine.actions import ActionContext, ActionRegistry
+from bot.engine.builtins import keep_results
 from bot.errors import SearchError, StoreError
 from bot.llm.base import Completion, Message, Task
 from bot.llm.classify import LLMIntentClassifier, classify_intent, classify_with_cost
@@ -31,7 +31,6 @@ __all__ = [
     "register_llm_actions",
 ]
 
-STALE_AFTER_SEARCH = ("shown", "more_available", "no_more", "opened", "snippet", "search_note")
 OUTLINE_CONTEXT = 40  # lines read around a result to find the definition that encloses it
 BLOCK_CONTEXT = 15  # lines read around each search hit sent to the model
 
@@ -57,10 +56,8 @@ async def answer_question(ctx: ActionContext) -> None:
     except SearchError as exc:
         ctx.say(f"I could not search *{repo}*: {exc}")
         return
-    results = [{"n": i, **_hit_dict(hit)} for i, hit in enumerate(response.hits, start=1)]
-    for stale in STALE_AFTER_SEARCH:  # they described the previous search's results
-        ctx.slots.pop(stale, None)
-    ctx.slots.update(results=results, query=question, total=response.total, page=1)
+    keep_results(ctx, question, response)
+    results: list[dict[str, Any]] = ctx.slots["results"]
     best = results[: settings.llm.max_snippets]
     blocks = await _blocks(ctx, best, settings.llm.max_snippet_chars)
     task = Task(
@@ -217,7 +214,3 @@ def _number(ctx: ActionContext, count: int) -> int | None:
         return int(str(raw))
     except ValueError:
         return None
-
-
-def _hit_dict(hit: Any) -> dict[str, Any]:
-    return {k: v for k, v in asdict(hit).items() if k != "score"}

@@ -47,8 +47,9 @@ def answer_from_hits(
         )
     lines = [f"Best matches in *{repo}* for “{_short(question, 80)}”:"]
     for n, hit in enumerate(hits, start=1):
-        symbol = f" _({hit['symbol']})_" if hit.get("symbol") else ""
-        lines.append(f"*{n}.* {location(hit)}{symbol}\n`{_short(str(hit.get('text', '')), 100)}`")
+        symbol = f" (`{hit['symbol']}`)" if hit.get("symbol") else ""
+        text = _short(str(hit.get("text", "")), 100)
+        lines.append(f"*{n}.* `{location(hit)}`{symbol}\n`{text}`")
         if n == 1 and excerpt:
             lines.append(f"```\n{excerpt}\n```")
     lines.append("Send *explain N* for what a result does, or *open N* to see its code.")

@@ -70,6 +70,8 @@ def response(
     incomplete: bool,
     note: str,
     started: float,
+    *,
+    capped: bool = False,
 ) -> SearchResponse:
     return SearchResponse(
         query=query,
@@ -80,4 +82,5 @@ def response(
         incomplete=incomplete,
         note=note,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+        capped=capped,
     )

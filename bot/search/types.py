@@ -32,6 +32,7 @@ class SearchResponse:
     incomplete: bool  # index still building: results may be missing
     note: str = ""  # e.g. "semantic search unavailable; ranked by keywords instead"
     elapsed_ms: float = 0.0
+    capped: bool = False  # counting stopped early: `total` is a lower bound ("44+")
 
 
 @dataclass(frozen=True, slots=True)
