@@ -12,6 +12,7 @@ from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import Conversation
 from bot.engine.machine import CompiledFlows
 from bot.engine.turn import Inbound, TurnResult, clean_text
+from bot.flows.model import OTHERWISE
 from bot.nlu.classify import IntentClassifier
 from bot.store.base import ConversationRow, ConversationStore, Session
 
@@ -147,6 +148,7 @@ class Engine:
         limit = self.settings.limits.max_message_chars
         if not session.state:
             await convo.start()
+            await self._first_words(convo, compiled, limit)
             return "text"
         if compiled.state(session.state) is None:
             # The state was removed by a flow edit: restart its flow (or the entry state).
@@ -171,6 +173,22 @@ class Engine:
         match = compiled.matcher(convo.state).match(convo.text)
         await convo.respond(match)
         return "text"
+
+    async def _first_words(self, convo: Conversation, compiled: CompiledFlows, limit: int) -> None:
+        """With `first_message: answer`, a new user's first message is answered after the
+        welcome when the state the welcome waits in takes it as other text: "where is
+        Environment defined" gets its search, "hi" (an intent there) only the welcome."""
+        state = compiled.state(convo.state)
+        if not compiled.flows.answer_first_message or state is None:
+            return
+        if not convo.text or len(convo.text) > limit:
+            return
+        if not compiled.has_trigger(state, OTHERWISE):
+            return
+        match = compiled.matcher(state.id).match(convo.text)
+        if match.intent is None:
+            convo.trace.append("first message: answered after the welcome")
+            await convo.respond(match)
 
     def _inactive(self, session: Session, now: float) -> bool:
         idle = self.settings.sessions.timeout_minutes * 60

@@ -28,8 +28,10 @@ from bot.flows.model import (
 from bot.flows.states import load_state, parse_duration, qualify
 from bot.flows.yamlsrc import LineMap, line_of, load_yaml_checked
 
+FIRST_MESSAGE = ("welcome", "answer")  # a new user's first message: only welcomed, or also answered
 TOP_KEYS = frozenset(
     {"flow", "description", "start", "states", "intents", "globals", "messages", "entry"}
+    | {"first_message"}
 )
 GLOBAL_KEYS = frozenset({"builtin", "to", "say", "reset", "keep"})
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -44,6 +46,7 @@ class _Collector:
     messages: dict[str, str] = field(default_factory=dict)
     message_sources: dict[str, Source] = field(default_factory=dict)
     entry: tuple[str, Source] | None = None
+    answer_first: bool = False
 
     def add(
         self,
@@ -94,6 +97,7 @@ def load_flows(
         version=digest.hexdigest()[:12],
         files=tuple(shown),
         message_sources=col.message_sources,
+        answer_first_message=col.answer_first,
     )
     return flowset, col.problems
 
@@ -130,6 +134,12 @@ def _load_file(col: _Collector, name: str, text: str) -> None:
             where = Source(name, data.line_of("entry"))
             col.add(where, f"'entry' is already declared at {col.entry[1]}", "duplicate")
         col.entry = (str(data["entry"]), Source(name, data.line_of("entry")))
+    if "first_message" in data:
+        value = data["first_message"]
+        if value not in FIRST_MESSAGE:
+            where = Source(name, data.line_of("first_message"))
+            col.add(where, f"'first_message' must be one of: {', '.join(FIRST_MESSAGE)}")
+        col.answer_first = value == "answer"
     _load_intents(col, name, data.get("intents"))
     _load_globals(col, name, data.get("globals"))
     _load_messages(col, name, data.get("messages"))

@@ -118,6 +118,9 @@ class FlowSet:
     version: str
     files: tuple[str, ...] = field(default=())
     message_sources: Mapping[str, Source] = field(default_factory=dict)
+    # `first_message: answer`: a new user's first message is handled after the welcome when
+    # the state it waits in takes it as other text (a search typed as the very first message).
+    answer_first_message: bool = False
 
     def state(self, state_id: str) -> State | None:
         flow, _, _name = state_id.partition(".")

@@ -36,6 +36,12 @@ def test_unknown_state_key_lists_the_known_ones(check: Check) -> None:
     assert "unknown state key 'sya'" in problem.message and "say" in problem.message
 
 
+def test_first_message_takes_welcome_or_answer(check: Check) -> None:
+    (problem,) = check({"ask.yaml": "first_message: reply\n" + GOOD})
+    assert problem.line == 1
+    assert "'first_message' must be one of: welcome, answer" in problem.message
+
+
 def test_transition_to_a_missing_state(check: Check) -> None:
     problems = check({"ask.yaml": GOOD.replace("to: done}", "to: dnoe}")})
     (problem,) = [p for p in problems if p.code == "unknown_target"]
