@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 DEFAULT_MESSAGES: Mapping[str, str] = {
     "fallback": "Sorry, I didn't understand “{{ text | shorten(60) }}”.",
     "empty": "I got an empty message. Send “help” to see what I can do.",
+    "media": (
+        "I can only read text for now: photos, voice notes and files reach me empty. "
+        "Please type what you are looking for."
+    ),
     "too_long": (
         "That message is {{ length }} characters long; I read at most {{ limit }}. "
         "Please send something shorter."

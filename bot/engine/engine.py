@@ -109,7 +109,7 @@ class Engine:
             message_type = await (
                 self._fire_timeout(convo, compiled)
                 if tick
-                else self._dispatch(convo, compiled, now)
+                else self._dispatch(convo, compiled, now, media=inbound.media)
             )
         except Exception:
             log.exception("turn.failed", extra={"state": before.state})
@@ -143,11 +143,15 @@ class Engine:
         await self.store.save_turn(session, [row])
         return TurnResult(replies, convo.state, convo.intent, convo.score, tuple(convo.trace))
 
-    async def _dispatch(self, convo: Conversation, compiled: CompiledFlows, now: float) -> str:
+    async def _dispatch(
+        self, convo: Conversation, compiled: CompiledFlows, now: float, *, media: int = 0
+    ) -> str:
         session = convo.session
         limit = self.settings.limits.max_message_chars
         if not session.state:
             await convo.start()
+            if media and not convo.text:
+                convo.say(convo.message("media"))
             await self._first_words(convo, compiled, limit)
             return "text"
         if compiled.state(session.state) is None:
@@ -165,7 +169,7 @@ class Engine:
         if session.timeout_at is not None and session.timeout_at <= now:
             await self._fire_timeout(convo, compiled)
         if not convo.text:
-            convo.say(convo.message("empty"))
+            convo.say(convo.message("media" if media else "empty"))
             return "empty"
         if len(convo.text) > limit:
             convo.say(convo.message("too_long", length=len(convo.text), limit=limit))

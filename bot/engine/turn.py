@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+# ANSI escape sequences: CSI (colours, cursor), OSC (titles, links) and the two-byte ones.
+_TERMINAL_CODES = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +20,7 @@ class Inbound:
     profile_name: str = ""
     channel: str = "console"
     received_at: float | None = None
+    media: int = 0  # attachments (photos, voice notes...) that came with the text
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,5 +33,7 @@ class TurnResult:
 
 
 def clean_text(text: str) -> str:
-    """Drop control and invisible formatting characters; keep emoji, any script, newlines."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
+    """Drop terminal escape sequences (colours pasted from a console), control and invisible
+    formatting characters; keep emoji, any script, newlines."""
+    text = _TERMINAL_CODES.sub("", text.replace("\r\n", "\n"))
+    return _CONTROL.sub("", text).strip()

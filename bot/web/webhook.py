@@ -133,6 +133,7 @@ class WebhookHandler:
             profile_name=message.profile_name,
             channel="whatsapp",
             received_at=self._clock(),
+            media=message.num_media,
         )
         started = time.perf_counter()
         turn = asyncio.ensure_future(self._engine.handle(inbound))

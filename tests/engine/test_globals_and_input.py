@@ -103,6 +103,9 @@ async def test_control_characters_are_dropped_not_fatal(say: Say) -> None:
         await say(setup)
     result = await say("Envir\x00onment\x1b")
     assert "“Environment”" in joined(result)
+    result = await say("new search")
+    result = await say("\x1b[1;31mFileSystem\x1b[0mLoader")  # pasted from a coloured terminal
+    assert "“FileSystemLoader”" in joined(result)
 
 
 async def test_unknown_text_in_every_waiting_state_gets_a_reply(services: Services) -> None:

@@ -142,7 +142,12 @@ async def test_media_without_text_gets_a_clear_answer(start) -> None:
     fields = {**inbound("SM1", ""), "NumMedia": "1", "MediaUrl0": "https://x/y.jpg"}
     status, body = await post_signed(client, "/webhook", fields)
     assert status == 200
-    assert messages(body)
+    assert "I can only read text" in " ".join(messages(body))  # after the welcome
+    fields = {**inbound("SM2", ""), "NumMedia": "1", "MediaUrl0": "https://x/z.ogg"}
+    status, body = await post_signed(client, "/webhook", fields)
+    assert status == 200 and "I can only read text" in " ".join(messages(body))
+    _status, body = await post_signed(client, "/webhook", inbound("SM3", ""))
+    assert "empty message" in " ".join(messages(body))
 
 
 async def test_an_oversized_request_gets_413_and_nothing_is_stored(start) -> None:
