@@ -31,12 +31,14 @@ def symbol_search(
     last = name.rsplit(".", 1)[-1]
     defs: list[Hit] = []
     def_lines: set[tuple[str, str, int]] = set()
+    spellings: set[str] = set()  # how the definitions found write the name
     for snap in snaps:
         for fid, index in snap.defs.get(last.lower(), ()):
             info, data = snap.files[fid], snap.contents[fid]
             if info is None or data is None:
                 continue
             sym = info.symbols[index]
+            spellings.add(sym.name)
             score = 10.0 * snap.priors.get(fid, 1.0)
             score += 5.0 if sym.name == last else 0.0
             score += 5.0 if "." in name and (sym.qualname.endswith(name)) else 0.0
@@ -53,7 +55,7 @@ def symbol_search(
     defs.sort(key=lambda h: (-h.score, h.repo, h.path, h.line))
     if len(last) < 2:
         return Found(defs[:limit], len(defs))
-    pattern = compile_pattern(rf"\b{escape(last)}\b", timeout=timeout)
+    pattern = _references(last, spellings, timeout)
     # References stop at what is shown: the definitions are the answer, references the context.
     wanted = max(0, limit - len(defs)) + len(def_lines)
     refs = regex_lines(
@@ -67,6 +69,16 @@ def symbol_search(
     hits = (defs + references)[:limit]
     total = len(defs) + max(refs.total - len(def_lines), len(references))
     return Found(hits, total, capped=refs.capped)
+
+
+def _references(name: str, spellings: set[str], timeout: float) -> Pattern:
+    """Uses of `name` as the code spells it: phones capitalise the first letter ("Get_template"),
+    so a name asked in another case is looked up as its definitions write it, and a name with
+    no definition in any case."""
+    if name in spellings or not spellings:
+        return compile_pattern(rf"\b{escape(name)}\b", ignore_case=not spellings, timeout=timeout)
+    either = "|".join(escape(s) for s in sorted(spellings))
+    return compile_pattern(rf"\b(?:{either})\b", timeout=timeout)
 
 
 def text_search(snaps: Sequence[RepoSnapshot], text: str, *, limit: int) -> Found:

@@ -29,6 +29,13 @@ async def test_where_is_class_defined_puts_definition_first(packages: SearchServ
     assert {h.kind for h in response.hits[1:]} == {"reference"}
 
 
+async def test_a_name_capitalised_by_a_phone_finds_the_same_uses(packages: SearchService) -> None:
+    typed = await packages.search("Get_template", repo="jinja2")
+    exact = await packages.search("get_template", repo="jinja2")
+    assert [(h.path, h.line) for h in typed.hits] == [(h.path, h.line) for h in exact.hits]
+    assert typed.total == exact.total > 1
+
+
 async def test_method_asked_by_qualified_name(packages: SearchService) -> None:
     response = await packages.search("Environment.get_template", kind="symbol")
     assert response.hits[0].symbol == "Environment.get_template"
