@@ -7,15 +7,19 @@ models).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
+import jinja2
 from transitions.extensions.asyncio import AsyncMachine
 
 from bot.config import NluConfig
 from bot.flows.model import AUTO, FlowSet, State, Transition
 from bot.flows.templates import TemplateCache
 from bot.nlu.intents import IntentMatcher
+
+log = logging.getLogger("bot.flows")
 
 
 class MachineModel(Protocol):
@@ -48,6 +52,7 @@ class CompiledFlows:
         self.version = flows.version
         self.templates = templates or TemplateCache()
         self._states = {s.id: s for s in flows.all_states()}
+        self._undefined_warned: set[Transition] = set()  # conditions that hit an unset name
         self.machine = SequentialAsyncMachine(
             model=None,
             states=list(self._states),
@@ -110,7 +115,29 @@ class CompiledFlows:
         if transition.when is None:
             return []
         test = self.templates.condition(transition.when)
-        return [lambda event: test(event.model.template_context())]
+
+        def holds(event: Any) -> bool:
+            try:
+                return test(event.model.template_context())
+            except jinja2.UndefinedError as exc:
+                # A name that is not set is false in a condition, also when the condition
+                # compares it (`entities.number > 2`) or looks inside it, where Jinja raises.
+                self._warn_undefined(transition, exc)
+                return False
+
+        return [holds]
+
+    def _warn_undefined(self, transition: Transition, exc: jinja2.UndefinedError) -> None:
+        """Log once per condition (and flow version), so a busy state does not flood the log."""
+        if transition in self._undefined_warned:
+            return
+        self._undefined_warned.add(transition)
+        log.warning(
+            "flows.condition_undefined %s: condition '%s' counts as false: %s",
+            transition.source,
+            transition.when,
+            exc.message,
+        )
 
     async def _on_enter(self, event: Any) -> None:
         model: MachineModel = event.model
