@@ -2,12 +2,15 @@
 
 A may-analysis over the flow graph: the slots a state can see are those set by some path from the
 entry state (or by a global command's jump, from anywhere), plus what its own actions set. An
-action registered without `sets` may set anything, which turns the check off after it.
+action registered without `sets` may set anything, which turns the check off after it. An action
+that sets the slot one of its arguments names (`classify: {slot: topic}`) declares
+``slot_argument("slot", default="intent")`` among its `sets`.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -22,6 +25,28 @@ from bot.flows.templates import TemplateCache
 CONTEXT = frozenset({"slots", "text", "entities", "intent", "user", "repos"})
 ANY = "*"  # an action that may set any slot
 KEPT_ON_INACTIVITY = frozenset({"repo"})
+# In an action's `sets`: "the slot named by argument ARG, DEFAULT when it is not given".
+_ARGUMENT_SLOT = re.compile(r"^\{(\w+)=(\w+)\}$")
+_SLOT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def slot_argument(argument: str, *, default: str) -> str:
+    """The `sets` entry of an action that sets the slot its ``argument`` names (``default`` when
+    the flow leaves it out). Written as ``{argument=default}``, which no slot name can be."""
+    return f"{{{argument}={default}}}"
+
+
+def _resolve(name: str, args: Mapping[str, object]) -> str:
+    """A `sets` entry for one call: a slot name as is; an argument's slot as the flow names it
+    (any slot when the flow computes it with a template, since it is known only at run time)."""
+    found = _ARGUMENT_SLOT.match(name)
+    if found is None:
+        return name
+    value = args.get(found.group(1))
+    if not value:
+        return found.group(2)
+    text = str(value)
+    return text if _SLOT_NAME.match(text) else ANY
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +68,7 @@ def action_sets(state: State, actions: Mapping[str, ActionInfo]) -> list[frozens
         elif info.sets is None:
             out.append(frozenset({ANY}))
         else:
-            out.append(info.sets)
+            out.append(frozenset(_resolve(name, call.args) for name in info.sets))
     return out
 
 

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.engine.actions import ActionContext, ActionRegistry
-from bot.engine.builtins import keep_results
+from bot.engine.builtins import SEARCH_SLOTS, keep_results
 from bot.errors import SearchError, StoreError
+from bot.flows.variables import slot_argument
 from bot.llm.base import Completion, Message, Task
 from bot.llm.classify import LLMIntentClassifier, classify_intent, classify_with_cost
 from bot.llm.code import AFTER, BEFORE, Block, around, numbered
@@ -134,15 +135,21 @@ def register_llm_actions(registry: ActionRegistry) -> None:
         answer_question,
         params=frozenset({"question", "repo"}),
         doc=answer_question.__doc__ or "",
+        sets=SEARCH_SLOTS - {"search_error"},
     )
     registry.register(
         "explain_result",
         explain_result,
         params=frozenset({"number"}),
         doc=explain_result.__doc__ or "",
+        sets=frozenset(),
     )
     registry.register(
-        "classify", classify, params=frozenset({"intents", "slot"}), doc=classify.__doc__ or ""
+        "classify",
+        classify,
+        params=frozenset({"intents", "slot"}),
+        doc=classify.__doc__ or "",
+        sets=frozenset({slot_argument("slot", default="intent")}),
     )
 
 
