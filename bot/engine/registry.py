@@ -15,7 +15,7 @@ from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import DEFAULT_MESSAGES
 from bot.engine.machine import CompiledFlows
 from bot.errors import FlowError, Problem
-from bot.flows.loader import load_flows
+from bot.flows.loader import load_flows, problem_order
 from bot.flows.model import FlowSet
 from bot.flows.templates import TemplateCache
 from bot.flows.validate import validate
@@ -39,7 +39,7 @@ def check_flows(
             threshold=nlu.threshold,
             messages=frozenset(DEFAULT_MESSAGES),
         )
-    return flows, sorted(problems, key=lambda p: (p.file, p.line, p.message)), templates
+    return flows, sorted(problems, key=problem_order), templates
 
 
 def compile_flows(

@@ -24,8 +24,11 @@ from bot.flows.model import (
     Intent,
     Source,
     State,
+    UnloadedFile,
 )
 from bot.flows.states import load_state, parse_duration, qualify
+from bot.flows.suggest import did_you_mean
+from bot.flows.yamlerrors import describe, template_hint
 from bot.flows.yamlsrc import LineMap, line_of, load_yaml_checked
 
 FIRST_MESSAGE = ("welcome", "answer")  # a new user's first message: only welcomed, or also answered
@@ -35,6 +38,9 @@ TOP_KEYS = frozenset(
 )
 GLOBAL_KEYS = frozenset({"builtin", "to", "say", "reset", "keep"})
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# What an unreadable file seems to declare, read from its raw lines.
+_TOP_KEY = re.compile(r"^([A-Za-z_]\w*)\s*:", re.MULTILINE)
+_FLOW_NAME = re.compile(r"^flow\s*:\s*[\"']?([A-Za-z_]\w*)", re.MULTILINE)
 
 
 @dataclass(slots=True)
@@ -47,6 +53,7 @@ class _Collector:
     message_sources: dict[str, Source] = field(default_factory=dict)
     entry: tuple[str, Source] | None = None
     answer_first: bool = False
+    unloaded: list[UnloadedFile] = field(default_factory=list)
 
     def add(
         self,
@@ -56,8 +63,20 @@ class _Collector:
         *,
         flow: str | None = None,
         state: str | None = None,
+        severity: str = "error",
     ) -> None:
-        self.problems.append(Problem(source.file, source.line, message, code, flow, state))
+        self.problems.append(
+            Problem(source.file, source.line, message, code, flow, state, severity)
+        )
+
+
+# Files that could not be read at all: listed first, since they explain other problems.
+UNREADABLE = frozenset({"yaml", "not_text"})
+
+
+def problem_order(problem: Problem) -> tuple[bool, str, int, str]:
+    """How problems are listed: unreadable files first, then by file and line."""
+    return (problem.code not in UNREADABLE, problem.file, problem.line, problem.message)
 
 
 def flow_files(directory: Path) -> list[Path]:
@@ -68,18 +87,35 @@ def load_flows(
     directory: Path, *, base: Path | None = None
 ) -> tuple[FlowSet | None, list[Problem]]:
     """Load every YAML file under ``directory``. The FlowSet is None when nothing usable loaded."""
-    files = flow_files(directory) if directory.is_dir() else []
     col = _Collector()
+    where = Source(str(directory), 0)
+    if not directory.exists():
+        col.add(where, "does not exist: give the folder that holds the flow files", "no_files")
+        return None, col.problems
+    if not directory.is_dir():
+        col.add(
+            where,
+            f"is a file, not a folder: give the folder of flow files ({directory.parent}, "
+            "which holds it): they are checked together",
+            "no_files",
+        )
+        return None, col.problems
+    files = flow_files(directory)
     if not files:
-        col.add(Source(str(directory), 0), "no flow files (*.yaml) found here", "no_files")
+        col.add(where, "no flow files (*.yaml) found in this folder", "no_files")
         return None, col.problems
     digest = hashlib.sha256()
     shown: list[str] = []
     for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        digest.update(path.name.encode() + b"\0" + text.encode())
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw)
         name = _display(path, base)
         shown.append(name)
+        text = _text(raw)
+        if text is None:
+            col.add(Source(name, 1), "not a text (UTF-8) file: flow files are YAML", "not_text")
+            col.unloaded.append(UnloadedFile(Source(name, 1), None, TOP_KEYS))
+            continue
         _load_file(col, name, text)
     entry = (
         col.entry[0]
@@ -98,8 +134,19 @@ def load_flows(
         files=tuple(shown),
         message_sources=col.message_sources,
         answer_first_message=col.answer_first,
+        entry_source=col.entry[1] if col.entry else None,
+        unloaded=tuple(col.unloaded),
     )
     return flowset, col.problems
+
+
+def _text(raw: bytes) -> str | None:
+    """The file's text; None when it is not UTF-8 text (an image, a compiled file...)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
 
 
 def _display(path: Path, base: Path | None) -> str:
@@ -111,16 +158,25 @@ def _display(path: Path, base: Path | None) -> str:
 
 def _load_file(col: _Collector, name: str, text: str) -> None:
     try:
-        data, duplicates = load_yaml_checked(text)
+        loaded = load_yaml_checked(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc)
-        col.add(Source(name, line), f"YAML syntax error: {reason}", "yaml")
+        line, message = describe(exc, text)
+        col.add(Source(name, line), message, "yaml")
+        flow = _FLOW_NAME.search(text)
+        keys = frozenset(_TOP_KEY.findall(text))
+        named = flow.group(1) if flow else None
+        col.unloaded.append(UnloadedFile(Source(name, line), named, keys))
         return
-    for key, line, first in duplicates:
+    data = loaded.data
+    for key, line, first in loaded.duplicates:
         col.add(Source(name, line), f"'{key}' is repeated (first at line {first})", "duplicate")
+    lines = text.splitlines()
+    for line in loaded.braced_keys:
+        message = f"YAML read this value as a mapping: {template_hint(lines[line - 1])}"
+        col.add(Source(name, line), message, "yaml")
     if data is None:
+        message = "empty file: it declares nothing (add a flow, intents... or delete it)"
+        col.add(Source(name, 1), message, "empty", severity="warning")
         return
     if not isinstance(data, LineMap):
         col.add(Source(name, line_of(data, 1)), "a flow file must be a mapping at the top level")
@@ -256,12 +312,13 @@ def _load_flow(col: _Collector, file: str, data: LineMap, src: Source) -> None:
         source=src,
     )
     if qualify(flow, start) not in states:
+        names = [s.removeprefix(f"{flow}.") for s in states]
         col.add(
             Source(file, data.line_of("start")),
-            f"flow '{flow}' starts at unknown state '{start}'",
+            f"flow '{flow}' starts at unknown state '{start}'{did_you_mean(start, names)}",
             "unknown_target",
             flow=flow,
         )
 
 
-__all__ = ["flow_files", "load_flows", "parse_duration", "qualify"]
+__all__ = ["flow_files", "load_flows", "parse_duration", "problem_order", "qualify"]

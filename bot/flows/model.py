@@ -56,6 +56,11 @@ class State:
     timeout: Timeout | None
     source: Source
     key_lines: Mapping[str, int] = field(default_factory=dict)  # "say" -> its line, ...
+    # Where each `say` text (and the `help` text) starts: line N of a template is at that
+    # line + N - 1 when the text is a literal block (`|`) or a single line; a folded block
+    # (`>-`) joins its lines, so only its first line is exact.
+    say_lines: tuple[int, ...] = ()
+    help_line: int | None = None
 
     @property
     def id(self) -> str:
@@ -64,6 +69,17 @@ class State:
     def source_of(self, key: str) -> Source:
         """Where the state's ``key`` (say, help, do...) is written; the state's line if absent."""
         return Source(self.source.file, self.key_lines.get(key, self.source.line))
+
+    def say_source(self, index: int) -> Source:
+        """Where the text of ``say`` item ``index`` starts."""
+        if index < len(self.say_lines):
+            return Source(self.source.file, self.say_lines[index])
+        return self.source_of("say")
+
+    def help_source(self) -> Source:
+        if self.help_line is not None:
+            return Source(self.source.file, self.help_line)
+        return self.source_of("help")
 
     @property
     def waits_for_input(self) -> bool:
@@ -107,6 +123,21 @@ BUILTINS = frozenset({"help", "back", "repeat"})
 
 
 @dataclass(frozen=True, slots=True)
+class UnloadedFile:
+    """A flow file that could not be read (YAML error, not text). What it would have declared is
+    unknown, so checks that depend on it stay quiet rather than blame the files that are fine."""
+
+    source: Source  # where its error is reported
+    flow: str | None  # the flow it names (`flow: search`), when that much could be read
+    keys: frozenset[str]  # the top-level keys it seems to hold (intents, globals, states...)
+
+    def may_declare_flow(self, name: str) -> bool:
+        if self.flow is not None:
+            return self.flow == name
+        return bool({"flow", "states"} & self.keys)
+
+
+@dataclass(frozen=True, slots=True)
 class FlowSet:
     """Every flow, intent and global command of one version of the flows directory."""
 
@@ -121,6 +152,8 @@ class FlowSet:
     # `first_message: answer`: a new user's first message is handled after the welcome when
     # the state it waits in takes it as other text (a search typed as the very first message).
     answer_first_message: bool = False
+    entry_source: Source | None = None  # where `entry:` is written (None: not declared)
+    unloaded: tuple[UnloadedFile, ...] = ()  # files whose content could not be read
 
     def state(self, state_id: str) -> State | None:
         flow, _, _name = state_id.partition(".")

@@ -51,6 +51,10 @@ def load_state(col: Report, flow: str, name: str, spec: Any, src: Source) -> Sta
             )
     say = spec.get("say")
     says = tuple(str(s) for s in say) if isinstance(say, list) else ((str(say),) if say else ())
+    if isinstance(say, LineList):
+        say_lines = tuple(getattr(say, "item_lines", ()))
+    else:
+        say_lines = (spec.text_line_of("say"),) if says else ()
     return State(
         flow=flow,
         name=name,
@@ -63,6 +67,8 @@ def load_state(col: Report, flow: str, name: str, spec: Any, src: Source) -> Sta
         timeout=_load_timeout(col, flow, name, spec.get("timeout"), src),
         source=src,
         key_lines=dict(spec.key_lines) if spec else {},
+        say_lines=say_lines,
+        help_line=spec.text_line_of("help") if "help" in spec else None,
     )
 
 

@@ -2,14 +2,58 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.nodes import Template as TemplateNode
 from jinja2.parser import Parser
 
+from bot.flows.suggest import did_you_mean
+
 Condition = Callable[[Mapping[str, Any]], bool]
+# Filters that take the name of another filter or test as a string: map('lower'), select('odd').
+_NAMED_BY_ARGUMENT: Mapping[str, tuple[int, str]] = {
+    "map": (0, "filter"),
+    "select": (0, "test"),
+    "reject": (0, "test"),
+    "selectattr": (1, "test"),
+    "rejectattr": (1, "test"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownName:
+    """A filter or test a template uses that the environment does not have. Jinja only notices
+    when the template is compiled or run, so a parse alone lets it through."""
+
+    kind: str  # "filter" | "test"
+    name: str
+    lineno: int  # within the template, from 1
+    suggestion: str  # " (did you mean 'upper'?)" or ""
+
+    def __str__(self) -> str:
+        return f"unknown {self.kind} '{self.name}'{self.suggestion}"
+
+
+def unknown_names(env: jinja2.Environment, tree: nodes.Node) -> Iterator[UnknownName]:
+    """Every filter and test ``tree`` uses by name that ``env`` does not define."""
+    known = {"filter": env.filters, "test": env.tests}
+
+    def check(kind: str, name: str, lineno: int) -> Iterator[UnknownName]:
+        if name not in known[kind]:
+            yield UnknownName(kind, name, lineno, did_you_mean(name, known[kind]))
+
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        kind = "filter" if isinstance(node, nodes.Filter) else "test"
+        yield from check(kind, node.name, node.lineno)
+        if kind == "filter" and node.name in _NAMED_BY_ARGUMENT:
+            position, named = _NAMED_BY_ARGUMENT[node.name]
+            arg = node.args[position] if position < len(node.args) else None
+            if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+                yield from check(named, arg.value, node.lineno)
 
 
 def _shorten(value: Any, width: int = 120) -> str:
@@ -71,6 +115,10 @@ class TemplateCache:
         if found is None:
             found = self._parsed[source] = self.env.parse(source)
         return found
+
+    def unknown_names(self, source: str) -> list[UnknownName]:
+        """The unknown filters and tests of a template that parses (see ``parse``)."""
+        return list(unknown_names(self.env, self.parse(source)))
 
     def check_expression(self, expression: str) -> None:
         """Raise jinja2.TemplateSyntaxError when ``expression`` is not one valid expression

@@ -9,7 +9,8 @@ import jinja2
 
 from bot.errors import Problem
 from bot.flows.collisions import check_collisions
-from bot.flows.model import OTHERWISE, FlowSet, Source, State
+from bot.flows.model import OTHERWISE, FlowSet, Source, State, Transition, UnloadedFile
+from bot.flows.suggest import did_you_mean
 from bot.flows.templates import TemplateCache
 from bot.flows.variables import CONTEXT, ActionInfo, check_variables
 
@@ -43,44 +44,80 @@ def _first_file(flows: FlowSet) -> Source:
     return Source(flows.files[0] if flows.files else "flows", 1)
 
 
+def _unloaded_flow(fs: FlowSet, target: str) -> UnloadedFile | None:
+    """The unreadable file ``target``'s flow may be declared in (its states are unknown)."""
+    flow = target.partition(".")[0]
+    if flow in fs.flows:
+        return None
+    return next((u for u in fs.unloaded if u.may_declare_flow(flow)), None)
+
+
+def _unknown_state(fs: FlowSet, target: str) -> str:
+    """What to say of a missing state: "unknown state 'x.y'", with the closest one if any."""
+    flow = target.partition(".")[0]
+    same_flow = [s.id for s in fs.flows[flow].states.values()] if flow in fs.flows else []
+    ids = same_flow or [s.id for s in fs.all_states()]
+    return f"unknown state '{target}'{did_you_mean(target, ids)}"
+
+
 def check_targets(ctx: CheckContext) -> Iterator[Problem]:
+    """Transitions, timeouts, globals and the entry naming a state that does not exist. A target
+    in a flow whose file did not load is not reported: that file's own error says why."""
     fs = ctx.flows
-    if not fs.start or fs.state(fs.start) is None:
-        where = Source(fs.files[0] if fs.files else "flows", 1)
-        yield _problem(where, f"entry state '{fs.start}' does not exist", "unknown_target")
+
+    def missing(target: str) -> bool:
+        return fs.state(target) is None and _unloaded_flow(fs, target) is None
+
+    # No entry at all is reported unless an unread file may hold the flow it would come from.
+    if missing(fs.start) if fs.start else not _black_boxes(fs):
+        where = fs.entry_source or _first_file(fs)
+        ids = [s.id for s in fs.all_states()]
+        yield _problem(
+            where,
+            f"entry state '{fs.start}' does not exist{did_you_mean(fs.start, ids)}",
+            "unknown_target",
+        )
     for state in fs.all_states():
         for t in (*state.on, *state.then):
-            if fs.state(t.target) is None:
+            if missing(t.target):
                 yield _problem(
                     t.source,
-                    f"state '{state.id}' goes to unknown state '{t.target}'",
+                    f"state '{state.id}' goes to {_unknown_state(fs, t.target)}",
                     "unknown_target",
                     state,
                 )
-        if state.timeout and fs.state(state.timeout.target) is None:
+        if state.timeout and missing(state.timeout.target):
             yield _problem(
                 state.timeout.source,
-                f"state '{state.id}' times out to unknown state '{state.timeout.target}'",
+                f"state '{state.id}' times out to {_unknown_state(fs, state.timeout.target)}",
                 "unknown_target",
                 state,
             )
     for command in fs.globals.values():
-        if command.target and fs.state(command.target) is None:
+        if command.target and missing(command.target):
             yield _problem(
                 command.source,
-                f"global '{command.intent}' goes to unknown state '{command.target}'",
+                f"global '{command.intent}' goes to {_unknown_state(fs, command.target)}",
                 "unknown_target",
             )
 
 
+def _intents_unknown(fs: FlowSet) -> bool:
+    """An unreadable file may declare intents: a name missing here may be declared there."""
+    return any("intents" in u.keys for u in fs.unloaded)
+
+
 def check_intents(ctx: CheckContext) -> Iterator[Problem]:
     fs = ctx.flows
+    if _intents_unknown(fs):
+        return
     for state in fs.all_states():
         for t in state.on:
             if t.trigger != OTHERWISE and t.trigger not in fs.intents:
                 yield _problem(
                     t.source,
-                    f"state '{state.id}' uses unknown intent '{t.trigger}'",
+                    f"state '{state.id}' uses unknown intent '{t.trigger}'"
+                    + did_you_mean(t.trigger, fs.intents),
                     "unknown_intent",
                     state,
                 )
@@ -88,7 +125,8 @@ def check_intents(ctx: CheckContext) -> Iterator[Problem]:
         if command.intent not in fs.intents:
             yield _problem(
                 command.source,
-                f"global '{command.intent}' has no intent with examples of that name",
+                f"global '{command.intent}' has no intent with examples of that name"
+                + did_you_mean(command.intent, fs.intents),
                 "unknown_intent",
             )
 
@@ -151,6 +189,8 @@ def check_reserved_slots(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def check_unset_variables(ctx: CheckContext) -> Iterator[Problem]:
+    if _black_boxes(ctx.flows):
+        return iter(())
     return check_variables(ctx.flows, ctx.actions, ctx.templates)
 
 
@@ -159,11 +199,13 @@ def check_intent_collisions(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def check_templates(ctx: CheckContext) -> Iterator[Problem]:
+    """Templates and conditions that do not parse, or use a filter or test Jinja does not have
+    (Jinja only notices those when it renders, so every turn in the state would fail)."""
     fs = ctx.flows
 
     def parse(source: str, where: Source, state: State | None, what: str) -> Iterator[Problem]:
         try:
-            ctx.templates.parse(source)
+            unknown = ctx.templates.unknown_names(source)
         except jinja2.TemplateSyntaxError as exc:
             line = where.line + max((exc.lineno or 1) - 1, 0)
             yield _problem(
@@ -172,12 +214,16 @@ def check_templates(ctx: CheckContext) -> Iterator[Problem]:
                 "jinja",
                 state,
             )
+            return
+        for name in unknown:
+            line = where.line + max(name.lineno - 1, 0)
+            yield _problem(Source(where.file, line), f"{what}: {name}", "jinja", state)
 
     for state in fs.all_states():
-        for text in state.say:
-            yield from parse(text, state.source_of("say"), state, f"'say' of '{state.id}'")
+        for index, text in enumerate(state.say):
+            yield from parse(text, state.say_source(index), state, f"'say' of '{state.id}'")
         if state.help:
-            yield from parse(state.help, state.source_of("help"), state, f"'help' of '{state.id}'")
+            yield from parse(state.help, state.help_source(), state, f"'help' of '{state.id}'")
         for call in state.actions:
             for key, value in call.args.items():
                 if isinstance(value, str):
@@ -186,10 +232,7 @@ def check_templates(ctx: CheckContext) -> Iterator[Problem]:
                     )
         for t in (*state.on, *state.then):
             if t.when is not None:
-                try:
-                    ctx.templates.check_expression(t.when)
-                except jinja2.TemplateSyntaxError as exc:
-                    yield _problem(t.source, f"condition '{t.when}': {exc.message}", "jinja", state)
+                yield from _check_condition(ctx, t.when, t.source, state)
     for command in fs.globals.values():
         if command.say:
             yield from parse(
@@ -200,8 +243,44 @@ def check_templates(ctx: CheckContext) -> Iterator[Problem]:
         yield from parse(text, where, None, f"message '{name}'")
 
 
+def _check_condition(
+    ctx: CheckContext, when: str, where: Source, state: State
+) -> Iterator[Problem]:
+    try:
+        ctx.templates.check_expression(when)
+    except jinja2.TemplateSyntaxError as exc:
+        yield _problem(where, f"condition '{when}': {exc.message}", "jinja", state)
+        return
+    for name in ctx.templates.unknown_names(f"{{{{ ({when}) }}}}"):
+        yield _problem(where, f"condition '{when}': {name}", "jinja", state)
+
+
+def _targets(fs: FlowSet) -> list[str]:
+    """Every state named as a target: transitions, timeouts, global commands, the entry."""
+    targets = [t.target for s in fs.all_states() for t in (*s.on, *s.then)]
+    targets += [s.timeout.target for s in fs.all_states() if s.timeout]
+    targets += [c.target for c in fs.globals.values() if c.target]
+    return [*targets, fs.start] if fs.start else targets
+
+
+def _black_boxes(fs: FlowSet) -> list[UnloadedFile]:
+    """Unreadable files the conversation can pass through: a transition goes into their flow, or
+    they may hold global commands or the entry (the first flow's start, when no other loaded).
+    From there any state may be reached and any slot set, so "unreachable" and "no path sets
+    it" would blame states that are fine."""
+    into = [t for t in _targets(fs) if fs.state(t) is None]
+    entry_keys = {"globals", "entry"} if fs.start else {"globals", "entry", "flow", "states"}
+    return [
+        u
+        for u in fs.unloaded
+        if entry_keys & u.keys or any(_unloaded_flow(fs, t) is u for t in into)
+    ]
+
+
 def check_reachable(ctx: CheckContext) -> Iterator[Problem]:
     fs = ctx.flows
+    if _black_boxes(fs) or fs.state(fs.start) is None:
+        return  # what a missing entry state (reported) or an unread file would reach is unknown
     roots = [fs.start, *(c.target for c in fs.globals.values() if c.target)]
     seen: set[str] = set()
     todo = [r for r in roots if r]
@@ -237,6 +316,75 @@ def check_dead_ends(ctx: CheckContext) -> Iterator[Problem]:
             )
 
 
+def check_then_loops(ctx: CheckContext) -> Iterator[Problem]:
+    """`then` entries that lead back to where they started without waiting for a message.
+
+    A state's first `then` entry without `when` is always taken when the entries before it do
+    not apply. A cycle of such entries loops until the engine gives up and the turn fails with
+    the "error" message. It is reported when it surely loops: each state's first entry has no
+    `when`, or no state on the cycle runs an action, so the conditions that failed once (nothing
+    changed the slots since) fail on every round."""
+    fs = ctx.flows
+    forced: dict[str, Transition] = {}
+    for state in fs.all_states():
+        unconditional = next((t for t in state.then if t.when is None), None)
+        if unconditional is not None:
+            forced[state.id] = unconditional
+    done: set[str] = set()
+    for start in forced:
+        path: list[str] = []
+        current = start
+        while current in forced and current not in done and current not in path:
+            path.append(current)
+            current = forced[current].target
+        done.update(path)
+        if current not in path:
+            continue
+        cycle = path[path.index(current) :]
+        states = [s for s in (fs.state(sid) for sid in cycle) if s is not None]
+        always = all(s.then[0].when is None for s in states)
+        if not always and any(s.actions for s in states):
+            continue
+        first = states[0]
+        loop = " -> ".join([*cycle, cycle[0]])
+        when = "" if always else " when none of the 'when' entries before it holds"
+        yield _problem(
+            forced[first.id].source,
+            f"'then' of '{first.id}' comes back without waiting for a message ({loop}){when}: "
+            "the turn would fail with the error reply; add a 'when', or let a state on the way "
+            "wait for a message ('on')",
+            "then_loop",
+            first,
+        )
+
+
+def check_unloaded(ctx: CheckContext) -> Iterator[Problem]:
+    """Say once, at each unreadable file, what could not be checked because of it."""
+    fs = ctx.flows
+    into = [t for t in _targets(fs) if fs.state(t) is None]
+    used = {t.trigger for s in fs.all_states() for t in s.on if t.trigger != OTHERWISE}
+    undeclared = sorted((used | set(fs.globals)) - set(fs.intents))
+    black_boxes = _black_boxes(fs)
+    for unloaded in fs.unloaded:
+        skipped = []
+        count = sum(_unloaded_flow(fs, t) is unloaded for t in into)
+        if count:
+            flow = f"flow '{unloaded.flow}'" if unloaded.flow else "its states"
+            skipped.append(f"{count} transition(s) into {flow}")
+        if "intents" in unloaded.keys and undeclared:
+            skipped.append(f"intents not declared elsewhere ({', '.join(undeclared)})")
+        if unloaded in black_boxes:
+            skipped.append("unreachable states, unset template variables")
+        if skipped:
+            yield Problem(
+                unloaded.source.file,
+                unloaded.source.line,
+                f"not checked while this file does not load: {'; '.join(skipped)}",
+                "not_checked",
+                severity="warning",
+            )
+
+
 CHECKS: tuple[Check, ...] = (
     check_targets,
     check_intents,
@@ -247,6 +395,8 @@ CHECKS: tuple[Check, ...] = (
     check_templates,
     check_reachable,
     check_dead_ends,
+    check_then_loops,
+    check_unloaded,
     check_unset_variables,
     check_intent_collisions,
 )

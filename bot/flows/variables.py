@@ -140,11 +140,11 @@ def check_variables(
             yield from _problems(state, uses, everywhere)
             uses = []
             seen |= sets
-        for text in state.say:
-            uses.append((f"'say' of '{state.id}'", used(templates, text), state.source_of("say")))
+        for index, text in enumerate(state.say):
+            uses.append((f"'say' of '{state.id}'", used(templates, text), state.say_source(index)))
         if state.help:
             uses.append(
-                (f"'help' of '{state.id}'", used(templates, state.help), state.source_of("help"))
+                (f"'help' of '{state.id}'", used(templates, state.help), state.help_source())
             )
         for t in (*state.on, *state.then):
             if t.when is not None:

@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from bot.errors import LLMError, Problem
+from bot.flows.templates import unknown_names
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,9 @@ class PromptLibrary:
         return template
 
     def validate(self) -> list[Problem]:
-        """Every problem with the templates, at once: missing required ones, syntax errors."""
+        """Every problem with the templates, at once: missing required ones, syntax errors,
+        filters and tests Jinja does not have (it only notices those when the prompt is
+        rendered, so every call using it would fail)."""
         problems: list[Problem] = []
         for name in REQUIRED:
             if not self.path(name).exists():
@@ -118,13 +121,16 @@ class PromptLibrary:
                 problems.append(Problem(str(self.path(name)), 0, message, code="prompt_missing"))
         for path in sorted(self.directory.glob(f"*{SUFFIX}")):
             try:
-                self.env.parse(path.read_text(encoding="utf-8"))
+                tree = self.env.parse(path.read_text(encoding="utf-8"))
             except jinja2.TemplateSyntaxError as exc:
                 message = exc.message or "syntax error"
                 problems.append(Problem(str(path), exc.lineno, message, code="prompt_syntax"))
             except (OSError, UnicodeDecodeError) as exc:
                 message = f"cannot be read: {exc}"
                 problems.append(Problem(str(path), 0, message, code="prompt_unreadable"))
+            else:
+                for unknown in unknown_names(self.env, tree):
+                    problems.append(Problem(str(path), unknown.lineno, str(unknown), code="jinja"))
         return problems
 
 

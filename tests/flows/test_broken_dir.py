@@ -12,15 +12,18 @@ from bot.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = """\
+tests/flows/broken/syntax.yaml:3: YAML syntax error: ...
 tests/flows/broken/intents.yaml:7: warning: intent 'buy' example 'purchase' and intent 'by' \
 example 'purchase it' score 84 (threshold 78): a user typing one may get the other
-tests/flows/broken/intents.yaml:12: global 'menu' goes to unknown state 'shop.nowhere'
+tests/flows/broken/intents.yaml:12: global 'menu' goes to unknown state 'shop.nowhere' \
+(did you mean 'shop.welcome'?)
 tests/flows/broken/intents.yaml:12: global 'menu' has no intent with examples of that name
 tests/flows/broken/intents.yaml:15: unknown message 'fallbak' (the engine uses: empty, error, \
-fallback, flows_changed, help, inactive, no_back, too_long)
+fallback, flows_changed, help, inactive, media, no_back, too_long)
 tests/flows/broken/shop.yaml:4: warning: 'say' of 'shop.welcome' uses 'nmae', which nothing sets
 tests/flows/broken/shop.yaml:7: state 'shop.welcome' uses unknown intent 'sell'
-tests/flows/broken/shop.yaml:9: state 'shop.welcome' goes to unknown state 'shop.welcom'
+tests/flows/broken/shop.yaml:9: state 'shop.welcome' goes to unknown state 'shop.welcom' \
+(did you mean 'shop.welcome'?)
 tests/flows/broken/shop.yaml:13: 'say' of 'shop.basket': Jinja syntax error: Expected an \
 expression, got 'end of statement block'
 tests/flows/broken/shop.yaml:12: state 'shop.basket' calls unknown action 'add_to_basket' \
@@ -32,18 +35,20 @@ tests/flows/broken/shop.yaml:18: state 'shop.paid' has no way out: add 'on' or '
 or 'final: true'
 tests/flows/broken/shop.yaml:21: state 'shop.orphan' cannot be reached from the entry state \
 'shop.welcome'
-tests/flows/broken/syntax.yaml:4: YAML syntax error: ...
 """
 
 
 def normalized(lines: list[str]) -> list[str]:
-    """The YAML parser's own wording differs between libyaml and pure-Python PyYAML."""
-    return sorted(
+    """The YAML parser's own wording differs between libyaml and pure-Python PyYAML. Files that
+    could not be read come first (they explain other problems); then by file and line."""
+    shortened = [
         line[: line.index("YAML syntax error: ") + 19] + "..."
         if "YAML syntax error" in line
         else line
         for line in lines
-    )
+    ]
+    unreadable = [line for line in shortened if "YAML syntax error" in line]
+    return unreadable + sorted(line for line in shortened if line not in unreadable)
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +60,8 @@ def test_every_problem_is_listed_with_file_and_line(capsys: pytest.CaptureFixtur
     assert main(["validate", "tests/flows/broken"]) == 1
     out, err = capsys.readouterr()
     assert normalized(out.splitlines()) == normalized(EXPECTED.splitlines())
-    assert "expected ',' or ']'" in out
+    assert "expected ',' or ']'" in out and "close the [ opened at line 3 with ]" in out
+    assert out.splitlines()[0].startswith("tests/flows/broken/syntax.yaml:3: YAML syntax error")
     assert "13 problem(s) in tests/flows/broken" in err
 
 
@@ -63,9 +69,11 @@ def test_json_format_for_editors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "tests/flows/broken", "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is False and report["count"] == 13
-    first = report["problems"][0]
-    assert first["file"] == "tests/flows/broken/intents.yaml" and first["line"] == 7
-    assert first["code"] == "intent_collision" and first["severity"] == "warning"
+    first, second = report["problems"][:2]
+    assert first["file"] == "tests/flows/broken/syntax.yaml" and first["line"] == 3
+    assert first["code"] == "yaml" and first["severity"] == "error"
+    assert second["file"] == "tests/flows/broken/intents.yaml" and second["line"] == 7
+    assert second["code"] == "intent_collision" and second["severity"] == "warning"
     shop = [p for p in report["problems"] if p["state"] == "basket"]
     assert {p["code"] for p in shop} >= {"jinja", "unknown_action"}
 
@@ -77,4 +85,14 @@ def test_the_shipped_flows_are_clean(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_a_missing_folder_is_a_clear_problem(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "no/such/folder"]) == 1
-    assert "no/such/folder:0: no flow files (*.yaml) found here" in capsys.readouterr().out
+    assert "no/such/folder:0: does not exist: give the folder that holds the flow files" in (
+        capsys.readouterr().out
+    )
+
+
+def test_a_file_instead_of_the_folder_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "flows/search.yaml"]) == 1
+    assert (
+        "flows/search.yaml:0: is a file, not a folder: give the folder of flow files (flows,"
+        in (capsys.readouterr().out)
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.flows.conftest import Check, codes
+from pathlib import Path
+
+from tests.flows.conftest import INTENTS, Check, codes
 
 GOOD = """
 flow: ask
@@ -22,11 +24,47 @@ def test_a_good_flow_has_no_problems(check: Check) -> None:
     assert check({"ask.yaml": GOOD}) == []
 
 
-def test_yaml_syntax_error_names_the_line(check: Check) -> None:
+def test_yaml_syntax_error_names_the_line_where_the_problem_starts(check: Check) -> None:
     problems = check({"ask.yaml": GOOD, "bad.yaml": "flow: bad\nstates:\n  a: {say: [unclosed\n"})
     (problem,) = problems
-    assert problem.file.endswith("bad.yaml") and problem.code == "yaml" and problem.line == 4
+    assert problem.file.endswith("bad.yaml") and problem.code == "yaml" and problem.line == 3
     assert "YAML syntax error" in problem.message
+    assert "close the [ opened at line 3 with ]" in problem.message
+
+
+def test_a_tab_in_the_indentation(check: Check) -> None:
+    problems = check({"ask.yaml": GOOD.replace("    final: true", "\tfinal: true")})
+    (problem,) = [p for p in problems if p.severity == "error"]
+    assert problem.code == "yaml" and problem.line == 11
+    assert problem.message.endswith("YAML does not allow tabs for indentation; use spaces")
+
+
+def test_an_unquoted_template_value(check: Check) -> None:
+    hint = 'quote a value that starts with { (a Jinja template): say: "{{ name }} is done"'
+    problems = check({"ask.yaml": GOOD.replace('say: "Done."', "say: {{ name }} is done")})
+    (problem,) = [p for p in problems if p.severity == "error"]
+    assert problem.code == "yaml" and problem.line == 10
+    assert problem.message.endswith(hint)
+    # A whole value in braces is valid YAML (a mapping in a mapping), never what was meant.
+    (problem,) = check({"ask.yaml": GOOD.replace('say: "Done."', "say: {{ name }}")})
+    assert problem.code == "yaml" and problem.line == 10
+    assert problem.message.endswith('say: "{{ name }}"')
+
+
+def test_an_empty_file_is_a_warning(check: Check) -> None:
+    (problem,) = check({"ask.yaml": GOOD, "later.yaml": "# to do\n"})
+    assert problem.file.endswith("later.yaml") and problem.line == 1
+    assert problem.code == "empty" and problem.severity == "warning"
+    assert problem.message.startswith("empty file")
+
+
+def test_a_file_that_is_not_text(check: Check, tmp_path: Path) -> None:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "logo.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff")
+    problems = check({"ask.yaml": GOOD})
+    (problem,) = [p for p in problems if p.severity == "error"]
+    assert problem.file.endswith("logo.yaml") and problem.code == "not_text"
+    assert "not a text (UTF-8) file" in problem.message
 
 
 def test_unknown_state_key_lists_the_known_ones(check: Check) -> None:
@@ -46,8 +84,20 @@ def test_transition_to_a_missing_state(check: Check) -> None:
     problems = check({"ask.yaml": GOOD.replace("to: done}", "to: dnoe}")})
     (problem,) = [p for p in problems if p.code == "unknown_target"]
     assert problem.line == 7
-    assert "'ask.question' goes to unknown state 'ask.dnoe'" in problem.message
+    assert "'ask.question' goes to unknown state 'ask.dnoe' (did you mean 'ask.done'?)" in (
+        problem.message
+    )
     assert (problem.flow, problem.state) == ("ask", "question")
+
+
+def test_entry_to_a_missing_state_is_reported_where_entry_is_written(check: Check) -> None:
+    intents = INTENTS + "entry: ask.questoin\n"
+    (problem,) = check({"ask.yaml": GOOD, "intents.yaml": intents})
+    assert problem.file.endswith("intents.yaml") and problem.line == 8
+    assert problem.code == "unknown_target"
+    assert "entry state 'ask.questoin' does not exist (did you mean 'ask.question'?)" in (
+        problem.message
+    )
 
 
 def test_transition_to_a_missing_flow(check: Check) -> None:
@@ -69,7 +119,8 @@ def test_dead_end_that_is_not_final(check: Check) -> None:
 
 def test_unknown_intent(check: Check) -> None:
     (problem,) = check({"ask.yaml": GOOD.replace("intent: yes", "intent: yse")})
-    assert problem.code == "unknown_intent" and "'yse'" in problem.message
+    assert problem.code == "unknown_intent"
+    assert "uses unknown intent 'yse' (did you mean 'yes'?)" in problem.message
 
 
 def test_unknown_action_lists_the_known_ones(check: Check) -> None:
@@ -94,6 +145,30 @@ def test_a_slot_named_like_a_template_variable(check: Check) -> None:
 def test_jinja_syntax_error(check: Check) -> None:
     (problem,) = check({"ask.yaml": GOOD.replace('"Shall we?"', '"{{ name "')})
     assert problem.code == "jinja" and "Jinja syntax error" in problem.message
+
+
+def test_unknown_jinja_filter_names_the_line_and_the_close_one(check: Check) -> None:
+    text = GOOD.replace('say: "Done."', "say: |\n      Done.\n      {{ text | upperr }}")
+    (problem,) = check({"ask.yaml": text})
+    assert problem.code == "jinja" and problem.line == 12
+    assert "'say' of 'ask.done': unknown filter 'upperr' (did you mean 'upper'?)" in (
+        problem.message
+    )
+
+
+def test_unknown_jinja_test_in_a_condition(check: Check) -> None:
+    text = GOOD.replace("{intent: yes, to: done}", "{intent: yes, when: text is nmber, to: done}")
+    (problem,) = check({"ask.yaml": text})
+    assert problem.code == "jinja" and problem.line == 7
+    assert "condition 'text is nmber': unknown test 'nmber' (did you mean 'number'?)" in (
+        problem.message
+    )
+
+
+def test_unknown_filter_named_inside_map(check: Check) -> None:
+    text = GOOD.replace('"Shall we?"', "\"{{ repos | map('uper') | join }}\"")
+    (problem,) = check({"ask.yaml": text})
+    assert problem.code == "jinja" and "unknown filter 'uper'" in problem.message
 
 
 def test_condition_syntax_error(check: Check) -> None:
@@ -195,3 +270,25 @@ def test_every_problem_is_reported_at_once(check: Check) -> None:
     text = text.replace('"Shall we?"', '"{{ x "')
     found = set(codes(check({"ask.yaml": text})))
     assert {"jinja", "unknown_intent", "unknown_target", "unreachable"} <= found
+
+
+def test_then_that_comes_back_to_its_own_state(check: Check) -> None:
+    text = GOOD + "  route:\n    then: [{to: route}]\n"
+    text = text.replace("{otherwise: question}", "{otherwise: route}")
+    (problem,) = check({"ask.yaml": text})
+    assert problem.code == "then_loop" and problem.line == 13
+    assert "'then' of 'ask.route' comes back without waiting for a message" in problem.message
+    assert "(ask.route -> ask.route)" in problem.message
+
+
+def test_a_cycle_of_then_entries(check: Check) -> None:
+    text = GOOD.replace("{otherwise: question}", "{otherwise: one}") + (
+        "  one:\n    then: [{when: \"text == 'x'\", to: done}, {to: two}]\n"
+        "  two:\n    then: [{to: one}]\n"
+    )
+    (problem,) = check({"ask.yaml": text})
+    assert problem.code == "then_loop"
+    assert "(ask.one -> ask.two -> ask.one) when none of the 'when' entries" in problem.message
+    # An action on the way may change what the conditions see: not surely a loop.
+    paging = text.replace("  two:\n", "  two:\n    do: [next_page]\n")
+    assert "then_loop" not in codes(check({"ask.yaml": paging}))
