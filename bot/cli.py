@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -32,13 +33,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The shell's status for a command stopped by SIGPIPE (128 + 13): `bot test | head` read enough.
+BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         result: int = args.func(args)
+        sys.stdout.flush()  # here, so a reader that went away is noticed while we can handle it
     except BotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
     return result
+
+
+def _reader_gone() -> int:
+    """The output's reader stopped reading (`| head`): exit quietly, without a traceback. What
+    is still buffered for stdout goes nowhere, or Python would fail again writing it at exit."""
+    try:
+        stdout = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (captured): nothing to redirect
+        return BROKEN_PIPE
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stdout)
+    os.close(devnull)
+    return BROKEN_PIPE
