@@ -34,7 +34,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default="memory",
         help="where sessions live during the run (sqlite: a temporary database file)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="name every case run")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="name every case run, and show the traceback of a turn that failed",
+    )
     parser.set_defaults(func=run)
 
 
@@ -58,7 +63,7 @@ def report(suite: SuiteResult, args: argparse.Namespace) -> int:
             print(f"{mark:4} {result.case.id} ({result.seconds * 1000:.0f} ms)", file=out)
     for result in suite.failed:
         print(file=out)
-        print(format_failure(result), file=out)
+        print(format_failure(result, tracebacks=args.verbose), file=out)
     if args.coverage or args.coverage_json:
         coverage = suite.coverage()
         if args.coverage:

@@ -78,7 +78,8 @@ class ConversationItem(pytest.Item):
         result: CaseResult = loop.run(runner.run(self.case))
         self.config.stash.setdefault(_RESULTS, []).append(result)
         if not result.passed:
-            raise ConversationFailed(format_failure(result))
+            verbose = self.config.get_verbosity() > 0
+            raise ConversationFailed(format_failure(result, tracebacks=verbose))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ConversationFailed):

@@ -16,7 +16,8 @@ def _quote(text: str, prefix: str = INDENT + "| ") -> str:
     return "\n".join(prefix + line for line in text.splitlines())
 
 
-def format_failure(result: CaseResult) -> str:
+def format_failure(result: CaseResult, *, tracebacks: bool = False) -> str:
+    """The report of a failed case; ``tracebacks`` adds the whole traceback of a failed turn."""
     case = result.case
     head = f"{case.source}: case '{case.name}'"
     if result.error is not None:
@@ -27,6 +28,7 @@ def format_failure(result: CaseResult) -> str:
         turn = result.turns[index]
         lines[0] += f" failed at step {index + 1} ({turn.step.source})"
         lines.append(f"  {turn.step.describe()}")
+        lines.extend(_errors(turn, tracebacks))
     for miss in result.mismatches:
         where = f" ({miss.expect.source})" if miss.expect else ""
         kind = miss.expect.kind if miss.expect else "case"
@@ -43,6 +45,21 @@ def format_failure(result: CaseResult) -> str:
             lines.append("  steps before:")
             lines.extend(_history(result.turns[:index]))
     return "\n".join(lines)
+
+
+def _errors(turn: Turn, tracebacks: bool) -> list[str]:
+    """What went wrong inside the turn: the engine caught it and said its error message."""
+    out: list[str] = []
+    for error in turn.errors:
+        if error.event == "turn.failed":
+            out.append(f"  the turn failed in state {turn.failed_in}: {error.describe()}")
+        else:
+            out.append(f"  error logged ({error.event}): {error.describe()}")
+        if error.where:
+            out.append(f"{INDENT}raised at {error.where}")
+        if tracebacks and error.traceback:
+            out.append(_quote(error.traceback))
+    return out
 
 
 def _describe_turn(turn: Turn) -> list[str]:

@@ -21,6 +21,7 @@ from bot.store.memory import MemoryStore
 from bot.testing.cases import Case, Step
 from bot.testing.checks import Mismatch, check_step
 from bot.testing.clock import FakeClock
+from bot.testing.errors import ErrorLog, LoggedError
 from bot.testing.llm import RecordedProvider
 from bot.testing.search import IndexOnFirstUse
 
@@ -37,6 +38,13 @@ class Turn:
     score: float | None
     trace: tuple[str, ...]
     slots: dict[str, Any]
+    errors: tuple[LoggedError, ...] = ()  # logged while the step ran: a failed turn's exception
+
+    @property
+    def failed_in(self) -> str:
+        """The state the turn was in when it failed: the last one it entered."""
+        entered = [line.removeprefix("enter ") for line in self.trace if line.startswith("enter ")]
+        return entered[-1] if entered else self.state_before or "(new user)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +52,13 @@ class CaseResult:
     case: Case
     turns: tuple[Turn, ...]
     mismatches: tuple[Mismatch, ...] = ()
-    failed_step: int | None = None  # index into case.steps
+    failed_step: int | None = None  # index into case.steps: a mismatch, or the turn failed
     error: str | None = None  # the case could not run at all
     seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
-        return not self.mismatches and self.error is None
+        return self.failed_step is None and not self.mismatches and self.error is None
 
     @property
     def skipped(self) -> bool:
@@ -62,6 +70,7 @@ class ConversationRunner:
     services: Services
     clock: FakeClock
     provider: RecordedProvider = field(default_factory=RecordedProvider)
+    errors: ErrorLog = field(default_factory=ErrorLog)
 
     @classmethod
     async def open(
@@ -101,15 +110,21 @@ class ConversationRunner:
         await self.close()
 
     async def run(self, case: Case) -> CaseResult:
-        started = time.perf_counter()
+        """Run one case; what the engine logs as an error meanwhile goes into its turns."""
         if case.skip is not None:
             return CaseResult(case, ())
+        with self.errors.attached():
+            return await self._run(case)
+
+    async def _run(self, case: Case) -> CaseResult:
+        started = time.perf_counter()
         self.clock.reset()
         self._use_llm(case)
         try:
             await self._prepare(case)
         except Exception as exc:  # a broken fixture is the case's failure, not the run's
             return CaseResult(case, (), error=f"{type(exc).__name__}: {exc}")
+        self.errors.take()  # only what the steps log belongs to them
         turns: list[Turn] = []
         state = case.start or ""
         for index, step in enumerate(case.steps):
@@ -124,7 +139,7 @@ class ConversationRunner:
             mismatches = check_step(step, turn)
             if len(self.provider.unanswered) > 0:
                 mismatches.append(_unanswered(self.provider.unanswered))
-            if mismatches:
+            if mismatches or turn.errors:
                 elapsed = time.perf_counter() - started
                 return CaseResult(case, tuple(turns), tuple(mismatches), index, seconds=elapsed)
         left = self.provider.script if case.llm else []
@@ -193,6 +208,7 @@ class ConversationRunner:
             score=score,
             trace=tuple(trace),
             slots=dict(after.slots) if after else {},
+            errors=self.errors.take(),
         )
 
     async def _due(
