@@ -41,9 +41,14 @@ bench-webhook: setup
 bench-llm: setup
 	$(BIN)/python bench/llm.py
 
+# A fresh virtualenv in a new temporary folder each time (removed afterwards), so nothing left
+# over from an earlier run ends up pinned; the lock is replaced only once the freeze succeeded.
 lock:
-	$(PY) -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install --quiet -r requirements.in
-	(echo "# Pinned from requirements.in: make lock"; /tmp/lock-venv/bin/pip freeze) > requirements.lock
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PY) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/pip" install --quiet -r requirements.in && \
+	{ echo "# Pinned from requirements.in: make lock"; "$$tmp/venv/bin/pip" freeze; } > "$$tmp/lock" && \
+	mv "$$tmp/lock" requirements.lock
 
 services:
 	./scripts/start-services.sh
