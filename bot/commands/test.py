@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.config import load_settings
 from bot.store.sqlite import SqliteStore
-from bot.testing.report import format_failure, summary
+from bot.testing.report import format_failure, format_problems, summary
 from bot.testing.suite import SuiteResult, run_suite
 
 
@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
 def report(suite: SuiteResult, args: argparse.Namespace) -> int:
     out = sys.stdout
-    for problem in suite.problems:
-        print(problem, file=out)
+    for file in suite.files_with_problems:
+        print(format_problems([p for p in suite.problems if p.file == file]), file=out)
     for result in suite.results:
         if args.verbose:
             mark = "SKIP" if result.skipped else ("ok" if result.passed else "FAIL")
@@ -72,5 +72,6 @@ def report(suite: SuiteResult, args: argparse.Namespace) -> int:
         if args.coverage_json:
             args.coverage_json.write_text(coverage.as_json() + "\n", encoding="utf-8")
     print(file=out)
-    print(summary(suite.results, suite.seconds), file=out)
+    bad = len(suite.files_with_problems)
+    print(summary(suite.results, suite.seconds, files_with_problems=bad), file=out)
     return 0 if suite.ok else 1

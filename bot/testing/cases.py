@@ -31,6 +31,7 @@ from bot.flows.loader import parse_duration
 from bot.flows.model import FlowSet, Source
 from bot.flows.yamlsrc import LineList, LineMap, line_of, load_yaml
 from bot.testing.llm import Recorded
+from bot.testing.yamlkeys import did_you_mean, repeated_keys
 
 EXPECT_KEYS = frozenset(
     {"bot", "bot_contains", "bot_not_contains", "bot_matches", "state", "slots", "intent"}
@@ -78,11 +79,19 @@ class Case:
 def load_case_file(
     path: Path, *, flows: FlowSet | None = None, display: str | None = None
 ) -> tuple[list[Case], list[Problem]]:
-    """Every case in one file, and every problem found (``file:line: message``)."""
-    name = display or str(path)
+    """Every case in one file, and every problem found (``file:line: message``, sorted by line).
+
+    A file with problems should run none of its cases: a misspelt key or a repeated one means
+    the cases do not check what their author meant."""
+    cases, problems = _load(path, flows, display or str(path))
+    return cases, sorted(problems, key=lambda p: p.line)
+
+
+def _load(path: Path, flows: FlowSet | None, name: str) -> tuple[list[Case], list[Problem]]:
     problems: list[Problem] = []
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = load_yaml(text)
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(name, 0, f"cannot read the test file: {exc}", "io")]
     except yaml.YAMLError as exc:
@@ -90,6 +99,16 @@ def load_case_file(
         line = mark.line + 1 if mark is not None else 1
         reason = getattr(exc, "problem", None) or str(exc)
         return [], [Problem(name, line, f"YAML syntax error: {reason}", "yaml")]
+    for key, line, first in repeated_keys(text):
+        problems.append(
+            Problem(
+                name,
+                line,
+                f"`{key}` is repeated (first at line {first}); YAML keeps only "
+                "the last, so the first would never be checked",
+                "duplicate",
+            )
+        )
     defaults: LineMap = LineMap()
     if isinstance(data, LineMap):
         for key in data:
@@ -98,7 +117,10 @@ def load_case_file(
         defaults, data = data, data.get("cases")
     if not isinstance(data, LineList):
         where = line_of(data, 1)
-        return [], [Problem(name, where, "a test file holds `cases:`, a list of cases", "cases")]
+        problems.append(
+            Problem(name, where, "a test file holds `cases:`, a list of cases", "cases")
+        )
+        return [], problems
     cases: list[Case] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(data, start=1):
@@ -119,7 +141,8 @@ def load_case_file(
 
 
 def _unknown(what: str, key: str, known: frozenset[str]) -> str:
-    return f"unknown {what} '{key}' (expected one of: {', '.join(sorted(known))})"
+    hint = did_you_mean(key, known) or f" (expected one of: {', '.join(sorted(known))})"
+    return f"unknown {what} '{key}'{hint}"
 
 
 def _case(
@@ -133,9 +156,16 @@ def _case(
         if key not in CASE_KEYS:
             problems.append(Problem(file, raw.line_of(key), _unknown("case key", key, CASE_KEYS)))
     name = str(raw.get("name") or f"case {index}")
-    steps = _steps(raw.get("steps"), src, problems)
-    if not steps:
-        problems.append(Problem(file, src.line, f"case '{name}' has no `user:` or `advance:` step"))
+    if "steps" not in raw:
+        problems.append(Problem(file, src.line, f"case '{name}' has no `steps:`"))
+        steps = []
+    else:
+        steps = _steps(raw["steps"], Source(file, raw.line_of("steps")), problems)
+        if not steps and isinstance(raw["steps"], list):
+            where = raw.line_of("steps")
+            problems.append(
+                Problem(file, where, f"case '{name}' has no `user:` or `advance:` step")
+            )
     fixtures = {**_mapping(defaults.get("fixtures")), **_mapping(raw.get("fixtures"))}
     llm = _llm(raw.get("llm", defaults.get("llm")), src, problems)
     start = raw.get("start")
@@ -274,14 +304,19 @@ def _llm(raw: Any, src: Source, problems: list[Problem]) -> tuple[Recorded, ...]
 def check_names(case: Case, flows: FlowSet) -> list[Problem]:
     out: list[Problem] = []
     if case.start and flows.state(case.start) is None:
+        hint = did_you_mean(case.start, (s.id for s in flows.all_states()))
         out.append(
-            Problem(case.source.file, case.source.line, f"unknown start state '{case.start}'")
+            Problem(case.source.file, case.source.line, f"unknown start state '{case.start}'{hint}")
         )
     for step in case.steps:
         for expect in step.expects:
             where = expect.source
             if expect.kind == "state" and expect.value and flows.state(expect.value) is None:
-                out.append(Problem(where.file, where.line, f"unknown state '{expect.value}'"))
+                hint = did_you_mean(expect.value, (s.id for s in flows.all_states()))
+                out.append(Problem(where.file, where.line, f"unknown state '{expect.value}'{hint}"))
             if expect.kind == "intent" and expect.value and expect.value not in flows.intents:
-                out.append(Problem(where.file, where.line, f"unknown intent '{expect.value}'"))
+                hint = did_you_mean(expect.value, flows.intents)
+                out.append(
+                    Problem(where.file, where.line, f"unknown intent '{expect.value}'{hint}")
+                )
     return out

@@ -2,7 +2,12 @@
 
 Enable it for a folder with a conftest.py holding
 ``from bot.testing.pytest_plugin import pytest_collect_file``. Every case runs on one shared
-runner (its own event loop, closed when the session ends), with the project's config.yaml.
+runner (its own event loop, closed when the session ends). Settings are read as `python -m bot
+test` reads them: the config file named by BOT_CONFIG (else config.yaml at pytest's root
+folder), .env, and BOT_<SECTION>__<KEY> overrides such as BOT_FLOWS__DIR.
+
+A file with problems (a misspelt or repeated key, an unknown state) is one failing item listing
+them, and none of its cases run, as with `python -m bot test`.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import Problem
-from bot.testing.cases import Case, check_names, load_case_file
+from bot.testing.cases import Case, load_case_file
 from bot.testing.coverage import Walked, measure
-from bot.testing.report import format_failure
+from bot.testing.report import format_failure, format_problems
 from bot.testing.runner import CaseResult, ConversationRunner
 
 _RUNNER = pytest.StashKey[tuple[asyncio.Runner, ConversationRunner]]()
@@ -34,7 +39,9 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
 
 class ConversationFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
-        cases, problems = load_case_file(self.path, display=self.nodeid)
+        _loop, runner = _shared_runner(self.config)
+        flows = runner.services.flows.current.flows
+        cases, problems = load_case_file(self.path, flows=flows, display=self.nodeid)
         if problems:
             return [BrokenFile.from_parent(self, name="(file)", problems=problems)]
         return [ConversationItem.from_parent(self, name=case.name, case=case) for case in cases]
@@ -52,7 +59,7 @@ class BrokenFile(pytest.Item):
         self.problems = problems
 
     def runtest(self) -> None:
-        raise ConversationFailed("\n".join(str(p) for p in self.problems))
+        raise ConversationFailed(format_problems(self.problems))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ConversationFailed):
@@ -72,9 +79,6 @@ class ConversationItem(pytest.Item):
 
     def runtest(self) -> None:
         loop, runner = _shared_runner(self.config)
-        unknown = check_names(self.case, runner.services.flows.current.flows)
-        if unknown:
-            raise ConversationFailed("\n".join(str(p) for p in unknown))
         result: CaseResult = loop.run(runner.run(self.case))
         self.config.stash.setdefault(_RESULTS, []).append(result)
         if not result.passed:
@@ -100,11 +104,18 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.write_line(measure(flows, Walked().add_results(results)).text())
 
 
+def settings_file(root: Path) -> Path | None:
+    """The config.yaml in pytest's root folder, unless BOT_CONFIG names another file (None:
+    load_settings reads BOT_CONFIG, else ./config.yaml, else the defaults, as the CLI does)."""
+    default = root / "config.yaml"
+    return default if default.is_file() and not os.environ.get("BOT_CONFIG") else None
+
+
 def _shared_runner(config: pytest.Config) -> tuple[asyncio.Runner, ConversationRunner]:
     found = config.stash.get(_RUNNER, None)
     if found is not None:
         return found
-    settings = load_settings(config.rootpath / "config.yaml", environ={}, read_dotenv=False)
+    settings = load_settings(settings_file(config.rootpath))
     loop = asyncio.Runner()
     runner = loop.run(ConversationRunner.open(settings))
 

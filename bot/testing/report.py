@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.errors import Problem
 from bot.testing.checks import reply_text
 from bot.testing.runner import CaseResult, Turn
 
@@ -87,13 +88,27 @@ def _short(value: object, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def summary(results: Sequence[CaseResult], seconds: float) -> str:
+def summary(results: Sequence[CaseResult], seconds: float, *, files_with_problems: int = 0) -> str:
+    """``1 file with problems, 2 failed, 40 passed, 1 skipped in 0.52s``."""
     passed = sum(r.passed and not r.skipped for r in results)
     skipped = sum(r.skipped for r in results)
     failed = len(results) - passed - skipped
     parts = [f"{passed} passed"]
     if failed:
         parts.insert(0, f"{failed} failed")
+    if files_with_problems:
+        plural = "file" if files_with_problems == 1 else "files"
+        parts.insert(0, f"{files_with_problems} {plural} with problems")
     if skipped:
         parts.append(f"{skipped} skipped")
     return f"{', '.join(parts)} in {seconds:.2f}s"
+
+
+def format_problems(problems: Sequence[Problem]) -> str:
+    """A file's problems, by line, and what they cost: none of its cases ran."""
+    lines = [str(p) for p in problems]
+    if not problems or all(p.code == "missing" for p in problems):
+        return "\n".join(lines)
+    count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+    lines.append(f"{problems[0].file}: {count}, so none of its cases ran")
+    return "\n".join(lines)

@@ -21,13 +21,18 @@ DEFAULT_DIR = Path("tests/conversations")
 @dataclass(frozen=True, slots=True)
 class SuiteResult:
     results: tuple[CaseResult, ...]
-    problems: tuple[Problem, ...]  # in the test files themselves
+    problems: tuple[Problem, ...]  # in the test files themselves, by file then line
     flows: FlowSet
     seconds: float
 
     @property
     def failed(self) -> list[CaseResult]:
         return [r for r in self.results if not r.passed]
+
+    @property
+    def files_with_problems(self) -> list[str]:
+        """The test files whose problems kept all their cases from running."""
+        return list(dict.fromkeys(p.file for p in self.problems))
 
     @property
     def ok(self) -> bool:
@@ -55,18 +60,24 @@ def display(path: Path) -> str:
 
 
 def load_cases(paths: Sequence[Path], flows: FlowSet) -> tuple[list[Case], list[Problem]]:
+    """The cases of every file without problems, and the problems of the others: a file with
+    problems runs none of its cases, as its cases may not check what their author meant."""
     cases: list[Case] = []
     problems: list[Problem] = []
     files = test_files(paths)
     if not files:
-        problems.append(Problem(", ".join(map(str, paths)), 0, "no test files (*.yaml) found"))
+        problems.append(
+            Problem(", ".join(map(str, paths)), 0, "no test files (*.yaml) found", "missing")
+        )
     for path in files:
         if not path.is_file():
-            problems.append(Problem(str(path), 0, "no such test file"))
+            problems.append(Problem(str(path), 0, "no such test file", "missing"))
             continue
         found, trouble = load_case_file(path, flows=flows, display=display(path))
-        cases.extend(found)
-        problems.extend(trouble)
+        if trouble:
+            problems.extend(trouble)
+        else:
+            cases.extend(found)
     return cases, problems
 
 
