@@ -6,10 +6,17 @@ import argparse
 import asyncio
 import dataclasses
 import getpass
+import sys
+from typing import TextIO
 
 from bot.channels.console import chat
-from bot.config import load_settings
+from bot.config import Settings, load_settings
+from bot.search.service import SearchService
 from bot.services import Services
+
+# Indexing shorter than this passes silently; longer, stderr says which repository is indexed.
+QUIET_SECONDS = 0.5
+POLL_SECONDS = 0.1
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,12 +38,37 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_main(settings, user))
 
 
-async def _main(settings: object, user: str) -> int:
-    from bot.config import Settings
-
-    assert isinstance(settings, Settings)
+async def _main(settings: Settings, user: str) -> int:
     services = await Services.create(settings, watch_flows=settings.flows.reload)
     try:
+        # The service answers while it indexes, with partial results and a "still indexing"
+        # note; a terminal session is short, so its first search should see the whole index.
+        await wait_for_index(services.search, progress=sys.stderr)
         return await chat(services, user_id=user)
     finally:
         await services.close()
+
+
+async def wait_for_index(
+    search: SearchService,
+    *,
+    progress: TextIO,
+    quiet_seconds: float = QUIET_SECONDS,
+    poll_seconds: float = POLL_SECONDS,
+) -> None:
+    """Wait until every repository is indexed (or failed: the search then says so). Once the
+    wait passes ``quiet_seconds``, write "indexing <repo>…" for each repository as it starts."""
+    ready = asyncio.ensure_future(search.wait_ready())
+    try:
+        await asyncio.wait({ready}, timeout=quiet_seconds)
+        announced: set[str] = set()
+        while not ready.done():
+            repos = search.status()["repos"]
+            assert isinstance(repos, dict)
+            for name, repo in repos.items():
+                if repo.get("state") == "indexing" and name not in announced:
+                    announced.add(name)
+                    print(f"indexing {name}…", file=progress, flush=True)
+            await asyncio.wait({ready}, timeout=poll_seconds)
+    finally:
+        ready.cancel()

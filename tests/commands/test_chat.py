@@ -1,0 +1,73 @@
+"""`python -m bot chat` piped: the first search is answered from the whole index."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.commands.chat import wait_for_index
+from bot.config import settings_from_mapping
+from bot.search.service import SearchService
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_first_piped_search_waits_for_the_index(tmp_path: Path) -> None:
+    # An empty index folder: every repository is built from scratch while the chat starts.
+    fresh = {"BOT_SEARCH__INDEX_DIR": str(tmp_path / "index"), "DATABASE_URL": "memory://"}
+    config = str(ROOT / "config.yaml")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", config, "chat", "--user", "first-search"],
+        input="hi\n1\njinja2\nEnvironment\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **fresh},
+        timeout=120,
+        check=True,
+    )
+    assert "still indexing" not in done.stdout
+    assert "Found 20+ matches for “Environment” in *jinja2*; here are the first 20:" in (
+        done.stdout
+    )
+    assert "*1.* `environment.py:144` (`Environment`)" in done.stdout
+    assert "indexing" not in done.stdout  # progress, if any, goes to stderr only
+    progress = [line for line in done.stderr.splitlines() if line.startswith("indexing ")]
+    assert set(progress) <= {"indexing codechat…", "indexing jinja2…", "indexing aiohttp…"}
+
+
+async def test_a_long_indexing_names_each_repository_on_stderr(tmp_path: Path) -> None:
+    settings = settings_from_mapping(
+        {"repos": [{"name": "jinja2", "package": "jinja2"}], "search": {"index_dir": "index"}},
+        base_dir=tmp_path,
+    )
+    search = SearchService.from_settings(settings, watch_changes=False)
+    await search.start()
+    progress = io.StringIO()
+    try:
+        await wait_for_index(search, progress=progress, quiet_seconds=0.0, poll_seconds=0.01)
+        assert search.status()["state"] == "ready"
+    finally:
+        await search.close()
+    assert progress.getvalue() == "indexing jinja2…\n"
+
+
+async def test_an_index_ready_at_once_prints_nothing(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "a.py").write_text("def f():\n    return 1\n", encoding="utf-8")
+    settings = settings_from_mapping(
+        {"repos": [{"name": "tiny", "path": "repo"}], "search": {"index_dir": "index"}},
+        base_dir=tmp_path,
+    )
+    search = SearchService.from_settings(settings, watch_changes=False)
+    await search.start()
+    progress = io.StringIO()
+    try:
+        await wait_for_index(search, progress=progress)
+        assert search.status()["state"] == "ready"
+    finally:
+        await search.close()
+    assert progress.getvalue() == ""
