@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from aiohttp import web
 
@@ -51,6 +51,19 @@ SENDER = web.AppKey("sender", Sender)
 COORD = web.AppKey("coord", Coordination)
 OUTBOX = web.AppKey("outbox", Outbox)
 HANDLERS = web.AppKey("handlers", Handlers)
+
+
+@dataclass(frozen=True, slots=True)
+class Startup:
+    """What start-up turned on, logged with server.ready."""
+
+    env: str
+    signatures: bool
+    rest_delivery: bool
+    public_base_url: str
+
+
+STARTUP = web.AppKey("startup", Startup)
 
 
 def check_startup(settings: Settings) -> None:
@@ -191,22 +204,30 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             session_timeout_seconds=settings.sessions.timeout_minutes * 60,
         ),
     )
-    log.info(
-        "server.ready",
-        extra={
-            "fields": {
-                "env": settings.env,
-                "signatures": checker.enabled,
-                "rest_delivery": outbox.can_send,
-                "public_base_url": settings.server.public_base_url,
-                "loop": type(asyncio.get_running_loop()).__module__,
-            }
-        },
+    app[STARTUP] = Startup(
+        env=settings.env,
+        signatures=checker.enabled,
+        rest_delivery=outbox.can_send,
+        public_base_url=settings.server.public_base_url,
     )
     try:
         yield
     finally:
         await outbox.close()
+
+
+def log_ready(app: web.Application, host: str, port: int) -> None:
+    """``server.ready``: called by the runner once the port is listening, not during start-up
+    (a port already taken must never be preceded by a line saying the server is ready)."""
+    shown = f"[{host}]" if ":" in host else host
+    fields = {
+        "listening": f"http://{shown}:{port}",
+        "host": host,
+        "port": port,
+        **asdict(app[STARTUP]),
+        "loop": type(asyncio.get_running_loop()).__module__,
+    }
+    log.info("server.ready", extra={"fields": fields})
 
 
 async def _webhook(request: web.Request) -> web.StreamResponse:
