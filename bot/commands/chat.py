@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import getpass
+import json
+import logging
 import sys
+from collections.abc import Iterator
 from typing import TextIO
 
 from bot.channels.console import chat
@@ -17,6 +21,10 @@ from bot.services import Services
 # Indexing shorter than this passes silently; longer, stderr says which repository is indexed.
 QUIET_SECONDS = 0.5
 POLL_SECONDS = 0.1
+# What every LogRecord carries; anything else on a record came in through `extra`.
+_RECORD_ATTRS = frozenset(
+    {*logging.LogRecord("", 0, "", 0, "", (), None).__dict__, "message", "asctime", "fields"}
+)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,14 +47,52 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(settings: Settings, user: str) -> int:
-    services = await Services.create(settings, watch_flows=settings.flows.reload)
+    with show_warnings(sys.stderr):
+        services = await Services.create(settings, watch_flows=settings.flows.reload)
+        try:
+            # The service answers while it indexes, with partial results and a "still indexing"
+            # note; a terminal session is short, so its first search should see the whole index.
+            await wait_for_index(services.search, progress=sys.stderr)
+            return await chat(services, user_id=user)
+        finally:
+            await services.close()
+
+
+@contextlib.contextmanager
+def show_warnings(stream: TextIO) -> Iterator[None]:
+    """Warnings and errors logged while chatting (a flow edit refused and each of its problems,
+    a repository that cannot be indexed) as one readable line each: the event, then its fields.
+    Python's default would print the event name alone, without the file:line of a problem."""
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(ConsoleFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
     try:
-        # The service answers while it indexes, with partial results and a "still indexing"
-        # note; a terminal session is short, so its first search should see the whole index.
-        await wait_for_index(services.search, progress=sys.stderr)
-        return await chat(services, user_id=user)
+        yield
     finally:
-        await services.close()
+        root.removeHandler(handler)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """`flows.reload_problem file=flows/greeting.yaml line=32 problem="unknown state 'x'"`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {k: v for k, v in record.__dict__.items() if k not in _RECORD_ATTRS}
+        given = getattr(record, "fields", None)
+        if isinstance(given, dict):
+            fields.update(given)
+        parts = [record.getMessage(), *(f"{k}={_shown(v)}" for k, v in fields.items())]
+        text = " ".join(parts)
+        if record.exc_info and record.exc_info[0] is not None:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    plain = text and not any(c.isspace() or c in "\"'=" for c in text)
+    return text if plain else json.dumps(text, ensure_ascii=False)
 
 
 async def wait_for_index(

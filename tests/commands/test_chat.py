@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from bot.commands.chat import wait_for_index
-from bot.config import settings_from_mapping
+from bot.commands.chat import show_warnings, wait_for_index
+from bot.config import NluConfig, settings_from_mapping
+from bot.engine.registry import FlowRegistry
 from bot.search.service import SearchService
+from bot.services import default_actions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,3 +74,22 @@ async def test_an_index_ready_at_once_prints_nothing(tmp_path: Path) -> None:
     finally:
         await search.close()
     assert progress.getvalue() == ""
+
+
+def test_a_refused_flow_edit_while_chatting_names_each_problem(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    registry = FlowRegistry(flows, actions=default_actions(), nlu=NluConfig(), base=tmp_path)
+    greeting = flows / "greeting.yaml"
+    greeting.write_text(greeting.read_text(encoding="utf-8").replace("to: menu", "to: menuu"))
+    stderr = io.StringIO()
+    with show_warnings(stderr):
+        problems = registry.reload()
+    rejected, *reported = stderr.getvalue().splitlines()
+    assert rejected.startswith(f"flows.reload_rejected errors={len(problems)} live_version=")
+    assert len(reported) == len(problems)
+    for line, problem in zip(reported, problems, strict=True):
+        assert line.startswith(
+            f"flows.reload_problem file=flows/greeting.yaml line={problem.line} problem="
+        )
+    assert "menuu" in reported[0]

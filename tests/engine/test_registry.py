@@ -93,10 +93,12 @@ async def test_an_invalid_edit_keeps_the_old_version_and_logs_every_error(
     )
     await wait_for(lambda: services.flows.last_problems)
     assert services.flows.current.version == version
-    logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "flows.reload_rejected" in logged
-    assert "times out to unknown state 'desk.nudgee'" in logged
-    assert "uses unknown intent 'fnd'" in logged
+    events = [r.getMessage() for r in caplog.records]
+    assert events[0] == "flows.reload_rejected"
+    problems = "\n".join(r.fields["problem"] for r in caplog.records[1:])
+    assert set(events[1:]) == {"flows.reload_problem"}
+    assert "times out to unknown state 'desk.nudgee'" in problems
+    assert "uses unknown intent 'fnd'" in problems
     result = await services.engine.handle(Inbound(user_id="b", text="hi"))
     assert result.replies == ("Hello! Send *find* to search.",)
 

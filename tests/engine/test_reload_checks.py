@@ -49,7 +49,8 @@ async def test_an_unknown_filter_is_refused_and_the_old_version_stays(
     assert "'say' of 'desk.ask': unknown filter 'upperr' (did you mean 'upper'?)" in (
         problem.message
     )
-    assert "flows.reload_problem flows/desk.yaml:10:" in caplog.text
+    (logged,) = [r for r in caplog.records if r.getMessage() == "flows.reload_problem"]
+    assert (logged.fields["file"], logged.fields["line"]) == ("flows/desk.yaml", 10)
 
     await services.engine.handle(Inbound(user_id="a", text="hi"))
     result = await services.engine.handle(Inbound(user_id="a", text="find"))
