@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,32 @@ from bot.search.symbols import Outliner
 
 ROOT = Path(__file__).resolve().parents[1]
 INDEXED_REPOS = ("codechat", "jinja2", "aiohttp")
+INDEX_DIR_VARIABLE = "BOT_SEARCH__INDEX_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Search indexes built during the run go to a temporary folder, removed at the end, never
+    to the project's own data/index. The variable reaches every place that reads settings
+    from the environment: the CLI commands tests call, the conversation-test plugin and the
+    servers and chats tests start as subprocesses. Settings built from a mapping or with
+    ``environ={}`` name the folder through ``scratch_index_dir()``."""
+    folder = tempfile.mkdtemp(prefix="codechat-tests-index-")
+    previous = os.environ.get(INDEX_DIR_VARIABLE)
+    os.environ[INDEX_DIR_VARIABLE] = folder
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop(INDEX_DIR_VARIABLE, None)
+        else:
+            os.environ[INDEX_DIR_VARIABLE] = previous
+        shutil.rmtree(folder, ignore_errors=True)
+
+    config.add_cleanup(restore)
+
+
+def scratch_index_dir() -> str:
+    """The run's temporary search index folder (see ``pytest_configure``)."""
+    return os.environ[INDEX_DIR_VARIABLE]
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from bot.cli import main
 from bot.config import load_settings
 from bot.testing.report import format_failure
 from bot.testing.suite import run_suite
+from tests.conftest import scratch_index_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples"
@@ -23,7 +24,8 @@ def test_the_example_flows_validate(
 
 
 async def test_the_example_conversations_pass() -> None:
-    settings = load_settings(ROOT / "config.yaml", environ={}, read_dotenv=False)
+    environ = {"BOT_SEARCH__INDEX_DIR": scratch_index_dir()}
+    settings = load_settings(ROOT / "config.yaml", environ=environ, read_dotenv=False)
     suite = await run_suite(settings, [EXAMPLE / "conversations"], flows_dir=EXAMPLE / "flows")
     assert suite.problems == ()
     assert len(suite.results) == 3

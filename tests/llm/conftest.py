@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.config import Settings, settings_from_mapping
 from bot.llm.router import LLMRouter
+from tests.conftest import scratch_index_dir
 from tests.llm.fakes import FakeLLM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +51,7 @@ def llm_settings(
     data = {
         "flows": {"prompts_dir": str(ROOT / "prompts")},
         # Generous under a loaded CI machine: these tests are about answers, not search speed.
-        "search": {"regex_timeout_seconds": 10},
+        "search": {"regex_timeout_seconds": 10, "index_dir": scratch_index_dir()},
         "llm": {"chain": list(chain), "timeout_seconds": 5, **providers, **llm},
     }
     return settings_from_mapping(data, base_dir=ROOT)
