@@ -29,9 +29,9 @@ import yaml
 from bot.errors import Problem
 from bot.flows.loader import parse_duration
 from bot.flows.model import FlowSet, Source
-from bot.flows.yamlsrc import LineList, LineMap, line_of, load_yaml
+from bot.flows.suggest import did_you_mean
+from bot.flows.yamlsrc import LineList, LineMap, line_of, load_yaml_checked
 from bot.testing.llm import Recorded
-from bot.testing.yamlkeys import did_you_mean, repeated_keys
 
 EXPECT_KEYS = frozenset(
     {"bot", "bot_contains", "bot_not_contains", "bot_matches", "state", "slots", "intent"}
@@ -91,7 +91,8 @@ def _load(path: Path, flows: FlowSet | None, name: str) -> tuple[list[Case], lis
     problems: list[Problem] = []
     try:
         text = path.read_text(encoding="utf-8")
-        data = load_yaml(text)
+        loaded = load_yaml_checked(text)
+        data = loaded.data
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(name, 0, f"cannot read the test file: {exc}", "io")]
     except yaml.YAMLError as exc:
@@ -99,7 +100,7 @@ def _load(path: Path, flows: FlowSet | None, name: str) -> tuple[list[Case], lis
         line = mark.line + 1 if mark is not None else 1
         reason = getattr(exc, "problem", None) or str(exc)
         return [], [Problem(name, line, f"YAML syntax error: {reason}", "yaml")]
-    for key, line, first in repeated_keys(text):
+    for key, line, first in loaded.duplicates:
         problems.append(
             Problem(
                 name,
