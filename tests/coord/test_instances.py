@@ -210,6 +210,7 @@ async def test_an_instance_killed_mid_load_hands_its_senders_over_and_loses_noth
     answered = 0
     retried: list[str] = []
     a_third_done = asyncio.Event()
+    victim_asked = asyncio.Event()  # a request to the victim has just been sent
     async with aiohttp.ClientSession() as http:
         await _coordination(http, survivor)
 
@@ -222,6 +223,8 @@ async def test_an_instance_killed_mid_load_hands_its_senders_over_and_loses_noth
                 for _attempt in range(20):
                     if not target.alive:
                         target = survivor  # the load balancer stops routing to it
+                    if target is victim:
+                        victim_asked.set()
                     try:
                         status, _ = await post(http, target, sender, SCRIPT[n % len(SCRIPT)], sid)
                         break
@@ -236,6 +239,8 @@ async def test_an_instance_killed_mid_load_hands_its_senders_over_and_loses_noth
 
         async def killer() -> None:
             await a_third_done.wait()
+            victim_asked.clear()  # kill it with a request in flight, not between two of them
+            await victim_asked.wait()
             shared.cluster.kill(victim)
 
         started = asyncio.get_running_loop().time()
