@@ -9,6 +9,9 @@ from rapidfuzz import fuzz, process
 
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.errors import SearchError
+from bot.nlu.codeish import looks_like_code
+from bot.nlu.entities import find_repos
+from bot.nlu.text import words
 from bot.search.types import SearchResponse
 
 PAGE_SIZE = 5
@@ -33,35 +36,85 @@ async def clear_slots(ctx: ActionContext) -> None:
 
 
 async def select_repo(ctx: ActionContext) -> None:
-    """Pick a configured repository by number ("2") or by a possibly misspelt name ("jnja2").
-    Sets `repo`, or `repo_error` with what went wrong."""
-    repos = ctx.services.settings.repos
-    names = [r.name for r in repos]
+    """Pick a configured repository by number ("2", "the third one"), by a possibly misspelt
+    name ("jnja2", "the aiohttp one") or from `text`. Sets `repo`, or `repo_error` with what
+    went wrong; a search typed instead of a choice is kept (`pending_query`) and
+    `where_to_search` asks which repository to search it in."""
+    names = [str(r["name"]) for r in ctx.services.repo_listing]
+    explicit = "text" in ctx.args
     choice = str(ctx.args.get("text", ctx.text)).strip()
     ctx.slots.pop("repo_error", None)
-    picked: str | None = None
-    number = re.fullmatch(r"#?\s*(\d{1,4})\.?", choice)
-    if number:
-        index = int(number.group(1))
-        if 1 <= index <= len(names):
-            picked = names[index - 1]
+    picked = _named_repo(choice, names) if explicit else None
+    if not explicit:
+        picked, rest = _repo_and_query(choice, names)
+        if picked is not None and rest:  # "aiohttp, ClientSession": that search, there
+            ctx.slots["pending_query"] = rest
+        picked = picked or ctx.entities.get("repo")
+    number = None if explicit else ctx.entities.get("number")
+    if picked is None and isinstance(number, int) and choice.split() and len(choice) < 30:
+        if 1 <= number <= len(names):
+            picked = names[number - 1]
         else:
-            ctx.slots["repo_error"] = f"There is no repository number {index}."
-    elif choice:
-        best = process.extractOne(
-            choice.casefold(), [n.casefold() for n in names], scorer=fuzz.WRatio, score_cutoff=70
-        )
-        if best is not None:
-            picked = names[best[2]]
+            ctx.slots["repo_error"] = f"There is no repository number {number}."
+            return
+    if picked is None and choice:
+        picked = _described_repo(choice, ctx.services.repo_listing) or _named_repo(choice, names)
+    if picked is None:
+        if not choice:
+            ctx.slots["repo_error"] = "Send a number or a name from the list."
+        elif _reads_as_query(choice):
+            ctx.slots["pending_query"] = choice
+            ctx.slots["where_to_search"] = True
         else:
             ctx.slots["repo_error"] = f"I don't know a repository called “{choice[:60]}”."
-    else:
-        ctx.slots["repo_error"] = "Send a number or a name from the list."
-    if picked is not None:
-        if picked != ctx.slots.get("repo"):
-            for stale in ("results", "shown", "page", "query", "total", "snippet"):
-                ctx.slots.pop(stale, None)
-        ctx.slots["repo"] = picked
+        return
+    if picked != ctx.slots.get("repo"):
+        for stale in ("results", "shown", "page", "query", "total", "snippet", "opened"):
+            ctx.slots.pop(stale, None)
+    ctx.slots["repo"] = picked
+
+
+def _named_repo(choice: str, names: list[str]) -> str | None:
+    found = find_repos(words(choice), names).values.get("repo")
+    if found is not None:
+        return str(found)
+    best = process.extractOne(
+        choice.casefold(), [n.casefold() for n in names], scorer=fuzz.WRatio, score_cutoff=80
+    )
+    return names[best[2]] if best is not None else None
+
+
+def _repo_and_query(text: str, names: list[str]) -> tuple[str | None, str]:
+    """A repository's name with other words: the repository, and the rest as typed."""
+    pieces = re.split(r"([\s,:;]+)", text)
+    for i, piece in enumerate(pieces):
+        found = find_repos(words(piece), names).values.get("repo") if piece.strip() else None
+        if found is not None:
+            rest = "".join(pieces[:i] + pieces[i + 1 :]).strip(" ,:;-–—")
+            rest_words = [w for w in words(rest) if w not in _NOT_A_QUERY]
+            return str(found), rest if rest_words else ""
+    return None, ""
+
+
+_NOT_A_QUERY = frozenset({"the", "repo", "repository", "one", "please", "pls", "code", "use", "in"})
+
+
+def _described_repo(choice: str, listing: list[dict[str, Any]]) -> str | None:
+    """ "the template engine": the one repository whose description has those words."""
+    wanted = {w for w in words(choice) if len(w) > 2 and w not in _NOT_A_QUERY}
+    if not wanted:
+        return None
+    scored = [
+        (len(wanted & set(words(str(r.get("description") or "")))), str(r["name"])) for r in listing
+    ]
+    best = max((s for s, _n in scored), default=0)
+    winners = [n for s, n in scored if s == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def _reads_as_query(text: str) -> bool:
+    """Several words, a question or code: a search typed at the repository prompt."""
+    return len(text.split()) >= 2 or text.endswith("?") or looks_like_code(text)
 
 
 async def run_search(ctx: ActionContext) -> None:
@@ -183,7 +236,7 @@ def register_builtins(registry: ActionRegistry) -> None:
         select_repo,
         params=frozenset({"text"}),
         doc=select_repo.__doc__ or "",
-        sets=frozenset({"repo", "repo_error"}),
+        sets=frozenset({"repo", "repo_error", "pending_query", "where_to_search"}),
     )
     registry.register(
         "search",

@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from bot.engine import clarify
 from bot.engine.actions import ActionContext, ActionRegistry
+from bot.engine.hints import any_time, next_steps
 from bot.engine.machine import CompiledFlows
 from bot.flows.model import OTHERWISE, GlobalCommand, State
 from bot.nlu.classify import IntentClassifier
-from bot.nlu.intents import IntentMatch, normalize
+from bot.nlu.intents import IntentMatch
 from bot.store.base import Session
 
 if TYPE_CHECKING:
@@ -31,6 +33,14 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "error": "Sorry, something went wrong on my side. Please try again, or send “help”.",
     "no_back": "There is nothing to go back to.",
     "help": "Send “menu” for the main menu, “back” to undo a step, or “start over”.",
+    "clarify": (
+        "Did you mean *1.* {{ first }}, or *2.* search for “{{ text | shorten(60) }}”? "
+        "Send *1* or *2*."
+    ),
+    "not_here": (
+        "*{{ label }}* doesn't apply here. To search for “{{ text | shorten(60) }}”, send it "
+        'in quotes: "{{ text | shorten(60) }}".'
+    ),
     "inactive": "Welcome back! It has been a while, so we're starting again.",
     "flows_changed": "The conversation was just updated, so we are starting this part again.",
 }
@@ -83,9 +93,20 @@ class Conversation:
             "repos": self.services.repo_listing,
         }
 
+    @property
+    def repo_names(self) -> list[str]:
+        return [str(r["name"]) for r in self.services.repo_listing]
+
+    def default_repo(self) -> None:
+        """With one repository there is nothing to choose: it is selected without asking."""
+        names = self.repo_names
+        if len(names) == 1 and not self.session.slots.get("repo"):
+            self.session.slots["repo"] = names[0]
+
     async def entered(self, state: State) -> None:
         self.state = state.id
         self.trace.append(f"enter {state.id}")
+        self.default_repo()
         for call in state.actions:
             spec = self.actions.get(call.name)
             if spec is None:  # validated at load time; a hot reload cannot get here either
@@ -137,23 +158,42 @@ class Conversation:
         """Handle the user's text in the current state."""
         state = self.compiled.state(self.state)
         assert state is not None
-        if await self._code_not_command(match, state):
-            self.trace.append(f"'{self.text}' occurs in the code: not taken as {match.intent}")
-            match = IntentMatch(None, match.score, match.entities)
-        self.entities = match.entities
+        self.default_repo()
+        match = self._answer_to_question(match, state)
+        takes_text = self.compiled.has_trigger(state, OTHERWISE)
+        if takes_text and match.intent and match.how != "clarified":
+            if match.sure and self._names_a_definition(match):  # "reset": or Cycler.reset?
+                self._ask(match, state)
+                return
+            if not match.sure and await self._occurs_in_code(match):
+                if match.how == "edit" and len(self.text.split()) > 1:
+                    self._ask(match, state)  # "shwo heap": a command misspelt, or code?
+                    return
+                # Words of no command example, found in the code ("heap", "what calls it?"):
+                # a query that looks like a command, searched as typed.
+                self.trace.append(f"'{self.text}' occurs in the code: not taken as {match.intent}")
+                match = IntentMatch(None, match.score, match.entities, how="code")
+        self.entities = self.compiled.expose(match.entities, self.session.slots)
         intent = match.intent
         if match.ambiguous and self.classifier is not None:
             intent = await self._disambiguate(match) or intent
         self.intent, self.score = intent, match.score if intent else None
-        self.trace.append(f"intent {intent} score {match.score:.0f}")
+        self.trace.append(f"intent {intent} score {match.score:.0f} ({match.how})")
         command = self.compiled.flows.globals.get(intent or "")
         if command is not None:
             await self._run_global(command, state)
             return
+        if intent and not self.compiled.has_trigger(state, intent):
+            label = self._label(intent)
+            if label and match.sure:  # a command that means nothing here is said so
+                self.say(self.message("not_here", label=label))
+                self.say(self._next_line(state))
+                return
+            intent = None  # a likeness to another state's command: any other text
         # The intent's own transitions first; when it has none here, or none whose `when:`
         # holds, the text counts as "any other text".
         triggers = [intent] if intent and self.compiled.has_trigger(state, intent) else []
-        if self.compiled.has_trigger(state, OTHERWISE):
+        if takes_text:
             triggers.append(OTHERWISE)
         # Slot values are replaced, never changed in place (see ActionContext), so a shallow
         # copy is a faithful picture of this step.
@@ -167,26 +207,73 @@ class Conversation:
         self.say(self.message("fallback"))
         self.say_help(state)
 
-    async def _code_not_command(self, match: IntentMatch, state: State) -> bool:
+    def _answer_to_question(self, match: IntentMatch, state: State) -> IntentMatch:
+        """The answer to last turn's clarifying question: the original text, taken as chosen."""
+        asked = clarify.pending(self.session.slots, state.id)
+        self.session.slots.pop(clarify.SLOT, None)
+        if asked is None:
+            return match
+        resolved = clarify.answer(asked, self.text)
+        if resolved is None:
+            return match
+        self.text, chosen = resolved
+        self.trace.append(f"clarified: {chosen.intent or 'search'}")
+        return chosen
+
+    def _ask(self, match: IntentMatch, state: State) -> None:
+        assert match.intent is not None
+        self.trace.append(f"asked: {match.intent} or search")
+        self.session.slots[clarify.SLOT] = clarify.question(match, self.text, state.id)
+        self.intent, self.score = "clarify", match.score
+        self.say(self.message("clarify", first=self._label(match.intent) or match.intent))
+
+    def _label(self, intent: str) -> str | None:
+        declared = self.compiled.flows.intents.get(intent)
+        return declared.label if declared is not None else None
+
+    def _names_a_definition(self, match: IntentMatch) -> bool:
+        """A one-word command that is also the name of something the selected repository
+        defines: both readings are likely, so the user is asked."""
+        repo = self.session.slots.get("repo")
+        word = self.text.strip()
+        if not isinstance(repo, str) or repo not in self.repo_names or " " in word:
+            return False
+        return word.isidentifier() and self.services.search.defines(word, repo)
+
+    async def _occurs_in_code(self, match: IntentMatch) -> bool:
         """Where any text is taken (a search, a name), a near miss is not read as a command
         when its own words (those of no command example) occur in the selected repository's
-        code: "heap" is searched, not taken for "help", while a misspelt "help" stays help."""
-        if match.intent is None or match.score >= 100:
-            return False
+        code: "heap" may be a search, while a misspelt "hepl" stays help."""
         repo = self.session.slots.get("repo")
-        if not isinstance(repo, str) or not self.compiled.has_trigger(state, OTHERWISE):
+        if not isinstance(repo, str) or repo not in self.repo_names:
             return False
-        known = self.compiled.matcher(state.id).words
-        own = [w for w in normalize(self.text).split() if w not in known]
+        # A typo fixed word by word is judged by the words fixed; a whole-text likeness
+        # ("return" for "retour") by every word typed.
+        words = match.unknown_words if match.how == "edit" else tuple(self.text.split())
+        own = [w for w in words if not w.startswith("{")]
         return bool(own) and await self.services.search.occurs(" ".join(own), repo)
 
     def say_help(self, state: State) -> None:
-        """The state's own help, or the general one."""
-        self.say(
-            self.compiled.templates.render(state.help, self.template_context())
-            if state.help
-            else self.message("help")
-        )
+        """The state's own words (`help:`), what can be typed here, and the global commands;
+        all but the first derived from the flow."""
+        if state.help:
+            self.say(self.compiled.templates.render(state.help, self.template_context()))
+        self.say(next_steps(self.compiled.flows, state))
+        self.say(self._any_time())
+
+    def _next_line(self, state: State) -> str:
+        """One line saying what can be typed in ``state``."""
+        derived = next_steps(self.compiled.flows, state)
+        if derived:
+            return derived
+        if state.help:
+            return self.compiled.templates.render(state.help, self.template_context())
+        return self._any_time()
+
+    def _any_time(self) -> str:
+        if "help" in self.compiled.flows.messages:
+            return self.message("help")
+        return any_time(self.compiled.flows) or self.message("help")
 
     async def _disambiguate(self, match: IntentMatch) -> str | None:
         assert self.classifier is not None and match.intent is not None
@@ -202,11 +289,10 @@ class Conversation:
         if command.say:
             self.say(self.compiled.templates.render(command.say, self.template_context()))
         if command.builtin == "help":
-            source = state.help
-            self.say(
-                self.compiled.templates.render(source, self.template_context()) if source else ""
-            )
-            self.say(self.message("help"))
+            self.say_help(state)
+            return
+        if command.builtin == "hint":
+            self.say(self._next_line(state))
             return
         if command.builtin == "repeat":
             self.say_state(state)
@@ -240,6 +326,9 @@ class Conversation:
                     self.say_help(previous)
                 return
         self.say(self.message("no_back"))
+        current = self.compiled.state(self.state)
+        if current is not None:
+            self.say(self._next_line(current))
 
     def _push_back(self, entry: dict[str, Any]) -> None:
         back = self.session.back

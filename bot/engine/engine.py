@@ -14,6 +14,7 @@ from bot.engine.machine import CompiledFlows
 from bot.engine.turn import Inbound, TurnResult, clean_text
 from bot.flows.model import OTHERWISE
 from bot.nlu.classify import IntentClassifier
+from bot.nlu.intents import IntentMatch
 from bot.store.base import ConversationRow, ConversationStore, Session
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ class Engine:
         if len(convo.text) > limit:
             convo.say(convo.message("too_long", length=len(convo.text), limit=limit))
             return "too_long"
-        match = compiled.matcher(convo.state).match(convo.text)
+        match = compiled.matcher(convo.state).match(convo.text, repos=convo.repo_names)
         await convo.respond(match)
         return "text"
 
@@ -189,10 +190,33 @@ class Engine:
             return
         if not compiled.has_trigger(state, OTHERWISE):
             return
-        match = compiled.matcher(state.id).match(convo.text)
-        if match.intent is None:
+        match = compiled.matcher(state.id).match(convo.text, repos=convo.repo_names)
+        command = compiled.flows.globals.get(match.intent or "")
+        if command is not None and command.builtin == "hint":
+            convo.trace.append("first message: a pleasantry, the welcome answers it")
+            convo.intent, convo.score = match.intent, match.score
+        elif match.intent is not None:
+            await convo.respond(match)  # "use aiohttp", "help": a command, done at once
+        elif await self._plausible_search(convo, match):
             convo.trace.append("first message: answered after the welcome")
             await convo.respond(match)
+        else:
+            convo.trace.append("first message: only welcomed")
+
+    async def _plausible_search(self, convo: Conversation, match: IntentMatch) -> bool:
+        """A first message is searched when it reads as code, is a search said as a sentence,
+        is a question or a few words, or names something in the code; "asdf" only gets the
+        welcome, and is not kept as a pending query."""
+        if match.how in ("code", "query"):
+            return True
+        words = convo.text.split()
+        if len(words) >= 3 or convo.text.rstrip().endswith("?"):
+            return True
+        search = self.services.search
+        for name in convo.repo_names:
+            if await search.occurs(convo.text, name):
+                return True
+        return False
 
     def _inactive(self, session: Session, now: float) -> bool:
         idle = self.settings.sessions.timeout_minutes * 60

@@ -8,15 +8,17 @@ models).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Protocol
 
 import jinja2
 from transitions.extensions.asyncio import AsyncMachine
 
 from bot.config import NluConfig
+from bot.flows.entity_refs import declared_entities
 from bot.flows.model import AUTO, FlowSet, State, Transition
 from bot.flows.templates import TemplateCache
+from bot.nlu.entities import LAST
 from bot.nlu.intents import IntentMatcher
 
 log = logging.getLogger("bot.flows")
@@ -53,6 +55,7 @@ class CompiledFlows:
         self.templates = templates or TemplateCache()
         self._states = {s.id: s for s in flows.all_states()}
         self._undefined_warned: set[Transition] = set()  # conditions that hit an unset name
+        self.entity_kinds = declared_entities(flows)  # entity name -> kind
         self.machine = SequentialAsyncMachine(
             model=None,
             states=list(self._states),
@@ -74,11 +77,18 @@ class CompiledFlows:
         }
         self._matchers: dict[str, IntentMatcher] = {}
         for state in self._states.values():
+            # Commands of other states are known too, so "more" where nothing can be shown
+            # is answered as such instead of searched (see Conversation.respond).
             examples = {
-                name: flows.intents[name].examples
-                for name in state.intents
-                if name in flows.intents
+                name: intent.examples for name, intent in flows.intents.items() if intent.label
             }
+            examples.update(
+                {
+                    name: flows.intents[name].examples
+                    for name in state.intents
+                    if name in flows.intents
+                }
+            )
             self._matchers[state.id] = IntentMatcher(
                 {**examples, **global_intents},
                 threshold=nlu.threshold,
@@ -88,6 +98,27 @@ class CompiledFlows:
 
     def state(self, state_id: str) -> State | None:
         return self._states.get(state_id)
+
+    def expose(self, found: Mapping[str, Any], slots: Mapping[str, Any]) -> dict[str, Any]:
+        """The matcher's entities under the names the flows declare. "this"/"it" is the result
+        opened or explained last (slot `opened`), when no number was given."""
+        by_kind: dict[str, Any] = {
+            "number": found.get("number"),
+            "repo": found.get("repo"),
+            "reference": found.get("ref"),
+            "query": found.get("query"),
+        }
+        opened = slots.get("opened")
+        if found.get("ref") and by_kind["number"] is None and isinstance(opened, int):
+            by_kind["number"] = opened
+        if by_kind["number"] == LAST:  # "the last one": the last result shown
+            shown = slots.get("shown") or slots.get("results") or []
+            by_kind["number"] = shown[-1]["n"] if shown else None
+        return {
+            name: by_kind[kind]
+            for name, kind in self.entity_kinds.items()
+            if by_kind.get(kind) is not None
+        }
 
     def matcher(self, state_id: str) -> IntentMatcher:
         return self._matchers[state_id]

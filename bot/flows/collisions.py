@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 
 from bot.errors import Problem
 from bot.flows.model import FlowSet
-from bot.nlu.intents import normalize, with_placeholders
+from bot.nlu.intents import example_key
 
 
 def co_active(flows: FlowSet) -> set[tuple[str, str]]:
@@ -27,13 +27,15 @@ def co_active(flows: FlowSet) -> set[tuple[str, str]]:
 
 def check_collisions(flows: FlowSet, threshold: float) -> Iterator[Problem]:
     keyed = {
-        name: [(e, with_placeholders(normalize(e))[0]) for e in intent.examples]
+        name: [(e, example_key(e)) for e in intent.examples]
         for name, intent in flows.intents.items()
     }
     for a, b in sorted(co_active(flows)):
         worst: tuple[float, str, str] | None = None
         for raw_a, key_a in keyed[a]:
             for raw_b, key_b in keyed[b]:
+                if _placeholders(key_a) != _placeholders(key_b):
+                    continue  # "show me {n}" and "show menu" are told apart by the number
                 score = 100.0 if key_a == key_b else fuzz.token_sort_ratio(key_a, key_b)
                 if score > threshold and (worst is None or score > worst[0]):
                     worst = (score, raw_a, raw_b)
@@ -51,3 +53,7 @@ def check_collisions(flows: FlowSet, threshold: float) -> Iterator[Problem]:
             "intent_collision",
             severity="warning",
         )
+
+
+def _placeholders(key: str) -> frozenset[str]:
+    return frozenset(w for w in key.split() if w.startswith("{") and w.endswith("}"))

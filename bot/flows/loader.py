@@ -18,6 +18,8 @@ import yaml
 from bot.errors import Problem
 from bot.flows.model import (
     BUILTINS,
+    ENTITY_KINDS,
+    EntityDecl,
     Flow,
     FlowSet,
     GlobalCommand,
@@ -34,8 +36,9 @@ from bot.flows.yamlsrc import LineMap, line_of, load_yaml_checked
 FIRST_MESSAGE = ("welcome", "answer")  # a new user's first message: only welcomed, or also answered
 TOP_KEYS = frozenset(
     {"flow", "description", "start", "states", "intents", "globals", "messages", "entry"}
-    | {"first_message"}
+    | {"first_message", "entities"}
 )
+INTENT_KEYS = frozenset({"examples", "label", "hint"})
 GLOBAL_KEYS = frozenset({"builtin", "to", "say", "reset", "keep"})
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # What an unreadable file seems to declare, read from its raw lines.
@@ -54,6 +57,7 @@ class _Collector:
     entry: tuple[str, Source] | None = None
     answer_first: bool = False
     unloaded: list[UnloadedFile] = field(default_factory=list)
+    entities: dict[str, EntityDecl] = field(default_factory=dict)
 
     def add(
         self,
@@ -136,6 +140,7 @@ def load_flows(
         answer_first_message=col.answer_first,
         entry_source=col.entry[1] if col.entry else None,
         unloaded=tuple(col.unloaded),
+        entities=col.entities,
     )
     return flowset, col.problems
 
@@ -196,6 +201,7 @@ def _load_file(col: _Collector, name: str, text: str) -> None:
             where = Source(name, data.line_of("first_message"))
             col.add(where, f"'first_message' must be one of: {', '.join(FIRST_MESSAGE)}")
         col.answer_first = value == "answer"
+    _load_entities(col, name, data.get("entities"))
     _load_intents(col, name, data.get("intents"))
     _load_globals(col, name, data.get("globals"))
     _load_messages(col, name, data.get("messages"))
@@ -216,6 +222,12 @@ def _load_intents(col: _Collector, file: str, data: Any) -> None:
     for name, spec in data.items():
         src = Source(file, data.line_of(name))
         examples = spec.get("examples") if isinstance(spec, LineMap) else spec
+        if isinstance(spec, LineMap):
+            for key in spec:
+                if key not in INTENT_KEYS:
+                    col.add(
+                        Source(file, spec.line_of(key)), _unknown("intent key", key, INTENT_KEYS)
+                    )
         if not NAME.match(name):
             col.add(src, f"intent name '{name}' must be letters, digits and underscores")
         if not isinstance(examples, list) or not examples:
@@ -225,7 +237,38 @@ def _load_intents(col: _Collector, file: str, data: Any) -> None:
             other = col.intents[name].source
             col.add(src, f"intent '{name}' is already declared at {other}", "duplicate")
             continue
-        col.intents[name] = Intent(name, tuple(str(e) for e in examples), src)
+        label = spec.get("label") if isinstance(spec, LineMap) else None
+        hint = spec.get("hint") if isinstance(spec, LineMap) else None
+        col.intents[name] = Intent(
+            name,
+            tuple(str(e) for e in examples),
+            src,
+            label=str(label) if label is not None else None,
+            hint=str(hint) if hint is not None else None,
+        )
+
+
+def _load_entities(col: _Collector, file: str, data: Any) -> None:
+    """`entities: {number: {kind: number}, ...}`: what flows may read as entities.NAME."""
+    if data is None:
+        return
+    if not isinstance(data, LineMap):
+        col.add(Source(file, line_of(data, 1)), "'entities' must map entity names to {kind: ...}")
+        return
+    for name, spec in data.items():
+        src = Source(file, data.line_of(name))
+        kind = spec.get("kind") if isinstance(spec, LineMap) else None
+        if not NAME.match(str(name)):
+            col.add(src, f"entity name '{name}' must be letters, digits and underscores")
+            continue
+        if kind not in ENTITY_KINDS:
+            col.add(src, f"entity '{name}' needs a kind: " + ", ".join(sorted(ENTITY_KINDS)))
+            continue
+        if name in col.entities:
+            other = col.entities[name].source
+            col.add(src, f"entity '{name}' is already declared at {other}", "duplicate")
+            continue
+        col.entities[name] = EntityDecl(str(name), str(kind), src)
 
 
 def _load_globals(col: _Collector, file: str, data: Any) -> None:

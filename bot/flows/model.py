@@ -104,6 +104,20 @@ class Intent:
     name: str
     examples: tuple[str, ...]
     source: Source
+    label: str | None = None  # how a clarifying question names it ("more results")
+    hint: str | None = None  # how help and next-step lines offer it ("*more* for more results")
+
+
+ENTITY_KINDS = frozenset({"number", "repo", "reference", "query"})
+
+
+@dataclass(frozen=True, slots=True)
+class EntityDecl:
+    """An entity flows may read as ``entities.NAME`` (declared under `entities:`)."""
+
+    name: str
+    kind: str  # one of ENTITY_KINDS
+    source: Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +125,7 @@ class GlobalCommand:
     """An intent that works in every state and takes precedence."""
 
     intent: str
-    builtin: str | None  # "help" | "back" | "repeat"
+    builtin: str | None  # one of BUILTINS
     target: str | None  # fully qualified state to go to
     say: str | None
     reset: bool  # clear the slots (keeping those in `keep`)
@@ -119,7 +133,9 @@ class GlobalCommand:
     source: Source
 
 
-BUILTINS = frozenset({"help", "back", "repeat"})
+# help: the state's commands; back: undo a step; repeat: say the state again; hint: say only
+# what can be typed next (after a short reply such as "You're welcome!").
+BUILTINS = frozenset({"help", "back", "repeat", "hint"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +170,7 @@ class FlowSet:
     answer_first_message: bool = False
     entry_source: Source | None = None  # where `entry:` is written (None: not declared)
     unloaded: tuple[UnloadedFile, ...] = ()  # files whose content could not be read
+    entities: Mapping[str, EntityDecl] = field(default_factory=dict)
 
     def state(self, state_id: str) -> State | None:
         flow, _, _name = state_id.partition(".")

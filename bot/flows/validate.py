@@ -9,6 +9,7 @@ import jinja2
 
 from bot.errors import Problem
 from bot.flows.collisions import check_collisions
+from bot.flows.entity_refs import check_entity_refs
 from bot.flows.model import OTHERWISE, FlowSet, Source, State, Transition, UnloadedFile
 from bot.flows.suggest import did_you_mean
 from bot.flows.templates import TemplateCache
@@ -192,6 +193,10 @@ def check_unset_variables(ctx: CheckContext) -> Iterator[Problem]:
     if _black_boxes(ctx.flows):
         return iter(())
     return check_variables(ctx.flows, ctx.actions, ctx.templates)
+
+
+def check_entities(ctx: CheckContext) -> Iterator[Problem]:
+    return check_entity_refs(ctx.flows)
 
 
 def check_intent_collisions(ctx: CheckContext) -> Iterator[Problem]:
@@ -399,6 +404,7 @@ CHECKS: tuple[Check, ...] = (
     check_unloaded,
     check_unset_variables,
     check_intent_collisions,
+    check_entities,
 )
 
 

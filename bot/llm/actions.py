@@ -19,7 +19,12 @@ from bot.flows.variables import slot_argument
 from bot.llm.base import Completion, Message, Task
 from bot.llm.classify import LLMIntentClassifier, classify_intent, classify_with_cost
 from bot.llm.code import AFTER, BEFORE, Block, around, numbered
-from bot.llm.local import answer_from_hits, enclosing_definition, explain_from_code, honest_note
+from bot.llm.local import (
+    answer_from_hits,
+    defined_name,
+    enclosing_definition,
+    explain_from_code,
+)
 from bot.llm.router import LLMRouter
 from bot.llm.usage import add_spend, spent_today
 
@@ -84,6 +89,7 @@ async def explain_result(ctx: ActionContext) -> None:
         ctx.say(f"Which result? Send “explain” and a number from 1 to {len(results)}.")
         return
     hit = results[number - 1]
+    ctx.slots["opened"] = number  # "this" in the next message is this result
     line = int(hit["line"])
     try:
         wide = await ctx.services.search.snippet(
@@ -93,6 +99,7 @@ async def explain_result(ctx: ActionContext) -> None:
         ctx.say(f"I could not read result {number}: {exc}")
         return
     outline = enclosing_definition(wide.lines, wide.start, line)
+    uses = await _uses(ctx, str(hit["repo"]), defined_name(outline), hit)
     limit = ctx.services.settings.llm.max_snippet_chars
     block = around(wide, hit, outline.line if outline else None, limit)
     task = Task(
@@ -107,10 +114,29 @@ async def explain_result(ctx: ActionContext) -> None:
         },
         snippets=(block.text,),
         history=await _history(ctx),
-        fallback=explain_from_code(number, hit, outline, numbered(wide, line - 3, line + 3)),
+        fallback=explain_from_code(
+            number, hit, outline, numbered(wide, line - 3, line + 3), uses=uses
+        ),
         spent_today_usd=spent_today(ctx.session.context, ctx.services.clock()),
     )
     await _complete_and_say(ctx, task)
+
+
+async def _uses(
+    ctx: ActionContext, repo: str, name: str | None, hit: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Where the enclosing definition's name is used, other than where it is defined."""
+    if not name:
+        return []
+    try:
+        found = await ctx.services.search.search(name, repo=repo, limit=12)
+    except SearchError:
+        return []
+    return [
+        {"path": h.path, "line": h.line}
+        for h in found.hits
+        if h.kind != "definition" and not (h.path == hit["path"] and h.symbol == name)
+    ][:6]
 
 
 async def classify(ctx: ActionContext) -> None:
@@ -142,7 +168,7 @@ def register_llm_actions(registry: ActionRegistry) -> None:
         explain_result,
         params=frozenset({"number"}),
         doc=explain_result.__doc__ or "",
-        sets=frozenset(),
+        sets=frozenset({"opened"}),
     )
     registry.register(
         "classify",
@@ -157,7 +183,7 @@ async def _complete_and_say(ctx: ActionContext, task: Task) -> None:
     router: LLMRouter | None = ctx.services.llm
     if router is None:
         completion = Completion(
-            text=f"{task.fallback}\n\n{honest_note('no_provider')}",
+            text=task.fallback,
             provider="local",
             model="local",
             local_reason="no_provider",
@@ -213,7 +239,7 @@ async def _history(ctx: ActionContext) -> tuple[Message, ...]:
 
 
 def _number(ctx: ActionContext, count: int) -> int | None:
-    raw = ctx.args.get("number") or ctx.entities.get("number")
+    raw = ctx.args.get("number") or ctx.entities.get("number") or ctx.slots.get("opened")
     if raw in (None, ""):
         found = _NUMBER.search(ctx.text)
         raw = found.group(0) if found else (1 if count == 1 else None)

@@ -1,7 +1,8 @@
 """Local mode: useful answers built from search results when no language model is used.
 
 Used when no provider is configured, the user's daily budget is spent, or every provider failed.
-Each answer says plainly that no language model wrote it.
+Why a turn was answered locally is recorded with the turn and shown on /health; the user is only
+told when it concerns them (their daily budget is spent).
 """
 
 from __future__ import annotations
@@ -27,8 +28,16 @@ _DOC_QUOTES = ('"""', "'''")
 
 
 def honest_note(reason: str) -> str:
-    why = REASONS.get(reason, "no language model was available")
-    return f"_(No language model was used: {why}. This answer is built from search results.)_"
+    """Said under a local answer when the reason is the user's own; operators' reasons (no
+    provider configured, providers down, a broken prompt) belong in /health, not in a chat."""
+    if reason != "budget":
+        return ""
+    return f"_({REASONS['budget']}, so this answer is built from search results.)_"
+
+
+def with_note(text: str, reason: str) -> str:
+    note = honest_note(reason)
+    return f"{text}\n\n{note}" if note else text
 
 
 def location(hit: Mapping[str, Any]) -> str:
@@ -87,9 +96,13 @@ def enclosing_definition(lines: Sequence[str], start: int, target: int) -> Outli
 
 
 def explain_from_code(
-    number: int, hit: Mapping[str, Any], outline: Outline | None, code: str
+    number: int,
+    hit: Mapping[str, Any],
+    outline: Outline | None,
+    code: str,
+    uses: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    parts = [f"*Result {number}*: {location(hit)}"]
+    parts = [f"*Result {number}*: `{location(hit)}`"]
     if outline is not None:
         parts.append(f"It is inside this definition ({hit.get('path')}:{outline.line}):")
         parts.append(f"```\n{outline.signature}\n```")
@@ -104,7 +117,19 @@ def explain_from_code(
         parts.append("It is at the top level of the file, outside any function or class.")
     if code:
         parts.append(f"The matching code:\n```\n{code}\n```")
+    if uses:
+        where = ", ".join(f"`{location(u)}`" for u in uses[:3])
+        more = f" and {len(uses) - 3} more" if len(uses) > 3 else ""
+        parts.append(f"Used or called from {where}{more}.")
     return "\n\n".join(parts)
+
+
+def defined_name(outline: Outline | None) -> str | None:
+    """The name an outline defines: `def render(...)` -> render."""
+    if outline is None:
+        return None
+    found = re.search(r"(?:def|class|function|func|fn|interface)\s+(\w+)", outline.signature)
+    return found.group(1) if found else None
 
 
 def _indent(text: str) -> int:

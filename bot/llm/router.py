@@ -25,7 +25,7 @@ from bot.errors import LLMError, ProviderError
 from bot.llm.backoff import backoff_delay
 from bot.llm.base import Completion, Provider, Task
 from bot.llm.health import Health, describe
-from bot.llm.local import honest_note
+from bot.llm.local import with_note
 from bot.llm.prompts import PromptLibrary
 from bot.llm.providers import configured, make_provider, secrets
 from bot.llm.request import Prepared, prepare
@@ -106,7 +106,7 @@ class LLMRouter:
                 if done[0] is not None:
                     return self._finish(task, done[0], started, attempts, errors)
         completion = Completion(
-            text=f"{task.fallback}\n\n{honest_note(reason)}" if task.fallback else "",
+            text=with_note(task.fallback, reason) if task.fallback else "",
             provider="local",
             model="local",
             latency_ms=(self._clock() - started) * 1000,

@@ -1,48 +1,39 @@
-"""Local intent matching: exact examples first, then rapidfuzz over the examples valid here.
+"""Local intent matching over the examples valid in a state.
 
-Numbers in the user's text are entities: "open 2" is matched as "open {n}" against the examples,
-and 2 is handed to the flow as ``entities.number``.
+Entities first: numbers, repository names and "this"/"it" become placeholders, so "open the
+third one" meets "open {n}" and "switch to jinja" meets "switch to {repo}". Then, in order:
+an exact example; every word of the message being a word of one intent's examples (typos
+corrected word by word), which is how "load more", "next results" or "i want to search
+something else" are understood without an example each; a rapidfuzz ratio over whole
+examples; one edit for short words ("hepl"). Text that reads as code is never a command.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-NUMBER = re.compile(r"(?<![\w.-])#?(-?\d{1,6})(?![\w.])")
-PLACEHOLDER = "{n}"
+from bot.nlu import entities as ent
+from bot.nlu.codeish import is_literal, looks_like_code
+from bot.nlu.queries import extract_query
+from bot.nlu.text import normalize
+
 MAX_COMMAND_CHARS = 80  # longer texts are never commands: they go to `otherwise`
-FILLERS = frozenset({"please", "pls", "plz", "pleas", "kindly"})  # "more please" is "more"
-_PUNCT = re.compile(r"[^\w\s{}#-]+|(?<=\w)-|-(?!\d)")
-_SPACE = re.compile(r"\s+")
-# Quoted or slashed text is a literal search ("/help/", "`continue`"), never a command.
-_CLOSING = {"/": "/", '"': '"', "'": "'", "`": "`", "\u201c": "\u201d", "\u2018": "\u2019"}
-
-
-def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    words = _SPACE.sub(" ", _PUNCT.sub(" ", text)).split()
-    kept = [w for w in words if w not in FILLERS]
-    return " ".join(kept or words)
-
-
-def is_literal(text: str) -> bool:
-    """Text wrapped in /slashes/, quotes or backticks: a query, taken word for word."""
-    t = text.strip()
-    if len(t) < 3 or t[0] not in _CLOSING:
-        return False
-    return t.endswith(_CLOSING[t[0]]) or (t[0] == "/" and t.endswith("/i"))
-
-
-def with_placeholders(normalized: str) -> tuple[str, list[int]]:
-    numbers = [int(m) for m in NUMBER.findall(normalized)]
-    return NUMBER.sub(PLACEHOLDER, normalized).replace("#", ""), numbers
+PLACEHOLDER = ent.NUMBER
+# Words that carry no command of their own: "can you show me the next page" is "next page".
+_STOP_TEXT = (
+    "the a an to me i you u can could would will do does did let lets lemme gimme now just my "
+    "of for on at in is are am be want wanna would like id im ill so and then bot please us "
+    "we some ya yo oh hmm hm ah uh um well pls really maybe also too quick quickly one have "
+    "got actually wait instead its thats el la le les los las lo il der die das den de du des "
+    "o os as e et y und "
+)
+STOPWORDS = frozenset(_STOP_TEXT.split())
+WORDS_SCORE = 95.0  # every word known to one intent: nearly as sure as an exact example
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +42,23 @@ class IntentMatch:
     score: float
     entities: Mapping[str, Any] = field(default_factory=dict)
     alternatives: tuple[tuple[str, float], ...] = ()  # close runners-up when ambiguous
+    how: str = ""  # exact | words | fuzzy | edit, or code / query when no intent
+    unknown_words: tuple[str, ...] = ()  # words no example of the winner has
 
     @property
     def ambiguous(self) -> bool:
         return bool(self.alternatives)
+
+    @property
+    def sure(self) -> bool:
+        """An exact example, or every word known to this intent alone."""
+        return self.how in ("exact", "words") and not self.alternatives
+
+
+def with_placeholders(normalized: str) -> tuple[str, list[int]]:
+    """Numbers in already normalised text as `{n}` (for examples and collision checks)."""
+    found = ent.find_numbers(normalized.split())
+    return " ".join(found.tokens), found.numbers
 
 
 class IntentMatcher:
@@ -74,29 +78,123 @@ class IntentMatcher:
         self._exact: dict[str, str] = {}
         self._choices: list[str] = []
         self._owners: list[str] = []
-        self.words: frozenset[str] = frozenset()  # every word of every example
+        self._vocab: dict[str, set[str]] = {}
+        self._core: dict[str, str] = {}  # examples without their filler words
         for intent, phrases in examples.items():
             for phrase in phrases:
-                key = normalize(phrase)
-                if key.replace(PLACEHOLDER, "").strip() == "" and PLACEHOLDER not in key:
+                key = example_key(phrase)
+                if not key:
                     continue
                 if key not in self._exact or intent in self._preferred:
                     self._exact[key] = intent
+                core = _core(key)
+                if core and (core not in self._core or intent in self._preferred):
+                    self._core[core] = intent
                 self._choices.append(key)
                 self._owners.append(intent)
-        self.words = frozenset(w for c in self._choices for w in c.split() if w != PLACEHOLDER)
+                self._vocab.setdefault(intent, set()).update(key.split())
+        # Words of each intent's examples that are neither filler nor shared by every intent.
+        self.words: frozenset[str] = frozenset(w for v in self._vocab.values() for w in v)
+        self._content = frozenset(self.words - STOPWORDS - ent.PLACEHOLDERS)
 
-    def match(self, text: str) -> IntentMatch:
-        normalized = normalize(text)
-        if not normalized or len(normalized) > MAX_COMMAND_CHARS or is_literal(text):
+    def match(self, text: str, *, repos: Sequence[str] = ()) -> IntentMatch:
+        raw = text.strip()
+        if not raw or len(raw) > MAX_COMMAND_CHARS * 3:
             return IntentMatch(None, 0.0)
-        keyed, numbers = with_placeholders(normalized)
-        entities: dict[str, Any] = {"number": numbers[0]} if numbers else {}
-        if numbers:
-            entities["numbers"] = numbers
-        exact = self._exact.get(normalized) or self._exact.get(keyed)
+        scoped = extract_query(raw, repos)
+        if scoped is not None and scoped.get("repo"):
+            return IntentMatch(None, 0.0, scoped, how="query")
+        if is_literal(raw) or looks_like_code(raw):
+            return IntentMatch(None, 0.0, {}, how="code")
+        if len(raw) > MAX_COMMAND_CHARS:
+            return IntentMatch(None, 0.0)
+        keyed, found = self._keyed(raw, repos)
+        if not keyed:
+            return IntentMatch(None, 0.0)
+        entities = dict(found)
+        exact = self._exact.get(keyed) or self._core.get(_core(keyed))
         if exact is not None:
-            return IntentMatch(exact, 100.0, entities)
+            return IntentMatch(exact, 100.0, entities, how="exact")
+        by_words = self._by_words(keyed, entities)
+        if by_words is not None:
+            return by_words
+        fuzzy = self._fuzzy(keyed, entities)
+        if fuzzy.intent is None and scoped is not None:
+            return IntentMatch(None, fuzzy.score, {**entities, **scoped}, how="query")
+        return fuzzy
+
+    def _keyed(self, raw: str, repos: Sequence[str]) -> tuple[str, dict[str, Any]]:
+        tokens = normalize(raw).split()
+        values: dict[str, Any] = {}
+        for step in (
+            lambda t: ent.find_repos(t, repos),
+            lambda t: ent.Found(ent.split_glued(t, self.words)),
+            ent.find_numbers,
+            ent.find_reference,
+        ):
+            found = step(tokens)
+            tokens = found.tokens
+            values.update(found.values)
+        return " ".join(tokens), values
+
+    def _by_words(self, keyed: str, entities: dict[str, Any]) -> IntentMatch | None:
+        """Every content word of the message is a word of one intent's examples (after fixing
+        one typo per word), and at least one of them is a content word of that intent."""
+        tokens = keyed.split()
+        content = [t for t in tokens if t not in STOPWORDS and t not in ent.PLACEHOLDERS]
+        placeheld = [t for t in tokens if t in ent.PLACEHOLDERS]
+        if not content or len(content) > 5 or len(content) + len(placeheld) < 2:
+            return None  # a single word is a command only as an example ("return" is code)
+        fixed = [self._spell(t) for t in content]
+        if any(t is None for t in fixed):
+            return None
+        placeholders = {t for t in tokens if t in ent.PLACEHOLDERS}
+        owners = [
+            intent
+            for intent, vocab in self._vocab.items()
+            if all(t in vocab for t in fixed) and placeholders <= vocab
+        ]
+        if not owners:
+            return None
+        edited = tuple(c for f, c in zip(fixed, content, strict=True) if f != c)
+        score = WORDS_SCORE - (10.0 if edited else 0.0)
+        if len(owners) > 1:
+            ranked = self._rank(" ".join(t for t in tokens), owners)
+            winner = ranked[0]
+            rest = tuple((o, score) for o in ranked[1:] if o not in self._preferred)
+            if winner in self._preferred and rest and not edited:
+                rest = ()
+            how = "edit" if edited else "words"
+            return IntentMatch(winner, score, entities, rest, how=how, unknown_words=edited)
+        how = "edit" if edited else "words"
+        return IntentMatch(owners[0], score, entities, how=how, unknown_words=edited)
+
+    def _rank(self, keyed: str, owners: list[str]) -> list[str]:
+        def best(owner: str) -> float:
+            return max(
+                fuzz.token_sort_ratio(keyed, choice)
+                for choice, o in zip(self._choices, self._owners, strict=True)
+                if o == owner
+            )
+
+        return sorted(owners, key=lambda o: (-best(o), o not in self._preferred))
+
+    def _spell(self, word: str) -> str | None:
+        if word in self.words:
+            return word
+        if len(word) < 4 or not word.isalpha():
+            return None
+        limit = 1 if len(word) < 8 else 2
+        found = process.extract(
+            word, self._content, scorer=OSA.distance, processor=None, limit=3, score_cutoff=limit
+        )
+        if not found:
+            return None
+        best = min(d for _w, d, _i in found)
+        closest = {w for w, d, _i in found if d == best}
+        return closest.pop() if len(closest) == 1 else None
+
+    def _fuzzy(self, keyed: str, entities: dict[str, Any]) -> IntentMatch:
         if not self._choices:
             return IntentMatch(None, 0.0, entities)
         found = process.extract(
@@ -115,11 +213,14 @@ class IntentMatcher:
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0] not in self._preferred))
         if not ranked or ranked[0][1] < self._threshold:
             return self._one_edit(keyed, entities) or IntentMatch(
-                None, ranked[0][1] if ranked else 0.0, entities
+                None, ranked[0][1] if ranked else 0.0, entities, how="none"
             )
         winner, score = ranked[0]
         close = tuple((i, s) for i, s in ranked[1:] if score - s < self._margin)
-        return IntentMatch(winner, float(score), entities, close)
+        unknown = tuple(w for w in keyed.split() if w not in self._vocab.get(winner, ()))
+        return IntentMatch(
+            winner, float(score), entities, close, how="fuzzy", unknown_words=unknown
+        )
 
     def _one_edit(self, keyed: str, entities: dict[str, Any]) -> IntentMatch | None:
         """Short words with one typo (two letters of "help" swapped) score low on ratios;
@@ -134,4 +235,19 @@ class IntentMatcher:
         }
         if len(owners) != 1:
             return None
-        return IntentMatch(owners.pop(), self._threshold, entities)
+        owner = owners.pop()
+        unknown = tuple(w for w in keyed.split() if w not in self._vocab.get(owner, ()))
+        return IntentMatch(owner, self._threshold, entities, how="edit", unknown_words=unknown)
+
+
+def _core(key: str) -> str:
+    return " ".join(t for t in key.split() if t not in STOPWORDS)
+
+
+def example_key(phrase: str) -> str:
+    """An example as the matcher keeps it: normalised, numbers and "this" as placeholders;
+    `{n}` and `{repo}` written in the example stay placeholders."""
+    marked = phrase.replace("{n}", " 7 ").replace("{repo}", " qqrepoqq ").replace("{ref}", " this ")
+    tokens = ent.find_reference(ent.find_numbers(normalize(marked).split()).tokens).tokens
+    key = " ".join(tokens).replace("qqrepoqq", ent.REPO)
+    return key if key.replace(ent.NUMBER, "").strip() or ent.NUMBER in key else ""

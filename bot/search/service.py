@@ -255,6 +255,11 @@ class SearchService:
         snap = self._snaps.get(repo)
         return snap is not None and lookup.occurs(snap, text, timeout=INLINE_BUDGET)
 
+    def defines(self, name: str, repo: str) -> bool:
+        """True when `repo` defines a function, class or other symbol called `name`."""
+        snap = self._snaps.get(repo)
+        return snap is not None and name.strip().lower() in snap.defs
+
     def status(self) -> dict[str, object]:
         """For /health: {"state": "ready"|"indexing"|"error", "files": int, ...}."""
         repos = {}

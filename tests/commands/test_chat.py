@@ -33,9 +33,7 @@ def test_the_first_piped_search_waits_for_the_index(tmp_path: Path) -> None:
         check=True,
     )
     assert "still indexing" not in done.stdout
-    assert "Found 20+ matches for “Environment” in *jinja2*; here are the first 20:" in (
-        done.stdout
-    )
+    assert "Found 20+ matches for “Environment” in *jinja2*; 1-5 shown:" in (done.stdout)
     assert "*1.* `environment.py:144` (`Environment`)" in done.stdout
     assert "indexing" not in done.stdout  # progress, if any, goes to stderr only
     progress = [line for line in done.stderr.splitlines() if line.startswith("indexing ")]

@@ -1,0 +1,292 @@
+"""How well the bot understands people: tests/nlu/ evaluation sets through the real engine.
+
+    .venv/bin/python bench/nlu.py [--set dev|heldout|both] [--show-errors]
+
+Each case puts a user in a state (reached by a real conversation over the shipped flows and
+repositories), sends the text, and reads what the bot did: which command it ran, which number
+or repository it took, whether it searched, asked a clarifying question, or said it did not
+understand. The sets were written apart from the intents they judge; `heldout` is not tuned on.
+
+Also measured: the matching cost per utterance (p99, beside a bare rapidfuzz lookup over the
+same examples as the anchor), dead ends (a reply that offers nothing to send next) and commands
+turned into searches. Ends with one `RESULT key=value ...` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import copy
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rapidfuzz import fuzz, process
+
+from bot.config import load_settings
+from bot.engine.turn import Inbound, TurnResult
+from bot.services import Services
+from bot.store.base import Session
+from bot.store.memory import MemoryStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = ROOT / "tests" / "nlu"
+# How a user reaches each state of the evaluation sets, from a first message.
+SETUP: dict[str, list[str]] = {
+    "new": [],
+    "menu": ["hi", "use jinja2", "menu"],
+    "choose_repo": ["hi", "use jinja2", "switch repo"],
+    "ask_query": ["hi", "use jinja2"],
+    "results": ["hi", "use jinja2", "Environment"],
+    "snippet": ["hi", "use jinja2", "Environment", "open 2"],
+    "explained": ["hi", "use jinja2", "Environment", "explain 2"],
+    "answered": ["hi", "use jinja2", "how are templates loaded?"],
+    "no_results": ["hi", "use jinja2", "qqzzxxvvkk"],
+}
+EXPECTED_STATE = {
+    "menu": "greeting.menu",
+    "choose_repo": "repo.choose",
+    "ask_query": "search.ask_query",
+    "results": "search.results",
+    "snippet": "followup.snippet",
+    "explained": "followup.explained",
+    "answered": "qa.answered",
+    "no_results": "search.no_results",
+}
+GLOBAL_LABELS = {"help", "menu", "back", "start_over", "cancel", "thanks", "bye", "ok", "greet"}
+BY_INTENT = {
+    "more": "more",
+    "open_result": "open",
+    "explain": "explain",
+    "ask": "ask",
+    "search": "new_search",
+    "switch_repo": "switch_repo",
+}
+COMMANDS = GLOBAL_LABELS | set(BY_INTENT.values())
+
+
+@dataclass
+class Outcome:
+    label: str
+    number: int | None = None
+    repo: str | None = None
+    dead_end: bool = False
+
+
+def outcome(result: TurnResult, before: Session, after: Session, first: bool) -> Outcome:
+    trace = " | ".join(result.trace)
+    slots = after.slots
+    repo = slots.get("repo") if slots.get("repo") != before.slots.get("repo") else None
+    dead = not any("*" in r or "?" in r for r in result.replies)
+    searched = "action search" in trace or "action answer_question" in trace
+    if "asked:" in trace:
+        return Outcome("clarify", dead_end=dead)
+    if first and ("only welcomed" in trace or "pleasantry" in trace):
+        return Outcome("greet", dead_end=dead)
+    if result.intent in GLOBAL_LABELS and not searched:
+        return Outcome(result.intent or "", dead_end=dead)
+    kept = slots.get("pending_query") and result.state == "repo.choose"  # "search it where?"
+    if searched or kept:
+        return Outcome("query", repo=repo or slots.get("repo"), dead_end=dead)
+    picked = "enter repo.pick" in trace  # includes repo.pick_named
+    if picked and result.state in ("search.ask_query", "qa.ask"):
+        return Outcome("switch_repo", repo=slots.get("repo"), dead_end=dead)
+    label = BY_INTENT.get(result.intent or "")
+    if result.intent == "pick":
+        label = {
+            "search.ask_query": "new_search",
+            "repo.choose": "switch_repo",
+            "qa.ask": "ask",
+            "followup.snippet": "open",
+            "followup.open_failed": "open",
+        }.get(result.state, "pick")
+    if repo and label in (None, "switch_repo", "new_search"):
+        return Outcome("switch_repo", repo=repo, dead_end=dead)
+    if label in ("open", "explain"):
+        number = slots.get("opened")
+        return Outcome(label, number=number if isinstance(number, int) else None, dead_end=dead)
+    if label == "switch_repo":
+        return Outcome("switch_repo", repo=repo, dead_end=dead)
+    if label is not None:
+        return Outcome(label, dead_end=dead)
+    if any("understand" in r for r in result.replies):
+        return Outcome("not_understood", dead_end=dead)
+    return Outcome(f"other:{result.state}", dead_end=dead)
+
+
+def right(case: dict[str, Any], got: Outcome, current: int | None) -> bool:
+    expect = case["expect"]
+    if expect == "clarify":
+        return got.label == "clarify" or got.label in case.get("or", [])
+    if got.label != expect:
+        return False
+    if "number" in case:
+        want = current if case["number"] == "current" else case["number"]
+        if got.number != want:
+            return False
+    wrong_repo = "repo" in case and got.repo != case["repo"]
+    return not (wrong_repo and expect in ("switch_repo", "query"))
+
+
+async def prepared(services: Services) -> dict[str, Session]:
+    """One real session per state, reached by its setup conversation."""
+    sessions: dict[str, Session] = {}
+    for state, script in SETUP.items():
+        user = f"setup-{state}"
+        for text in script:
+            await services.engine.handle(Inbound(user_id=user, text=text))
+        session = await services.store.load_session(user) or Session(user)
+        want = EXPECTED_STATE.get(state)
+        if want and session.state != want:
+            raise SystemExit(f"setup for {state} ended in {session.state}, not {want}")
+        sessions[state] = session
+    return sessions
+
+
+async def run_cases(
+    services: Services, sessions: dict[str, Session], cases: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], Outcome, bool]]:
+    out = []
+    for i, case in enumerate(cases):
+        user = f"case-{i}"
+        state = case["state"]
+        if state != "new":
+            session = copy.deepcopy(sessions[state])
+            session.user_id = user
+            await services.store.save_turn(session, [])
+        before = await services.store.load_session(user) or Session(user)
+        result = await services.engine.handle(Inbound(user_id=user, text=str(case["text"])))
+        after = await services.store.load_session(user) or Session(user)
+        current = before.slots.get("opened")
+        got = outcome(result, before, after, first=state == "new")
+        out.append((case, got, right(case, got, current if isinstance(current, int) else None)))
+    return out
+
+
+def report(
+    name: str, results: list[tuple[dict[str, Any], Outcome, bool]], show: bool
+) -> dict[str, float]:
+    total = len(results)
+    correct = sum(ok for _c, _o, ok in results)
+    print(f"\n== {name}: {correct}/{total} right ({correct / total:.1%})")
+    for key in ("state", "expect"):
+        groups: dict[str, list[bool]] = collections.defaultdict(list)
+        for case, _o, ok in results:
+            groups[str(case[key])].append(ok)
+        print(
+            f"  by {key}: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(groups.items()))
+        )
+    confused = collections.Counter(
+        (str(c["expect"]), o.label) for c, o, ok in results if not ok and o.label != c["expect"]
+    )
+    print(
+        "  most confused (expected -> got): "
+        + ", ".join(f"{a}->{b} x{n}" for (a, b), n in confused.most_common(8))
+    )
+    asked = sum(o.label == "clarify" for _c, o, _ok in results)
+    dead = sum(o.dead_end for _c, o, _ok in results)
+    searched = sum(1 for c, o, _ok in results if c["expect"] in COMMANDS and o.label == "query")
+    print(
+        f"  clarifying questions {asked} ({asked / total:.1%}), dead ends {dead}, "
+        f"commands searched {searched}"
+    )
+    if show:
+        for case, got, ok in results:
+            if not ok or got.dead_end:
+                extra = f" number={got.number}" if got.number is not None else ""
+                extra += f" repo={got.repo}" if got.repo else ""
+                mark = " (dead end)" if got.dead_end else ""
+                print(
+                    f"    [{case['state']}] {case['text']!r}{mark}: expected {case['expect']}"
+                    f"{' ' + str(case.get('number', '')) if 'number' in case else ''}"
+                    f"{' ' + case['repo'] if 'repo' in case else ''}, got {got.label}{extra}"
+                )
+    return {
+        "accuracy": correct / total,
+        "asked": asked / total,
+        "dead_ends": dead,
+        "searched": searched,
+    }
+
+
+def matching_cost(services: Services, texts: list[str]) -> tuple[float, float]:
+    """p99 milliseconds of matching one utterance, and of the anchor: one bare rapidfuzz
+    lookup of the same text over the same state's example phrases."""
+    compiled = services.flows.current
+    matcher = compiled.matcher("search.results")
+    examples = [e for i in compiled.flows.intents.values() for e in i.examples]
+    repos = [r.name for r in services.settings.repos]
+    ours: list[float] = []
+    anchor: list[float] = []
+    for _ in range(5):
+        for text in texts:
+            started = time.perf_counter()
+            matcher.match(text, repos=repos)
+            ours.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            process.extractOne(text.casefold(), examples, scorer=fuzz.token_sort_ratio)
+            anchor.append((time.perf_counter() - started) * 1000)
+    return _p99(ours), _p99(anchor)
+
+
+def _p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98]
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=["dev", "heldout", "both"], default="both")
+    parser.add_argument("--show-errors", action="store_true", help="list the dev set's misses")
+    args = parser.parse_args()
+    names = ["dev", "heldout"] if args.set == "both" else [args.set]
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(
+            ROOT / "config.yaml",
+            environ={"BOT_SEARCH__INDEX_DIR": tmp, "BOT_ENV": "test"},
+            read_dotenv=False,
+        )
+        services = await Services.create(
+            settings, store=MemoryStore(), watch_flows=False, start_search=True
+        )
+        try:
+            await services.search.wait_ready()
+            sessions = await prepared(services)
+            figures: dict[str, dict[str, float]] = {}
+            texts: list[str] = []
+            for name in names:
+                cases = yaml.safe_load((SETS / f"{name}.yaml").read_text())["cases"]
+                texts += [str(c["text"]) for c in cases]
+                results = await run_cases(services, sessions, cases)
+                # The held-out set's misses are never listed: it is not tuned on.
+                figures[name] = report(name, results, args.show_errors and name == "dev")
+            p99, anchor = matching_cost(services, texts)
+        finally:
+            await services.close()
+    print(
+        f"\nmatching p99 {p99:.3f} ms per utterance; anchor (one bare rapidfuzz lookup) "
+        f"{anchor:.3f} ms; ratio {p99 / anchor:.1f}"
+    )
+    dev = figures.get("dev", {})
+    held = figures.get("heldout", {})
+    dead = sum(int(f["dead_ends"]) for f in figures.values())
+    searched = sum(int(f["searched"]) for f in figures.values())
+    print(
+        f"RESULT accuracy={dev.get('accuracy', float('nan')):.3f} "
+        f"heldout_accuracy={held.get('accuracy', float('nan')):.3f} "
+        f"clarify_share={dev.get('asked', float('nan')):.3f} dead_ends={dead} "
+        f"commands_searched={searched} p99_ms={p99:.3f} anchor_p99_ms={anchor:.3f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))

@@ -1,0 +1,180 @@
+"""Entities in a message: numbers however written, repository names anywhere, "this"/"it".
+
+Each found entity is replaced in the word list by its placeholder (`{n}`, `{repo}`, `{ref}`),
+so "open the third one", "open #3" and "open3" all meet the example "open {n}".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+NUMBER = "{n}"
+REPO = "{repo}"
+REF = "{ref}"
+PLACEHOLDERS = frozenset({NUMBER, REPO, REF})
+MAX_NUMBER = 999_999
+
+CARDINALS: dict[str, int] = {
+    **dict.fromkeys(["one"], 1),
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    # es / pt / it / fr / de
+    "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
+    "ocho": 8, "nueve": 9, "diez": 10, "dois": 2, "duas": 2, "quatro": 4, "due": 2, "tre": 3,
+    "quattro": 4, "cinque": 5, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "funf": 5,
+    "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
+}  # fmt: skip
+ORDINALS: dict[str, int] = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "twentieth": 20,
+    "primero": 1, "primera": 1, "primer": 1, "segundo": 2, "segunda": 2, "tercero": 3,
+    "tercera": 3, "tercer": 3, "cuarto": 4, "cuarta": 4, "quinto": 5, "quinta": 5,
+    "primeiro": 1, "primeira": 1, "terceiro": 3, "terceira": 3,
+    "primo": 1, "prima": 1, "secondo": 2, "seconda": 2, "terzo": 3, "terza": 3, "quarto": 4,
+    "premier": 1, "premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5,
+    "erste": 1, "ersten": 1, "erstes": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3,
+    "vierte": 4, "vierten": 4, "funfte": 5, "funften": 5,
+}  # fmt: skip
+# Words that say "the result this is about": the one opened or explained last.
+REFERENCES = frozenset({"this", "it", "that", "this one", "that one", "isso", "esto", "ca"})
+# After an ordinal these are nouns ("the third one"); before a number, they say "number".
+NOUNS = frozenset({"one", "result", "match", "hit", "item", "option", "entry", "file", "link"})
+NUMBER_WORDS = frozenset({"number", "no", "nr", "num", "nro", "numero", "nummer", "n"})
+LAST = "last"  # "the last one": the last result shown, resolved where the results are known
+LAST_WORDS = frozenset({"last", "ultimo", "ultima", "dernier", "derniere", "letzte", "letzten"})
+_DIGITS = re.compile(r"^#?(-?\d{1,6})(?:st|nd|rd|th|e|eme|er|o|a|º|ª|\.)?$")
+_GLUED = re.compile(r"^([a-z]{2,})(\d{1,4})$")  # "open3"
+
+
+@dataclass(slots=True)
+class Found:
+    """The words with entities replaced by placeholders, and the entities' values."""
+
+    tokens: list[str]
+    values: dict[str, Any] = field(default_factory=dict)
+    numbers: list[int] = field(default_factory=list)
+
+
+def number_of(token: str) -> int | None:
+    m = _DIGITS.match(token)
+    if m:
+        value = int(m.group(1))
+        return value if -MAX_NUMBER <= value <= MAX_NUMBER else None
+    if token in ORDINALS:
+        return ORDINALS[token]
+    return CARDINALS.get(token)
+
+
+def split_glued(tokens: Sequence[str], vocabulary: Collection[str]) -> list[str]:
+    """ "open3" -> "open", "3" when "open" is a word the commands use."""
+    out: list[str] = []
+    for token in tokens:
+        m = _GLUED.match(token)
+        if m and m.group(1) in vocabulary:
+            out.extend(m.groups())
+        else:
+            out.append(token)
+    return out
+
+
+def find_numbers(tokens: list[str]) -> Found:
+    found = Found([])
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        value = number_of(token)
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token in NUMBER_WORDS and nxt is not None and number_of(nxt) is not None:
+            i += 1  # "number 3", "no 3": the word only says a number follows
+            continue
+        if token in LAST_WORDS and (nxt in NOUNS or (i and tokens[i - 1] == "the")):
+            found.values.setdefault("number", LAST)
+            found.tokens.append(NUMBER)
+            i += 2 if nxt in NOUNS else 1
+            continue
+        if value is None or (token == "one" and _one_is_a_noun(tokens, i)):
+            found.tokens.append(token)
+            i += 1
+            continue
+        found.numbers.append(value)
+        found.tokens.append(NUMBER)
+        i += 1
+        if nxt in NOUNS:
+            i += 1  # "the third one", "2nd result"
+    if found.numbers:
+        found.values["number"] = found.numbers[0]
+        found.values["numbers"] = list(found.numbers)
+    return found
+
+
+_BEFORE_ONE = frozenset(
+    {"open", "show", "see", "view", "result", "number", "no", "option", "explain", "pick",
+     "choose", "select", "page", "item", "code", "describe", "#"}
+)  # fmt: skip
+
+
+def _one_is_a_noun(tokens: list[str], i: int) -> bool:
+    """ "this one", "the http one", "which one": not the number 1; "open one", "one": 1."""
+    return i > 0 and tokens[i - 1] not in _BEFORE_ONE
+
+
+def find_repos(tokens: list[str], repos: Sequence[str], *, cutoff: float = 84.0) -> Found:
+    """Repository names anywhere in the words, also misspelt ("jnja2") or without a trailing
+    version digit ("jinja" for jinja2). Short words are left alone: "code" is not "codechat"."""
+    found = Found(list(tokens))
+    if not repos:
+        return found
+    keys = {name: _repo_words(name) for name in repos}
+    i = 0
+    out: list[str] = []
+    while i < len(tokens):
+        best: tuple[float, str, int] | None = None
+        for name, words in keys.items():
+            width = len(words)
+            window = " ".join(tokens[i : i + width])
+            target = " ".join(words)
+            if len(window) < 4:
+                continue
+            score = max(fuzz.ratio(window, target), fuzz.ratio(window, target.rstrip("0123456789")))
+            if score >= cutoff and (best is None or score > best[0]):
+                best = (score, name, width)
+        if best is None:
+            out.append(tokens[i])
+            i += 1
+            continue
+        found.values.setdefault("repo", best[1])
+        out.append(REPO)
+        i += best[2]
+    found.tokens = out
+    return found
+
+
+def _repo_words(name: str) -> list[str]:
+    return re.sub(r"[^0-9a-z]+", " ", name.casefold()).split() or [name.casefold()]
+
+
+def find_reference(tokens: list[str]) -> Found:
+    """ "explain this", "what does it do": the result opened or explained last."""
+    found = Found([])
+    i = 0
+    while i < len(tokens):
+        pair = " ".join(tokens[i : i + 2])
+        if pair in REFERENCES:
+            found.tokens.append(REF)
+            found.values["ref"] = True
+            i += 2
+        elif tokens[i] in REFERENCES:
+            found.tokens.append(REF)
+            found.values["ref"] = True
+            i += 1
+        else:
+            found.tokens.append(tokens[i])
+            i += 1
+    return found

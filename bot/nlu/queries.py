@@ -1,0 +1,48 @@
+"""Searches said as sentences: "search aiohttp for ClientSession", "find Environment in jinja".
+
+The query keeps its own spelling (case matters in code); the repository is named only when the
+words name one of the sender's repositories.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bot.nlu import entities as ent
+from bot.nlu.text import words
+
+_VERB = (
+    r"(?:search(?:\s+for)?|find|look\s+(?:for|up)|grep(?:\s+for)?|busca(?:r)?|cherche(?:r)?|suche)"
+)
+_IN = r"(?:in|on|inside|within|from|en|dans|im)"
+_REPO_WORDS = r"(?:\s+(?:repo|repository|code|codebase|project))?"
+# "search aiohttp for X", "search in aiohttp for X"
+_REPO_FIRST = re.compile(
+    rf"^\s*(?:search|grep|look)\s+(?:{_IN}\s+)?(?:the\s+)?(?P<repo>[\w.-]+){_REPO_WORDS}\s+for\s+(?P<q>.+?)\s*$",
+    re.IGNORECASE,
+)
+# "find X in aiohttp", "search for X in the jinja2 repo", "X in aiohttp?" (with a verb only)
+_REPO_LAST = re.compile(
+    rf"^\s*{_VERB}\s+(?P<q>.+?)\s+{_IN}\s+(?:the\s+)?(?P<repo>[\w.-]+){_REPO_WORDS}\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_PLAIN = re.compile(rf"^\s*{_VERB}\s+(?P<q>.+?)\s*$", re.IGNORECASE)
+
+
+def extract_query(text: str, repos: Sequence[str]) -> dict[str, Any] | None:
+    """{"query": ..., "repo": ...} for a search said as a sentence; None otherwise.
+    "search for X" without a repository gives only the query."""
+    for pattern in (_REPO_FIRST, _REPO_LAST):
+        m = pattern.match(text)
+        if m is None:
+            continue
+        named = ent.find_repos(words(m.group("repo")), repos).values.get("repo")
+        query = m.group("q").strip().strip("\"'`“”")
+        if named and query:
+            return {"query": query, "repo": named}
+    m = _PLAIN.match(text)
+    if m and m.group("q").strip():
+        return {"query": m.group("q").strip().strip("\"'`“”")}
+    return None

@@ -1,0 +1,114 @@
+"""Text as the matcher sees it: folded case and accents, emoji read as words, politeness dropped.
+
+Examples and messages go through the same `normalize`, so "Próximo 👉", "proximo" and "PROXIMO"
+meet on one key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Emoji people send instead of words; each is read as the word beside it.
+EMOJI_WORDS: dict[str, str] = {
+    "👋": "hi",
+    "🙋": "hi",
+    "🖐": "hi",
+    "✋": "hi",
+    "🙏": "thanks",
+    "💐": "thanks",
+    "🤝": "thanks",
+    "❤": "thanks",
+    "💙": "thanks",
+    "👍": "ok",
+    "👌": "ok",
+    "✅": "ok",
+    "🆗": "ok",
+    "👏": "ok",
+    "💯": "ok",
+    "🔙": "back",
+    "⬅": "back",
+    "↩": "back",
+    "➡": "more",
+    "⏭": "more",
+    "⏩": "more",
+    "🔽": "more",
+    "🏠": "menu",
+    "🔄": "start over",
+    "🔁": "start over",
+    "🆘": "help",
+    "❓": "help",
+    "❔": "help",
+    "🤷": "help",
+    "👀": "open",
+    "🔍": "search",
+    "🔎": "search",
+    "👉": "",
+    "😀": "",
+    "🙂": "",
+    "😊": "",
+    "😅": "",
+    "😄": "",
+}
+# Words that add politeness, not meaning: "more please" is "more", "por favor" too.
+FILLER_WORDS = frozenset(
+    {"please", "pls", "plz", "plse", "pleas", "pleaseee", "kindly"}
+    | {"bitte", "porfa", "porfavor", "stp", "svp", "perfavore"}
+)
+FILLER_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("por", "favor"),
+    ("s", "il", "vous", "plait"),
+    ("sil", "vous", "plait"),
+    ("per", "favore"),
+    ("por", "favour"),
+)
+_APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
+_PUNCT = re.compile(r"[^\w\s#-]+|(?<=\w)-|-(?!\d)|_")
+_SPACE = re.compile(r"\s+")
+_VARIATION = re.compile("[\ufe0f\u200d\U0001f3fb-\U0001f3ff]")  # emoji selectors, skin tones
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Próximo" -> "proximo", "Straße" -> "strasse"."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def emoji_as_words(text: str) -> str:
+    text = _VARIATION.sub("", text)
+    if not any(ord(c) > 0x2000 for c in text):
+        return text
+    return "".join(f" {EMOJI_WORDS[c]} " if c in EMOJI_WORDS else c for c in text)
+
+
+_QUESTION_MARKS = re.compile(r"^\s*[?¿]+\s*$")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``: folded, emoji read as words, punctuation gone; keeps `#3`, `-1`.
+    An underscore splits words here: code names are recognised before this (see codeish).
+    A message of question marks alone ("?") asks for help."""
+    if _QUESTION_MARKS.match(text):
+        return ["help"]
+    text = _APOSTROPHE.sub("", fold(emoji_as_words(text)))
+    return _SPACE.sub(" ", _PUNCT.sub(" ", text)).split()
+
+
+def drop_fillers(tokens: list[str]) -> list[str]:
+    kept: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for phrase in FILLER_PHRASES:
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
+                i += len(phrase)
+                break
+        else:
+            if tokens[i] not in FILLER_WORDS:
+                kept.append(tokens[i])
+            i += 1
+    return kept or tokens
+
+
+def normalize(text: str) -> str:
+    """The key examples and messages are compared on."""
+    return " ".join(drop_fillers(words(text)))

@@ -1,0 +1,68 @@
+"""Entities as people write them, and text that reads as code."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.codeish import looks_like_code
+from bot.nlu.entities import find_numbers, find_repos
+from bot.nlu.intents import IntentMatcher
+from bot.nlu.text import normalize
+
+REPOS = ["codechat", "jinja2", "aiohttp"]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("3", 3), ("three", 3), ("third", 3), ("3rd", 3), ("#3", 3), ("no. 3", 3),
+        ("number 3", 3), ("the third one", 3), ("le deuxième", 2), ("el tercero", 3),
+        ("die dritte", 3), ("open 12", 12),
+    ],
+)  # fmt: skip
+def test_numbers_however_written(text: str, number: int) -> None:
+    assert find_numbers(normalize(text).split()).values["number"] == number
+
+
+def test_one_after_a_word_is_a_noun_not_the_number_one() -> None:
+    assert "number" not in find_numbers(normalize("the http one").split()).values
+    assert find_numbers(normalize("open one").split()).values["number"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "repo"),
+    [("use aiohttp", "aiohttp"), ("switch to jinja", "jinja2"), ("jnja2 pls", "jinja2")],
+)
+def test_repositories_anywhere_also_misspelt(text: str, repo: str) -> None:
+    assert find_repos(normalize(text).split(), REPOS).values["repo"] == repo
+
+
+def test_short_common_words_are_not_repositories() -> None:
+    assert "repo" not in find_repos(normalize("search the code").split(), REPOS).values
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["next_token", "ClientSession", "Environment.from_string", "get_template()", "/def \\w+/",
+     "`more`", "'help'", "HTTPServer", "def more"],
+)  # fmt: skip
+def test_code_shapes_are_queries(text: str) -> None:
+    assert looks_like_code(text)
+
+
+@pytest.mark.parametrize("text", ["load more", "open 3", "no. 3", "the third one", "thanks!"])
+def test_commands_do_not_read_as_code(text: str) -> None:
+    assert not looks_like_code(text)
+
+
+def test_words_of_one_intent_are_understood_without_an_example_each() -> None:
+    matcher = IntentMatcher(
+        {"more": ["more", "next page", "load more results"], "help": ["help", "what can you do"]},
+        threshold=78,
+        margin=4,
+    )
+    found = matcher.match("next results please")
+    assert (found.intent, found.how) == ("more", "words")
+    assert matcher.match("results").intent is None  # one word: only as an example
+    assert matcher.match("mroe").intent == "more"  # one typo
+    assert matcher.match("next_page").intent is None  # code
