@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -43,6 +44,28 @@ async def test_lookarounds_and_backreferences_still_work(packages: SearchService
     assert response.hits and all("-> str" in h.text for h in response.hits)
     quoted = await packages.search(r"""/(["'])autoescape\1/""", repo="jinja2")
     assert quoted.total >= 1 and all("autoescape" in h.text for h in quoted.hits)
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.parametrize("indexed", [True, False])
+async def test_a_pattern_too_costly_to_compile_is_refused_and_leaves_no_memory_behind(
+    make_repo: Callable[..., Settings], indexed: bool
+) -> None:
+    # 19 characters that the backtracking engine would expand into about 1 GB, kept in its cache.
+    service = SearchService.from_settings(make_repo({"a.py": "a = 1\n"}), watch_changes=False)
+    if indexed:
+        await service.index()
+    before = _resident_bytes()
+    for _ in range(3):
+        with pytest.raises(QueryError, match=r"too costly: compiling it needs more than 64 MB"):
+            await service.search("/(?:a{2000}){2000}(?=b)/")
+    assert _resident_bytes() - before < 100 * 2**20
+    # A modest lookaround pattern still runs on the same engine.
+    assert (await service.search("/a(?= = 1)/")).total == 1
 
 
 @pytest.mark.parametrize(
