@@ -44,8 +44,8 @@ def compile_fallback(source: str, flags: int, *, timeout: float) -> Any:
     if costly:
         raise QueryError(
             f"The pattern /{source}/ is too costly: compiling it needs more than "
-            f"{MEMORY_BYTES // 2**20} MB. Use smaller repeat counts (a repeat inside a repeat "
-            "multiplies), or drop lookarounds and backreferences so the linear-time engine runs it."
+            f"{MEMORY_BYTES // 2**20} MB. Use smaller repeat counts: a repeat inside a repeat "
+            "multiplies, and counts over 1000, lookarounds or backreferences need the slower engine."
         )
     return regex.compile(data, flags, cache_pattern=False)
 

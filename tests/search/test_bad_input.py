@@ -62,7 +62,7 @@ async def test_a_pattern_too_costly_to_compile_is_refused_and_leaves_no_memory_b
     before = _resident_bytes()
     for _ in range(3):
         with pytest.raises(QueryError, match=r"too costly: compiling it needs more than 64 MB"):
-            await service.search("/(?:a{2000}){2000}(?=b)/")
+            await service.search("/(?:a{2000}){2000}/")
     assert _resident_bytes() - before < 100 * 2**20
     # A modest lookaround pattern still runs on the same engine.
     assert (await service.search("/a(?= = 1)/")).total == 1
