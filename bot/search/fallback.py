@@ -45,7 +45,7 @@ def compile_fallback(source: str, flags: int, *, timeout: float) -> Any:
         raise QueryError(
             f"The pattern /{source}/ is too costly: compiling it needs more than "
             f"{MEMORY_BYTES // 2**20} MB. Use smaller repeat counts: a repeat inside a repeat "
-            "multiplies, and counts over 1000, lookarounds or backreferences need the slower engine."
+            "multiplies, and counts over 1000, lookarounds or backreferences take the slow engine."
         )
     return regex.compile(data, flags, cache_pattern=False)
 
