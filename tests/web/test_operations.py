@@ -251,3 +251,14 @@ async def test_an_app_that_opens_its_own_services_times_searches(
     assert "bot_search_seconds_count 1.0" in text
     async with client.get("/health") as resp:
         assert resp.status == 200
+
+
+async def test_a_status_callback_error_code_is_read_strictly(start) -> None:
+    client, services = await start()
+    fields = {"MessageSid": "SMout1", "MessageStatus": "failed"}
+    for code in ("²", "9" * 5000, "-1", "63016x", "6.3"):
+        status, body = await post_signed(client, "/status", {**fields, "ErrorCode": code})
+        assert status == 400 and body.startswith("Malformed request: ErrorCode must be a ")
+    assert await services.store.message_status("SMout1") is None
+    assert (await post_signed(client, "/status", {**fields, "ErrorCode": "63016"}))[0] == 200
+    assert await services.store.message_status("SMout1") == "failed"
