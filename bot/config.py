@@ -100,6 +100,7 @@ class TwilioConfig:
     auth_token: str = ""
     whatsapp_number: str = ""
     api_base_url: str = ""  # empty: Twilio's own; tests point it at a local server
+    rest_delivery: bool = True  # send slow replies and timeouts through the REST API
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,7 @@ class ServerConfig:
     host: str = "0.0.0.0"
     port: int = 8080
     public_base_url: str = ""
+    metrics_token: str = ""  # bearer token for /metrics and the detailed /health
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,7 @@ ENV_ALIASES: Mapping[str, str] = {
     "PORT": "server.port",
     "HOST": "server.host",
     "PUBLIC_BASE_URL": "server.public_base_url",
+    "METRICS_TOKEN": "server.metrics_token",
     "DATABASE_URL": "storage.database_url",
     "REDIS_URL": "storage.redis_url",
     "TWILIO_ACCOUNT_SID": "twilio.account_sid",

@@ -95,7 +95,8 @@ class TwilioSender:
 
     @staticmethod
     def configured(settings: Settings) -> bool:
-        return bool(settings.twilio.account_sid and settings.twilio.auth_token)
+        twilio = settings.twilio
+        return twilio.rest_delivery and bool(twilio.account_sid and twilio.auth_token.strip())
 
     async def send(self, to: str, parts: Sequence[str], *, from_: str = "") -> list[str]:
         """Send the parts one after the other; a part goes only once the previous was accepted."""

@@ -16,6 +16,7 @@ from bot.web.app import create_app
 from bot.web.logs import JsonFormatter, configure_logging, hash_key, user_hash
 from bot.web.metrics import Metrics
 from bot.web.outbox import Outbox
+from tests.channels.fake_twilio import AUTH_TOKEN
 from tests.web.conftest import inbound, post_signed, ready
 
 USER = "whatsapp:+15551230001"
@@ -93,6 +94,38 @@ async def test_production_refuses_to_start_without_a_twilio_auth_token(make_sett
     settings = make_settings(env="production", server={"public_base_url": ""})
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         create_app(settings)
+
+
+@pytest.mark.parametrize(
+    ("sections", "setting"),
+    [
+        ({"twilio": {"auth_token": " "}}, "TWILIO_AUTH_TOKEN"),
+        ({"twilio": {"auth_token": "\t\n"}}, "TWILIO_AUTH_TOKEN"),
+        ({"twilio": {"auth_token": AUTH_TOKEN + " "}}, "TWILIO_AUTH_TOKEN"),
+        ({"server": {"public_base_url": "http://bot.example.com"}}, "PUBLIC_BASE_URL"),
+        ({"server": {"public_base_url": "bot.example.com"}}, "PUBLIC_BASE_URL"),
+        ({"server": {"public_base_url": "https://"}}, "PUBLIC_BASE_URL"),
+        ({"twilio": {"account_sid": ""}}, "TWILIO_ACCOUNT_SID"),
+        ({"twilio": {"account_sid": "  "}}, "TWILIO_ACCOUNT_SID"),
+        ({"twilio": {"account_sid": "SK" + "0" * 32}}, "TWILIO_ACCOUNT_SID"),
+    ],
+)
+async def test_production_refuses_each_unsafe_setting_by_name(
+    make_settings, sections: dict[str, dict[str, str]], setting: str
+) -> None:
+    settings = make_settings(env="production", **sections)
+    with pytest.raises(ConfigError, match=setting):
+        create_app(settings)
+
+
+async def test_production_starts_when_twilio_is_set_up_or_rest_delivery_is_off(
+    make_settings,
+) -> None:
+    assert create_app(make_settings(env="production"))
+    inline_only = make_settings(
+        env="production", twilio={"account_sid": "", "rest_delivery": "false"}
+    )
+    assert create_app(inline_only)
 
 
 async def test_without_a_token_in_development_unsigned_requests_pass_after_a_warning(
