@@ -26,6 +26,7 @@ from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler
 from bot.web.logs import hash_key
 from bot.web.metrics import Metrics, TimedSearch
+from bot.web.operator import OperatorAuth
 from bot.web.outbox import Outbox
 from bot.web.production import check_production
 from bot.web.status import StatusHandler
@@ -168,6 +169,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         auth_token=settings.twilio.auth_token, public_base_url=settings.server.public_base_url
     )
     guard = TwilioGuard(checker=checker, max_bytes=limits.max_body_bytes, metrics=metrics)
+    operators = OperatorAuth.from_settings(settings)
     app[HANDLERS] = Handlers(
         webhook=WebhookHandler(
             guard=guard,
@@ -188,11 +190,13 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             llm=services.llm,
             coordination=app[COORD],
             queue_depth=outbox.__len__,
+            auth=operators,
         ),
         metrics=MetricsHandler(
             metrics=metrics,
             store=store,
             session_timeout_seconds=settings.sessions.timeout_minutes * 60,
+            auth=operators,
         ),
     )
     app[STARTUP] = Startup(

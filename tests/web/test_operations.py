@@ -43,6 +43,51 @@ async def test_health_is_503_when_the_database_is_unreachable(start) -> None:
     assert body["database"].startswith("unreachable")
 
 
+TOKEN = "operators-only-3f9a"
+
+
+async def _get(client: TestClient, path: str, authorization: str | None) -> tuple[int, str, str]:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    async with client.get(path, headers=headers) as resp:
+        return resp.status, await resp.text(), resp.headers.get("WWW-Authenticate", "")
+
+
+async def test_in_production_metrics_and_health_details_need_the_operators_token(start) -> None:
+    client, services = await start(env="production", server={"metrics_token": TOKEN})
+    for wrong in (None, "", f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}", "Bearer"):
+        status, body, challenge = await _get(client, "/metrics", wrong)
+        assert (status, challenge.startswith("Bearer")) == (401, True)
+        assert "bot_messages" not in body
+        status, body, _ = await _get(client, "/health", wrong)
+        assert (status, json.loads(body)) == (200, {"status": "ok"})  # what a load balancer needs
+    status, body, _ = await _get(client, "/metrics", f"Bearer {TOKEN}")
+    assert status == 200 and "bot_messages_total" in body
+    status, body, _ = await _get(client, "/health", f"bearer  {TOKEN} ")
+    assert status == 200 and {"database", "search", "llm"} <= set(json.loads(body))
+    await services.store.close()
+    status, body, _ = await _get(client, "/health", None)
+    assert (status, json.loads(body)) == (503, {"status": "unavailable"})
+
+
+async def test_production_without_a_metrics_token_keeps_the_details_closed(
+    start, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.web"):
+        client, _ = await start(env="production")
+    assert "metrics.locked" in caplog.messages
+    for header in (None, "Bearer ", "Bearer  "):
+        status, body, _ = await _get(client, "/metrics", header)
+        assert status == 401 and "METRICS_TOKEN is not set" in body
+    status, body, _ = await _get(client, "/health", "Bearer ")
+    assert json.loads(body) == {"status": "ok"}
+
+
+async def test_a_metrics_token_set_in_development_is_required_too(start) -> None:
+    client, _ = await start(env="development", server={"metrics_token": TOKEN})
+    assert (await _get(client, "/metrics", None))[0] == 401
+    assert (await _get(client, "/metrics", f"Bearer {TOKEN}"))[0] == 200
+
+
 async def test_metrics_count_messages_and_latency_in_prometheus_format(start) -> None:
     client, _ = await start()
     await post_signed(client, "/webhook", inbound("SM1", "hi"))
