@@ -53,6 +53,7 @@ class StorageConfig:
     redis_url: str = ""
     retention_days: int = 90
     backup_dir: str = "data/backups"
+    hash_key_file: str = "data/sender-hash.key"  # log pseudonyms' key when there is no auth token
     backups_kept: int = 7
     pool_size: int = 10
     lock_lease_seconds: float = 10.0  # a crashed instance blocks its senders this long at most

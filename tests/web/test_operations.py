@@ -340,3 +340,25 @@ async def test_a_status_callback_error_code_is_read_strictly(start) -> None:
     assert await services.store.message_status("SMout1") is None
     assert (await post_signed(client, "/status", {**fields, "ErrorCode": "63016"}))[0] == 200
     assert await services.store.message_status("SMout1") == "failed"
+
+
+def test_without_an_auth_token_senders_are_hashed_with_a_random_private_key(
+    make_settings, tmp_path
+) -> None:
+    settings = make_settings(env="development", twilio={"auth_token": ""})
+    key = hash_key(settings)
+    path = tmp_path / "data" / "sender-hash.key"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o077 == 0
+    assert hash_key(settings) == key  # kept: the same sender keeps the same pseudonym
+    # A constant key would let anyone with the logs hash every number and look it up.
+    assert user_hash(USER, key) != user_hash(USER, b"codechat-user:")
+    other = make_settings(
+        storage={"hash_key_file": str(tmp_path / "other.key")}, twilio={"auth_token": ""}
+    )
+    assert hash_key(other) != key
+    path.chmod(0o644)
+    assert hash_key(settings) == key and path.stat().st_mode & 0o777 == 0o600
+    path.write_text("not a key\n")
+    with pytest.raises(ConfigError, match=r"storage\.hash_key_file"):
+        hash_key(settings)
