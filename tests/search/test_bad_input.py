@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable
@@ -37,6 +38,32 @@ async def test_backtracking_only_pattern_is_stopped_with_a_clear_message(
     with pytest.raises(QueryError, match=r"took longer than 0\.3 s"):
         await service.search(r"/(a|aa)+(?=c)/")
     assert time.monotonic() - started < 1.0
+
+
+async def test_the_event_loop_keeps_serving_while_a_backtracking_pattern_runs(
+    make_repo: Callable[..., Settings],
+) -> None:
+    service = SearchService.from_settings(
+        make_repo({"evil.py": EVIL_TEXT}, regex_timeout_seconds=1.0), watch_changes=False
+    )
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    try:
+        with pytest.raises(QueryError, match="took longer than 1 s"):
+            await service.search(r"/(a|aa)+(?=c)/")
+    finally:
+        ticker.cancel()
+    # `regex` lets the GIL go while it matches bytes: other requests go on meanwhile.
+    assert max(gaps) < 0.5
 
 
 async def test_lookarounds_and_backreferences_still_work(packages: SearchService) -> None:
