@@ -54,8 +54,9 @@ def compile_fallback(source: str, flags: int, *, timeout: float) -> Any:
 def _probe(data: bytes, flags: int, budget: int, timeout: float) -> tuple[str, bool]:
     """(why it is invalid, whether it is too costly) for `data` compiled within `budget` bytes.
     Verdicts are kept, so a costly pattern sent again costs no second child."""
+    # Only what the child needs: the service's secrets stay out of its environment.
     paths = [str(PROJECT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    env = {"PYTHONPATH": os.pathsep.join(paths), "PATH": os.environ.get("PATH", "")}
     argv = [sys.executable, "-m", "bot.search.probe", str(int(flags)), str(budget)]
     try:
         done = subprocess.run(argv, input=data, capture_output=True, timeout=timeout, env=env)

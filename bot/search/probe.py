@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import sys
 
 import regex
@@ -19,6 +18,8 @@ TOO_COSTLY = 3
 
 def cap_memory(budget: int) -> None:
     """Allow `budget` bytes of address space beyond what the interpreter holds already."""
+    import resource  # POSIX only
+
     with open("/proc/self/statm", encoding="ascii") as statm:
         pages = int(statm.read().split()[0])
     limit = pages * os.sysconf("SC_PAGE_SIZE") + budget
@@ -29,7 +30,7 @@ def main() -> int:
     flags, budget = int(sys.argv[1]), int(sys.argv[2])
     source = sys.stdin.buffer.read()
     # Without /proc (not Linux) only the parent's deadline applies.
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(ImportError, OSError, ValueError):
         cap_memory(budget)
     try:
         regex.compile(source, flags, cache_pattern=False)
