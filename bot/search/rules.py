@@ -28,6 +28,9 @@ class Entry(Protocol):
     """What the rules look at: an os.DirEntry while walking, a PathEntry for one changed path."""
 
     @property
+    def name(self) -> str: ...
+
+    @property
     def path(self) -> str: ...
 
     def is_dir(self, *, follow_symlinks: bool = True) -> bool: ...
@@ -41,6 +44,7 @@ class PathEntry:
     """One path as os.scandir would have listed it (lstat), for files.rejection."""
 
     def __init__(self, path: Path) -> None:
+        self.name = path.name
         self.path = str(path)
         self._mode = path.lstat().st_mode
 
@@ -59,7 +63,7 @@ def entry_rejection(
 ) -> tuple[str | None, bool]:
     """(why the entry is left out, or None; whether it is a folder to descend into). The one
     place that decides, for the start-up walk and for every later change (files.rejection)."""
-    name = rel.rsplit("/", 1)[-1]
+    name = entry.name
     if name.startswith(".") or name in SKIP_DIRS:
         return "hidden", False
     try:
