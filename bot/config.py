@@ -53,6 +53,7 @@ class StorageConfig:
     redis_url: str = ""
     retention_days: int = 90
     backup_dir: str = "data/backups"
+    hash_key_file: str = "data/sender-hash.key"  # log pseudonyms' key when there is no auth token
     backups_kept: int = 7
     pool_size: int = 10
     lock_lease_seconds: float = 10.0  # a crashed instance blocks its senders this long at most
@@ -100,6 +101,7 @@ class TwilioConfig:
     auth_token: str = ""
     whatsapp_number: str = ""
     api_base_url: str = ""  # empty: Twilio's own; tests point it at a local server
+    rest_delivery: bool = True  # send slow replies and timeouts through the REST API
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,7 @@ class ServerConfig:
     host: str = "0.0.0.0"
     port: int = 8080
     public_base_url: str = ""
+    metrics_token: str = ""  # bearer token for /metrics and the detailed /health
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +185,7 @@ ENV_ALIASES: Mapping[str, str] = {
     "PORT": "server.port",
     "HOST": "server.host",
     "PUBLIC_BASE_URL": "server.public_base_url",
+    "METRICS_TOKEN": "server.metrics_token",
     "DATABASE_URL": "storage.database_url",
     "REDIS_URL": "storage.redis_url",
     "TWILIO_ACCOUNT_SID": "twilio.account_sid",

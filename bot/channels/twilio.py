@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 from multidict import MultiDict, MultiDictProxy
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
+from bot.channels.twilio_fields import check_inbound_numbers, error_code
 from bot.errors import MalformedRequestError
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -82,9 +83,7 @@ def _field(form: Form, name: str) -> str:
 
 
 def inbound_message(form: Form) -> InboundMessage:
-    num_media = form.get("NumMedia", "0") or "0"
-    if not num_media.isdigit():
-        raise MalformedRequestError(f"NumMedia must be a whole number, got {num_media!r}")
+    num_media = check_inbound_numbers(form)
     return InboundMessage(
         message_sid=_field(form, "MessageSid"),
         sender=_field(form, "From"),
@@ -92,7 +91,7 @@ def inbound_message(form: Form) -> InboundMessage:
         body=form.get("Body", ""),
         profile_name=form.get("ProfileName", ""),
         wa_id=form.get("WaId", ""),
-        num_media=int(num_media),
+        num_media=num_media,
         button_payload=form.get("ButtonPayload", "") or form.get("ButtonText", ""),
     )
 
@@ -102,7 +101,7 @@ def status_callback(form: Form) -> StatusCallback:
     status = form.get("MessageStatus") or form.get("SmsStatus") or ""
     if not sid or not status:
         raise MalformedRequestError("a status callback needs MessageSid and MessageStatus")
-    return StatusCallback(sid, status.lower(), form.get("ErrorCode") or None)
+    return StatusCallback(sid, status.lower(), error_code(form))
 
 
 class SignatureChecker:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -46,7 +46,15 @@ def whatsapp_address(number: str) -> str:
 
 
 class _HttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
-    """The SDK's client, sending credentials as a header: aiohttp deprecated its BasicAuth."""
+    """The SDK's client, sending credentials as a header (aiohttp deprecated its BasicAuth), and
+    quiet: the SDK writes about eleven free-text INFO lines of its own per call (URL with the
+    account, every header, response headers). `outbound.sent` is our one line per message."""
+
+    def log_request(self, kwargs: dict[str, Any]) -> None:
+        pass
+
+    def log_response(self, status_code: int, response: Any) -> None:
+        log.debug("outbound.http_status", extra={"fields": {"status": status_code}})
 
     async def request(  # type: ignore[no-untyped-def]
         self, method, url, params=None, data=None, headers=None, auth=None, **kwargs
@@ -95,7 +103,8 @@ class TwilioSender:
 
     @staticmethod
     def configured(settings: Settings) -> bool:
-        return bool(settings.twilio.account_sid and settings.twilio.auth_token)
+        twilio = settings.twilio
+        return twilio.rest_delivery and bool(twilio.account_sid and twilio.auth_token.strip())
 
     async def send(self, to: str, parts: Sequence[str], *, from_: str = "") -> list[str]:
         """Send the parts one after the other; a part goes only once the previous was accepted."""

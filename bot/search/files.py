@@ -11,6 +11,15 @@ from pathlib import Path
 import pathspec
 
 from bot.errors import PathOutsideRepoError
+from bot.search.rules import (
+    Ignores,
+    PathEntry,
+    entry_rejection,
+    inside,
+    name_rejection,
+    spec,
+    with_gitignore,
+)
 
 EXTENSIONS: frozenset[str] = frozenset(
     {
@@ -18,8 +27,6 @@ EXTENSIONS: frozenset[str] = frozenset(
         ".cpp", ".cc", ".cxx", ".hpp", ".hh", ".c", ".h", ".md", ".json", ".yaml", ".yml",
     }
 )  # fmt: skip
-SKIP_DIRS: frozenset[str] = frozenset({"__pycache__", "node_modules"})
-GENERATED_NAMES: tuple[str, ...] = (".min.js", ".min.css", "_pb2.py", "package-lock.json")
 BINARY_SNIFF = 8192
 MAX_LINE_CHARS = 2000  # a file with longer lines is minified or generated
 
@@ -34,16 +41,6 @@ class FileFilter:
     max_bytes: int = 1_000_000
     extensions: frozenset[str] = EXTENSIONS
 
-    def wanted_name(self, rel: str) -> bool:
-        """Extension and include/exclude globs (no file system access)."""
-        if os.path.splitext(rel)[1].lower() not in self.extensions:
-            return False
-        if rel.endswith(GENERATED_NAMES):
-            return False
-        if self.include and not _spec(self.include).match_file(rel):
-            return False
-        return not (self.exclude and _spec(self.exclude).match_file(rel))
-
 
 @dataclass(slots=True)
 class WalkResult:
@@ -51,8 +48,7 @@ class WalkResult:
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
 
 
-def _spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines(globs)
+_COUNTED = frozenset({"symlink", "unreadable", "generated", "excluded"})
 
 
 def walk(flt: FileFilter) -> WalkResult:
@@ -60,32 +56,59 @@ def walk(flt: FileFilter) -> WalkResult:
     leading out skipped. Content checks (binary, huge, generated) happen in `read_indexable`.
     """
     result = WalkResult()
-    include = _spec(flt.include) if flt.include else None
-    exclude = _spec(flt.exclude) if flt.exclude else None
+    include = spec(flt.include) if flt.include else None
+    exclude = spec(flt.exclude) if flt.exclude else None
     for rel in _walk_dir(flt.root, "", [], result):
-        if os.path.splitext(rel)[1].lower() not in flt.extensions:
-            continue
-        if rel.endswith(GENERATED_NAMES):
-            result.skipped["generated"] += 1
-        elif (include and not include.match_file(rel)) or (exclude and exclude.match_file(rel)):
-            result.skipped["excluded"] += 1
-        else:
+        reason = name_rejection(flt.extensions, rel, include, exclude)
+        if reason is None:
             result.files.append(rel)
+        elif reason in _COUNTED:
+            result.skipped[reason] += 1
     result.files.sort()
     return result
 
 
-def _walk_dir(
-    root: Path, prefix: str, ignores: list[tuple[str, pathspec.GitIgnoreSpec]], result: WalkResult
-) -> Iterator[str]:
-    here = root / prefix if prefix else root
-    gitignore = here / ".gitignore"
-    if gitignore.is_file():
+def rejection(flt: FileFilter, rel: str) -> str | None:
+    """Why `walk` would leave the file `rel` out ("symlink", "ignored", "excluded", "missing",
+    ...), or None when it would list it: a change seen after start-up is judged exactly as the
+    start-up walk judged its files, folder by folder from the root."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or "" in parts or ".." in parts or "\x00" in rel:
+        return "outside"
+    ignores = with_gitignore(flt.root, "", [])
+    prefix = ""
+    for name in parts:
+        sub = f"{prefix}/{name}" if prefix else name
         try:
-            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-            ignores = [*ignores, (prefix, pathspec.GitIgnoreSpec.from_lines(lines))]
+            entry = PathEntry(flt.root / sub)
         except OSError:
-            pass
+            return "missing"
+        reason, is_dir = entry_rejection(flt.root, sub, entry, ignores)
+        if reason is not None:
+            return reason
+        if sub == rel:
+            if is_dir:
+                return "not a file"
+            include = spec(flt.include) if flt.include else None
+            exclude = spec(flt.exclude) if flt.exclude else None
+            return name_rejection(flt.extensions, rel, include, exclude)
+        if not is_dir:
+            return "missing"
+        ignores = with_gitignore(flt.root, sub, ignores)
+        prefix = sub
+    return "missing"  # pragma: no cover - the loop always reaches `rel`
+
+
+def read_admitted(flt: FileFilter, rel: str) -> bytes | None:
+    """The content of `rel` when a build would index it (same walk rules, same content checks)."""
+    if rejection(flt, rel) is not None:
+        return None
+    return read_indexable(flt.root, rel, flt.max_bytes)[0]
+
+
+def _walk_dir(root: Path, prefix: str, ignores: Ignores, result: WalkResult) -> Iterator[str]:
+    here = root / prefix if prefix else root
+    ignores = with_gitignore(root, prefix, ignores)
     try:
         entries = sorted(os.scandir(here), key=lambda e: e.name)
     except OSError:
@@ -93,39 +116,15 @@ def _walk_dir(
         return
     for entry in entries:
         rel = f"{prefix}/{entry.name}" if prefix else entry.name
-        if entry.name.startswith(".") or entry.name in SKIP_DIRS:
+        reason, is_dir = entry_rejection(root, rel, entry, ignores)
+        if reason in _COUNTED:
+            result.skipped[reason] += 1
+        elif reason is not None:
             continue
-        try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-            if entry.is_symlink() and (
-                is_dir or not _inside(root, Path(entry.path)) or Path(entry.path).is_dir()
-            ):
-                result.skipped["symlink"] += 1
-                continue
-        except OSError:
-            result.skipped["unreadable"] += 1
-            continue
-        if _ignored(ignores, rel, is_dir):
-            continue
-        if is_dir:
+        elif is_dir:
             yield from _walk_dir(root, rel, ignores, result)
-        elif entry.is_file():
+        else:
             yield rel
-
-
-def _ignored(ignores: list[tuple[str, pathspec.GitIgnoreSpec]], rel: str, is_dir: bool) -> bool:
-    for base, spec in ignores:
-        sub = rel[len(base) + 1 :] if base else rel
-        if spec.match_file(sub + "/" if is_dir else sub):
-            return True
-    return False
-
-
-def _inside(root: Path, path: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(root)
-    except (OSError, RuntimeError):
-        return False
 
 
 def safe_path(root: Path, rel: str) -> Path:
@@ -136,7 +135,7 @@ def safe_path(root: Path, rel: str) -> Path:
     if candidate.is_absolute() or rel.startswith(("/", "\\")) or ".." in candidate.parts:
         raise PathOutsideRepoError(f"'{rel}' points outside the repository; use a relative path")
     full = root / candidate
-    if not _inside(root, full):
+    if not inside(root, full):
         raise PathOutsideRepoError(f"'{rel}' leads outside the repository (symbolic link)")
     return full
 

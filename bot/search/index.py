@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from bot.search.analyze import Chunk, FileData, analyze
 from bot.search.cache import BuildCache, read_cached
-from bot.search.files import FileFilter, read_indexable, walk
+from bot.search.files import FileFilter, read_admitted, walk
 from bot.search.ranking import TEST_PRIOR, Bm25, Bm25Builder
 from bot.search.symbols import Outliner
 from bot.search.trigrams import TrigramBuilder, TrigramIndex
@@ -154,9 +154,7 @@ def update(
     new_chunks: list[tuple[int, Chunk]] = []
     for rel in fid_of:
         fid = fid_of[rel]
-        data = None
-        if flt.wanted_name(rel) and (flt.root / rel).is_file():
-            data, _reason = read_indexable(flt.root, rel, flt.max_bytes)
+        data = read_admitted(flt, rel)  # judged exactly as the start-up walk judged its files
         if fid is None:
             if data is None:
                 continue

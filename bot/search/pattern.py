@@ -1,8 +1,9 @@
 """Compiling a user's regex: RE2 (linear time) first, the `regex` module with a time bound second.
 
 RE2 runs on bytes with `never_nl`, so a match never spans lines (the way ripgrep matches).
-Lookarounds and backreferences, which RE2 lacks, go to the `regex` module; its matching is given
-a timeout so a catastrophic pattern costs at most the configured budget.
+Lookarounds and backreferences, which RE2 lacks, go to the `regex` module: compiled only after a
+capped child process showed it fits (fallback.py), and matched with a timeout, so a catastrophic
+pattern costs at most the configured budget in time and MEMORY_BYTES in memory.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re2
 import regex
 
 from bot.errors import QueryError
+from bot.search.fallback import compile_fallback
 from bot.search.literals import anchor_of
 
 MAX_PATTERN_CHARS = 500
@@ -69,15 +71,10 @@ def compile_pattern(source: str, *, ignore_case: bool = False, timeout: float = 
         compiled = re2.compile(b"(?m)" + source.encode("utf-8"), options)
         anchor = anchor_of(source, ignore_case=ignore_case)
         return Pattern(source, ignore_case, "re2", compiled._regexp, timeout, anchor)
-    except re2.error as exc:
-        re2_reason = str(exc)
+    except re2.error:
+        pass  # lookarounds or backreferences: the backtracking engine, bounded (fallback.py)
     flags = regex.MULTILINE | regex.VERSION0 | (regex.IGNORECASE if ignore_case else 0)
-    try:
-        fallback = regex.compile(source.encode("utf-8"), flags)
-    except regex.error as exc:
-        raise QueryError(f"The pattern /{source}/ is not a valid regex: {exc}.") from None
-    except (ValueError, OverflowError, RecursionError):
-        raise QueryError(f"The pattern /{source}/ is not a valid regex: {re2_reason}.") from None
+    fallback = compile_fallback(source, flags, timeout=timeout)
     anchor = anchor_of(source, ignore_case=ignore_case)
     return Pattern(source, ignore_case, "regex", fallback, timeout, anchor)
 

@@ -14,7 +14,7 @@ from bot.errors import QueryError, SearchError
 from bot.search import lookup, runner
 from bot.search.chunkhound import SemanticBackend
 from bot.search.direct import RepoSource
-from bot.search.files import FileFilter, safe_path, watch_targets
+from bot.search.files import FileFilter, read_admitted, safe_path, watch_targets
 from bot.search.index import RepoSnapshot, build, update
 from bot.search.query import ParsedQuery, parse_query
 from bot.search.symbols import Outliner
@@ -223,11 +223,11 @@ class SearchService:
         source = self._sources[self._pick(repo)[0]]
         full = safe_path(source.root, path)
         data = self._indexed_bytes(source.name, full.relative_to(source.root).as_posix())
-        if data is None:  # not indexed (yet): read it
-            try:
-                data = await asyncio.to_thread(full.read_bytes)
-            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-                raise QueryError(f"There is no file '{path}' in {repo}.") from None
+        if data is None:  # not indexed (yet): read it if the index would hold it
+            rel = full.relative_to(source.root).as_posix()
+            data = await asyncio.to_thread(read_admitted, source.filter, rel)
+            if data is None:
+                raise QueryError(f"There is no file '{path}' in {repo}.")
         lines = data.splitlines()
         if not 1 <= line <= max(len(lines), 1):
             raise QueryError(

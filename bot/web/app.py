@@ -20,14 +20,15 @@ from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
 from bot.coord.factory import Coordination
 from bot.engine.timeouts import run_sweep
-from bot.errors import ConfigError
 from bot.services import Services
 from bot.store.maintenance import Maintenance
 from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler
 from bot.web.logs import hash_key
 from bot.web.metrics import Metrics, TimedSearch
+from bot.web.operator import OperatorAuth
 from bot.web.outbox import Outbox
+from bot.web.production import check_production
 from bot.web.status import StatusHandler
 from bot.web.webhook import FAILURE_TEXT, WebhookHandler
 
@@ -68,18 +69,7 @@ STARTUP = web.AppKey("startup", Startup)
 
 def check_startup(settings: Settings) -> None:
     """Refuse to run in production without what Twilio security needs; warn loudly elsewhere."""
-    if settings.production and not settings.twilio.auth_token:
-        raise ConfigError(
-            "twilio.auth_token",
-            "is empty, and BOT_ENV=production refuses to accept unsigned webhooks: "
-            "set TWILIO_AUTH_TOKEN",
-        )
-    if settings.production and not settings.server.public_base_url:
-        raise ConfigError(
-            "server.public_base_url",
-            "is empty, and BOT_ENV=production needs it to check Twilio signatures: set "
-            "PUBLIC_BASE_URL to the https URL Twilio calls (e.g. https://codechat.fly.dev)",
-        )
+    check_production(settings)
     if not settings.twilio.auth_token:
         log.warning(
             "webhook.verification_off",
@@ -146,10 +136,12 @@ def _services_ctx(given: Services | None) -> _Ctx:
 async def _sender_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if not TwilioSender.configured(settings):
-        log.warning(
-            "outbound.disabled",
-            extra={"fields": {"reason": "TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set"}},
+        reason = (
+            "TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set"
+            if settings.twilio.rest_delivery
+            else "twilio.rest_delivery is off"
         )
+        log.warning("outbound.disabled", extra={"fields": {"reason": reason}})
         yield
         return
     sender = TwilioSender.from_settings(settings)
@@ -177,6 +169,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         auth_token=settings.twilio.auth_token, public_base_url=settings.server.public_base_url
     )
     guard = TwilioGuard(checker=checker, max_bytes=limits.max_body_bytes, metrics=metrics)
+    operators = OperatorAuth.from_settings(settings)
     app[HANDLERS] = Handlers(
         webhook=WebhookHandler(
             guard=guard,
@@ -197,11 +190,13 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             llm=services.llm,
             coordination=app[COORD],
             queue_depth=outbox.__len__,
+            auth=operators,
         ),
         metrics=MetricsHandler(
             metrics=metrics,
             store=store,
             session_timeout_seconds=settings.sessions.timeout_minutes * 60,
+            auth=operators,
         ),
     )
     app[STARTUP] = Startup(

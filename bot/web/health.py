@@ -1,4 +1,8 @@
-"""GET /health (JSON; 503 when the database is unreachable) and GET /metrics (Prometheus)."""
+"""GET /health (JSON; 503 when the database is unreachable) and GET /metrics (Prometheus).
+
+Without the operators' token (operator.py), /health tells only whether the service is up, for
+load balancers, and /metrics answers 401: the details name repositories, providers and errors.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from aiohttp import web
 from bot.errors import BotError
 from bot.store.base import ConversationStore
 from bot.web.metrics import CONTENT_TYPE, Metrics
+from bot.web.operator import OperatorAuth
 
 log = logging.getLogger("bot.web")
 
@@ -44,8 +49,10 @@ class HealthHandler:
         llm: object,
         queue_depth: Callable[[], int],
         coordination: HasStatus | None = None,
+        auth: OperatorAuth | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._auth = auth or OperatorAuth(token="", required=False)
         self._store = store
         self._search = search
         self._llm = llm
@@ -62,6 +69,9 @@ class HealthHandler:
         except (BotError, TimeoutError) as exc:
             database, healthy = f"unreachable: {str(exc) or 'no answer in time'}", False
             log.error("health.database_unreachable", extra={"fields": {"error": str(exc)}})
+        status = 200 if healthy else 503
+        if not self._auth.allows(request):
+            return web.json_response({"status": "ok" if healthy else "unavailable"}, status=status)
         body = {
             "status": "ok" if healthy else "unavailable",
             "database": database,
@@ -71,7 +81,7 @@ class HealthHandler:
             "outbound_queue": self._queue_depth(),
             "uptime_seconds": round(self._clock() - self._started, 1),
         }
-        return web.json_response(body, status=200 if healthy else 503)
+        return web.json_response(body, status=status)
 
 
 class MetricsHandler:
@@ -81,14 +91,18 @@ class MetricsHandler:
         metrics: Metrics,
         store: ConversationStore,
         session_timeout_seconds: float,
+        auth: OperatorAuth | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._auth = auth or OperatorAuth(token="", required=False)
         self._metrics = metrics
         self._store = store
         self._timeout = session_timeout_seconds
         self._clock = clock
 
     async def __call__(self, request: web.Request) -> web.Response:
+        if not self._auth.allows(request):
+            raise self._auth.refusal()
         try:
             active = await self._store.active_sessions(self._clock() - self._timeout)
             self._metrics.active_sessions.set(active)

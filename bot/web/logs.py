@@ -11,12 +11,17 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import secrets
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.errors import ConfigError
 
+KEY_BYTES = 32
 _PRIVATE_FIELDS = frozenset({"text", "reply", "body"})
 # What every LogRecord carries: anything else on a record came in through `extra`.
 _RECORD_ATTRS = frozenset(
@@ -31,7 +36,46 @@ def user_hash(user_id: str, key: bytes) -> str:
 
 
 def hash_key(settings: Settings) -> bytes:
-    return ("codechat-user:" + settings.twilio.auth_token).encode("utf-8")
+    """The key of `user_hash`: derived from the Twilio auth token, which every instance shares;
+    without one (development), a random key kept in storage.hash_key_file. A constant key would
+    let anyone holding the logs hash every phone number and look the results up."""
+    token = settings.twilio.auth_token.strip()
+    if token:
+        return ("codechat-user:" + token).encode("utf-8")
+    return stored_key(settings.path(settings.storage.hash_key_file))
+
+
+def stored_key(path: Path) -> bytes:
+    """The 32-byte key in `path` (hex, mode 0600), created at random on first use."""
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return _read_key(path)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_hex(KEY_BYTES) + "\n")
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes:
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise ConfigError(
+            "storage.hash_key_file",
+            f"names {path}, which does not hold a key ({KEY_BYTES * 2} hex digits): delete it "
+            "and a new one is made (log pseudonyms then change)",
+        )
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return key
 
 
 class JsonFormatter(logging.Formatter):
@@ -69,4 +113,6 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> None:
     root.setLevel(settings.log_level.upper())
     # transitions narrates every state change at INFO: a line per turn that carries no news.
     logging.getLogger("transitions").setLevel(max(logging.WARNING, root.level))
+    # The twilio SDK narrates every REST call in free text (URL, headers): its warnings only.
+    logging.getLogger("twilio").setLevel(max(logging.WARNING, root.level))
     logging.Formatter.converter = time.gmtime

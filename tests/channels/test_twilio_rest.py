@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import io
+import json
+import logging
 import time
 
 import pytest
 
 from bot.channels.twilio_rest import RetryPolicy, TwilioSender
+from bot.config import settings_from_mapping
 from bot.errors import DeliveryError
+from bot.web.logs import configure_logging
 from tests.channels.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 FROM = "+14155238886"
@@ -104,3 +109,30 @@ async def test_an_unreachable_api_is_retried_then_reported(unused_tcp_port: int)
             await sender.send(USER, ["hello"])
     finally:
         await sender.close()
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+async def test_a_rest_send_logs_json_lines_only_without_numbers_or_text(
+    fake_twilio: tuple[FakeTwilio, str], level: str
+) -> None:
+    fake, url = fake_twilio
+    stream = io.StringIO()
+    configure_logging(
+        settings_from_mapping({"env": "production", "log_level": level}), stream=stream
+    )
+    sender = _sender(url)
+    try:
+        await sender.send(USER, ["the secret part"])
+    finally:
+        await sender.close()
+        logging.getLogger().handlers.clear()
+    assert fake.sent
+    every = [json.loads(line) for line in stream.getvalue().splitlines()]
+    # The fake API's own access log is the test's server speaking, not the bot.
+    lines = [line for line in every if line["logger"] != "aiohttp.access"]
+    assert not [line for line in lines if line["logger"].startswith("twilio")]
+    text = json.dumps(lines)
+    for private in ("15551234567", "4155238886", "secret part", ACCOUNT_SID, AUTH_TOKEN):
+        assert private not in text
+    if level == "DEBUG":
+        assert [line["event"] for line in lines] == ["outbound.http_status", "outbound.sent"]

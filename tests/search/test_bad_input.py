@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from collections.abc import Callable
 
@@ -38,11 +40,76 @@ async def test_backtracking_only_pattern_is_stopped_with_a_clear_message(
     assert time.monotonic() - started < 1.0
 
 
+async def test_the_event_loop_keeps_serving_while_a_backtracking_pattern_runs(
+    make_repo: Callable[..., Settings],
+) -> None:
+    service = SearchService.from_settings(
+        make_repo({"evil.py": EVIL_TEXT}, regex_timeout_seconds=1.0), watch_changes=False
+    )
+    async with LoopWatch() as loop:
+        with pytest.raises(QueryError, match="took longer than 1 s"):
+            await service.search(r"/(a|aa)+(?=c)/")
+    # `regex` lets the GIL go while it matches bytes: other requests go on meanwhile.
+    assert loop.longest < 0.5
+
+
 async def test_lookarounds_and_backreferences_still_work(packages: SearchService) -> None:
     response = await packages.search(r"/def (\w+)\(self\)(?= -> str)/", repo="jinja2")
     assert response.hits and all("-> str" in h.text for h in response.hits)
     quoted = await packages.search(r"""/(["'])autoescape\1/""", repo="jinja2")
     assert quoted.total >= 1 and all("autoescape" in h.text for h in quoted.hits)
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class LoopWatch:
+    """The longest time the event loop went without running a 5 ms ticker."""
+
+    def __init__(self) -> None:
+        self.gaps: list[float] = [0.0]
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            self.gaps.append(now - last)
+            last = now
+
+    async def __aenter__(self) -> LoopWatch:
+        self._task = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+    @property
+    def longest(self) -> float:
+        return max(self.gaps)
+
+
+@pytest.mark.parametrize("indexed", [True, False])
+async def test_a_pattern_too_costly_to_compile_is_refused_and_leaves_no_memory_behind(
+    make_repo: Callable[..., Settings], indexed: bool
+) -> None:
+    # 19 characters that the backtracking engine would expand into about 1 GB, kept in its cache.
+    service = SearchService.from_settings(make_repo({"a.py": "a = 1\n"}), watch_changes=False)
+    if indexed:
+        await service.index()
+    before = _resident_bytes()
+    async with LoopWatch() as loop:
+        for _ in range(3):
+            with pytest.raises(QueryError, match=r"too costly: compiling it needs more than 64 MB"):
+                await service.search("/(?:a{2000}){2000}/")
+    assert _resident_bytes() - before < 100 * 2**20
+    assert loop.longest < 0.5  # compiled in this process, it held the GIL for seconds
+    # A modest lookaround pattern still runs on the same engine.
+    assert (await service.search("/a(?= = 1)/")).total == 1
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,7 @@ def make_settings(
             "storage": {
                 "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
                 "backup_dir": str(tmp_path / "backups"),
+                "hash_key_file": str(tmp_path / "data" / "sender-hash.key"),
             },
             "flows": {"dir": str(ROOT / "flows"), "prompts_dir": str(ROOT / "prompts")},
             "repos": [{"name": "demo", "path": str(repo)}],

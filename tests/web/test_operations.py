@@ -16,6 +16,7 @@ from bot.web.app import create_app
 from bot.web.logs import JsonFormatter, configure_logging, hash_key, user_hash
 from bot.web.metrics import Metrics
 from bot.web.outbox import Outbox
+from tests.channels.fake_twilio import AUTH_TOKEN
 from tests.web.conftest import inbound, post_signed, ready
 
 USER = "whatsapp:+15551230001"
@@ -40,6 +41,51 @@ async def test_health_is_503_when_the_database_is_unreachable(start) -> None:
         body = await resp.json()
     assert body["status"] == "unavailable"
     assert body["database"].startswith("unreachable")
+
+
+TOKEN = "operators-only-3f9a"
+
+
+async def _get(client: TestClient, path: str, authorization: str | None) -> tuple[int, str, str]:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    async with client.get(path, headers=headers) as resp:
+        return resp.status, await resp.text(), resp.headers.get("WWW-Authenticate", "")
+
+
+async def test_in_production_metrics_and_health_details_need_the_operators_token(start) -> None:
+    client, services = await start(env="production", server={"metrics_token": TOKEN})
+    for wrong in (None, "", f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}", "Bearer"):
+        status, body, challenge = await _get(client, "/metrics", wrong)
+        assert (status, challenge.startswith("Bearer")) == (401, True)
+        assert "bot_messages" not in body
+        status, body, _ = await _get(client, "/health", wrong)
+        assert (status, json.loads(body)) == (200, {"status": "ok"})  # what a load balancer needs
+    status, body, _ = await _get(client, "/metrics", f"Bearer {TOKEN}")
+    assert status == 200 and "bot_messages_total" in body
+    status, body, _ = await _get(client, "/health", f"bearer  {TOKEN} ")
+    assert status == 200 and {"database", "search", "llm"} <= set(json.loads(body))
+    await services.store.close()
+    status, body, _ = await _get(client, "/health", None)
+    assert (status, json.loads(body)) == (503, {"status": "unavailable"})
+
+
+async def test_production_without_a_metrics_token_keeps_the_details_closed(
+    start, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.web"):
+        client, _ = await start(env="production")
+    assert "metrics.locked" in caplog.messages
+    for header in (None, "Bearer ", "Bearer  "):
+        status, body, _ = await _get(client, "/metrics", header)
+        assert status == 401 and "METRICS_TOKEN is not set" in body
+    status, body, _ = await _get(client, "/health", "Bearer ")
+    assert json.loads(body) == {"status": "ok"}
+
+
+async def test_a_metrics_token_set_in_development_is_required_too(start) -> None:
+    client, _ = await start(env="development", server={"metrics_token": TOKEN})
+    assert (await _get(client, "/metrics", None))[0] == 401
+    assert (await _get(client, "/metrics", f"Bearer {TOKEN}"))[0] == 200
 
 
 async def test_metrics_count_messages_and_latency_in_prometheus_format(start) -> None:
@@ -93,6 +139,38 @@ async def test_production_refuses_to_start_without_a_twilio_auth_token(make_sett
     settings = make_settings(env="production", server={"public_base_url": ""})
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         create_app(settings)
+
+
+@pytest.mark.parametrize(
+    ("sections", "setting"),
+    [
+        ({"twilio": {"auth_token": " "}}, "TWILIO_AUTH_TOKEN"),
+        ({"twilio": {"auth_token": "\t\n"}}, "TWILIO_AUTH_TOKEN"),
+        ({"twilio": {"auth_token": AUTH_TOKEN + " "}}, "TWILIO_AUTH_TOKEN"),
+        ({"server": {"public_base_url": "http://bot.example.com"}}, "PUBLIC_BASE_URL"),
+        ({"server": {"public_base_url": "bot.example.com"}}, "PUBLIC_BASE_URL"),
+        ({"server": {"public_base_url": "https://"}}, "PUBLIC_BASE_URL"),
+        ({"twilio": {"account_sid": ""}}, "TWILIO_ACCOUNT_SID"),
+        ({"twilio": {"account_sid": "  "}}, "TWILIO_ACCOUNT_SID"),
+        ({"twilio": {"account_sid": "SK" + "0" * 32}}, "TWILIO_ACCOUNT_SID"),
+    ],
+)
+async def test_production_refuses_each_unsafe_setting_by_name(
+    make_settings, sections: dict[str, dict[str, str]], setting: str
+) -> None:
+    settings = make_settings(env="production", **sections)
+    with pytest.raises(ConfigError, match=setting):
+        create_app(settings)
+
+
+async def test_production_starts_when_twilio_is_set_up_or_rest_delivery_is_off(
+    make_settings,
+) -> None:
+    assert create_app(make_settings(env="production"))
+    inline_only = make_settings(
+        env="production", twilio={"account_sid": "", "rest_delivery": "false"}
+    )
+    assert create_app(inline_only)
 
 
 async def test_without_a_token_in_development_unsigned_requests_pass_after_a_warning(
@@ -251,3 +329,36 @@ async def test_an_app_that_opens_its_own_services_times_searches(
     assert "bot_search_seconds_count 1.0" in text
     async with client.get("/health") as resp:
         assert resp.status == 200
+
+
+async def test_a_status_callback_error_code_is_read_strictly(start) -> None:
+    client, services = await start()
+    fields = {"MessageSid": "SMout1", "MessageStatus": "failed"}
+    for code in ("²", "9" * 5000, "-1", "63016x", "6.3"):
+        status, body = await post_signed(client, "/status", {**fields, "ErrorCode": code})
+        assert status == 400 and body.startswith("Malformed request: ErrorCode must be a ")
+    assert await services.store.message_status("SMout1") is None
+    assert (await post_signed(client, "/status", {**fields, "ErrorCode": "63016"}))[0] == 200
+    assert await services.store.message_status("SMout1") == "failed"
+
+
+def test_without_an_auth_token_senders_are_hashed_with_a_random_private_key(
+    make_settings, tmp_path
+) -> None:
+    settings = make_settings(env="development", twilio={"auth_token": ""})
+    key = hash_key(settings)
+    path = tmp_path / "data" / "sender-hash.key"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o077 == 0
+    assert hash_key(settings) == key  # kept: the same sender keeps the same pseudonym
+    # A constant key would let anyone with the logs hash every number and look it up.
+    assert user_hash(USER, key) != user_hash(USER, b"codechat-user:")
+    other = make_settings(
+        storage={"hash_key_file": str(tmp_path / "other.key")}, twilio={"auth_token": ""}
+    )
+    assert hash_key(other) != key
+    path.chmod(0o644)
+    assert hash_key(settings) == key and path.stat().st_mode & 0o777 == 0o600
+    path.write_text("not a key\n")
+    with pytest.raises(ConfigError, match=r"storage\.hash_key_file"):
+        hash_key(settings)

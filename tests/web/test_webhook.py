@@ -246,3 +246,29 @@ async def test_rest_delivery_failures_are_counted_not_lost_silently(
             break
     assert 'bot_outbound_messages_total{result="failed"} 1.0' in text
     assert fake.requests == 1  # a 500 may have created the message: not sent twice
+
+
+_NOT_WHOLE = ["²", "٣", "5" * 5000, "-1", "1.0", " 1", "1e3", "0x1", "+1", "101"]
+_NOT_DEGREES = ["²", "9" * 5000, "nan", "inf", "1e3", "1,5", "--1", "12.", "0x10"]
+NUMERIC_FIELDS = {
+    "NumMedia": _NOT_WHOLE,
+    "NumSegments": _NOT_WHOLE,
+    "ReferralNumMedia": _NOT_WHOLE,
+    "Latitude": [*_NOT_DEGREES, "90.5", "-91"],
+    "Longitude": [*_NOT_DEGREES, "180.01", "-181"],
+}
+
+
+async def test_every_numeric_field_is_read_strictly_and_refused_with_the_reason(start) -> None:
+    client, services = await start()
+    for n, (name, values) in enumerate(NUMERIC_FIELDS.items()):
+        for value in values:
+            status, body = await post_signed(
+                client, "/webhook", {**inbound(f"SMbad{n}", "hi"), name: value}
+            )
+            assert status == 400, (name, value[:20])
+            assert body.startswith(f"Malformed request: {name} must be a ")
+    assert await services.store.history(USER) == []
+    located = {**inbound("SMok", "hi"), "Latitude": "-33.8688", "Longitude": "151.2093"}
+    assert (await post_signed(client, "/webhook", {**located, "NumMedia": "0"}))[0] == 200
+    assert [r.message_sid for r in await services.store.history(USER)] == ["SMok"]

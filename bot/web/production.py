@@ -1,0 +1,65 @@
+"""What BOT_ENV=production refuses to start without: each refusal names the setting to fix."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from bot.config import Settings
+from bot.errors import ConfigError
+
+_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+
+
+def check_production(settings: Settings) -> None:
+    """ConfigError for the first production setting that would leave the service open."""
+    if not settings.production:
+        return
+    _auth_token(settings.twilio.auth_token)
+    _public_base_url(settings.server.public_base_url)
+    if settings.twilio.rest_delivery:
+        _account_sid(settings.twilio.account_sid)
+
+
+def _auth_token(token: str) -> None:
+    if not token.strip():
+        raise ConfigError(
+            "twilio.auth_token",
+            "is empty or blank, and BOT_ENV=production refuses to accept unsigned webhooks: "
+            "set TWILIO_AUTH_TOKEN to your Twilio account's Auth Token",
+        )
+    if token != token.strip():
+        raise ConfigError(
+            "twilio.auth_token",
+            "has spaces around it, so no Twilio signature would ever match: "
+            "set TWILIO_AUTH_TOKEN without them",
+        )
+
+
+def _public_base_url(url: str) -> None:
+    if not url:
+        raise ConfigError(
+            "server.public_base_url",
+            "is empty, and BOT_ENV=production needs it to check Twilio signatures: set "
+            "PUBLIC_BASE_URL to the https URL Twilio calls (e.g. https://codechat.fly.dev)",
+        )
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            "server.public_base_url",
+            f"is {url!r}, and BOT_ENV=production needs an https:// address: over plain http "
+            "the messages and their signatures cross the network readable. Set PUBLIC_BASE_URL "
+            "to the https URL Twilio calls (e.g. https://codechat.fly.dev)",
+        )
+
+
+def _account_sid(sid: str) -> None:
+    if not _ACCOUNT_SID.fullmatch(sid):
+        problem = "is empty" if not sid.strip() else f"is {sid[:8]!r}..., not AC and 32 hex digits"
+        raise ConfigError(
+            "twilio.account_sid",
+            f"{problem}, and BOT_ENV=production with REST delivery on needs it to send replies "
+            "that take longer than the reply budget, and state timeouts: set TWILIO_ACCOUNT_SID "
+            "(AC followed by 32 hex digits, on the Twilio console), or answer only inside the "
+            "webhook with BOT_TWILIO__REST_DELIVERY=false",
+        )
