@@ -43,14 +43,14 @@ SETS = ROOT / "tests" / "nlu"
 # How a user reaches each state of the evaluation sets, from a first message.
 SETUP: dict[str, list[str]] = {
     "new": [],
-    "menu": ["hi", "use jinja2", "menu"],
-    "choose_repo": ["hi", "use jinja2", "switch repo"],
-    "ask_query": ["hi", "use jinja2"],
-    "results": ["hi", "use jinja2", "Environment"],
-    "snippet": ["hi", "use jinja2", "Environment", "open 2"],
-    "explained": ["hi", "use jinja2", "Environment", "explain 2"],
-    "answered": ["hi", "use jinja2", "how are templates loaded?"],
-    "no_results": ["hi", "use jinja2", "qqzzxxvvkk"],
+    "menu": ["hi", "jinja2", "menu"],
+    "choose_repo": ["hi", "jinja2", "switch repo"],
+    "ask_query": ["hi", "jinja2"],
+    "results": ["hi", "jinja2", "Environment"],
+    "snippet": ["hi", "jinja2", "Environment", "open 2"],
+    "explained": ["hi", "jinja2", "Environment", "explain 2"],
+    "answered": ["hi", "jinja2", "how are templates loaded?"],
+    "no_results": ["hi", "jinja2", "qqzzxxvvkk"],
 }
 EXPECTED_STATE = {
     "menu": "greeting.menu",

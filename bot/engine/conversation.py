@@ -165,7 +165,11 @@ class Conversation:
             if match.sure and self._names_a_definition(match):  # "reset": or Cycler.reset?
                 self._ask(match, state)
                 return
-            if not match.sure and await self._occurs_in_code(match):
+            if match.how == "partial" and self._defines_any(match.unknown_words):
+                # "explain how autoescape works": the other words name code, so a query.
+                self.trace.append(f"'{self.text}' names code: not taken as {match.intent}")
+                match = IntentMatch(None, match.score, match.entities, how="code")
+            elif match.how != "partial" and not match.sure and await self._occurs_in_code(match):
                 if match.how == "edit" and len(self.text.split()) > 1:
                     self._ask(match, state)  # "shwo heap": a command misspelt, or code?
                     return
@@ -239,6 +243,12 @@ class Conversation:
         if not isinstance(repo, str) or repo not in self.repo_names or " " in word:
             return False
         return word.isidentifier() and self.services.search.defines(word, repo)
+
+    def _defines_any(self, words: tuple[str, ...]) -> bool:
+        repo = self.session.slots.get("repo")
+        if not isinstance(repo, str) or repo not in self.repo_names:
+            return False
+        return any(self.services.search.defines(w, repo) for w in words if w.isidentifier())
 
     async def _occurs_in_code(self, match: IntentMatch) -> bool:
         """Where any text is taken (a search, a name), a near miss is not read as a command

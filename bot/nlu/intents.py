@@ -96,6 +96,15 @@ class IntentMatcher:
         # Words of each intent's examples that are neither filler nor shared by every intent.
         self.words: frozenset[str] = frozenset(w for v in self._vocab.values() for w in v)
         self._content = frozenset(self.words - STOPWORDS - ent.PLACEHOLDERS)
+        # Each intent's own words: not filler, and used by at most three intents.
+        spread: dict[str, int] = {}
+        for vocab in self._vocab.values():
+            for word in vocab:
+                spread[word] = spread.get(word, 0) + 1
+        self._keywords = {
+            intent: frozenset(w for w in vocab if w in self._content and spread[w] <= 3)
+            for intent, vocab in self._vocab.items()
+        }
 
     def match(self, text: str, *, repos: Sequence[str] = ()) -> IntentMatch:
         raw = text.strip()
@@ -146,8 +155,6 @@ class IntentMatcher:
         if not content or len(content) > 5 or len(content) + len(placeheld) < 2:
             return None  # a single word is a command only as an example ("return" is code)
         fixed = [self._spell(t) for t in content]
-        if any(t is None for t in fixed):
-            return None
         placeholders = {t for t in tokens if t in ent.PLACEHOLDERS}
         owners = [
             intent
@@ -155,7 +162,7 @@ class IntentMatcher:
             if all(t in vocab for t in fixed) and placeholders <= vocab
         ]
         if not owners:
-            return None
+            return self._partial(keyed, content, fixed, placeholders, entities)
         edited = tuple(c for f, c in zip(fixed, content, strict=True) if f != c)
         score = WORDS_SCORE - (10.0 if edited else 0.0)
         if len(owners) > 1:
@@ -168,6 +175,35 @@ class IntentMatcher:
             return IntentMatch(winner, score, entities, rest, how=how, unknown_words=edited)
         how = "edit" if edited else "words"
         return IntentMatch(owners[0], score, entities, how=how, unknown_words=edited)
+
+    def _partial(
+        self,
+        keyed: str,
+        content: list[str],
+        fixed: list[str | None],
+        placeholders: set[str],
+        entities: dict[str, Any],
+    ) -> IntentMatch | None:
+        """Most words of the message are an intent's own words, the rest are not commands'
+        words ("hmm i dont understand this code, walk me through it"): that intent, not sure,
+        with the other words kept so the caller can check they are not code."""
+        counts: dict[str, int] = {}
+        for intent, keys in self._keywords.items():
+            if placeholders <= self._vocab[intent]:
+                hits = sum(1 for f in fixed if f is not None and f in keys)
+                if hits >= 2:
+                    counts[intent] = hits
+        if not counts:
+            return None
+        top = max(counts.values())
+        owners = self._rank(keyed, [i for i, n in counts.items() if n == top])
+        vocab = self._vocab[owners[0]]
+        unknown = tuple(c for c, f in zip(content, fixed, strict=True) if f not in vocab)
+        if len(unknown) > max(1, len(content) // 3):
+            return None  # mostly words of no command: a query
+        rest = tuple((o, 80.0) for o in owners[1:])
+        score = 80.0 - 5.0 * len(unknown)
+        return IntentMatch(owners[0], score, entities, rest, how="partial", unknown_words=unknown)
 
     def _rank(self, keyed: str, owners: list[str]) -> list[str]:
         def best(owner: str) -> float:
