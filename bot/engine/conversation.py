@@ -313,7 +313,9 @@ class Conversation:
         if command.reset:
             self.reset_slots(keep=command.keep)
         if command.target:
-            await self.start(command.target)
+            if not command.reset:  # "use aiohttp" from the list: *back* returns to the list
+                self._push_back({"state": state.id, "slots": dict(self.session.slots)})
+            await self.start(command.target, clear_back=command.reset)
 
     def reset_slots(self, *, keep: tuple[str, ...] = ()) -> None:
         kept = {k: v for k, v in self.session.slots.items() if k in keep}

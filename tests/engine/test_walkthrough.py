@@ -28,13 +28,15 @@ async def test_full_conversation_search_page_open_back(say: Say, services: Servi
     found = await say("Environment")
     listing = joined(found)
     assert found.state == "search.results"
-    assert "for “Environment” in *jinja2*" in listing
+    assert "Found 20+ matches for “Environment” in *jinja2*; 1-5 shown:" in listing
+    assert "here are the first" not in listing  # the page says how many it shows: five
     assert "*1.*" in listing and "*5.*" in listing and "*6.*" not in listing
     assert "environment.py" in listing
     assert "*more*" in listing
 
     page2 = joined(await say("more"))
-    assert "Results 6-10" in page2 and "*6.*" in page2 and "*1.*" not in page2
+    assert page2.startswith("6-10 of 20+ for “Environment”:")
+    assert "*6.*" in page2 and "*10.*" in page2 and "*1.*" not in page2
 
     opened = await say("open 2")
     code = joined(opened)
@@ -47,7 +49,7 @@ async def test_full_conversation_search_page_open_back(say: Say, services: Servi
 
     back = await say("back")
     assert back.state == "search.results"
-    assert "Results 6-10" in joined(back)
+    assert joined(back).startswith("6-10 of 20+ for “Environment”:")
 
     again = await say("new search")
     assert again.state == "search.ask_query"

@@ -48,6 +48,9 @@ def test_every_shipped_and_documented_flow_file_validates(path: Path) -> None:
         "globals:\n  help: {builtin: hlep}\n",  # unknown builtin
         "messages:\n  fallbak: Eh?\n",  # unknown message
         "flow: a b\nstates:\n  s: {}\n",  # not a name
+        "entities:\n  number: {kind: digits}\n",  # unknown entity kind
+        "entities:\n  number: number\n",  # not {kind: ...}
+        "intents:\n  more: {examples: [more], lable: more results}\n",  # misspelt intent key
     ],
 )
 def test_typical_mistakes_are_caught(text: str) -> None:

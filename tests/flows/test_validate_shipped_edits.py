@@ -49,10 +49,10 @@ def validate(folder: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
             "YAML does not allow tabs for indentation; use spaces",
         ),
         (
-            'say: "⚠️ {{ search_error }} Try another search."',
-            "say: {{ search_error }} Try another search.",
+            'say: "⚠️ {{ search_error }} Try another search, or send *help*."',
+            "say: {{ search_error }} Try another search, or send *help*.",
             "quote a value that starts with { (a Jinja template): "
-            'say: "{{ search_error }} Try another search."',
+            'say: "{{ search_error }} Try another search, or send *help*."',
         ),
     ],
     ids=["unclosed-brace", "tab", "unquoted-template"],

@@ -126,7 +126,10 @@ async def test_answer_question_without_a_model_lists_the_best_matches(build):
     (reply,) = ctx.replies
     assert "pkg/retry.py:12" in reply and "call_with_retry" in reply
     assert re.search(r"```\n10 .*\n11 *\n12     def call_with_retry\(", reply)  # its code
-    assert "No language model was used: no language model is configured" in reply
+    # Why no model was used is for operators (/health, the turn's meta), not for the user.
+    assert "language model" not in reply and "No language model was used" not in reply
+    assert ctx.meta["llm"]["provider"] == "local"
+    assert ctx.meta["llm"]["local_reason"] == "no_provider"
 
 
 async def test_answer_question_passes_the_conversation_so_far(fake_llm: FakeLLM, build):
@@ -165,7 +168,11 @@ async def test_explain_result_uses_the_model(fake_llm: FakeLLM, build):
     assert "Explain result 1" in sent and "def call_with_retry(" in sent
 
 
-async def test_explain_result_locally_shows_signature_and_docstring(build):
+async def test_explain_result_locally_shows_signature_and_docstring(build, repo: Path):
+    (repo / "pkg" / "client.py").write_text(
+        "from pkg.retry import Retrier\n\n\ndef fetch(url):\n"
+        "    return Retrier().call_with_retry(open, url)\n"
+    )
     services = await build(None, use_llm=False)
     session = Session(user_id="u", slots={"repo": "demo"})
     ctx = context(services, "delay *= 2", session)
@@ -178,7 +185,10 @@ async def test_explain_result_locally_shows_signature_and_docstring(build):
     (reply,) = ctx2.replies
     assert "def call_with_retry(self, fn, *args):" in reply
     assert "Call fn until it succeeds or the attempts run out, sleeping twice" in reply
-    assert "No language model was used" in reply
+    # Where the enclosing definition is used, not where it is defined.
+    assert "Used or called from `pkg/client.py:5`." in reply
+    assert "language model" not in reply  # the operator's note stays out of the chat
+    assert ctx2.meta["llm"]["local_reason"] == "no_provider"
 
 
 async def test_explaining_a_file_deleted_since_the_search_says_so(build):
@@ -222,7 +232,13 @@ async def test_the_daily_budget_switches_to_local_mode(fake_llm: FakeLLM, build)
 
     assert first.meta["llm"]["provider"] == "openai"
     assert second.meta["llm"]["provider"] == "local"
-    assert "budget for you is used up" in second.replies[0]
+    assert second.meta["llm"]["local_reason"] == "budget"
+    # The user's own budget is the one reason said in the chat, under the local answer.
+    assert "pkg/retry.py:12" in second.replies[0]
+    assert second.replies[0].endswith(
+        "_(today's language-model budget for you is used up, so this answer is built from "
+        "search results.)_"
+    )
     assert len(fake_llm.requests) == 1
 
 

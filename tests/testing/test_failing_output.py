@@ -36,10 +36,14 @@ def test_the_failure_report_reads_well(
     ) in report
     assert "    page: expected 1, got nothing (the slot is not set)" in report
     assert "  state: repo.choose -> search.ask_query" in report
-    assert "    transition repo.choose -> repo.pick on _otherwise" in report
+    # A repository's name is the global switch_repo ("{repo}"), which picks the one named.
+    assert "  intent: switch_repo (score 100)" in report
+    assert "    intent switch_repo score 100 (exact)" in report
+    assert "    global switch_repo" in report
+    assert "    enter repo.pick_named" in report
     assert "    action select_repo" in report
     assert "    enter search.ask_query" in report
-    assert "    1. user: 'hi' -> greeting.menu (intent None)" in report
+    assert "    1. user: 'hi' -> greeting.menu (intent greet)" in report
     assert "    2. user: 'swich repo' -> repo.choose (intent switch_repo)" in report
     assert "coverage: " in out and "not walked by any test:" in out
     assert out.rstrip().splitlines()[-1].startswith("1 failed, 1 passed in ")

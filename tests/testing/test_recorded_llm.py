@@ -158,7 +158,8 @@ async def test_without_llm_the_case_runs_in_local_mode(
             steps:
               - user: hi
               - user: what is Circle
-                bot_contains: [shapes.py:1, No language model was used]
+                bot_contains: [Best matches in *tiny*, "shapes.py:1", class Circle]
+                bot_not_contains: language model
         """,
     )
     assert result.passed, format_failure(result)
