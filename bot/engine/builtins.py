@@ -35,8 +35,7 @@ async def clear_slots(ctx: ActionContext) -> None:
 async def select_repo(ctx: ActionContext) -> None:
     """Pick a configured repository by number ("2") or by a possibly misspelt name ("jnja2").
     Sets `repo`, or `repo_error` with what went wrong."""
-    repos = ctx.services.settings.repos
-    names = [r.name for r in repos]
+    names = list(ctx.repos)  # only those this sender may read
     choice = str(ctx.args.get("text", ctx.text)).strip()
     ctx.slots.pop("repo_error", None)
     picked: str | None = None
@@ -54,7 +53,7 @@ async def select_repo(ctx: ActionContext) -> None:
         if best is not None:
             picked = names[best[2]]
         else:
-            ctx.slots["repo_error"] = f"I don't know a repository called “{choice[:60]}”."
+            ctx.slots["repo_error"] = unknown_repo(choice)
     else:
         ctx.slots["repo_error"] = "Send a number or a name from the list."
     if picked is not None:
@@ -62,6 +61,21 @@ async def select_repo(ctx: ActionContext) -> None:
             for stale in ("results", "shown", "page", "query", "total", "snippet"):
                 ctx.slots.pop(stale, None)
         ctx.slots["repo"] = picked
+
+
+def unknown_repo(name: str) -> str:
+    """What a sender hears for a repository that does not exist or that they may not read:
+    the same words, so a hidden repository cannot be told from one that is not there."""
+    return f"I don't know a repository called “{name.strip()[:60]}”."
+
+
+def unreadable(ctx: ActionContext, repo: object) -> str | None:
+    """Why ``repo`` (None: every repository) may not be searched for this sender, or None."""
+    if repo is None or repo == "":
+        if set(ctx.repos) >= {r.name for r in ctx.services.settings.repos}:
+            return None
+        return "Pick a repository first: send *switch repo*."
+    return None if repo in ctx.repos else unknown_repo(str(repo))
 
 
 async def run_search(ctx: ActionContext) -> None:
@@ -73,6 +87,10 @@ async def run_search(ctx: ActionContext) -> None:
     ctx.slots.update(query=query, page=1, total=0, results=[], shown=[])
     if not query:
         ctx.slots["search_error"] = "That search was empty."
+        return
+    problem = unreadable(ctx, repo)
+    if problem:
+        ctx.slots["search_error"] = problem
         return
     limit = int(ctx.args.get("limit") or ctx.services.settings.search.max_results)
     try:
@@ -157,6 +175,9 @@ async def open_result(ctx: ActionContext) -> None:
         )
         return
     hit = results[number - 1]
+    if hit.get("repo") not in ctx.repos:  # found before the sender lost access to it
+        ctx.slots["open_error"] = "There are no results to open yet: search first."
+        return
     try:
         snippet = await ctx.services.search.snippet(
             hit["repo"], hit["path"], int(hit["line"]), context=SNIPPET_CONTEXT

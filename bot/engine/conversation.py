@@ -52,6 +52,7 @@ class Conversation:
         classifier: IntentClassifier | None = None,
         clock: Callable[[], float] = time.time,
         profile_name: str = "",
+        repos: tuple[str, ...] = (),
     ) -> None:
         self.compiled = compiled
         self.session = session
@@ -61,6 +62,7 @@ class Conversation:
         self.classifier = classifier
         self.clock = clock
         self.profile_name = profile_name
+        self.repos = repos  # what this sender may read: menus, lists and actions see only these
         self.state = session.state
         self.replies: list[str] = []
         self.trace: list[str] = []
@@ -80,7 +82,7 @@ class Conversation:
             "entities": self.entities,
             "intent": self.intent,
             "user": {"id": self.session.user_id, "name": self.profile_name},
-            "repos": self.services.repo_listing,
+            "repos": self.services.repo_listing(self.repos),
         }
 
     async def entered(self, state: State) -> None:
@@ -97,6 +99,7 @@ class Conversation:
                 args=args,
                 services=self.services,
                 entities=self.entities,
+                repos=self.repos,
             )
             started = time.perf_counter()
             await spec.fn(ctx)
@@ -174,7 +177,9 @@ class Conversation:
         if match.intent is None or match.score >= 100:
             return False
         repo = self.session.slots.get("repo")
-        if not isinstance(repo, str) or not self.compiled.has_trigger(state, OTHERWISE):
+        if not isinstance(repo, str) or repo not in self.repos:
+            return False
+        if not self.compiled.has_trigger(state, OTHERWISE):
             return False
         known = self.compiled.matcher(state.id).words
         own = [w for w in normalize(self.text).split() if w not in known]
