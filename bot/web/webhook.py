@@ -2,9 +2,9 @@
 
 Order of checks: size, form, signature (guard.py); then access (a sender who may not talk gets
 one refusal a day and nothing else: no session, no claim, no row); then MessageSid dedupe (an
-atomic insert in the store), the per-sender rate limit, and the turn. A turn that ends within the reply budget is
-answered inside the response; a slower one gets ``<Response/>`` at once and its reply goes out
-through the REST API. A legitimate request always gets a TwiML body and a 200.
+atomic insert in the store), the per-sender rate limit, and the turn. A turn that ends within the
+reply budget is answered inside the response; a slower one gets ``<Response/>`` at once and its
+reply goes out through the REST API. A legitimate request always gets a TwiML body and a 200.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,8 +15,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.services import Services
+from bot.store.members import Member, change_of
+from tests.channels.fake_twilio import FakeTwilio
 from tests.store.conftest import PG_URL, pg_schema
 from tests.web.conftest import inbound, post_signed
+from tests.web.test_timeouts import FLOW as TIMEOUT_FLOW
 
 ADMIN = "whatsapp:+15550000009"
 ALICE = "whatsapp:+15550000001"  # team-a in config.yaml
@@ -30,12 +34,14 @@ Start = Callable[..., Awaitable[tuple[TestClient[Any, Any], Services]]]
 @pytest.fixture
 def repos(tmp_path: Path) -> list[dict[str, Any]]:
     made = []
-    for name, team, symbol in (("alpha", "team-a", "alpha_ledger"), ("beta", "team-b", "beta_vault")):
+    for name, team, symbol in (
+        ("alpha", "team-a", "alpha_ledger"),
+        ("beta", "team-b", "beta_vault"),
+    ):
         root = tmp_path / name
         root.mkdir()
-        (root / f"{name}.py").write_text(
-            f"def {symbol}():\n    return 'private {name} code'\n\n\ndef shared_helper():\n    pass\n"
-        )
+        code = f"def {symbol}():\n    return 'private {name} code'\n\n\n"
+        (root / f"{name}.py").write_text(code + "def shared_helper():\n    pass\n")
         made.append({"name": name, "path": str(root), "allow": [team]})
     return made
 
@@ -219,3 +225,21 @@ async def test_the_refusal_is_sent_once_a_day_across_two_instances(
         assert replies == [["Sorry, this number is private."], [], [], []]
         assert await services.store.load_session("+15559990000") is None
         await services.close()
+
+
+async def test_a_revoked_sender_gets_no_state_timeout_message(
+    start: Start, tmp_path: Path, fake_twilio: tuple[FakeTwilio, str]
+) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "main.yaml").write_text(TIMEOUT_FLOW, encoding="utf-8")
+    client, services = await start(
+        flows={"dir": str(flows)}, sessions={"sweep_seconds": 3600}, access={"mode": "open"}
+    )
+    assert await say(client, OUTSIDER, "hello") == ["Tell me when you are ready."]
+    gone = Member("+15559990000", revoked=True, changed_by="cli:ops", changed_at=time.time())
+    await services.store.set_member(gone, change_of(gone, via="cli"))
+    assert await services.engine.fire_due_timeouts(time.time() + 60) == []
+    session = await services.store.load_session("+15559990000")
+    assert session is not None and session.timeout_at is None  # not tried again either
+    assert fake_twilio[0].sent == []
