@@ -117,6 +117,17 @@ class Services:
             llm=llm,
             classifier=LLMIntentClassifier(llm, clock=clock),
         )
+        access = settings.access
+        if access.mode == "allowlist" and not (access.users or access.groups or access.admins):
+            log.warning(
+                "access.nobody_listed",
+                extra={
+                    "fields": {
+                        "warning": "access.mode is allowlist and config.yaml names nobody: only "
+                        "people added with `python -m bot users add` may talk"
+                    }
+                },
+            )
         if start_search:
             await search.start()
         if settings.flows.reload if watch_flows is None else watch_flows:

@@ -33,7 +33,7 @@ async def clear_slots(ctx: ActionContext) -> None:
 
 
 async def select_repo(ctx: ActionContext) -> None:
-    """Pick a configured repository by number ("2") or by a possibly misspelt name ("jnja2").
+    """Pick one of the sender's repositories by number ("2") or by a possibly misspelt name.
     Sets `repo`, or `repo_error` with what went wrong."""
     names = list(ctx.repos)  # only those this sender may read
     choice = str(ctx.args.get("text", ctx.text)).strip()

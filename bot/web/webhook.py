@@ -35,6 +35,7 @@ RATE_LIMIT_NOTICE = (
     "You're sending messages faster than I can keep up with ({limit} a minute). "
     "I've kept them; please wait a minute before sending more."
 )
+MAX_REMEMBERED_REFUSALS = 10_000
 FAILURE_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -70,6 +71,9 @@ class WebhookHandler:
         self._access = access
         self._refusal = access.config.refusal
         self._refusal_every = access.config.refusal_every_hours * 3600
+        # Senders this instance refused and told, and when: their next messages within the
+        # interval cost no database write (the store still decides across instances).
+        self._told: dict[str, float] = {}
         self._outbox = outbox
         self._metrics = metrics
         self._key = hash_key
@@ -123,7 +127,13 @@ class WebhookHandler:
         """Told once per interval, whichever instance they reach (the store keeps when); their
         text is not stored: nothing of an outsider is kept but their key and that time."""
         self._metrics.messages["refused"].inc()
-        told = await self._store.claim_refusal(message.sender, self._clock(), self._refusal_every)
+        now = self._clock()
+        told = False
+        if self._told.get(message.sender, -self._refusal_every) <= now - self._refusal_every:
+            told = await self._store.claim_refusal(message.sender, now, self._refusal_every)
+            if len(self._told) >= MAX_REMEMBERED_REFUSALS:
+                self._told.clear()
+            self._told[message.sender] = now  # told now, or by another instance lately
         log.info("access.refused", extra={"fields": {"user": self._user(message), "told": told}})
         return _xml(twiml([self._refusal]) if told else EMPTY_TWIML)
 
