@@ -86,7 +86,8 @@ class Admin:
     def _split_group(self, rest: str) -> tuple[str, str]:
         """ "+1 555 123 4567 backend" -> ("+1 555 123 4567", "backend")."""
         head, _, last = rest.rpartition(" ")
-        if head and not _PHONEISH.match(last):
+        groups = {g.casefold() for g in self.policy.group_names}
+        if head and (last.casefold() in groups or not _PHONEISH.match(last)):
             return head, last
         return rest, ""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.access.admin import Admin
 from bot.access.policy import AccessPolicy
 from bot.config import settings_from_mapping
 from bot.store.members import Member, change_of
@@ -70,3 +71,24 @@ async def test_people_lists_config_and_admin_changes(tmp_path: Path) -> None:
     }  # fmt: skip
     assert people["slack:T1:U2"].groups == ("web",) and people["slack:T1:U2"].source == "cli:ops"
     assert people["+15550000009"].admin
+
+
+async def test_invite_reads_the_group_after_a_number_written_with_spaces(tmp_path: Path) -> None:
+    store = MemoryStore()
+    teams = {"web": ["+15550000002"], "ops": [], "2026-team": ["+15550000004"]}
+    policy = _policy(tmp_path, store, groups=teams)
+    admin = Admin(policy, clock=lambda: 5.0)
+    boss = await policy.viewer("+15550000009")
+    reply = await admin.handle(boss, "invite +1 555 000 0007 2026-TEAM")
+    assert reply is not None and reply.startswith("Invited +15550000007 to group 2026-team.")
+    assert await admin.handle(boss, "invite +1 555 000 0008") == (
+        "Invited +15550000008. They can talk to me now and read 1 repository."
+    )
+    assert await admin.handle(boss, "invite") == (
+        "Admin commands: *invite* +15551234567 [group], *revoke* +15551234567, *who*.\n"
+        "Groups: web, ops, 2026-team."
+    )
+    assert await admin.handle(boss, "invite alice") == (
+        "“alice” is neither a phone number (+15551234567) nor a channel id (like slack:T1:U2)"
+    )
+    assert [m.user_id for m in await store.members()] == ["+15550000007", "+15550000008"]
