@@ -3,6 +3,7 @@ only its repositories in every state, admins invite and revoke from the chat."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import time
@@ -243,3 +244,15 @@ async def test_a_revoked_sender_gets_no_state_timeout_message(
     session = await services.store.load_session("+15559990000")
     assert session is not None and session.timeout_at is None  # not tried again either
     assert fake_twilio[0].sent == []
+
+
+async def test_once_the_interval_is_over_an_outsider_is_told_again_once(
+    start: Start, repos: list[dict[str, Any]]
+) -> None:
+    every = 0.0005  # hours: 1.8 s
+    client, _ = await start(repos=repos, access=_access(refusal_every_hours=every))
+    assert await say(client, OUTSIDER, "hi") == ["Sorry, this number is private."]
+    assert await say(client, OUTSIDER, "hi") == []
+    await asyncio.sleep(every * 3600 + 0.1)  # a lower bound: any slowness only adds to it
+    assert await say(client, OUTSIDER, "hi") == ["Sorry, this number is private."]
+    assert await say(client, OUTSIDER, "hi") == []
