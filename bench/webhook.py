@@ -360,11 +360,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def write_config(tmp: Path) -> Path:
+def write_config(tmp: Path, senders: int) -> Path:
+    """Production, so access is an allowlist: every sender of the run is listed (each message
+    pays the access check a real deployment pays)."""
     config = tmp / "config.yaml"
+    listed = ", ".join(f'"+1555{i:07d}"' for i in range(senders))
     config.write_text(
         f"""env: production
 log_level: INFO
+access:
+  mode: allowlist
+  users: [{listed}]
 storage:
   database_url: sqlite:///{tmp / "bot.db"}
 flows:
@@ -390,7 +396,7 @@ async def check_database(config: Path, accepted: list[str], senders: int) -> tup
     seen: dict[str, int] = {}
     async with open_store(settings) as store:
         for i in range(senders):
-            for row in await store.history(f"whatsapp:+1555{i:07d}", limit=10_000_000):
+            for row in await store.history(f"+1555{i:07d}", limit=10_000_000):
                 if row.message_sid:
                     seen[row.message_sid] = seen.get(row.message_sid, 0) + 1
     lost = sum(1 for sid in accepted if sid not in seen)
@@ -420,7 +426,7 @@ def orchestrate(args: argparse.Namespace) -> None:
         twilio = subprocess.Popen([*cmd[:3], "twilio", "--port", str(twilio_port)])
         wait_ready(twilio_port, twilio)
         port = free_port()
-        config = write_config(tmp)
+        config = write_config(tmp, args.senders)
         env = {
             **os.environ,
             "BOT_CONFIG": str(config),

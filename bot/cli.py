@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "backup",
     "index",
     "search",
+    "users",
 )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from bot.access.senders import user_key
 from bot.errors import ConfigError
 
 DEFAULT_CONFIG = "config.yaml"
@@ -32,6 +33,7 @@ class RepoConfig:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     description: str = ""
+    allow: tuple[str, ...] = ()  # groups and users who may read it; empty: everyone
 
     def root(self, base: Path) -> Path:
         """The repository's directory; relative paths are taken from the config file's folder."""
@@ -149,6 +151,33 @@ class ServerConfig:
     metrics_token: str = ""  # bearer token for /metrics and the detailed /health
 
 
+DEFAULT_REFUSAL = (
+    "Sorry, this is a private service and your number is not on its list. "
+    "If you think it should be, ask the person who gave you this number."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupConfig:
+    name: str
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AccessConfig:
+    """Who may talk (``mode``: open or allowlist; empty: allowlist in production, else open)."""
+
+    mode: str = ""
+    users: tuple[str, ...] = ()
+    groups: tuple[GroupConfig, ...] = ()
+    admins: tuple[str, ...] = ()
+    refusal: str = DEFAULT_REFUSAL
+    refusal_every_hours: float = 24.0
+
+    def group(self, name: str) -> GroupConfig | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     env: str = "development"
@@ -162,6 +191,7 @@ class Settings:
     twilio: TwilioConfig = TwilioConfig()
     llm: LLMConfig = LLMConfig()
     search: SearchConfig = SearchConfig()
+    access: AccessConfig = AccessConfig()
     repos: tuple[RepoConfig, ...] = ()
     base_dir: Path = field(default=Path("."), compare=False)
 
@@ -228,7 +258,7 @@ def load_settings(
     settings = _build(Settings, data, "")
     settings = dataclasses.replace(settings, base_dir=config_path.resolve().parent)
     _check(settings)
-    return settings
+    return _with_access_mode(settings)
 
 
 def settings_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Settings:
@@ -236,7 +266,7 @@ def settings_from_mapping(data: Mapping[str, Any], *, base_dir: Path | None = No
     settings = _build(Settings, dict(data), "")
     settings = dataclasses.replace(settings, base_dir=(base_dir or Path.cwd()).resolve())
     _check(settings)
-    return settings
+    return _with_access_mode(settings)
 
 
 def _dotenv(path: Path) -> dict[str, str]:
@@ -304,10 +334,14 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
         (item_tp, _ellipsis) = typing.get_args(tp)
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
+        if item_tp is GroupConfig and isinstance(value, Mapping):
+            value = [{"name": k, "members": v} for k, v in value.items()]
         if not isinstance(value, list | tuple):
             raise ConfigError(key, f"must be a list, got {value!r}")
         if item_tp is RepoConfig:
             return tuple(_repo(item, f"{key}[{i}]") for i, item in enumerate(value))
+        if item_tp is GroupConfig:
+            return _groups(value, key)
         return tuple(_coerce(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value))
     if origin in (typing.Union, types.UnionType):
         return value
@@ -343,7 +377,23 @@ def _repo(item: Any, key: str) -> RepoConfig:
     repo = _build(RepoConfig, item, key)
     if bool(repo.path) == bool(repo.package):
         raise ConfigError(key, "needs exactly one of 'path' or 'package'")
+    if "allow" in item and not repo.allow:
+        raise ConfigError(
+            f"{key}.allow",
+            "is empty, which would let everyone read it: remove the key for everyone, "
+            "or name the groups and users who may",
+        )
     return repo
+
+
+def _groups(value: Any, key: str) -> tuple[GroupConfig, ...]:
+    groups = []
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]"
+        if not isinstance(item, Mapping) or not item.get("name"):
+            raise ConfigError(where, "must name a group and list its members")
+        groups.append(_build(GroupConfig, item, where))
+    return tuple(groups)
 
 
 def _join(where: str, key: str) -> str:
@@ -382,3 +432,69 @@ def _check(s: Settings) -> None:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError("repos", f"names {dupes[0]!r} more than once; repo names must be unique")
+    _check_access(s)
+
+
+def _check_access(s: Settings) -> None:
+    """Every name in `access:` and in the repositories' `allow:` means someone: a typo would
+    silently lock a team out of its repository (or let nobody in), so it is refused here."""
+    access = s.access
+    if access.mode not in {"", "open", "allowlist"}:
+        raise ConfigError("access.mode", f"must be open or allowlist, got {access.mode!r}")
+    if access.refusal_every_hours <= 0:
+        raise ConfigError("access.refusal_every_hours", "must be greater than 0")
+    groups = [g.name for g in access.groups]
+    for name in groups:
+        if groups.count(name) > 1:
+            raise ConfigError("access.groups", f"names {name!r} more than once")
+        if _looks_like_user(name):
+            raise ConfigError(f"access.groups.{name}", "a group name cannot look like a user id")
+    people = [("access.users", u) for u in access.users]
+    people += [("access.admins", u) for u in access.admins]
+    people += [(f"access.groups.{g.name}", u) for g in access.groups for u in g.members]
+    for key, user in people:
+        _user(key, user)
+    for repo in s.repos:
+        for entry in repo.allow:
+            key = f"repos.{repo.name}.allow"
+            if _looks_like_user(entry):
+                _user(key, entry)
+            elif entry not in groups:
+                known = ", ".join(groups) or "none are configured in access.groups"
+                raise ConfigError(key, f"names {entry!r}, which is not a group; groups: {known}")
+
+
+def _looks_like_user(entry: str) -> bool:
+    return entry.strip().startswith("+") or ":" in entry
+
+
+def _user(key: str, value: str) -> str:
+    try:
+        return user_key(value)
+    except ValueError as exc:
+        raise ConfigError(key, str(exc)) from None
+
+
+def _with_access_mode(s: Settings) -> Settings:
+    """`access.mode` left empty: allowlist in production, open elsewhere. Every user entry
+    in its normalised form (the form senders arrive in)."""
+    access = s.access
+    mode = access.mode or ("allowlist" if s.production else "open")
+    groups = tuple(
+        dataclasses.replace(g, members=tuple(_user("", m) for m in g.members))
+        for g in access.groups
+    )
+    access = dataclasses.replace(
+        access,
+        mode=mode,
+        users=tuple(_user("", u) for u in access.users),
+        admins=tuple(_user("", u) for u in access.admins),
+        groups=groups,
+    )
+    repos = tuple(
+        dataclasses.replace(
+            r, allow=tuple(_user("", a) if _looks_like_user(a) else a for a in r.allow)
+        )
+        for r in s.repos
+    )
+    return dataclasses.replace(s, access=access, repos=repos)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.access.admin import Admin
+from bot.access.policy import AccessPolicy
 from bot.config import Settings
 from bot.coord.base import KeyedLock
 from bot.coord.memory import MemoryKeyedLock
@@ -50,14 +52,13 @@ class Services:
     llm: LLMRouter | None = None
     classifier: IntentClassifier | None = None
     engine: Engine = field(init=False)
-    repo_listing: list[dict[str, Any]] = field(init=False)  # `repos` in flow templates
+    access: AccessPolicy = field(init=False)
+    admin: Admin = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        self.repo_listing = [
-            {"n": i, "name": r.name, "description": r.description}
-            for i, r in enumerate(self.settings.repos, start=1)
-        ]
+        self.access = AccessPolicy(self.settings.access, self.settings.repos, self.store)
+        self.admin = Admin(self.access, clock=self.clock)
         self.engine = Engine(
             flows=self.flows,
             store=self.store,
@@ -67,6 +68,14 @@ class Services:
             classifier=self.classifier,
             clock=self.clock,
         )
+
+    def repo_listing(self, names: tuple[str, ...]) -> list[dict[str, Any]]:
+        """`repos` in flow templates: the repositories ``names`` (one sender's), numbered."""
+        repos = (self.settings.repo(name) for name in names)
+        return [
+            {"n": i, "name": r.name, "description": r.description}
+            for i, r in enumerate((r for r in repos if r is not None), start=1)
+        ]
 
     @classmethod
     async def create(
@@ -108,6 +117,17 @@ class Services:
             llm=llm,
             classifier=LLMIntentClassifier(llm, clock=clock),
         )
+        access = settings.access
+        if access.mode == "allowlist" and not (access.users or access.groups or access.admins):
+            log.warning(
+                "access.nobody_listed",
+                extra={
+                    "fields": {
+                        "warning": "access.mode is allowlist and config.yaml names nobody: only "
+                        "people added with `python -m bot users add` may talk"
+                    }
+                },
+            )
         if start_search:
             await search.start()
         if settings.flows.reload if watch_flows is None else watch_flows:

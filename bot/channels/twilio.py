@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 from multidict import MultiDict, MultiDictProxy
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
+from bot.access.senders import sender_key
 from bot.channels.twilio_fields import check_inbound_numbers, error_code
 from bot.errors import MalformedRequestError
 
@@ -30,7 +31,7 @@ class InboundMessage:
     """One WhatsApp message as Twilio posts it (unknown fields are ignored)."""
 
     message_sid: str
-    sender: str  # "whatsapp:+15551234567"
+    sender: str  # the sender key: Twilio's "whatsapp:+15551234567" becomes "+15551234567"
     to: str  # our number, "whatsapp:+14155238886"
     body: str
     profile_name: str = ""
@@ -86,7 +87,7 @@ def inbound_message(form: Form) -> InboundMessage:
     num_media = check_inbound_numbers(form)
     return InboundMessage(
         message_sid=_field(form, "MessageSid"),
-        sender=_field(form, "From"),
+        sender=sender_key(_field(form, "From")),
         to=form.get("To", ""),
         body=form.get("Body", ""),
         profile_name=form.get("ProfileName", ""),

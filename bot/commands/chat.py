@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
+from bot.access.senders import sender_key
 from bot.channels.console import chat
 from bot.config import Settings, load_settings
 from bot.search.service import SearchService
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.database_url:
         storage = dataclasses.replace(settings.storage, database_url=args.database_url)
         settings = dataclasses.replace(settings, storage=storage)
-    user = args.user or f"console:{getpass.getuser()}"
+    user = sender_key(args.user or f"console:{getpass.getuser()}")
     return asyncio.run(_main(settings, user))
 
 

@@ -22,6 +22,7 @@ class ActionContext:
     args: Mapping[str, Any]  # the action's arguments from the flow, already rendered
     services: Services
     entities: Mapping[str, Any] = field(default_factory=dict)
+    repos: tuple[str, ...] = ()  # the repositories this sender may read: the only ones to use
     replies: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # recorded with the turn (provider, tokens)
 

@@ -40,7 +40,7 @@ async def select_repo(ctx: ActionContext) -> None:
     name ("jnja2", "the aiohttp one") or from `text`. Sets `repo`, or `repo_error` with what
     went wrong; a search typed instead of a choice is kept (`pending_query`) and
     `where_to_search` asks which repository to search it in."""
-    names = [str(r["name"]) for r in ctx.services.repo_listing]
+    names = list(ctx.repos)  # only those this sender may read
     explicit = "text" in ctx.args
     choice = str(ctx.args.get("text", ctx.text)).strip()
     ctx.slots.pop("repo_error", None)
@@ -58,7 +58,9 @@ async def select_repo(ctx: ActionContext) -> None:
             ctx.slots["repo_error"] = f"There is no repository number {number}."
             return
     if picked is None and choice:
-        picked = _described_repo(choice, ctx.services.repo_listing) or _named_repo(choice, names)
+        picked = _described_repo(choice, ctx.services.repo_listing(ctx.repos)) or _named_repo(
+            choice, names
+        )
     if picked is None:
         if not choice:
             ctx.slots["repo_error"] = "Send a number or a name from the list."
@@ -66,7 +68,7 @@ async def select_repo(ctx: ActionContext) -> None:
             ctx.slots["pending_query"] = choice
             ctx.slots["where_to_search"] = True
         else:
-            ctx.slots["repo_error"] = f"I don't know a repository called “{choice[:60]}”."
+            ctx.slots["repo_error"] = unknown_repo(choice)
         return
     if picked != ctx.slots.get("repo"):
         for stale in ("results", "shown", "page", "query", "total", "snippet", "opened"):
@@ -117,6 +119,21 @@ def _reads_as_query(text: str) -> bool:
     return len(text.split()) >= 2 or text.endswith("?") or looks_like_code(text)
 
 
+def unknown_repo(name: str) -> str:
+    """What a sender hears for a repository that does not exist or that they may not read:
+    the same words, so a hidden repository cannot be told from one that is not there."""
+    return f"I don't know a repository called “{name.strip()[:60]}”."
+
+
+def unreadable(ctx: ActionContext, repo: object) -> str | None:
+    """Why ``repo`` (None: every repository) may not be searched for this sender, or None."""
+    if repo is None or repo == "":
+        if set(ctx.repos) >= {r.name for r in ctx.services.settings.repos}:
+            return None
+        return "Pick a repository first: send *switch repo*."
+    return None if repo in ctx.repos else unknown_repo(str(repo))
+
+
 async def run_search(ctx: ActionContext) -> None:
     """`search: {query: ...}`: search the selected repo; sets results, shown, page, total, and
     `search_error` / `search_note` when there is something to say."""
@@ -126,6 +143,10 @@ async def run_search(ctx: ActionContext) -> None:
     ctx.slots.update(query=query, page=1, total=0, results=[], shown=[])
     if not query:
         ctx.slots["search_error"] = "That search was empty."
+        return
+    problem = unreadable(ctx, repo)
+    if problem:
+        ctx.slots["search_error"] = problem
         return
     limit = int(ctx.args.get("limit") or ctx.services.settings.search.max_results)
     try:
@@ -210,6 +231,9 @@ async def open_result(ctx: ActionContext) -> None:
         )
         return
     hit = results[number - 1]
+    if hit.get("repo") not in ctx.repos:  # found before the sender lost access to it
+        ctx.slots["open_error"] = "There are no results to open yet: search first."
+        return
     try:
         snippet = await ctx.services.search.snippet(
             hit["repo"], hit["path"], int(hit["line"]), context=SNIPPET_CONTEXT

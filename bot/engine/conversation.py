@@ -62,6 +62,7 @@ class Conversation:
         classifier: IntentClassifier | None = None,
         clock: Callable[[], float] = time.time,
         profile_name: str = "",
+        repos: tuple[str, ...] = (),
     ) -> None:
         self.compiled = compiled
         self.session = session
@@ -71,6 +72,7 @@ class Conversation:
         self.classifier = classifier
         self.clock = clock
         self.profile_name = profile_name
+        self.repos = repos  # what this sender may read: menus, lists and actions see only these
         self.state = session.state
         self.replies: list[str] = []
         self.trace: list[str] = []
@@ -90,12 +92,12 @@ class Conversation:
             "entities": self.entities,
             "intent": self.intent,
             "user": {"id": self.session.user_id, "name": self.profile_name},
-            "repos": self.services.repo_listing,
+            "repos": self.services.repo_listing(self.repos),
         }
 
     @property
     def repo_names(self) -> list[str]:
-        return [str(r["name"]) for r in self.services.repo_listing]
+        return list(self.repos)
 
     def default_repo(self) -> None:
         """With one repository there is nothing to choose: it is selected without asking."""
@@ -118,6 +120,7 @@ class Conversation:
                 args=args,
                 services=self.services,
                 entities=self.entities,
+                repos=self.repos,
             )
             started = time.perf_counter()
             await spec.fn(ctx)
@@ -255,7 +258,7 @@ class Conversation:
         when its own words (those of no command example) occur in the selected repository's
         code: "heap" may be a search, while a misspelt "hepl" stays help."""
         repo = self.session.slots.get("repo")
-        if not isinstance(repo, str) or repo not in self.repo_names:
+        if not isinstance(repo, str) or repo not in self.repos:
             return False
         # A typo fixed word by word is judged by the words fixed; a whole-text likeness
         # ("return" for "retour") by every word typed.

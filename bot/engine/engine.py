@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from bot.access.visible import forget_hidden
 from bot.coord.base import KeyedLock
 from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import Conversation
@@ -52,10 +53,37 @@ class Engine:
         self.settings = services.settings
 
     async def handle(self, inbound: Inbound) -> TurnResult:
-        """Run one turn for ``inbound.user_id``: one at a time per user, in arrival order."""
+        """Run one turn for ``inbound.user_id``: one at a time per user, in arrival order.
+
+        Access first: a sender who may not talk gets the refusal and nothing is stored; an
+        admin's `invite`/`revoke`/`who` is answered here; everyone else's turn sees only the
+        repositories they may read."""
         async with self.locks.hold(inbound.user_id):
+            viewer = inbound.viewer or await self.services.access.viewer(inbound.user_id)
+            if not viewer.allowed:
+                refusal = self.settings.access.refusal
+                return TurnResult((refusal,), "", None, None, ("refused: not on the list",))
+            admin_reply = await self.services.admin.handle(viewer, clean_text(inbound.text))
+            if admin_reply is not None:
+                return await self._admin_turn(inbound, admin_reply)
             session = await self.store.load_session(inbound.user_id)
-            return await self._turn(inbound, session or Session(inbound.user_id))
+            return await self._turn(
+                inbound, session or Session(inbound.user_id), repos=viewer.repos
+            )
+
+    async def _admin_turn(self, inbound: Inbound, reply: str) -> TurnResult:
+        """An admin command's row is kept like any turn's (it also marks the message handled);
+        the conversation itself does not move."""
+        row = ConversationRow(
+            user_id=inbound.user_id,
+            message=inbound.text,
+            response=reply,
+            timestamp=inbound.received_at or self.clock(),
+            message_type="admin",
+            message_sid=inbound.message_sid,
+        )
+        await self.store.append_rows([row])
+        return TurnResult((reply,), "", "admin", None, ("admin command",))
 
     async def fire_due_timeouts(
         self, now: float | None = None, *, limit: int = 100
@@ -77,13 +105,22 @@ class Engine:
                     session.timeout_at = None
                     await self.store.save_turn(session, [])
                     continue
+                viewer = await self.services.access.viewer(user_id)
+                if not viewer.allowed:  # revoked since: nothing more is sent to them
+                    session.timeout_at = None
+                    await self.store.save_turn(session, [])
+                    continue
                 tick = Inbound(user_id=user_id, text="", channel="timeout", received_at=now)
-                fired.append((user_id, await self._turn(tick, session, tick=True)))
+                turn = await self._turn(tick, session, repos=viewer.repos, tick=True)
+                fired.append((user_id, turn))
         return fired
 
-    async def _turn(self, inbound: Inbound, session: Session, *, tick: bool = False) -> TurnResult:
+    async def _turn(
+        self, inbound: Inbound, session: Session, *, repos: tuple[str, ...], tick: bool = False
+    ) -> TurnResult:
         now = inbound.received_at or self.clock()
         compiled = self.flows.current
+        hidden = forget_hidden(session, repos)
         before = Session(  # values are replaced, never changed in place: shallow is enough
             user_id=session.user_id,
             state=session.state,
@@ -104,7 +141,10 @@ class Engine:
             classifier=self.classifier,
             clock=self.clock,
             profile_name=inbound.profile_name,
+            repos=repos,
         )
+        if hidden:
+            convo.trace.append("a repository no longer readable was forgotten")
         message_type = "text"
         try:
             message_type = await (

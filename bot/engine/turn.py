@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.access.policy import Viewer
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 # ANSI escape sequences: CSI (colours, cursor), OSC (titles, links) and the two-byte ones.
 _TERMINAL_CODES = re.compile(
@@ -14,13 +16,14 @@ _TERMINAL_CODES = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    user_id: str  # e.g. "whatsapp:+15551234567"
+    user_id: str  # the normalised sender key (bot/access/senders.py), e.g. "+15551234567"
     text: str
     message_sid: str | None = None
     profile_name: str = ""
     channel: str = "console"
     received_at: float | None = None
     media: int = 0  # attachments (photos, voice notes...) that came with the text
+    viewer: Viewer | None = None  # access as the channel already resolved it (else the engine)
 
 
 @dataclass(frozen=True, slots=True)

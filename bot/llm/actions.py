@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.engine.actions import ActionContext, ActionRegistry
-from bot.engine.builtins import SEARCH_SLOTS, keep_results
+from bot.engine.builtins import SEARCH_SLOTS, keep_results, unknown_repo
 from bot.errors import SearchError, StoreError
 from bot.flows.variables import slot_argument
 from bot.llm.base import Completion, Message, Task
@@ -50,6 +50,9 @@ async def answer_question(ctx: ActionContext) -> None:
     repo = str(ctx.args.get("repo") or ctx.slots.get("repo") or "")
     if not repo:
         ctx.say("Which repository? Pick one first, then ask again.")
+        return
+    if repo not in ctx.repos:
+        ctx.say(unknown_repo(repo))
         return
     if not question:
         ctx.say(f"What would you like to know about *{repo}*?")
@@ -89,6 +92,9 @@ async def explain_result(ctx: ActionContext) -> None:
         ctx.say(f"Which result? Send “explain” and a number from 1 to {len(results)}.")
         return
     hit = results[number - 1]
+    if hit.get("repo") not in ctx.repos:  # found before the sender lost access to it
+        ctx.say("There are no results to explain yet: search first.")
+        return
     ctx.slots["opened"] = number  # "this" in the next message is this result
     line = int(hit["line"])
     try:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.store.members import AuditEntry, Member
+
 # Twilio's delivery statuses in the order a message moves through them; a callback that arrives
 # late with an earlier status never overwrites a later one.
 STATUS_RANK: dict[str, int] = {
@@ -174,6 +176,29 @@ class ConversationStore(abc.ABC):
     @abc.abstractmethod
     async def ping(self) -> None:
         """Raise StoreError when the database cannot be reached."""
+
+    # -- access: people managed from the chat or the shell, and refusals
+
+    @abc.abstractmethod
+    async def member(self, user_id: str) -> Member | None:
+        """The sender as an admin last set them (invited or revoked); None if never named."""
+
+    @abc.abstractmethod
+    async def members(self) -> list[Member]:
+        """Everyone admins have named, by user id."""
+
+    @abc.abstractmethod
+    async def set_member(self, member: Member, entry: AuditEntry) -> None:
+        """Write ``member`` and its audit entry in one transaction."""
+
+    @abc.abstractmethod
+    async def audit_log(self, limit: int = 50) -> list[AuditEntry]:
+        """The most recent access changes, newest first."""
+
+    @abc.abstractmethod
+    async def claim_refusal(self, user_id: str, now: float, every_seconds: float) -> bool:
+        """True when ``user_id`` was not refused within ``every_seconds`` before ``now`` (and
+        records ``now``): the one refusal they are told. Atomic across instances."""
 
     async def schema_version(self) -> int:
         """The database's schema version; 0 for a store without a schema (memory)."""

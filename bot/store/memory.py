@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from bot.errors import StoreError
 from bot.store import codec
 from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+from bot.store.members import AuditEntry, Member
 
 
 class MemoryStore(ConversationStore):
@@ -27,6 +28,9 @@ class MemoryStore(ConversationStore):
         self._claims: dict[str, float] = {}  # MessageSid -> claimed at, while not handled
         self._handled: set[str] = set()
         self._status: dict[str, tuple[str, float]] = {}
+        self._members: dict[str, Member] = {}
+        self._audit: list[AuditEntry] = []
+        self._refused: dict[str, float] = {}
         self._closed = False
 
     async def open(self) -> None:
@@ -97,6 +101,7 @@ class MemoryStore(ConversationStore):
         before = len(self._rows)
         self._rows = [r for r in self._rows if r.timestamp >= cutoff]
         self._status = {k: v for k, v in self._status.items() if v[1] >= cutoff}
+        self._refused = {k: v for k, v in self._refused.items() if v >= cutoff}
         return before - len(self._rows)
 
     async def due_sessions(self, now: float, limit: int = 100) -> list[str]:
@@ -114,6 +119,33 @@ class MemoryStore(ConversationStore):
 
     async def ping(self) -> None:
         self._check_open()
+
+    async def member(self, user_id: str) -> Member | None:
+        self._check_open()
+        return self._members.get(user_id)
+
+    async def members(self) -> list[Member]:
+        self._check_open()
+        return [self._members[k] for k in sorted(self._members)]
+
+    async def set_member(self, member: Member, entry: AuditEntry) -> None:
+        self._check_open()
+        _validate((member.user_id, member.group, member.changed_by), (entry.actor,))
+        self._members[member.user_id] = member
+        self._audit.append(entry)
+
+    async def audit_log(self, limit: int = 50) -> list[AuditEntry]:
+        self._check_open()
+        newest = sorted(reversed(self._audit), key=lambda e: e.at, reverse=True)
+        return newest[: max(limit, 0)]
+
+    async def claim_refusal(self, user_id: str, now: float, every_seconds: float) -> bool:
+        self._check_open()
+        last = self._refused.get(user_id)
+        if last is not None and last > now - every_seconds:
+            return False
+        self._refused[user_id] = now
+        return True
 
     def _keep(self, encoded: list[codec.RowValues]) -> None:
         for row in _decoded(encoded):

@@ -21,6 +21,23 @@ class Migration:
     statements: tuple[str, ...]
 
 
+# Senders used to be keyed as Twilio gives them ("whatsapp:+15551234567"); they are keyed
+# "+15551234567" now (bot/access/senders.py). Twilio's From is always that prefix and E.164, so
+# dropping the prefix is the normalisation. Where both keys hold a session, the more recent one
+# is kept. SQLite and PostgreSQL both have substr(); LIKE with a literal prefix is the same in both.
+_OLD = "phone_number LIKE 'whatsapp:+%'"
+SENDER_KEYS: tuple[str, ...] = (
+    f"""DELETE FROM user_sessions WHERE {_OLD} AND EXISTS (
+        SELECT 1 FROM user_sessions AS newer
+        WHERE newer.phone_number = substr(user_sessions.phone_number, 10)
+        AND newer.last_activity >= user_sessions.last_activity)""",
+    f"""DELETE FROM user_sessions WHERE phone_number IN (
+        SELECT substr(phone_number, 10) FROM user_sessions WHERE {_OLD})""",
+    f"UPDATE user_sessions SET phone_number = substr(phone_number, 10) WHERE {_OLD}",
+    f"UPDATE conversations SET phone_number = substr(phone_number, 10) WHERE {_OLD}",
+    f"UPDATE inbound_messages SET phone_number = substr(phone_number, 10) WHERE {_OLD}",
+)
+
 SQLITE: tuple[Migration, ...] = (
     Migration(
         1,
@@ -72,6 +89,34 @@ SQLITE: tuple[Migration, ...] = (
         (
             "ALTER TABLE inbound_messages ADD COLUMN handled INTEGER NOT NULL DEFAULT 0",
             "UPDATE inbound_messages SET handled = 1",  # claims made before: assume handled
+        ),
+    ),
+    Migration(
+        3,
+        "access: members named by admins, their audit, refusals; sender keys without whatsapp:",
+        (
+            """CREATE TABLE access_members (
+                phone_number TEXT PRIMARY KEY,
+                group_name TEXT NOT NULL DEFAULT '',
+                revoked INTEGER NOT NULL DEFAULT 0,
+                changed_by TEXT NOT NULL,
+                changed_at REAL NOT NULL
+            )""",
+            """CREATE TABLE access_audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at REAL NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                phone_number TEXT NOT NULL,
+                group_name TEXT NOT NULL DEFAULT '',
+                via TEXT NOT NULL
+            )""",
+            "CREATE INDEX idx_access_audit_at ON access_audit (at)",
+            """CREATE TABLE access_refusals (
+                phone_number TEXT PRIMARY KEY,
+                refused_at REAL NOT NULL
+            )""",
+            *SENDER_KEYS,
         ),
     ),
 )
@@ -127,6 +172,34 @@ POSTGRES: tuple[Migration, ...] = (
         (
             "ALTER TABLE inbound_messages ADD COLUMN handled BOOLEAN NOT NULL DEFAULT false",
             "UPDATE inbound_messages SET handled = true",  # claims made before: assume handled
+        ),
+    ),
+    Migration(
+        3,
+        "access: members named by admins, their audit, refusals; sender keys without whatsapp:",
+        (
+            """CREATE TABLE access_members (
+                phone_number TEXT PRIMARY KEY,
+                group_name TEXT NOT NULL DEFAULT '',
+                revoked BOOLEAN NOT NULL DEFAULT false,
+                changed_by TEXT NOT NULL,
+                changed_at DOUBLE PRECISION NOT NULL
+            )""",
+            """CREATE TABLE access_audit (
+                id BIGSERIAL PRIMARY KEY,
+                at DOUBLE PRECISION NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                phone_number TEXT NOT NULL,
+                group_name TEXT NOT NULL DEFAULT '',
+                via TEXT NOT NULL
+            )""",
+            "CREATE INDEX idx_access_audit_at ON access_audit (at)",
+            """CREATE TABLE access_refusals (
+                phone_number TEXT PRIMARY KEY,
+                refused_at DOUBLE PRECISION NOT NULL
+            )""",
+            *SENDER_KEYS,
         ),
     ),
 )

@@ -9,9 +9,10 @@ from typing import Any
 import asyncpg
 
 from bot.errors import StoreError
-from bot.store import codec, migrations
+from bot.store import access_sql, codec, migrations
 from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
 from bot.store.factory import redacted
+from bot.store.members import AuditEntry, Member
 
 _UPSERT_SESSION = """
 INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)
@@ -55,6 +56,13 @@ ON CONFLICT (message_sid) DO UPDATE SET
 WHERE excluded.status_rank > outbound_status.status_rank
 RETURNING 1
 """
+_SELECT_MEMBER = access_sql.numbered(access_sql.SELECT_MEMBER)
+_SELECT_MEMBERS = access_sql.SELECT_MEMBERS
+_SELECT_AUDIT = access_sql.numbered(access_sql.SELECT_AUDIT)
+_SET_MEMBER = access_sql.numbered(
+    f"WITH m AS ({access_sql.UPSERT_MEMBER}) {access_sql.INSERT_AUDIT}"
+)
+_CLAIM_REFUSAL = access_sql.numbered(access_sql.CLAIM_REFUSAL) + " RETURNING 1"
 # Serialises migrations across instances starting at the same time.
 _MIGRATION_LOCK = 0x0C0DEC4A7
 
@@ -233,7 +241,8 @@ class PostgresStore(ConversationStore):
         found = await self._fetch(
             "WITH gone AS (DELETE FROM conversations WHERE timestamp < $1 RETURNING 1), "
             "d AS (DELETE FROM inbound_messages WHERE received_at < $1), "
-            "s AS (DELETE FROM outbound_status WHERE updated_at < $1) "
+            "s AS (DELETE FROM outbound_status WHERE updated_at < $1), "
+            "r AS (DELETE FROM access_refusals WHERE refused_at < $1) "
             "SELECT COUNT(*) FROM gone",
             cutoff,
         )
@@ -256,6 +265,26 @@ class PostgresStore(ConversationStore):
 
     async def ping(self) -> None:
         await self._fetch("SELECT 1")
+
+    # -- access
+
+    async def member(self, user_id: str) -> Member | None:
+        found = await self._fetch(_SELECT_MEMBER, user_id)
+        return access_sql.load_member(found[0]) if found else None
+
+    async def members(self) -> list[Member]:
+        return [access_sql.load_member(r) for r in await self._fetch(_SELECT_MEMBERS)]
+
+    async def set_member(self, member: Member, entry: AuditEntry) -> None:
+        # One statement, one transaction: the member and its audit entry go in together.
+        m, e = access_sql.member_values(member), access_sql.audit_values(entry)
+        await self._fetch(_SET_MEMBER, *m, *e)
+
+    async def audit_log(self, limit: int = 50) -> list[AuditEntry]:
+        return [access_sql.load_audit(r) for r in await self._fetch(_SELECT_AUDIT, limit)]
+
+    async def claim_refusal(self, user_id: str, now: float, every_seconds: float) -> bool:
+        return bool(await self._fetch(_CLAIM_REFUSAL, user_id, now, now - every_seconds))
 
     async def schema_version(self) -> int:
         try:

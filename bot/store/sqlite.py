@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.errors import StoreError
-from bot.store import codec, migrations
+from bot.store import access_sql, codec, migrations
 from bot.store import sqlite_sql as sql
 from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+from bot.store.members import AuditEntry, Member
 from bot.store.sqlite_writer import GroupCommitter, Work, run_on
 
 T = TypeVar("T")
@@ -192,6 +193,43 @@ class SqliteStore(ConversationStore):
 
     async def purge_older_than(self, cutoff: float) -> int:
         return int(await self._write(lambda c: sql.purge(c, cutoff)))
+
+    # -- access
+
+    async def member(self, user_id: str) -> Member | None:
+        # Asked on every inbound message: a point lookup, inline like load_session.
+        def work(c: sqlite3.Connection) -> Member | None:
+            found = c.execute(access_sql.SELECT_MEMBER, (user_id,)).fetchone()
+            return access_sql.load_member(found) if found else None
+
+        inline = self._inline
+        if inline is not None:
+            with contextlib.suppress(sqlite3.OperationalError):
+                return work(inline)
+        return await self._read(work)
+
+    async def members(self) -> list[Member]:
+        found = await self._read(lambda c: c.execute(access_sql.SELECT_MEMBERS).fetchall())
+        return [access_sql.load_member(r) for r in found]
+
+    async def set_member(self, member: Member, entry: AuditEntry) -> None:
+        m, e = access_sql.member_values(member), access_sql.audit_values(entry)
+
+        def work(c: sqlite3.Connection) -> None:
+            c.execute(access_sql.UPSERT_MEMBER, m)
+            c.execute(access_sql.INSERT_AUDIT, e)
+
+        await self._write(work)
+
+    async def audit_log(self, limit: int = 50) -> list[AuditEntry]:
+        found = await self._read(lambda c: c.execute(access_sql.SELECT_AUDIT, (limit,)).fetchall())
+        return [access_sql.load_audit(r) for r in found]
+
+    async def claim_refusal(self, user_id: str, now: float, every_seconds: float) -> bool:
+        values = (user_id, now, now - every_seconds)
+        return bool(
+            await self._write(lambda c: c.execute(access_sql.CLAIM_REFUSAL, values).rowcount == 1)
+        )
 
     async def _checkpoint_loop(self, conn: aiosqlite.Connection) -> None:
         done = 0

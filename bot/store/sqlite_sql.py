@@ -166,6 +166,7 @@ def purge(conn: sqlite3.Connection, cutoff: float) -> int:
     gone = conn.execute("DELETE FROM conversations WHERE timestamp < ?", (cutoff,)).rowcount
     conn.execute("DELETE FROM inbound_messages WHERE received_at < ?", (cutoff,))
     conn.execute("DELETE FROM outbound_status WHERE updated_at < ?", (cutoff,))
+    conn.execute("DELETE FROM access_refusals WHERE refused_at < ?", (cutoff,))
     return int(gone)
 
 

@@ -176,6 +176,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             engine=services.engine,
             store=store,
             limiter=app[COORD].limiter,
+            access=services.access,
             outbox=outbox,
             metrics=metrics,
             hash_key=hash_key(settings),

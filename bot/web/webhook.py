@@ -1,9 +1,10 @@
 """POST /webhook: one inbound WhatsApp message in, TwiML out.
 
-Order of checks: size, form, signature (guard.py); then MessageSid dedupe (an atomic insert in the
-store), the per-sender rate limit, and the turn. A turn that ends within the reply budget is
-answered inside the response; a slower one gets ``<Response/>`` at once and its reply goes out
-through the REST API. A legitimate request always gets a TwiML body and a 200.
+Order of checks: size, form, signature (guard.py); then access (a sender who may not talk gets
+one refusal a day and nothing else: no session, no claim, no row); then MessageSid dedupe (an
+atomic insert in the store), the per-sender rate limit, and the turn. A turn that ends within the
+reply budget is answered inside the response; a slower one gets ``<Response/>`` at once and its
+reply goes out through the REST API. A legitimate request always gets a TwiML body and a 200.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.access.policy import AccessPolicy, Viewer
 from bot.channels.twilio import EMPTY_TWIML, InboundMessage, inbound_message, split_replies, twiml
 from bot.coord.base import RateLimiter
 from bot.engine.turn import Inbound, TurnResult
@@ -33,6 +35,7 @@ RATE_LIMIT_NOTICE = (
     "You're sending messages faster than I can keep up with ({limit} a minute). "
     "I've kept them; please wait a minute before sending more."
 )
+MAX_REMEMBERED_REFUSALS = 10_000
 FAILURE_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -52,6 +55,7 @@ class WebhookHandler:
         engine: TurnHandler,
         store: ConversationStore,
         limiter: RateLimiter,
+        access: AccessPolicy,
         outbox: Outbox,
         metrics: Metrics,
         hash_key: bytes,
@@ -64,6 +68,12 @@ class WebhookHandler:
         self._engine = engine
         self._store = store
         self._limiter = limiter
+        self._access = access
+        self._refusal = access.config.refusal
+        self._refusal_every = access.config.refusal_every_hours * 3600
+        # Senders this instance refused and told, and when: their next messages within the
+        # interval cost no database write (the store still decides across instances).
+        self._told: dict[str, float] = {}
         self._outbox = outbox
         self._metrics = metrics
         self._key = hash_key
@@ -101,6 +111,9 @@ class WebhookHandler:
         return user_hash(message.sender, self._key)
 
     async def _accept(self, message: InboundMessage) -> web.Response:
+        viewer = await self._access.viewer(message.sender)
+        if not viewer.allowed:
+            return await self._refuse(message)
         if not await self._store.claim_message(message.message_sid, message.sender):
             self._metrics.messages["duplicate"].inc()
             log.info("webhook.duplicate", extra={"fields": {"user": self._user(message)}})
@@ -108,7 +121,21 @@ class WebhookHandler:
         decision = await self._limiter.hit(message.sender)
         if not decision.allowed:
             return await self._rate_limited(message, notify=decision.notify)
-        return await self._turn(message)
+        return await self._turn(message, viewer)
+
+    async def _refuse(self, message: InboundMessage) -> web.Response:
+        """Told once per interval, whichever instance they reach (the store keeps when); their
+        text is not stored: nothing of an outsider is kept but their key and that time."""
+        self._metrics.messages["refused"].inc()
+        now = self._clock()
+        told = False
+        if self._told.get(message.sender, -self._refusal_every) <= now - self._refusal_every:
+            told = await self._store.claim_refusal(message.sender, now, self._refusal_every)
+            if len(self._told) >= MAX_REMEMBERED_REFUSALS:
+                self._told.clear()
+            self._told[message.sender] = now  # told now, or by another instance lately
+        log.info("access.refused", extra={"fields": {"user": self._user(message), "told": told}})
+        return _xml(twiml([self._refusal]) if told else EMPTY_TWIML)
 
     async def _rate_limited(self, message: InboundMessage, *, notify: bool) -> web.Response:
         self._metrics.messages["rate_limited"].inc()
@@ -125,7 +152,7 @@ class WebhookHandler:
         await self._store.append_rows([row])
         return _xml(twiml([self._notice]) if notify else EMPTY_TWIML)
 
-    async def _turn(self, message: InboundMessage) -> web.Response:
+    async def _turn(self, message: InboundMessage, viewer: Viewer) -> web.Response:
         inbound = Inbound(
             user_id=message.sender,
             text=message.text,
@@ -134,6 +161,7 @@ class WebhookHandler:
             channel="whatsapp",
             received_at=self._clock(),
             media=message.num_media,
+            viewer=viewer,
         )
         started = time.perf_counter()
         turn = asyncio.ensure_future(self._engine.handle(inbound))

@@ -40,7 +40,7 @@ def test_inbound_message_reads_twilio_fields_and_ignores_unknown_ones() -> None:
     msg = inbound_message(form)
     assert (msg.message_sid, msg.sender, msg.text, msg.profile_name) == (
         "SM1",
-        "whatsapp:+15551234567",
+        "+15551234567",
         "find the router",
         "Ada",
     )

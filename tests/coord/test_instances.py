@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 
 from bench.cluster import PG_URL, REDIS_URL, Cluster, Instance, health, post, write_config
+from bot.access.senders import sender_key
 from tests.coord.conftest import RedisServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -88,7 +89,7 @@ class Shared:
             found = await conn.fetch(
                 "SELECT message, response, message_sid FROM conversations "
                 "WHERE phone_number = $1 ORDER BY id",
-                sender,
+                sender_key(sender),  # stored under the normalised key
             )
         finally:
             await conn.close()

@@ -97,8 +97,9 @@ async def build(repo: Path, make_router: MakeRouter) -> AsyncIterator[Callable[.
 
 
 def context(services: SimpleNamespace, text: str, session: Session | None = None, **args: Any):
-    session = session or Session(user_id="whatsapp:+15550001", slots={"repo": "demo"})
-    return ActionContext(session=session, text=text, args=args, services=services)  # type: ignore[arg-type]
+    session = session or Session(user_id="+15550001", slots={"repo": "demo"})
+    repos = tuple(r.name for r in services.settings.repos)  # the sender may read them all
+    return ActionContext(session=session, text=text, args=args, services=services, repos=repos)  # type: ignore[arg-type]
 
 
 async def test_answer_question_cites_the_code_it_was_given(fake_llm: FakeLLM, build):
@@ -134,7 +135,7 @@ async def test_answer_question_without_a_model_lists_the_best_matches(build):
 
 async def test_answer_question_passes_the_conversation_so_far(fake_llm: FakeLLM, build):
     services = await build(fake_llm)
-    user = "whatsapp:+15550001"
+    user = "+15550001"
     await services.store.append_rows(
         [ConversationRow(user, "which repo is this?", "It is demo.", time.time())]
     )

@@ -8,6 +8,7 @@ import logging
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.access.senders import sender_key
 from bot.channels.twilio import InboundMessage
 from bot.engine.turn import TurnResult
 from bot.errors import ConfigError
@@ -20,6 +21,7 @@ from tests.channels.fake_twilio import AUTH_TOKEN
 from tests.web.conftest import inbound, post_signed, ready
 
 USER = "whatsapp:+15551230001"
+KEY = sender_key(USER)  # how the bot keys this sender
 
 
 async def test_health_reports_database_search_and_llm(start) -> None:
@@ -220,7 +222,7 @@ async def test_shutdown_stores_turns_that_cannot_finish_in_time(
     finally:
         await client.close()
     try:
-        rows = await services.store.history(USER, limit=10)
+        rows = await services.store.history(KEY, limit=10)
         # Stored exactly once: as unprocessed, or as the turn it managed to save when cancelled.
         assert [r.message for r in rows].count("/def handler_/") == 1
         assert not fake.sent
@@ -233,7 +235,7 @@ def test_logs_hash_phone_numbers_and_drop_text_in_production(make_settings) -> N
     stream = io.StringIO()
     configure_logging(settings, stream=stream)
     try:
-        user = user_hash(USER, hash_key(settings))
+        user = user_hash(KEY, hash_key(settings))
         logging.getLogger("bot.web").info(
             "webhook.replied", extra={"fields": {"user": user, "text": "my secret code"}}
         )
@@ -305,11 +307,11 @@ async def test_the_outbox_stores_a_cancelled_turn_as_unprocessed(make_settings) 
             await asyncio.sleep(60)
             raise AssertionError("not reached")
 
-        message = InboundMessage("SM5", USER, "whatsapp:+1", "where is main")
+        message = InboundMessage("SM5", KEY, "whatsapp:+1", "where is main")
         outbox.deliver_later(message, asyncio.ensure_future(endless()), "u")
         assert len(outbox) == 1
         await outbox.close()
-        rows = await services.store.history(USER)
+        rows = await services.store.history(KEY)
         assert [(r.message, r.message_type, r.message_sid) for r in rows] == [
             ("where is main", "unprocessed", "SM5")
         ]

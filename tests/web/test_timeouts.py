@@ -52,6 +52,6 @@ async def test_a_due_timeout_sends_the_target_state_message(
     assert [(m.to, m.from_, m.body) for m in fake.sent] == [
         (sender, BOT_NUMBER, "Still there? Send anything to carry on.")
     ]
-    session = await services.store.load_session(sender)
+    session = await services.store.load_session("+15550009999")  # the sender's key
     assert session is not None and session.state == "main.nudged"
     assert session.timeout_at is None

@@ -5,9 +5,11 @@ import time
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
+from bot.access.senders import sender_key
 from tests.web.conftest import BOT_NUMBER, SETUP, inbound, post_signed, ready, sign
 
 USER = "whatsapp:+15551230001"
+KEY = sender_key(USER)  # how the bot keys this sender
 
 
 def messages(twiml: str) -> list[str]:
@@ -23,7 +25,7 @@ async def test_a_signed_message_is_answered_in_twiml_and_stored(start) -> None:
     replies = messages(body)
     assert replies[0].startswith("👋 Hi Ada!") or replies[0].startswith("👋 Hi")
     assert any("What would you like to do?" in r for r in replies)
-    rows = await services.store.history(USER)
+    rows = await services.store.history(KEY)
     assert [(r.message, r.message_sid) for r in rows] == [("hi", "SM1")]
 
 
@@ -41,8 +43,8 @@ async def test_a_forged_signature_gets_403_and_changes_nothing(start) -> None:
     fields = inbound("SM1", "hi")
     status, _ = await post_signed(client, "/webhook", fields, token="not-the-token")
     assert status == 403
-    assert await services.store.history(USER) == []
-    assert await services.store.claim_message("SM1", USER)  # the SID was never claimed
+    assert await services.store.history(KEY) == []
+    assert await services.store.claim_message("SM1", KEY)  # the SID was never claimed
 
 
 async def test_a_missing_signature_gets_403(start) -> None:
@@ -50,7 +52,7 @@ async def test_a_missing_signature_gets_403(start) -> None:
     async with client.post("/webhook", data=inbound("SM1", "hi")) as resp:
         assert resp.status == 403
         assert "X-Twilio-Signature" in await resp.text()
-    assert await services.store.history(USER) == []
+    assert await services.store.history(KEY) == []
 
 
 async def test_the_signature_covers_the_public_url_not_the_one_behind_the_proxy(start) -> None:
@@ -72,7 +74,7 @@ async def test_a_repeated_delivery_gets_an_empty_response_and_no_second_turn(sta
     assert first[0] == again[0] == 200
     assert messages(first[1])
     assert messages(again[1]) == []
-    assert len(await services.store.history(USER)) == 1
+    assert len(await services.store.history(KEY)) == 1
 
 
 async def test_concurrent_messages_from_one_sender_are_handled_in_order(start, slow_search) -> None:
@@ -88,7 +90,7 @@ async def test_concurrent_messages_from_one_sender_are_handled_in_order(start, s
         await asyncio.sleep(0.01)  # they arrive in this order while earlier turns still run
     answers = await asyncio.gather(*tasks)
     assert all(status == 200 and messages(body) for status, body in answers)
-    rows = await services.store.history(USER, limit=50)
+    rows = await services.store.history(KEY, limit=50)
     assert [r.message for r in rows] == [*SETUP, *texts]
     assert slow_search.most_at_once == 1
 
@@ -122,7 +124,7 @@ async def test_over_the_rate_limit_one_notice_then_silence_and_nothing_is_lost(s
         "I've kept them; please wait a minute before sending more."
     ]
     assert messages(answers[4][1]) == messages(answers[5][1]) == []
-    rows = await services.store.history(USER, limit=50)
+    rows = await services.store.history(KEY, limit=50)
     assert [r.message for r in rows] == [f"msg {i}" for i in range(6)]
     assert [r.message_type for r in rows][3:] == ["rate_limited"] * 3
 
@@ -155,7 +157,7 @@ async def test_an_oversized_request_gets_413_and_nothing_is_stored(start) -> Non
     fields = inbound("SM1", "x" * 4000)
     status, _ = await post_signed(client, "/webhook", fields)
     assert status == 413
-    assert await services.store.history(USER) == []
+    assert await services.store.history(KEY) == []
 
 
 async def test_malformed_requests_get_400_with_the_reason(start) -> None:
@@ -170,7 +172,7 @@ async def test_malformed_requests_get_400_with_the_reason(start) -> None:
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"}
     async with client.post("/webhook", data=b"\xff\xfe", headers=headers) as resp:
         assert resp.status == 400
-    assert await services.store.history(USER) == []
+    assert await services.store.history(KEY) == []
 
 
 async def test_a_slow_turn_is_acknowledged_at_once_and_delivered_through_the_rest_api(
@@ -268,7 +270,7 @@ async def test_every_numeric_field_is_read_strictly_and_refused_with_the_reason(
             )
             assert status == 400, (name, value[:20])
             assert body.startswith(f"Malformed request: {name} must be a ")
-    assert await services.store.history(USER) == []
+    assert await services.store.history(KEY) == []
     located = {**inbound("SMok", "hi"), "Latitude": "-33.8688", "Longitude": "151.2093"}
     assert (await post_signed(client, "/webhook", {**located, "NumMedia": "0"}))[0] == 200
-    assert [r.message_sid for r in await services.store.history(USER)] == ["SMok"]
+    assert [r.message_sid for r in await services.store.history(KEY)] == ["SMok"]

@@ -1,0 +1,1 @@
+"""Who may talk to the bot, which repositories each sender may read, and admin invites."""
