@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.errors import SearchError
 from bot.nlu.codeish import looks_like_code
-from bot.nlu.entities import find_repos
+from bot.nlu.entities import LAST, find_repos
 from bot.nlu.text import words
 from bot.search.types import SearchResponse
 
@@ -51,6 +51,8 @@ async def select_repo(ctx: ActionContext) -> None:
             ctx.slots["pending_query"] = rest
         picked = picked or ctx.entities.get("repo")
     number = None if explicit else ctx.entities.get("number")
+    if number == LAST and names:  # "the last one" in the list
+        number = len(names)
     if picked is None and isinstance(number, int) and choice.split() and len(choice) < 30:
         if 1 <= number <= len(names):
             picked = names[number - 1]

@@ -111,9 +111,9 @@ class CompiledFlows:
         opened = slots.get("opened")
         if found.get("ref") and by_kind["number"] is None and isinstance(opened, int):
             by_kind["number"] = opened
-        if by_kind["number"] == LAST:  # "the last one": the last result shown
-            shown = slots.get("shown") or slots.get("results") or []
-            by_kind["number"] = shown[-1]["n"] if shown else None
+        shown = slots.get("shown") or slots.get("results") or []
+        if by_kind["number"] == LAST and shown:  # "the last one": the last result shown
+            by_kind["number"] = shown[-1]["n"]
         return {
             name: by_kind[kind]
             for name, kind in self.entity_kinds.items()

@@ -17,7 +17,9 @@ _CODE_SHAPES = re.compile(
     | \w\(\)? | \(\)                       # call() or call(
     | ::|->|=>|==|!=|\+=|<=|>=|\{\}|\[\]   # operators and brackets
     | \\[wdsbWDSB.] | \.\*|\.\+            # regex pieces
-    | ^\s*(?:def|class|import|from|async\s+def|return|raise)\s+\w
+    | ^\s*(?:def|class|async\s+def)\s+\w     # a definition
+    | ^\s*(?:from\s+[\w.]+\s+)?import\s+\w   # an import
+    | (?:^|\s)['"“‘`][^'"“”‘’`]+['"”’`](?=[\s?.!,]|$)   # a 'quoted' or `ticked` part
     """,
     re.VERBOSE,
 )

@@ -30,6 +30,7 @@ CARDINALS: dict[str, int] = {
     "quattro": 4, "cinque": 5, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7,
     "huit": 8, "neuf": 9, "dix": 10, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "funf": 5,
     "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
+    "ek": 1, "teen": 3, "char": 4, "paanch": 5, "twee": 2, "drie": 3, "vijf": 5,
 }  # fmt: skip
 ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -41,11 +42,16 @@ ORDINALS: dict[str, int] = {
     "premier": 1, "premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5,
     "erste": 1, "ersten": 1, "erstes": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3,
     "vierte": 4, "vierten": 4, "funfte": 5, "funften": 5,
+    "pehla": 1, "pehli": 1, "doosra": 2, "doosri": 2, "dusra": 2, "dusri": 2, "teesra": 3,
+    "teesri": 3, "tisra": 3, "chautha": 4, "chauthi": 4, "paanchva": 5,
+    "eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5,
 }  # fmt: skip
 # Words that say "the result this is about": the one opened or explained last.
 REFERENCES = frozenset({"this", "it", "that", "this one", "that one", "isso", "esto", "ca"})
 # After an ordinal these are nouns ("the third one"); before a number, they say "number".
-NOUNS = frozenset({"one", "result", "match", "hit", "item", "option", "entry", "file", "link"})
+NOUNS = frozenset(
+    {"one", "result", "match", "hit", "item", "option", "entry", "file", "link", "wala", "wali"}
+)
 NUMBER_WORDS = frozenset({"number", "no", "nr", "num", "nro", "numero", "nummer", "n"})
 LAST = "last"  # "the last one": the last result shown, resolved where the results are known
 LAST_WORDS = frozenset({"last", "ultimo", "ultima", "dernier", "derniere", "letzte", "letzten"})

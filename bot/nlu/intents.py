@@ -27,10 +27,10 @@ PLACEHOLDER = ent.NUMBER
 # Words that carry no command of their own: "can you show me the next page" is "next page".
 _STOP_TEXT = (
     "the a an to me i you u can could would will do does did let lets lemme gimme now just my "
-    "of for on at in is are am be want wanna would like id im ill so and then bot please us "
+    "of for on at in is are am be want wanna would like id im ill so and then bot please us ok "
     "we some ya yo oh hmm hm ah uh um well pls really maybe also too quick quickly one have "
-    "got actually wait instead its thats el la le les los las lo il der die das den de du des "
-    "o os as e et y und "
+    "actually wait instead its thats here el la le les los las lo il der die das den de du des "
+    "o os as e et y und okay ugh oops guess go lets "
 )
 STOPWORDS = frozenset(_STOP_TEXT.split())
 WORDS_SCORE = 95.0  # every word known to one intent: nearly as sure as an exact example
@@ -88,7 +88,7 @@ class IntentMatcher:
                 if key not in self._exact or intent in self._preferred:
                     self._exact[key] = intent
                 core = _core(key)
-                if core and (core not in self._core or intent in self._preferred):
+                if _has_words(core) and (core not in self._core or intent in self._preferred):
                     self._core[core] = intent
                 self._choices.append(key)
                 self._owners.append(intent)
@@ -121,7 +121,8 @@ class IntentMatcher:
         if not keyed:
             return IntentMatch(None, 0.0)
         entities = dict(found)
-        exact = self._exact.get(keyed) or self._core.get(_core(keyed))
+        core = _core(keyed)
+        exact = self._exact.get(keyed) or (self._core.get(core) if _has_words(core) else None)
         if exact is not None:
             return IntentMatch(exact, 100.0, entities, how="exact")
         by_words = self._by_words(keyed, entities)
@@ -199,7 +200,7 @@ class IntentMatcher:
         owners = self._rank(keyed, [i for i, n in counts.items() if n == top])
         vocab = self._vocab[owners[0]]
         unknown = tuple(c for c, f in zip(content, fixed, strict=True) if f not in vocab)
-        if len(unknown) > max(1, len(content) // 3):
+        if len(unknown) > max(1, len(content) // 2):
             return None  # mostly words of no command: a query
         rest = tuple((o, 80.0) for o in owners[1:])
         score = 80.0 - 5.0 * len(unknown)
@@ -274,6 +275,11 @@ class IntentMatcher:
         owner = owners.pop()
         unknown = tuple(w for w in keyed.split() if w not in self._vocab.get(owner, ()))
         return IntentMatch(owner, self._threshold, entities, how="edit", unknown_words=unknown)
+
+
+def _has_words(key: str) -> bool:
+    """A key with a word besides placeholders: "{n}" alone says nothing about the intent."""
+    return any(t not in ent.PLACEHOLDERS for t in key.split())
 
 
 def _core(key: str) -> str:
