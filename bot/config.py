@@ -150,6 +150,9 @@ class ServerConfig:
 class Settings:
     env: str = "development"
     log_level: str = "INFO"
+    log_file: str = ""  # also write the JSON lines here, rotated (LOG_FILE)
+    log_file_max_bytes: int = 10_000_000
+    log_file_backups: int = 5
     server: ServerConfig = ServerConfig()
     storage: StorageConfig = StorageConfig()
     flows: FlowsConfig = FlowsConfig()
@@ -179,6 +182,7 @@ class Settings:
 ENV_ALIASES: Mapping[str, str] = {
     "BOT_ENV": "env",
     "LOG_LEVEL": "log_level",
+    "LOG_FILE": "log_file",
     "PORT": "server.port",
     "HOST": "server.host",
     "PUBLIC_BASE_URL": "server.public_base_url",
@@ -366,6 +370,7 @@ def _check(s: Settings) -> None:
         ("limits.max_body_bytes", s.limits.max_body_bytes),
         ("limits.max_reply_chars", s.limits.max_reply_chars),
         ("storage.retention_days", s.storage.retention_days),
+        ("log_file_max_bytes", s.log_file_max_bytes),
     ):
         if number <= 0:
             raise ConfigError(key, f"must be greater than 0, got {number}")

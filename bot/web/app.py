@@ -24,7 +24,7 @@ from bot.errors import ConfigError
 from bot.services import Services
 from bot.store.maintenance import Maintenance
 from bot.web.guard import TwilioGuard
-from bot.web.health import HealthHandler, MetricsHandler
+from bot.web.health import HealthHandler, MetricsHandler, live
 from bot.web.logs import hash_key
 from bot.web.metrics import Metrics, TimedSearch
 from bot.web.outbox import Outbox
@@ -106,6 +106,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.router.add_post("/webhook", _webhook)
     app.router.add_post("/status", _status)
     app.router.add_get("/health", _health)
+    app.router.add_get("/live", live)
     app.router.add_get("/metrics", _metrics)
     return app
 

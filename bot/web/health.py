@@ -1,4 +1,5 @@
-"""GET /health (JSON; 503 when the database is unreachable) and GET /metrics (Prometheus)."""
+"""GET /health (JSON; 503 when the database is unreachable), GET /live (the process answers)
+and GET /metrics (Prometheus)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ def _status_of(component: Any) -> object:
         return status()
     except Exception as exc:  # a broken status() must not take /health down with it
         return {"state": "error", "error": str(exc)}
+
+
+async def live(request: web.Request) -> web.Response:
+    """Liveness: answered by the event loop alone, so a slow database never gets a healthy
+    process restarted (readiness, /health, takes it out of the load balancer instead)."""
+    return web.json_response({"status": "ok"})
 
 
 class HealthHandler:
