@@ -140,6 +140,20 @@ class SearchConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheConfig:
+    """Answers (language-model completions) and search results, reused while the repository's
+    index and the prompt templates are unchanged: in Redis when storage.redis_url is set (every
+    instance shares them), else in this process within memory_max_bytes."""
+
+    enabled: bool = True
+    answer_ttl_seconds: float = 86400.0
+    search_ttl_seconds: float = 3600.0
+    memory_max_bytes: int = 32_000_000
+    memory_max_entries: int = 5000
+    key_prefix: str = "codechat:cache"
+
+
+@dataclass(frozen=True, slots=True)
 class ServerConfig:
     host: str = "0.0.0.0"
     port: int = 8080
@@ -162,6 +176,7 @@ class Settings:
     twilio: TwilioConfig = TwilioConfig()
     llm: LLMConfig = LLMConfig()
     search: SearchConfig = SearchConfig()
+    cache: CacheConfig = CacheConfig()
     repos: tuple[RepoConfig, ...] = ()
     base_dir: Path = field(default=Path("."), compare=False)
 
@@ -371,6 +386,10 @@ def _check(s: Settings) -> None:
         ("limits.max_reply_chars", s.limits.max_reply_chars),
         ("storage.retention_days", s.storage.retention_days),
         ("log_file_max_bytes", s.log_file_max_bytes),
+        ("cache.answer_ttl_seconds", s.cache.answer_ttl_seconds),
+        ("cache.search_ttl_seconds", s.cache.search_ttl_seconds),
+        ("cache.memory_max_bytes", s.cache.memory_max_bytes),
+        ("cache.memory_max_entries", s.cache.memory_max_entries),
     ):
         if number <= 0:
             raise ConfigError(key, f"must be greater than 0, got {number}")

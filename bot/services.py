@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.cache import SharedCache
 from bot.config import Settings
 from bot.coord.base import KeyedLock
 from bot.coord.memory import MemoryKeyedLock
@@ -22,8 +23,10 @@ from bot.engine.builtins import register_builtins
 from bot.engine.engine import Engine
 from bot.engine.registry import FlowRegistry
 from bot.llm.actions import LLMIntentClassifier, register_llm_actions
+from bot.llm.cache import AnswerCache
 from bot.llm.router import LLMRouter
 from bot.nlu.classify import IntentClassifier
+from bot.search.resultcache import ResultCache
 from bot.search.service import SearchService
 from bot.store.base import ConversationStore
 from bot.store.factory import open_store
@@ -49,6 +52,7 @@ class Services:
     clock: Callable[[], float] = time.time
     llm: LLMRouter | None = None
     classifier: IntentClassifier | None = None
+    cache: SharedCache | None = None  # answers and search results (Redis or in process)
     engine: Engine = field(init=False)
     repo_listing: list[dict[str, Any]] = field(init=False)  # `repos` in flow templates
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
@@ -97,6 +101,13 @@ class Services:
         store = store or open_store(settings)
         await store.open()
         search = search or SearchService.from_settings(settings)
+        cache = SharedCache.from_settings(settings)
+        if cache is not None:
+            search.use_cache(ResultCache(cache, index_version=search.version))
+            answers = AnswerCache(
+                cache, template_version=llm.prompts.version, index_version=search.version
+            )
+            llm.use_cache(answers)
         services = cls(
             settings=settings,
             store=store,
@@ -107,6 +118,7 @@ class Services:
             clock=clock,
             llm=llm,
             classifier=LLMIntentClassifier(llm, clock=clock),
+            cache=cache,
         )
         if start_search:
             await search.start()
@@ -125,6 +137,8 @@ class Services:
         await self.search.close()
         if self.llm is not None:
             await self.llm.aclose()
+        if self.cache is not None:
+            await self.cache.aclose()
         await self.store.close()
 
     async def __aenter__(self) -> Services:

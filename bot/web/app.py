@@ -133,6 +133,8 @@ def _services_ctx(given: Services | None) -> _Ctx:
                 attach = getattr(services.llm, "attach_metrics", None)
                 if callable(attach):
                     attach(metrics.registry)
+                if services.cache is not None:
+                    services.cache.attach_metrics(metrics.registry)
             app[SERVICES] = services
             yield
         finally:
