@@ -7,8 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../tools"
 PY="${PY:-python3}"
 if ! command -v npm >/dev/null 2>&1; then
-  echo "npm is missing: install Node.js and npm (Debian: apt-get install nodejs npm)." >&2
-  exit 1
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  if command -v apt-get >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "npm is missing and apt-get is not available: install Node.js and npm by hand." >&2
+    exit 1
+  fi
 fi
 npm ci --silent --no-audit --no-fund
 mkdir -p bin
