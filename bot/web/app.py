@@ -199,6 +199,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             search=services.search,
             llm=services.llm,
             coordination=app[COORD],
+            cache=services.cache,
             queue_depth=outbox.__len__,
         ),
         metrics=MetricsHandler(

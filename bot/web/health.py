@@ -51,12 +51,14 @@ class HealthHandler:
         llm: object,
         queue_depth: Callable[[], int],
         coordination: HasStatus | None = None,
+        cache: HasStatus | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._search = search
         self._llm = llm
         self._coordination = coordination
+        self._cache = cache
         self._queue_depth = queue_depth
         self._clock = clock
         self._started = clock()
@@ -75,6 +77,7 @@ class HealthHandler:
             "search": _status_of(self._search),
             "llm": _status_of(self._llm),
             "coordination": _status_of(self._coordination),
+            "cache": _status_of(self._cache),
             "outbound_queue": self._queue_depth(),
             "uptime_seconds": round(self._clock() - self._started, 1),
         }

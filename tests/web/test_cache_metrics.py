@@ -1,4 +1,5 @@
-"""The answer cache as an operator sees it: hits and bytes on /metrics of the running app."""
+"""The answer cache as an operator sees it: hits and bytes on /metrics and /health of the
+running app."""
 
 from __future__ import annotations
 
@@ -30,8 +31,12 @@ async def test_a_repeated_search_shows_as_a_cache_hit_on_metrics(
         replies.append(body)
     async with client.get("/metrics") as resp:
         text = await resp.text()
+    async with client.get("/health") as resp:
+        cache = (await resp.json())["cache"]
 
     assert replies[0] == replies[1] and "routes.py" in replies[0]
     assert 'bot_cache_requests_total{kind="search",result="hit"} 1.0' in text
     assert 'bot_cache_hit_ratio{kind="search"}' in text
     assert 'bot_cache_held_bytes{backend="memory"}' in text
+    assert (cache["state"], cache["backend"]) == ("ok", "memory")
+    assert cache["kinds"]["search"]["hits"] == 1 and cache["entries"] >= 1
