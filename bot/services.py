@@ -103,7 +103,8 @@ class Services:
         search = search or SearchService.from_settings(settings)
         cache = SharedCache.from_settings(settings)
         if cache is not None:
-            search.use_cache(ResultCache(cache, index_version=search.version))
+            results = ResultCache(cache, index_version=search.version, config=settings.search)
+            search.use_cache(results)
             answers = AnswerCache(
                 cache, template_version=llm.prompts.version, index_version=search.version
             )

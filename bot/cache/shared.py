@@ -8,11 +8,13 @@ repositories, so a shared Redis must be as private as the repositories are.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -29,6 +31,18 @@ log = logging.getLogger(__name__)
 
 FORMAT = "v1"  # bumped when what a key means or how a value is stored changes
 _TRAILING = " \t?!.…？！。"
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of this program's own source: a deploy of other code (a new ranking, another
+    way of building prompts) never serves what the previous version cached."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def normalise(text: str) -> str:
@@ -54,9 +68,12 @@ class KindStats:
 
 
 class SharedCache:
-    def __init__(self, backend: Backend, *, config: CacheConfig | None = None) -> None:
+    def __init__(
+        self, backend: Backend, *, config: CacheConfig | None = None, code: str | None = None
+    ) -> None:
         self.backend = backend
         self.config = config or CacheConfig()
+        self.code = code or code_version()
         self.stats: dict[str, KindStats] = {}
 
     @classmethod
@@ -82,7 +99,9 @@ class SharedCache:
         return cls(backend, config=config)
 
     def key(self, kind: str, material: Any) -> str:
-        digest = hashlib.sha256(orjson.dumps(material, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        """The key of what ``material`` describes, for this version of the code."""
+        whole = {"code": self.code, "material": material}
+        digest = hashlib.sha256(orjson.dumps(whole, option=orjson.OPT_SORT_KEYS)).hexdigest()
         return f"{self.config.key_prefix}:{FORMAT}:{kind}:{digest}"
 
     async def get(self, kind: str, key: str) -> Any | None:

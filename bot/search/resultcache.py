@@ -1,8 +1,9 @@
 """Search results reused while the repositories searched are unchanged.
 
 Keyed by the query as typed (regular expressions and names are case-sensitive), its kind, the
-result limit and the indexed version of each repository searched; results of an index still
-being built are not kept, and neither are semantic ones (that index has no version here).
+result limit, the search settings and the indexed version of each repository searched; results
+of an index still being built are not kept, and neither are semantic ones (that index has no
+version here).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.cache import SharedCache
+from bot.config import SearchConfig
 from bot.search.types import Hit, SearchResponse
 
 KIND = "search"
@@ -18,10 +20,15 @@ KIND = "search"
 
 class ResultCache:
     def __init__(
-        self, cache: SharedCache, *, index_version: Callable[[str], Awaitable[str | None]]
+        self,
+        cache: SharedCache,
+        *,
+        index_version: Callable[[str], Awaitable[str | None]],
+        config: SearchConfig | None = None,
     ) -> None:
         self.cache = cache
         self._index_version = index_version
+        self._settings = dataclasses.asdict(config or SearchConfig())
 
     async def key(
         self, query: str, repos: Sequence[str], kind: str | None, limit: int
@@ -32,7 +39,13 @@ class ResultCache:
             if version is None:
                 return None
             versions[name] = version
-        material = {"query": query.strip(), "kind": kind, "limit": limit, "index": versions}
+        material = {
+            "query": query.strip(),
+            "kind": kind,
+            "limit": limit,
+            "index": versions,
+            "settings": self._settings,
+        }
         return self.cache.key(KIND, material)
 
     async def get(self, key: str) -> SearchResponse | None:

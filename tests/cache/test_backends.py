@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from redis.asyncio import Redis
 
 from bot.cache import MemoryBackend, RedisBackend, SharedCache, normalise
+from bot.cache.shared import code_version
 from bot.config import CacheConfig, settings_from_mapping
 
 
@@ -133,3 +134,13 @@ async def test_backend_follows_the_settings() -> None:
     assert shared is not None and shared.backend.name == "redis"
     await shared.aclose()
     assert SharedCache.from_settings(settings_from_mapping({"cache": {"enabled": False}})) is None
+
+
+def test_another_version_of_the_code_never_reads_this_ones_entries() -> None:
+    """A deploy that changes ranking or prompt building starts with its own keys."""
+    memory = MemoryBackend(max_bytes=1000, max_entries=10)
+    material = {"question": "how are templates loaded"}
+    old, new = SharedCache(memory, code="aaaa"), SharedCache(memory, code="bbbb")
+    assert old.key("answer", material) != new.key("answer", material)
+    assert old.key("answer", material) == SharedCache(memory, code="aaaa").key("answer", material)
+    assert SharedCache(memory).code == code_version()  # this checkout's own source by default

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.cache import MemoryBackend, SharedCache
-from bot.config import CacheConfig, Settings
+from bot.config import CacheConfig, SearchConfig, Settings
 from bot.search.resultcache import ResultCache
 from bot.search.service import SearchService
 
@@ -73,3 +73,16 @@ async def test_results_of_an_index_still_being_built_are_not_kept(
     await service.index()
     after = await service.search("/def alpha/")
     assert not after.incomplete and after.hits[0].symbol == "alpha"
+
+
+async def test_other_search_settings_are_other_keys() -> None:
+    cache = SharedCache(MemoryBackend(max_bytes=1000, max_entries=10))
+
+    async def version(repo: str) -> str:
+        return "v1"
+
+    short = ResultCache(cache, index_version=version, config=SearchConfig(max_result_chars=100))
+    long = ResultCache(cache, index_version=version, config=SearchConfig(max_result_chars=9000))
+    assert await short.key("alpha", ["tiny"], None, 20) != await long.key(
+        "alpha", ["tiny"], None, 20
+    )
