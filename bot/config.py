@@ -144,6 +144,20 @@ class SearchConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheConfig:
+    """Answers (language-model completions) and search results, reused while the repository's
+    index and the prompt templates are unchanged: in Redis when storage.redis_url is set (every
+    instance shares them), else in this process within memory_max_bytes."""
+
+    enabled: bool = True
+    answer_ttl_seconds: float = 86400.0
+    search_ttl_seconds: float = 3600.0
+    memory_max_bytes: int = 32_000_000
+    memory_max_entries: int = 5000
+    key_prefix: str = "codechat:cache"
+
+
+@dataclass(frozen=True, slots=True)
 class ServerConfig:
     host: str = "0.0.0.0"
     port: int = 8080
@@ -182,6 +196,9 @@ class AccessConfig:
 class Settings:
     env: str = "development"
     log_level: str = "INFO"
+    log_file: str = ""  # also write the JSON lines here, rotated (LOG_FILE)
+    log_file_max_bytes: int = 10_000_000
+    log_file_backups: int = 5
     server: ServerConfig = ServerConfig()
     storage: StorageConfig = StorageConfig()
     flows: FlowsConfig = FlowsConfig()
@@ -192,6 +209,7 @@ class Settings:
     llm: LLMConfig = LLMConfig()
     search: SearchConfig = SearchConfig()
     access: AccessConfig = AccessConfig()
+    cache: CacheConfig = CacheConfig()
     repos: tuple[RepoConfig, ...] = ()
     base_dir: Path = field(default=Path("."), compare=False)
 
@@ -212,6 +230,7 @@ class Settings:
 ENV_ALIASES: Mapping[str, str] = {
     "BOT_ENV": "env",
     "LOG_LEVEL": "log_level",
+    "LOG_FILE": "log_file",
     "PORT": "server.port",
     "HOST": "server.host",
     "PUBLIC_BASE_URL": "server.public_base_url",
@@ -420,6 +439,11 @@ def _check(s: Settings) -> None:
         ("limits.max_body_bytes", s.limits.max_body_bytes),
         ("limits.max_reply_chars", s.limits.max_reply_chars),
         ("storage.retention_days", s.storage.retention_days),
+        ("log_file_max_bytes", s.log_file_max_bytes),
+        ("cache.answer_ttl_seconds", s.cache.answer_ttl_seconds),
+        ("cache.search_ttl_seconds", s.cache.search_ttl_seconds),
+        ("cache.memory_max_bytes", s.cache.memory_max_bytes),
+        ("cache.memory_max_entries", s.cache.memory_max_entries),
     ):
         if number <= 0:
             raise ConfigError(key, f"must be greater than 0, got {number}")

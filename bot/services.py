@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.access.admin import Admin
 from bot.access.policy import AccessPolicy
+from bot.cache import SharedCache
 from bot.config import Settings
 from bot.coord.base import KeyedLock
 from bot.coord.memory import MemoryKeyedLock
@@ -24,8 +25,10 @@ from bot.engine.builtins import register_builtins
 from bot.engine.engine import Engine
 from bot.engine.registry import FlowRegistry
 from bot.llm.actions import LLMIntentClassifier, register_llm_actions
+from bot.llm.cache import AnswerCache
 from bot.llm.router import LLMRouter
 from bot.nlu.classify import IntentClassifier
+from bot.search.resultcache import ResultCache
 from bot.search.service import SearchService
 from bot.store.base import ConversationStore
 from bot.store.factory import open_store
@@ -51,6 +54,7 @@ class Services:
     clock: Callable[[], float] = time.time
     llm: LLMRouter | None = None
     classifier: IntentClassifier | None = None
+    cache: SharedCache | None = None  # answers and search results (Redis or in process)
     engine: Engine = field(init=False)
     access: AccessPolicy = field(init=False)
     admin: Admin = field(init=False)
@@ -106,6 +110,14 @@ class Services:
         store = store or open_store(settings)
         await store.open()
         search = search or SearchService.from_settings(settings)
+        cache = SharedCache.from_settings(settings)
+        if cache is not None:
+            results = ResultCache(cache, index_version=search.version, config=settings.search)
+            search.use_cache(results)
+            answers = AnswerCache(
+                cache, template_version=llm.prompts.version, index_version=search.version
+            )
+            llm.use_cache(answers)
         services = cls(
             settings=settings,
             store=store,
@@ -116,6 +128,7 @@ class Services:
             clock=clock,
             llm=llm,
             classifier=LLMIntentClassifier(llm, clock=clock),
+            cache=cache,
         )
         access = settings.access
         if access.mode == "allowlist" and not (access.users or access.groups or access.admins):
@@ -145,6 +158,8 @@ class Services:
         await self.search.close()
         if self.llm is not None:
             await self.llm.aclose()
+        if self.cache is not None:
+            await self.cache.aclose()
         await self.store.close()
 
     async def __aenter__(self) -> Services:

@@ -84,7 +84,15 @@ def problem_order(problem: Problem) -> tuple[bool, str, int, str]:
 
 
 def flow_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+    """The YAML files under ``directory``, hidden ones and those in hidden folders left out: a
+    Kubernetes ConfigMap volume keeps a second copy of every file in `..data/`."""
+    return sorted(
+        p
+        for p in directory.rglob("*")
+        if p.suffix in {".yaml", ".yml"}
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(directory).parts)
+    )
 
 
 def load_flows(

@@ -74,6 +74,7 @@ class Completion:
     snippets_dropped: int = 0
     history_dropped: int = 0
     errors: tuple[str, ...] = ()  # one line per failed attempt, for logs and /health
+    cached: bool = False  # reused from the answer cache: no model was called, nothing was spent
 
     @property
     def used_model(self) -> bool:
@@ -95,6 +96,7 @@ class Completion:
             "snippets_sent": self.snippets_sent,
             "snippets_dropped": self.snippets_dropped,
             "history_dropped": self.history_dropped,
+            "cached": self.cached,
         }
 
 

@@ -64,6 +64,7 @@ class PromptLibrary:
         # Secrets (API keys, tokens) never enter a prompt, whatever the repository or user wrote.
         self._secrets = tuple(sorted({s for s in redact if len(s) >= 8}, key=len, reverse=True))
         self._cache: dict[str, _Compiled] = {}
+        self._versions: dict[str, tuple[tuple[int, int], bytes]] = {}
 
     def path(self, name: str) -> Path:
         return self.directory / f"{name}{SUFFIX}"
@@ -76,6 +77,24 @@ class PromptLibrary:
                 f"{self.path(name)}: {exc.message}; pass it or change the template"
             ) from exc
         return self.redact(text.strip())
+
+    def version(self, name: str) -> str:
+        """A digest of the template ``name`` and the system prompt as they are on disk now:
+        it changes with any edit to either (the answer cache's keys include it)."""
+        digest = hashlib.sha256()
+        for part in ("system", name):
+            path = self.path(part)
+            try:
+                stat = path.stat()
+                stamp = (stat.st_mtime_ns, stat.st_size)
+                seen = self._versions.get(part)
+                if seen is None or seen[0] != stamp:
+                    seen = (stamp, hashlib.sha256(path.read_bytes()).digest())
+                    self._versions[part] = seen
+                digest.update(seen[1])
+            except OSError:
+                digest.update(b"missing:" + part.encode())
+        return digest.hexdigest()[:16]
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:

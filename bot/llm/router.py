@@ -24,6 +24,7 @@ from bot.config import LLMConfig, ProviderConfig, Settings
 from bot.errors import LLMError, ProviderError
 from bot.llm.backoff import backoff_delay
 from bot.llm.base import Completion, Provider, Task
+from bot.llm.cache import AnswerCache
 from bot.llm.health import Health, describe
 from bot.llm.local import with_note
 from bot.llm.prompts import PromptLibrary
@@ -61,6 +62,7 @@ class LLMRouter:
         self._cooldown = cooldown_seconds
         self._health = {p.name: Health() for p in self.providers}
         self._counters = {p.name: TokenCounter.for_model(p.name, p.model) for p in self.providers}
+        self.cache: AnswerCache | None = None
 
     @classmethod
     def from_settings(
@@ -76,8 +78,27 @@ class LLMRouter:
             config=settings.llm, providers=providers, prompts=prompts, metrics=metrics, **kwargs
         )
 
+    def use_cache(self, cache: AnswerCache | None) -> None:
+        """Answer from ``cache`` what was answered before, and keep what models answer."""
+        self.cache = cache
+
     async def complete(self, task: Task) -> Completion:
         started = self._clock()
+        key = None
+        if self.cache is not None:
+            # Before the budget check: an answer already paid for is free to give again.
+            key = await self.cache.key(task, [f"{p.name}:{p.model}" for p in self.providers])
+            hit = await self.cache.get(key) if key is not None else None
+            if hit is not None:
+                done = dataclasses.replace(hit, latency_ms=(self._clock() - started) * 1000)
+                self._log(task, done)
+                return done
+        completion = await self._complete(task, started)
+        if key is not None and self.cache is not None:
+            await self.cache.put(key, completion)
+        return completion
+
+    async def _complete(self, task: Task, started: float) -> Completion:
         attempts, errors = 0, []
         reason = "no_provider" if not self.providers else "failed"
         budget = self.config.daily_budget_usd
@@ -184,6 +205,9 @@ class LLMRouter:
         self.ledger.record(task.prompt, completion)
         if self.metrics is not None:
             self.metrics.observe(task.prompt, completion)
+        self._log(task, completion)
+
+    def _log(self, task: Task, completion: Completion) -> None:
         log.info("llm.completion", extra={"fields": {"purpose": task.prompt, **completion.meta()}})
 
     def _attempt_failed(self, provider: str, error: ProviderError) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -17,8 +18,10 @@ from bot.search.direct import RepoSource
 from bot.search.files import FileFilter, read_admitted, safe_path, watch_targets
 from bot.search.index import RepoSnapshot, build, update
 from bot.search.query import ParsedQuery, parse_query
+from bot.search.resultcache import ResultCache
 from bot.search.symbols import Outliner
 from bot.search.types import SearchResponse, Snippet
+from bot.search.version import IndexVersions
 from bot.search.watch import watch
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,8 @@ class SearchService:
         self._stop = asyncio.Event()
         self._idle = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._versions = IndexVersions()
+        self._results: ResultCache | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, watch_changes: bool = True) -> SearchService:
@@ -170,10 +175,37 @@ class SearchService:
                 if len(fresh.trigrams.stale) > REBUILD_AFTER:
                     self._tasks.append(asyncio.create_task(self._index_one(source, None)))
 
+    def use_cache(self, results: ResultCache | None) -> None:
+        """Answer repeated searches of an unchanged index from ``results``."""
+        self._results = results
+
+    async def version(self, repo: str) -> str | None:
+        """The indexed version of ``repo`` (a digest of its indexed files); None before it has
+        been indexed or for an unknown name."""
+        snap = self._snaps.get(repo)
+        return None if snap is None else await self._versions.of(snap)
+
     async def search(
         self, query: str, *, repo: str | None = None, kind: str | None = None, limit: int = 20
     ) -> SearchResponse:
         """Answer `query`; QueryError for a bad regex or an unknown repo."""
+        results = self._results
+        if results is None or (self._semantic is not None and self._semantic.available):
+            return await self._search(query, repo=repo, kind=kind, limit=limit)
+        started = time.perf_counter()
+        limit = max(1, min(limit, self._config.max_results))
+        key = await results.key(query, self._pick(repo), kind, limit)
+        hit = await results.get(key) if key is not None else None
+        if hit is not None:
+            return dataclasses.replace(hit, elapsed_ms=(time.perf_counter() - started) * 1000)
+        response = await self._search(query, repo=repo, kind=kind, limit=limit)
+        if key is not None:
+            await results.put(key, response)
+        return response
+
+    async def _search(
+        self, query: str, *, repo: str | None, kind: str | None, limit: int
+    ) -> SearchResponse:
         parsed = parse_query(query, kind)
         names = self._pick(repo)
         limit = max(1, min(limit, self._config.max_results))

@@ -23,7 +23,7 @@ from bot.engine.timeouts import run_sweep
 from bot.services import Services
 from bot.store.maintenance import Maintenance
 from bot.web.guard import TwilioGuard
-from bot.web.health import HealthHandler, MetricsHandler
+from bot.web.health import HealthHandler, MetricsHandler, live
 from bot.web.logs import hash_key
 from bot.web.metrics import Metrics, TimedSearch
 from bot.web.operator import OperatorAuth
@@ -96,6 +96,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.router.add_post("/webhook", _webhook)
     app.router.add_post("/status", _status)
     app.router.add_get("/health", _health)
+    app.router.add_get("/live", live)
     app.router.add_get("/metrics", _metrics)
     return app
 
@@ -122,6 +123,8 @@ def _services_ctx(given: Services | None) -> _Ctx:
                 attach = getattr(services.llm, "attach_metrics", None)
                 if callable(attach):
                     attach(metrics.registry)
+                if services.cache is not None:
+                    services.cache.attach_metrics(metrics.registry)
             app[SERVICES] = services
             yield
         finally:
@@ -190,6 +193,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             search=services.search,
             llm=services.llm,
             coordination=app[COORD],
+            cache=services.cache,
             queue_depth=outbox.__len__,
             auth=operators,
         ),

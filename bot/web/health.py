@@ -1,4 +1,5 @@
-"""GET /health (JSON; 503 when the database is unreachable) and GET /metrics (Prometheus).
+"""GET /health (JSON; 503 when the database is unreachable), GET /live (the process answers)
+and GET /metrics (Prometheus).
 
 Without the operators' token (operator.py), /health tells only whether the service is up, for
 load balancers, and /metrics answers 401: the details name repositories, providers and errors.
@@ -40,6 +41,12 @@ def _status_of(component: Any) -> object:
         return {"state": "error", "error": str(exc)}
 
 
+async def live(request: web.Request) -> web.Response:
+    """Liveness: answered by the event loop alone, so a slow database never gets a healthy
+    process restarted (readiness, /health, takes it out of the load balancer instead)."""
+    return web.json_response({"status": "ok"})
+
+
 class HealthHandler:
     def __init__(
         self,
@@ -50,6 +57,7 @@ class HealthHandler:
         queue_depth: Callable[[], int],
         coordination: HasStatus | None = None,
         auth: OperatorAuth | None = None,
+        cache: HasStatus | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._auth = auth or OperatorAuth(token="", required=False)
@@ -57,6 +65,7 @@ class HealthHandler:
         self._search = search
         self._llm = llm
         self._coordination = coordination
+        self._cache = cache
         self._queue_depth = queue_depth
         self._clock = clock
         self._started = clock()
@@ -78,6 +87,7 @@ class HealthHandler:
             "search": _status_of(self._search),
             "llm": _status_of(self._llm),
             "coordination": _status_of(self._coordination),
+            "cache": _status_of(self._cache),
             "outbound_queue": self._queue_depth(),
             "uptime_seconds": round(self._clock() - self._started, 1),
         }

@@ -15,6 +15,7 @@ import os
 import secrets
 import sys
 import time
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +104,34 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(settings: Settings, *, stream: Any = None) -> None:
-    """JSON lines on stderr for the whole process (called once, by the server entry points)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter(production=settings.production))
+    """JSON lines on stderr for the whole process (called once, by the server entry points), and
+    the same lines in ``log_file`` (LOG_FILE) when set, rotated at ``log_file_max_bytes`` with
+    ``log_file_backups`` older files kept (bot.log.1, bot.log.2, ...)."""
+    formatter = JsonFormatter(production=settings.production)
+    handlers: list[logging.Handler] = [logging.StreamHandler(stream or sys.stderr)]
+    if settings.log_file:
+        path = settings.path(settings.log_file)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handlers.append(
+                RotatingFileHandler(
+                    path,
+                    maxBytes=settings.log_file_max_bytes,
+                    backupCount=max(0, settings.log_file_backups),
+                    encoding="utf-8",
+                )
+            )
+        except OSError as exc:
+            problem = f"cannot be written ({path}): {exc.strerror or exc}"
+            raise ConfigError("log_file", problem) from None
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
-    root.addHandler(handler)
+        if isinstance(old, logging.FileHandler):
+            old.close()
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
     # transitions narrates every state change at INFO: a line per turn that carries no news.
     logging.getLogger("transitions").setLevel(max(logging.WARNING, root.level))

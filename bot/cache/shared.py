@@ -1,0 +1,179 @@
+"""SharedCache: values by kind (``answer``, ``search``) under keys hashed from what produced them,
+with hit, miss and byte counts for /health and /metrics.
+
+A key is the SHA-256 of the canonical JSON of its material, so keys carry no user id, no phone
+number and no question text; the values (answers, search hits) do hold code from the
+repositories, so a shared Redis must be as private as the repositories are.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from redis.asyncio import Redis
+
+from bot.cache.backends import Backend, MemoryBackend, RedisBackend
+from bot.config import CacheConfig, Settings
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+FORMAT = "v1"  # bumped when what a key means or how a value is stored changes
+_TRAILING = " \t?!.…？！。"
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of this program's own source: a deploy of other code (a new ranking, another
+    way of building prompts) never serves what the previous version cached."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def normalise(text: str) -> str:
+    """The question as a cache key sees it: the same words in any case, spacing or final
+    punctuation are the same question ("How are Templates loaded?" == "how are templates
+    loaded")."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(folded.split()).rstrip(_TRAILING)
+
+
+@dataclass(slots=True)
+class KindStats:
+    hits: int = 0
+    misses: int = 0
+    stores: int = 0
+    bytes_read: int = 0
+    bytes_written: int = 0
+
+    @property
+    def hit_ratio(self) -> float:
+        asked = self.hits + self.misses
+        return self.hits / asked if asked else 0.0
+
+
+class SharedCache:
+    def __init__(
+        self, backend: Backend, *, config: CacheConfig | None = None, code: str | None = None
+    ) -> None:
+        self.backend = backend
+        self.config = config or CacheConfig()
+        self.code = code or code_version()
+        self.stats: dict[str, KindStats] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SharedCache | None:
+        """Redis when ``storage.redis_url`` is set, else in process; None when disabled."""
+        config = settings.cache
+        if not config.enabled:
+            return None
+        url = settings.storage.redis_url
+        if not url:
+            memory = MemoryBackend(
+                max_bytes=config.memory_max_bytes, max_entries=config.memory_max_entries
+            )
+            return cls(memory, config=config)
+        try:
+            # A lookup must cost less than the work it saves: give up on Redis quickly.
+            redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        except ValueError as exc:
+            raise ConfigError(
+                "storage.redis_url", f"must look like redis://host:6379/0 (or rediss://): {exc}"
+            ) from exc
+        backend = RedisBackend(redis, retry_seconds=settings.storage.redis_retry_seconds)
+        return cls(backend, config=config)
+
+    def key(self, kind: str, material: Any) -> str:
+        """The key of what ``material`` describes, for this version of the code."""
+        whole = {"code": self.code, "material": material}
+        digest = hashlib.sha256(orjson.dumps(whole, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return f"{self.config.key_prefix}:{FORMAT}:{kind}:{digest}"
+
+    async def get(self, kind: str, key: str) -> Any | None:
+        stats = self.stats.setdefault(kind, KindStats())
+        raw = await self.backend.get(key)
+        value = None
+        if raw is not None:
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                log.warning("cache.unreadable", extra={"fields": {"kind": kind}})
+        if value is None:
+            stats.misses += 1
+            return None
+        stats.hits += 1
+        stats.bytes_read += len(raw or b"")
+        return value
+
+    async def put(self, kind: str, key: str, value: Any, *, ttl_seconds: float) -> None:
+        raw = orjson.dumps(value)
+        await self.backend.set(key, raw, ttl_seconds)
+        stats = self.stats.setdefault(kind, KindStats())
+        stats.stores += 1
+        stats.bytes_written += len(raw)
+
+    def status(self) -> dict[str, object]:
+        """For /health: the backend, and per kind hits, misses and the hit ratio."""
+        kinds = {
+            kind: {"hits": s.hits, "misses": s.misses, "hit_ratio": round(s.hit_ratio, 3)}
+            for kind, s in sorted(self.stats.items())
+        }
+        return {"state": "ok", **self.backend.status(), "kinds": kinds}
+
+    def attach_metrics(self, registry: CollectorRegistry) -> None:
+        """Export hits, misses, bytes and the hit ratio on ``registry`` (the app's /metrics)."""
+        registry.register(_CacheCollector(self))
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+
+
+class _CacheCollector(Collector):
+    """Read at scrape time from the cache's own counts: one source of truth."""
+
+    def __init__(self, cache: SharedCache) -> None:
+        self._cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        backend = self._cache.backend.name
+        requests = CounterMetricFamily(
+            "bot_cache_requests", "Cache lookups by kind and result", labels=["kind", "result"]
+        )
+        written = CounterMetricFamily(
+            "bot_cache_written_bytes", "Bytes this instance stored in the cache", labels=["kind"]
+        )
+        read = CounterMetricFamily(
+            "bot_cache_read_bytes", "Bytes this instance served from the cache", labels=["kind"]
+        )
+        ratio = GaugeMetricFamily(
+            "bot_cache_hit_ratio", "Hits over lookups since start, by kind", labels=["kind"]
+        )
+        for kind, s in sorted(self._cache.stats.items()):
+            requests.add_metric([kind, "hit"], s.hits)
+            requests.add_metric([kind, "miss"], s.misses)
+            written.add_metric([kind], s.bytes_written)
+            read.add_metric([kind], s.bytes_read)
+            ratio.add_metric([kind], s.hit_ratio)
+        yield from (requests, written, read, ratio)
+        held = self._cache.backend.held_bytes()
+        if held is not None:
+            memory = GaugeMetricFamily(
+                "bot_cache_held_bytes", "Bytes held by the in-process cache", labels=["backend"]
+            )
+            memory.add_metric([backend], held)
+            yield memory
