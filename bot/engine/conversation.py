@@ -168,7 +168,9 @@ class Conversation:
             if match.sure and self._names_a_definition(match):  # "reset": or Cycler.reset?
                 self._ask(match, state)
                 return
-            if match.how == "partial" and self._defines_any(match.unknown_words):
+            if match.how == "partial" and await self._names_code(
+                match.unknown_words, tuple(self.text.split())
+            ):
                 # "explain how autoescape works": the other words name code, so a query.
                 self.trace.append(f"'{self.text}' names code: not taken as {match.intent}")
                 match = IntentMatch(None, match.score, match.entities, how="code")
@@ -247,11 +249,18 @@ class Conversation:
             return False
         return word.isidentifier() and self.services.search.defines(word, repo)
 
-    def _defines_any(self, words: tuple[str, ...]) -> bool:
+    async def _names_code(self, words: tuple[str, ...], typed: tuple[str, ...]) -> bool:
+        """A message that is partly a command's words names code when any word typed is
+        something the repository defines ("reset cookies in the jar"), or when two or more
+        words besides the command's all occur in it ("explain how autoescaping works")."""
         repo = self.session.slots.get("repo")
-        if not isinstance(repo, str) or repo not in self.repo_names:
+        if not isinstance(repo, str) or repo not in self.repos:
             return False
-        return any(self.services.search.defines(w, repo) for w in words if w.isidentifier())
+        search = self.services.search
+        if any(search.defines(w, repo) for w in typed if w.isidentifier() and len(w) > 2):
+            return True
+        own = [w for w in words if not w.startswith("{")]
+        return len(own) >= 2 and await search.occurs(" ".join(own), repo)
 
     async def _occurs_in_code(self, match: IntentMatch) -> bool:
         """Where any text is taken (a search, a name), a near miss is not read as a command

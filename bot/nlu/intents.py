@@ -10,6 +10,7 @@ examples; one edit for short words ("hepl"). Text that reads as code is never a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,14 +24,15 @@ from bot.nlu.queries import extract_query
 from bot.nlu.text import normalize
 
 MAX_COMMAND_CHARS = 80  # longer texts are never commands: they go to `otherwise`
+_CLAUSES = re.compile(r"[,;.!]+\s+|\s+(?:and then|then)\s+")
 PLACEHOLDER = ent.NUMBER
 # Words that carry no command of their own: "can you show me the next page" is "next page".
 _STOP_TEXT = (
     "the a an to me i you u can could would will do does did let lets lemme gimme now just my "
     "of for on at in is are am be want wanna would like id im ill so and then bot please us ok "
     "we some ya yo oh hmm hm ah uh um well pls really maybe also too quick quickly one have "
-    "actually wait instead its thats here el la le les los las lo il der die das den de du des "
-    "o os as e et y und okay ugh oops guess go lets "
+    "actually wait instead its thats here there el la le les los las lo il der die das den "
+    "de du des o os as e et y und okay ugh oops guess go lets se "
 )
 STOPWORDS = frozenset(_STOP_TEXT.split())
 WORDS_SCORE = 95.0  # every word known to one intent: nearly as sure as an exact example
@@ -105,6 +107,16 @@ class IntentMatcher:
             intent: frozenset(w for w in vocab if w in self._content and spread[w] <= 3)
             for intent, vocab in self._vocab.items()
         }
+        # Head words: in three or more examples of one intent and in no other intent's.
+        uses: dict[tuple[str, str], int] = {}
+        for choice, owner in zip(self._choices, self._owners, strict=True):
+            for word in set(choice.split()):
+                uses[(owner, word)] = uses.get((owner, word), 0) + 1
+        self._heads: dict[str, str] = {
+            word: owner
+            for (owner, word), count in uses.items()
+            if count >= 3 and spread.get(word) == 1 and word in self._content and len(word) >= 5
+        }
 
     def match(self, text: str, *, repos: Sequence[str] = ()) -> IntentMatch:
         raw = text.strip()
@@ -114,7 +126,9 @@ class IntentMatcher:
         if scoped is not None and scoped.get("repo"):
             return IntentMatch(None, 0.0, scoped, how="query")
         if is_literal(raw) or looks_like_code(raw):
-            return IntentMatch(None, 0.0, {}, how="code")
+            # Still a repository named around the code: "`_cancel_tasks` in aiohttp".
+            named = ent.find_repos(normalize(raw).split(), repos).values
+            return IntentMatch(None, 0.0, dict(named), how="code")
         if len(raw) > MAX_COMMAND_CHARS:
             return IntentMatch(None, 0.0)
         keyed, found = self._keyed(raw, repos)
@@ -131,7 +145,41 @@ class IntentMatcher:
         fuzzy = self._fuzzy(keyed, entities)
         if fuzzy.intent is None and scoped is not None:
             return IntentMatch(None, fuzzy.score, {**entities, **scoped}, how="query")
+        if fuzzy.intent is None:
+            return self._by_clause(raw, repos) or self._headed(keyed, entities) or fuzzy
         return fuzzy
+
+    def _by_clause(self, raw: str, repos: Sequence[str]) -> IntentMatch | None:
+        """ "perfect, bye", "never mind that, explain 5 instead": the last clause that is
+        surely a command decides."""
+        clauses = [c for c in _CLAUSES.split(raw) if c.strip()]
+        if len(clauses) < 2:
+            return None
+        found = [self.match(clause, repos=repos) for clause in clauses]
+        if any(f.intent is None for f in found):
+            return None  # "hi, how does jinja2 load templates?": a greeting, then a question
+        return next((f for f in reversed(found) if f.sure), None)
+
+    def _headed(self, keyed: str, entities: dict[str, Any]) -> IntentMatch | None:
+        """A word that only one intent's examples use, again and again ("explain", "cancel"),
+        in a short message with no other intent's such word: that intent, not sure; the
+        other words are kept so the caller can check they do not name code."""
+        tokens = keyed.split()
+        content = [t for t in tokens if t not in STOPWORDS and t not in ent.PLACEHOLDERS]
+        if not content or len(content) > 8:
+            return None
+        # Typos are fixed by the stricter matches; here a fix would be a guess too far.
+        heads = {self._heads[t] for t in content if t in self._heads}
+        if len(heads) != 1:
+            return None
+        intent = heads.pop()
+        placeholders = {t for t in tokens if t in ent.PLACEHOLDERS}
+        if not placeholders <= self._vocab[intent] | {ent.REF}:
+            return None
+        unknown = tuple(t for t in content if t not in self._vocab[intent])
+        if len(unknown) > 2:
+            return None  # "explain how the loader finds the file": a question about code
+        return IntentMatch(intent, 75.0, entities, how="partial", unknown_words=unknown)
 
     def _keyed(self, raw: str, repos: Sequence[str]) -> tuple[str, dict[str, Any]]:
         tokens = normalize(raw).split()

@@ -20,7 +20,8 @@ _IN = r"(?:in|on|inside|within|from|en|dans|im)"
 _REPO_WORDS = r"(?:\s+(?:repo|repository|code|codebase|project))?"
 # "search aiohttp for X", "search in aiohttp for X"
 _REPO_FIRST = re.compile(
-    rf"^\s*(?:search|grep|look)\s+(?:{_IN}\s+)?(?:the\s+)?(?P<repo>[\w.-]+){_REPO_WORDS}\s+for\s+(?P<q>.+?)\s*$",
+    rf"^\s*(?:(?:actually|now|ok|so|and)\s+)?(?:search|grep|look|check)\s+(?:{_IN}\s+)?(?:the\s+)?"
+    rf"(?P<repo>[\w.-]+){_REPO_WORDS}\s+for\s+(?P<q>.+?)\s*$",
     re.IGNORECASE,
 )
 # "find X in aiohttp", "search for X in the jinja2 repo", "X in aiohttp?" (with a verb only)
