@@ -293,7 +293,11 @@ async def main() -> int:
     held = _pooled([figures[n] for n in HELDOUT if n in figures])
     dead = sum(int(f["dead_ends"]) for f in figures.values())
     searched = sum(int(f["searched"]) for n, f in figures.items() if n in HELDOUT)
-    each = " ".join(f"{n}_accuracy={figures[n]['accuracy']:.3f}" for n in HELDOUT if n in figures)
+    each = " ".join(
+        f"{n.replace('heldout', 'heldout_set')}_accuracy={figures[n]['accuracy']:.3f}"
+        for n in HELDOUT
+        if n in figures
+    )
     print(
         f"RESULT accuracy={dev['accuracy']:.3f} heldout_accuracy={held['accuracy']:.3f} {each} "
         f"clarify_share={held['asked']:.3f} dead_ends={dead} heldout_commands_searched={searched} "

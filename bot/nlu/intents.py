@@ -98,6 +98,7 @@ class IntentMatcher:
         # Words of each intent's examples that are neither filler nor shared by every intent.
         self.words: frozenset[str] = frozenset(w for v in self._vocab.values() for w in v)
         self._content = frozenset(self.words - STOPWORDS - ent.PLACEHOLDERS)
+        self._spellable = sorted(self._content)  # a fixed order: the same fix in every process
         # Each intent's own words: not filler, and used by at most three intents.
         spread: dict[str, int] = {}
         for vocab in self._vocab.values():
@@ -271,7 +272,12 @@ class IntentMatcher:
             return None
         limit = 1 if len(word) < 8 else 2
         found = process.extract(
-            word, self._content, scorer=OSA.distance, processor=None, limit=3, score_cutoff=limit
+            word,
+            self._spellable,
+            scorer=OSA.distance,
+            processor=None,
+            limit=None,
+            score_cutoff=limit,
         )
         if not found:
             return None
