@@ -11,12 +11,11 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.channels.console import chat
-from bot.config import Settings, load_settings
-from bot.search.service import SearchService
-from bot.services import Services
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.search.service import SearchService
 
 # Indexing shorter than this passes silently; longer, stderr says which repository is indexed.
 QUIET_SECONDS = 0.5
@@ -38,6 +37,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+
     settings = load_settings(args.config)
     if args.database_url:
         storage = dataclasses.replace(settings.storage, database_url=args.database_url)
@@ -47,14 +48,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(settings: Settings, user: str) -> int:
+    from bot.channels.console import chat
+    from bot.search.service import SearchService
+    from bot.services import Services
+
     with show_warnings(sys.stderr):
-        services = await Services.create(settings, watch_flows=settings.flows.reload)
+        # The server answers while it indexes, with partial results and a "still indexing"
+        # note; a terminal session is short, so its first search waits for the whole index.
+        # Messages that search nothing (a greeting, a menu choice) are answered meanwhile.
+        search = SearchService.from_settings(settings, await_index=True)
+        services = await Services.create(settings, search=search, watch_flows=settings.flows.reload)
+        progress = asyncio.create_task(wait_for_index(search, progress=sys.stderr))
         try:
-            # The service answers while it indexes, with partial results and a "still indexing"
-            # note; a terminal session is short, so its first search should see the whole index.
-            await wait_for_index(services.search, progress=sys.stderr)
-            return await chat(services, user_id=user)
+            status = await chat(services, user_id=user)
+            # The index is finished and saved before leaving, as it was when the chat waited
+            # for it up front: the next chat starts on a warm index even after one greeting.
+            await progress
+            return status
         finally:
+            progress.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await progress
             await services.close()
 
 

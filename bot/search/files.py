@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from bot.errors import PathOutsideRepoError
+
+if TYPE_CHECKING:
+    import pathspec
 
 EXTENSIONS: frozenset[str] = frozenset(
     {
@@ -45,13 +47,22 @@ class FileFilter:
         return not (self.exclude and _spec(self.exclude).match_file(rel))
 
 
+@dataclass(frozen=True, slots=True)
+class RepoSource:
+    name: str
+    root: Path
+    filter: FileFilter
+
+
 @dataclass(slots=True)
 class WalkResult:
     files: list[str] = field(default_factory=list)  # relative posix paths, sorted
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
 
 
-def _spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+def _spec(globs: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # with the first walk: configuring a repository does not need it
+
     return pathspec.GitIgnoreSpec.from_lines(globs)
 
 
@@ -83,7 +94,7 @@ def _walk_dir(
     if gitignore.is_file():
         try:
             lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-            ignores = [*ignores, (prefix, pathspec.GitIgnoreSpec.from_lines(lines))]
+            ignores = [*ignores, (prefix, _spec(lines))]
         except OSError:
             pass
     try:
@@ -180,7 +191,7 @@ def watch_targets(flt: FileFilter) -> list[Path]:
         if gitignore.is_file()
         else []
     )
-    ignored = pathspec.GitIgnoreSpec.from_lines([*lines, *flt.exclude])
+    ignored = _spec([*lines, *flt.exclude])
     return [
         child
         for child in sorted(root.iterdir())
