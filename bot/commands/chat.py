@@ -10,7 +10,7 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -56,19 +56,18 @@ async def _main(settings: Settings, user: str) -> int:
         # The server answers while it indexes, with partial results and a "still indexing"
         # note; a terminal session is short, so its first search waits for the whole index.
         # Messages that search nothing (a greeting, a menu choice) are answered meanwhile.
-        search = SearchService.from_settings(settings, await_index=True)
+        def whole_index() -> Awaitable[None]:
+            return wait_for_index(search, progress=sys.stderr)
+
+        search = SearchService.from_settings(settings, before_first_query=whole_index)
         services = await Services.create(settings, search=search, watch_flows=settings.flows.reload)
-        progress = asyncio.create_task(wait_for_index(search, progress=sys.stderr))
         try:
             status = await chat(services, user_id=user)
             # The index is finished and saved before leaving, as it was when the chat waited
             # for it up front: the next chat starts on a warm index even after one greeting.
-            await progress
+            await whole_index()
             return status
         finally:
-            progress.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await progress
             await services.close()
 
 

@@ -37,9 +37,10 @@ SEMANTIC_EMPTY = "semantic index has nothing yet (still embedding?); ranked by k
 class SearchService:
     """Indexes the configured repositories in the background and answers searches meanwhile.
 
-    With ``await_index``, the first query after `start()` waits until every repository is
-    indexed instead of answering from part of the index with a "still indexing" note: a
-    terminal chat is short, so its first search should see the whole index."""
+    ``before_first_query`` is awaited by the first query after `start()` (and by any made
+    meanwhile) before it reads the index. The terminal chat passes a wait for the whole index:
+    a chat is short, so its first search should not be answered from part of the index with a
+    "still indexing" note."""
 
     def __init__(
         self,
@@ -49,13 +50,14 @@ class SearchService:
         semantic: SemanticBackend | None = None,
         watch_changes: bool = True,
         index_dir: Path | None = None,
-        await_index: bool = False,
+        before_first_query: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._config = config or SearchConfig()
         self._sources = {s.name: s for s in sources}
         self._semantic = semantic
         self._watch_changes = watch_changes
-        self._await_index = await_index
+        self._before_first_query = before_first_query
+        self._first_query: asyncio.Future[None] | None = None
         self._index_dir = index_dir  # where builds keep their analyses between runs
         self._snaps: dict[str, RepoSnapshot] = {}
         self._state: dict[str, str] = {name: "pending" for name in self._sources}
@@ -69,7 +71,11 @@ class SearchService:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, watch_changes: bool = True, await_index: bool = False
+        cls,
+        settings: Settings,
+        *,
+        watch_changes: bool = True,
+        before_first_query: Callable[[], Awaitable[None]] | None = None,
     ) -> SearchService:
         cfg = settings.search
         sources = []
@@ -88,7 +94,7 @@ class SearchService:
             semantic=semantic,
             watch_changes=watch_changes,
             index_dir=settings.path(cfg.index_dir),
-            await_index=await_index,
+            before_first_query=before_first_query,
         )
 
     @property
@@ -209,7 +215,7 @@ class SearchService:
 
         parsed = parse_query(query, kind)
         names = self._pick(repo)
-        await self._whole_index()
+        await self._first_query_waits()
         limit = max(1, min(limit, self._config.max_results))
         started = time.perf_counter()
         note = ""
@@ -288,7 +294,7 @@ class SearchService:
         "heap" in a repository that uses the word is searched, not read as a misspelt "help"."""
         from bot.search import lookup
 
-        await self._whole_index()
+        await self._first_query_waits()
         snap = self._snaps.get(repo)
         return snap is not None and lookup.occurs(snap, text, timeout=INLINE_BUDGET)
 
@@ -334,10 +340,12 @@ class SearchService:
     def snapshot(self, repo: str) -> RepoSnapshot | None:
         return self._snaps.get(repo)
 
-    async def _whole_index(self) -> None:
-        if self._await_index and self._tasks:
-            await self._idle.wait()
-            self._await_index = False  # later updates answer from the index they replace
+    async def _first_query_waits(self) -> None:
+        if self._before_first_query is None or not self._tasks:
+            return
+        if self._first_query is None:
+            self._first_query = asyncio.ensure_future(self._before_first_query())
+        await asyncio.shield(self._first_query)  # one query given up does not stop the others
 
     def _cache_path(self, repo: str) -> Path | None:
         if self._index_dir is None:

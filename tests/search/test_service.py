@@ -97,13 +97,15 @@ async def test_answers_while_indexing_and_says_results_may_be_missing(
     await service.close()
 
 
-async def test_with_await_index_the_first_search_waits_for_the_whole_index(
+async def test_a_first_search_that_waits_for_the_index_sees_all_of_it(
     make_repo: Callable[..., Settings],
 ) -> None:
     # The terminal chat's service: its first search, right after start(), is not answered from
     # a half-built index ("still indexing") but from the whole one.
     settings = make_repo({"a.py": "def alpha():\n    return 1\n"})
-    service = SearchService.from_settings(settings, watch_changes=False, await_index=True)
+    service = SearchService.from_settings(
+        settings, watch_changes=False, before_first_query=lambda: service.wait_ready()
+    )
     await service.start()
     try:
         first = await asyncio.wait_for(service.search("/def alpha/"), 10)
@@ -112,11 +114,13 @@ async def test_with_await_index_the_first_search_waits_for_the_whole_index(
         await service.close()
 
 
-async def test_with_await_index_the_first_occurs_sees_the_whole_index(
+async def test_a_first_occurs_that_waits_for_the_index_sees_all_of_it(
     make_repo: Callable[..., Settings],
 ) -> None:
     settings = make_repo({"a.py": "def alpha():\n    return 1\n"})
-    service = SearchService.from_settings(settings, watch_changes=False, await_index=True)
+    service = SearchService.from_settings(
+        settings, watch_changes=False, before_first_query=lambda: service.wait_ready()
+    )
     await service.start()
     try:
         assert await asyncio.wait_for(service.occurs("alpha", "tiny"), 10)
