@@ -10,7 +10,7 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -56,13 +56,18 @@ async def _main(settings: Settings, user: str) -> int:
         # The server answers while it indexes, with partial results and a "still indexing"
         # note; a terminal session is short, so its first search waits for the whole index.
         # Messages that search nothing (a greeting, a menu choice) are answered meanwhile.
-        def whole_index() -> Awaitable[None]:
-            return wait_for_index(search, progress=sys.stderr)
+        async def whole_index() -> None:
+            await search.start()  # at once if the chat was never idle before
+            await wait_for_index(search, progress=sys.stderr)
 
         search = SearchService.from_settings(settings, before_first_query=whole_index)
-        services = await Services.create(settings, search=search, watch_flows=settings.flows.reload)
+        services = await Services.create(
+            settings, search=search, watch_flows=settings.flows.reload, start_search=False
+        )
         try:
-            status = await chat(services, user_id=user)
+            # Indexing starts when the chat first waits for a person (at the prompt, or once
+            # the first piped message is answered): its threads would slow that answer down.
+            status = await chat(services, user_id=user, idle=search.start)
             # The index is finished and saved before leaving, as it was when the chat waited
             # for it up front: the next chat starts on a warm index even after one greeting.
             await whole_index()

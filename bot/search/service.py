@@ -37,10 +37,10 @@ SEMANTIC_EMPTY = "semantic index has nothing yet (still embedding?); ranked by k
 class SearchService:
     """Indexes the configured repositories in the background and answers searches meanwhile.
 
-    ``before_first_query`` is awaited by the first query after `start()` (and by any made
-    meanwhile) before it reads the index. The terminal chat passes a wait for the whole index:
-    a chat is short, so its first search should not be answered from part of the index with a
-    "still indexing" note."""
+    ``before_first_query`` is awaited by the first query (and by any made meanwhile) before it
+    reads the index. The terminal chat passes one that starts the indexing if need be and waits
+    for the whole index: a chat is short, so its first search should not be answered from part
+    of the index with a "still indexing" note."""
 
     def __init__(
         self,
@@ -341,7 +341,7 @@ class SearchService:
         return self._snaps.get(repo)
 
     async def _first_query_waits(self) -> None:
-        if self._before_first_query is None or not self._tasks:
+        if self._before_first_query is None:
             return
         if self._first_query is None:
             self._first_query = asyncio.ensure_future(self._before_first_query())
