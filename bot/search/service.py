@@ -131,9 +131,10 @@ class SearchService:
 
     async def close(self) -> None:
         self._stop.set()
-        for task in self._tasks:
+        waiting = [self._first_query] if self._first_query is not None else []
+        for task in [*self._tasks, *waiting]:
             task.cancel()
-        for task in self._tasks:
+        for task in [*self._tasks, *waiting]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
