@@ -18,6 +18,9 @@ COPY requirements.lock .
 RUN pip install -r requirements.lock
 
 COPY . .
+# Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE every start (the server, or
+# `python -m bot chat` in the container) would otherwise compile the project's modules again.
+RUN python -m compileall -q bot
 RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin bot \
     && mkdir -p /app/data \
     && chown -R bot:bot /app/data

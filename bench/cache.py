@@ -33,7 +33,8 @@ from redis.asyncio import Redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.cache import MemoryBackend, RedisBackend, SharedCache  # noqa: E402
+from bot.cache import MemoryBackend, SharedCache  # noqa: E402
+from bot.cache.redis_backend import RedisBackend  # noqa: E402
 from bot.config import CacheConfig, Settings, settings_from_mapping  # noqa: E402
 from bot.llm.base import Message, Task  # noqa: E402
 from bot.llm.cache import AnswerCache  # noqa: E402

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from bot.errors import BotError
 
 # Each module in bot/commands/ exposes `add_parser(subparsers)`, which sets `func(args) -> int`.
+# A command module imports at its top only what its parser needs; `func` imports the rest, so
+# `--help` and each command load only their own dependencies (tests/test_imports.py).
 COMMANDS: tuple[str, ...] = (
     "chat",
     "migrate",

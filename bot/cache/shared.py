@@ -12,18 +12,16 @@ import functools
 import hashlib
 import logging
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 import orjson
-from prometheus_client import CollectorRegistry
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
-from redis.asyncio import Redis
 
-from bot.cache.backends import Backend, MemoryBackend, RedisBackend
+from bot.cache.backends import Backend, MemoryBackend
 from bot.config import CacheConfig, Settings
 from bot.errors import ConfigError
 
@@ -90,6 +88,10 @@ class SharedCache:
             return cls(memory, config=config)
         try:
             # A lookup must cost less than the work it saves: give up on Redis quickly.
+            from redis.asyncio import Redis  # only with a Redis to talk to
+
+            from bot.cache.redis_backend import RedisBackend
+
             redis = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         except ValueError as exc:
             raise ConfigError(
@@ -136,44 +138,10 @@ class SharedCache:
         return {"state": "ok", **self.backend.status(), "kinds": kinds}
 
     def attach_metrics(self, registry: CollectorRegistry) -> None:
+        from bot.cache.metrics import CacheCollector  # the metrics library, only when served
+
         """Export hits, misses, bytes and the hit ratio on ``registry`` (the app's /metrics)."""
-        registry.register(_CacheCollector(self))
+        registry.register(CacheCollector(self))
 
     async def aclose(self) -> None:
         await self.backend.aclose()
-
-
-class _CacheCollector(Collector):
-    """Read at scrape time from the cache's own counts: one source of truth."""
-
-    def __init__(self, cache: SharedCache) -> None:
-        self._cache = cache
-
-    def collect(self) -> Iterator[Metric]:
-        backend = self._cache.backend.name
-        requests = CounterMetricFamily(
-            "bot_cache_requests", "Cache lookups by kind and result", labels=["kind", "result"]
-        )
-        written = CounterMetricFamily(
-            "bot_cache_written_bytes", "Bytes this instance stored in the cache", labels=["kind"]
-        )
-        read = CounterMetricFamily(
-            "bot_cache_read_bytes", "Bytes this instance served from the cache", labels=["kind"]
-        )
-        ratio = GaugeMetricFamily(
-            "bot_cache_hit_ratio", "Hits over lookups since start, by kind", labels=["kind"]
-        )
-        for kind, s in sorted(self._cache.stats.items()):
-            requests.add_metric([kind, "hit"], s.hits)
-            requests.add_metric([kind, "miss"], s.misses)
-            written.add_metric([kind], s.bytes_written)
-            read.add_metric([kind], s.bytes_read)
-            ratio.add_metric([kind], s.hit_ratio)
-        yield from (requests, written, read, ratio)
-        held = self._cache.backend.held_bytes()
-        if held is not None:
-            memory = GaugeMetricFamily(
-                "bot_cache_held_bytes", "Bytes held by the in-process cache", labels=["backend"]
-            )
-            memory.add_metric([backend], held)
-            yield memory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from bot.engine.turn import Inbound
@@ -17,13 +18,21 @@ async def chat(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     interactive: bool | None = None,
+    idle: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
-    """One user message per input line; the bot's replies are printed after each."""
+    """One user message per input line; the bot's replies are printed after each.
+
+    ``idle`` is awaited whenever the chat has nothing to do but wait for the next line: before
+    each prompt, or, with piped input, after each reply (the first line is answered at once)."""
     interactive = stdin.isatty() if interactive is None else interactive
     if interactive:
         print(f"Chatting as {user_id}. Type a message; Ctrl-D to quit.", file=sys.stderr)
     loop = asyncio.get_running_loop()
+    first = True
     while True:
+        if idle is not None and (interactive or not first):
+            await idle()
+        first = False
         if interactive:
             print("you> ", end="", file=stdout, flush=True)
         line = await loop.run_in_executor(None, stdin.readline)

@@ -14,10 +14,6 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.config import load_settings
-from bot.store.backup import backup_now
-from bot.store.factory import redacted, sqlite_path
-
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
@@ -31,6 +27,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.store.backup import backup_now
+    from bot.store.factory import redacted, sqlite_path
+
     settings = load_settings(args.config)
     url = settings.storage.database_url
     if url.startswith(("postgresql://", "postgres://")):
@@ -56,6 +56,8 @@ def postgres_commands(url: str, folder: str | None, environ: Mapping[str, str]) 
     """How to back up and restore a PostgreSQL database: the commands, with the dump named
     codechat-YYYYMMDD.dump (UTC) as in docs/operations.md. The URL is read from $DATABASE_URL
     so that its password never lands in the terminal's scrollback or the shell history."""
+    from bot.store.factory import redacted
+
     prefix = f"{folder.rstrip('/')}/" if folder else ""
     today = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")
     dump = shlex.quote(f"{prefix}codechat-") + "$(date -u +%Y%m%d).dump"

@@ -11,13 +11,11 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.access.senders import sender_key
-from bot.channels.console import chat
-from bot.config import Settings, load_settings
-from bot.search.service import SearchService
-from bot.services import Services
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.search.service import SearchService
 
 # Indexing shorter than this passes silently; longer, stderr says which repository is indexed.
 QUIET_SECONDS = 0.5
@@ -39,7 +37,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+
     settings = load_settings(args.config)
+    from bot.access.senders import sender_key
+
     if args.database_url:
         storage = dataclasses.replace(settings.storage, database_url=args.database_url)
         settings = dataclasses.replace(settings, storage=storage)
@@ -48,13 +50,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(settings: Settings, user: str) -> int:
+    from bot.channels.console import chat
+    from bot.search.service import SearchService
+    from bot.services import Services
+
     with show_warnings(sys.stderr):
-        services = await Services.create(settings, watch_flows=settings.flows.reload)
+        # The server answers while it indexes, with partial results and a "still indexing"
+        # note; a terminal session is short, so its first search waits for the whole index.
+        # Messages that search nothing (a greeting, a menu choice) are answered meanwhile.
+        async def whole_index() -> None:
+            await search.start()  # at once if the chat was never idle before
+            await wait_for_index(search, progress=sys.stderr)
+
+        search = SearchService.from_settings(settings, before_first_query=whole_index)
+        services = await Services.create(
+            settings, search=search, watch_flows=settings.flows.reload, start_search=False
+        )
         try:
-            # The service answers while it indexes, with partial results and a "still indexing"
-            # note; a terminal session is short, so its first search should see the whole index.
-            await wait_for_index(services.search, progress=sys.stderr)
-            return await chat(services, user_id=user)
+            # Indexing starts when the chat first waits for a person (at the prompt, or once
+            # the first piped message is answered): its threads would slow that answer down.
+            status = await chat(services, user_id=user, idle=search.start)
+            # The index is finished and saved before leaving, as it was when the chat waited
+            # for it up front: the next chat starts on a warm index even after one greeting.
+            await whole_index()
+            return status
         finally:
             await services.close()
 

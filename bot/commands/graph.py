@@ -8,12 +8,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import load_settings
-from bot.engine.registry import check_flows
-from bot.errors import FlowError
-from bot.flows.graph import dot, mermaid
-from bot.services import default_actions
-
 if TYPE_CHECKING:
     from bot.testing.suite import SuiteResult
 
@@ -47,6 +41,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.engine.registry import check_flows
+    from bot.errors import FlowError
+    from bot.flows.graph import dot, mermaid
+    from bot.services import default_actions
+
     settings = load_settings(args.config)
     directory = args.flows_dir or settings.path(settings.flows.dir)
     flows, problems, _templates = check_flows(

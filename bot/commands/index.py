@@ -6,12 +6,11 @@ import argparse
 import asyncio
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.config import load_settings
-from bot.errors import QueryError
-from bot.search.runner import Progress
-from bot.search.service import SearchService
+if TYPE_CHECKING:
+    from bot.search.runner import Progress
+    from bot.search.service import SearchService
 
 BAR_WIDTH = 30
 
@@ -23,6 +22,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.errors import QueryError
+    from bot.search.service import SearchService
+
     settings = load_settings(args.config)
     service = SearchService.from_settings(settings, watch_changes=False)
     names = args.repo or list(service.repos)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
-from bot.config import Settings, load_settings
-from bot.store.factory import open_store, redacted
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,11 +24,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+
     settings = load_settings(args.config)
     return asyncio.run(_main(settings, check=args.check))
 
 
 async def _main(settings: Settings, *, check: bool) -> int:
+    from bot.store.factory import open_store, redacted
+
     where = redacted(settings.storage.database_url)
     store = open_store(settings, auto_migrate=False)  # refuses a newer database on open
     async with store:

@@ -7,11 +7,13 @@ import asyncio
 import dataclasses
 import json
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.config import load_settings
-from bot.search.service import SearchService
-from bot.search.types import KINDS, SearchResponse
+from bot.search.types import KINDS
+
+if TYPE_CHECKING:
+    from bot.search.service import SearchService
+    from bot.search.types import SearchResponse
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +30,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.search.service import SearchService
+
     settings = load_settings(args.config)
     service = SearchService.from_settings(settings, watch_changes=False)
     query = " ".join(args.query)

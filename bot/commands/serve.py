@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.config import load_settings
-from bot.web.run import serve
-
 
 def add_parser(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
@@ -19,5 +16,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.web.run import serve
+
     serve(load_settings(args.config), host=args.host, port=args.port)
     return 0

@@ -7,11 +7,10 @@ import asyncio
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import load_settings
-from bot.store.sqlite import SqliteStore
-from bot.testing.report import format_failure, format_problems, summary
-from bot.testing.suite import SuiteResult, run_suite
+if TYPE_CHECKING:
+    from bot.testing.suite import SuiteResult
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,6 +43,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.store.sqlite import SqliteStore
+    from bot.testing.suite import run_suite
+
     settings = load_settings(args.config)
     with tempfile.TemporaryDirectory(prefix="bot-test-") as tmp:
         store = SqliteStore(str(Path(tmp) / "bot.db")) if args.store == "sqlite" else None
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report(suite: SuiteResult, args: argparse.Namespace) -> int:
+    from bot.testing.report import format_failure, format_problems, summary
+
     out = sys.stdout
     for file in suite.files_with_problems:
         print(format_problems([p for p in suite.problems if p.file == file]), file=out)

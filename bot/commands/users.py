@@ -11,11 +11,10 @@ import asyncio
 import datetime
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
-from bot.access.admin import Admin, describe
-from bot.access.policy import AccessPolicy
-from bot.config import Settings, load_settings
-from bot.store.factory import open_store
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,11 +32,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings  # here, so `--help` does not load the settings
+
     settings = load_settings(args.config)
     return asyncio.run(_main(settings, args))
 
 
 async def _main(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.access.admin import Admin, describe
+    from bot.access.policy import AccessPolicy
+    from bot.store.factory import open_store
+
     async with open_store(settings) as store:
         admin = Admin(AccessPolicy(settings.access, settings.repos, store))
         actor = f"cli:{getpass.getuser()}"

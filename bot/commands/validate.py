@@ -6,12 +6,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import Settings, load_settings
-from bot.engine.registry import check_flows
-from bot.errors import Problem
-from bot.llm.prompts import check_prompts
-from bot.services import default_actions
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.errors import Problem
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +24,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.engine.registry import check_flows
+    from bot.llm.prompts import check_prompts
+    from bot.services import default_actions
+
     settings = load_settings(args.config)
     directory = args.flows_dir or settings.path(settings.flows.dir)
     flows, problems, _templates = check_flows(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -32,6 +31,8 @@ def retry_after_seconds(
         return max(0.0, float(raw))
     except ValueError:
         pass
+    import email.utils  # an HTTP date: rare, and the email package is slow to import
+
     try:
         when = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError):

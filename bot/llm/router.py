@@ -16,9 +16,7 @@ import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
-
-from prometheus_client import CollectorRegistry
+from typing import TYPE_CHECKING, Any
 
 from bot.config import LLMConfig, ProviderConfig, Settings
 from bot.errors import LLMError, ProviderError
@@ -32,6 +30,9 @@ from bot.llm.providers import configured, make_provider, secrets
 from bot.llm.request import Prepared, prepare
 from bot.llm.tokens import TokenCounter
 from bot.llm.usage import LLMMetrics, UsageLedger, cost_usd
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,13 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import tiktoken
+from typing import TYPE_CHECKING
 
 from bot.errors import LLMError
 from bot.llm.encodings import load_encoding
+
+if TYPE_CHECKING:
+    import tiktoken
 
 log = logging.getLogger(__name__)
 

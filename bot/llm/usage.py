@@ -13,14 +13,13 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
-
-from prometheus_client import CollectorRegistry
-from prometheus_client import Counter as PromCounter
-from prometheus_client import Histogram as PromHistogram
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ProviderConfig
 from bot.llm.base import Completion
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 SPEND_KEY = "llm_spend"  # session.context[SPEND_KEY] = {"day": "2026-11-25", "usd": 0.0123}
 
@@ -110,6 +109,10 @@ class LLMMetrics:
     """Prometheus series for LLM calls, registered on the registry the web layer owns."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
+        # Imported here: only a server exports metrics, and a terminal chat starts sooner without.
+        from prometheus_client import Counter as PromCounter
+        from prometheus_client import Histogram as PromHistogram
+
         self.calls = PromCounter(
             "bot_llm_calls",
             "LLM calls by provider and outcome (ok, local)",

@@ -136,7 +136,11 @@ def read_cached(
     workers: int,
     cache: BuildCache,
 ) -> Iterator[Read]:
-    """Like `read_all`, reusing the previous build's analysis of every unchanged file."""
+    """Like `read_all`, reusing the previous build's analysis of every unchanged file.
+
+    When no file changed, appeared or went away, the cache on disk already describes this build
+    and is left as it is (rewriting it would cost a warm start more than reading it), unless it
+    cannot be read back (a damaged file, an older format): then it is written anew."""
     known = cache.keys()
     stamps = {rel: stamp(root / rel) for rel in rels}
     hits = {rel for rel in rels if stamps[rel] is not None and known.get(rel) == stamps[rel]}
@@ -144,15 +148,26 @@ def read_cached(
         root, [r for r in rels if r not in hits], max_bytes, outliner=outliner, workers=workers
     )
     previous = cache.previous() if hits else iter(())
-    cache.open()
+    current = len(hits) == len(rels) == len(known)
+    held: list[tuple[Read, int, int]] = []  # what a rewrite needs, while none is planned
+    if not current:
+        cache.open()
     try:
         for rel in rels:
             read = _reuse(root, rel, previous) if rel in hits else next(fresh)
             if read is None:
                 read = read_one(outliner, root, rel, max_bytes)
+                if current:  # the cache could not be read back after all
+                    current = False
+                    cache.open()
+                    for entry in held:
+                        cache.add(*entry)
             size_mtime = stamps[rel]
             if size_mtime is not None:
-                cache.add(read, *size_mtime)
+                if current:
+                    held.append((read, *size_mtime))
+                else:
+                    cache.add(read, *size_mtime)
             yield read
         cache.commit()
     finally:

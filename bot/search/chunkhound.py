@@ -22,7 +22,7 @@ from bot.search.types import Hit
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.search.direct import RepoSource
+    from bot.search.files import RepoSource
 
 log = logging.getLogger(__name__)
 LOCAL_VENV_COMMAND = ".venv-chunkhound/bin/chunkhound"

@@ -6,9 +6,8 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from bot.search.files import FileFilter, read_indexable, walk
+from bot.search.files import RepoSource, read_indexable, walk
 from bot.search.pattern import Pattern, compile_pattern, escape
 from bot.search.query import ParsedQuery
 from bot.search.scan import line_text, matching_lines
@@ -16,13 +15,6 @@ from bot.search.types import Hit
 
 _DEFINITION = r"(?:class|def|function|interface|struct|enum|type|record)\s+{name}\b"
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+")
-
-
-@dataclass(frozen=True, slots=True)
-class RepoSource:
-    name: str
-    root: Path
-    filter: FileFilter
 
 
 @dataclass(frozen=True, slots=True)

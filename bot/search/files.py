@@ -7,8 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from bot.errors import PathOutsideRepoError
 from bot.search.rules import (
@@ -20,6 +19,9 @@ from bot.search.rules import (
     spec,
     with_gitignore,
 )
+
+if TYPE_CHECKING:
+    pass
 
 EXTENSIONS: frozenset[str] = frozenset(
     {
@@ -40,6 +42,13 @@ class FileFilter:
     exclude: tuple[str, ...] = ()
     max_bytes: int = 1_000_000
     extensions: frozenset[str] = EXTENSIONS
+
+
+@dataclass(frozen=True, slots=True)
+class RepoSource:
+    name: str
+    root: Path
+    filter: FileFilter
 
 
 @dataclass(slots=True)
@@ -179,7 +188,7 @@ def watch_targets(flt: FileFilter) -> list[Path]:
         if gitignore.is_file()
         else []
     )
-    ignored = pathspec.GitIgnoreSpec.from_lines([*lines, *flt.exclude])
+    ignored = spec([*lines, *flt.exclude])
     return [
         child
         for child in sorted(root.iterdir())

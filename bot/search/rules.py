@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 SKIP_DIRS: frozenset[str] = frozenset({"__pycache__", "node_modules"})
 GENERATED_NAMES: tuple[str, ...] = (".min.js", ".min.css", "_pb2.py", "package-lock.json")
 
 
-def spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+def spec(globs: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # with the first walk: configuring a repository does not need it
+
     return pathspec.GitIgnoreSpec.from_lines(globs)
 
 
-Ignores = list[tuple[str, pathspec.GitIgnoreSpec]]
+Ignores = list[tuple[str, "pathspec.GitIgnoreSpec"]]
 
 
 class Entry(Protocol):
@@ -102,7 +106,7 @@ def with_gitignore(root: Path, prefix: str, ignores: Ignores) -> Ignores:
     if gitignore.is_file():
         try:
             lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-            return [*ignores, (prefix, pathspec.GitIgnoreSpec.from_lines(lines))]
+            return [*ignores, (prefix, spec(lines))]
         except OSError:
             pass
     return ignores

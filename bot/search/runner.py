@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from bot.search.direct import RepoSource, direct_search
+from bot.search.direct import direct_search
 from bot.search.engine import Found, regex_search
+from bot.search.files import RepoSource
 from bot.search.index import RepoSnapshot
 from bot.search.lookup import symbol_search, text_search
 from bot.search.query import ParsedQuery

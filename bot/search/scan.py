@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from bot.search.pattern import Pattern
+if TYPE_CHECKING:
+    from bot.search.pattern import Pattern
 
 MAX_LINE_CHARS = 200
 

@@ -1,28 +1,33 @@
-"""SearchService: the one entry point the bot, the CLI and the web app use for code search."""
+"""SearchService: the one entry point the bot, the CLI and the web app use for code search.
+
+The index and query modules (numpy, tree-sitter, the regex engines) are imported by the first
+build, in its thread, or by the first query: a bot that has not searched yet has not paid for
+them, and `python -m bot chat` answers its first message while the index loads.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
+import importlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import SearchConfig, Settings
 from bot.errors import QueryError, SearchError
-from bot.search import lookup, runner
-from bot.search.chunkhound import SemanticBackend
-from bot.search.direct import RepoSource
-from bot.search.files import FileFilter, read_admitted, safe_path, watch_targets
-from bot.search.index import RepoSnapshot, build, update
-from bot.search.query import ParsedQuery, parse_query
-from bot.search.resultcache import ResultCache
-from bot.search.symbols import Outliner
+from bot.search.files import FileFilter, RepoSource, read_admitted, safe_path, watch_targets
 from bot.search.types import SearchResponse, Snippet
 from bot.search.version import IndexVersions
-from bot.search.watch import watch
+
+if TYPE_CHECKING:
+    from bot.search.chunkhound import SemanticBackend
+    from bot.search.index import RepoSnapshot
+    from bot.search.resultcache import ResultCache
+    from bot.search.runner import Progress
 
 log = logging.getLogger(__name__)
 MAX_CONTEXT = 50
@@ -33,7 +38,12 @@ SEMANTIC_EMPTY = "semantic index has nothing yet (still embedding?); ranked by k
 
 
 class SearchService:
-    """Indexes the configured repositories in the background and answers searches meanwhile."""
+    """Indexes the configured repositories in the background and answers searches meanwhile.
+
+    ``before_first_query`` is awaited by the first query (and by any made meanwhile) before it
+    reads the index. The terminal chat passes one that starts the indexing if need be and waits
+    for the whole index: a chat is short, so its first search should not be answered from part
+    of the index with a "still indexing" note."""
 
     def __init__(
         self,
@@ -43,11 +53,14 @@ class SearchService:
         semantic: SemanticBackend | None = None,
         watch_changes: bool = True,
         index_dir: Path | None = None,
+        before_first_query: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._config = config or SearchConfig()
         self._sources = {s.name: s for s in sources}
         self._semantic = semantic
         self._watch_changes = watch_changes
+        self._before_first_query = before_first_query
+        self._first_query: asyncio.Future[None] | None = None
         self._index_dir = index_dir  # where builds keep their analyses between runs
         self._snaps: dict[str, RepoSnapshot] = {}
         self._state: dict[str, str] = {name: "pending" for name in self._sources}
@@ -56,25 +69,37 @@ class SearchService:
         self._update_lock = asyncio.Lock()
         self._stop = asyncio.Event()
         self._idle = asyncio.Event()
+        self._watching = asyncio.Event()  # set once changes are followed (or cannot be)
         self._tasks: list[asyncio.Task[None]] = []
         self._versions = IndexVersions()
         self._results: ResultCache | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, watch_changes: bool = True) -> SearchService:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        watch_changes: bool = True,
+        before_first_query: Callable[[], Awaitable[None]] | None = None,
+    ) -> SearchService:
         cfg = settings.search
         sources = []
         for repo in settings.repos:
             root = repo.root(settings.base_dir)
             flt = FileFilter(root, repo.include, repo.exclude, cfg.max_file_bytes)
             sources.append(RepoSource(repo.name, root, flt))
-        semantic = SemanticBackend.from_settings(settings, sources)
+        semantic = None
+        if cfg.embedding_base_url:  # the one setting semantic search cannot do without
+            from bot.search.chunkhound import SemanticBackend
+
+            semantic = SemanticBackend.from_settings(settings, sources)
         return cls(
             sources=sources,
             config=cfg,
             semantic=semantic,
             watch_changes=watch_changes,
             index_dir=settings.path(cfg.index_dir),
+            before_first_query=before_first_query,
         )
 
     @property
@@ -85,22 +110,36 @@ class SearchService:
         """Start background indexing and change watching; returns at once."""
         if self._tasks:
             return
+        if not self._watch_changes:
+            self._watching.set()
         self._tasks.append(asyncio.create_task(self._index_all(), name="search.index"))
         if self._semantic is not None:
             task = asyncio.create_task(self._semantic.start(), name="search.semantic")
             self._tasks.append(task)
         if self._watch_changes:
-            roots = {s.name: s.root for s in self._sources.values()}
-            targets = [t for s in self._sources.values() for t in watch_targets(s.filter)]
-            watching = watch(roots, self._changed, self._stop, targets=targets)
-            task = asyncio.create_task(watching, name="search.watch")
-            self._tasks.append(task)
+            self._tasks.append(asyncio.create_task(self._watch(), name="search.watch"))
+
+    async def _watch(self) -> None:
+        # Reading the .gitignore files and loading watchfiles happen off the event loop, like
+        # the indexing: a chat answers its first message meanwhile.
+        sources = list(self._sources.values())
+        try:
+            watch, targets = await asyncio.to_thread(_watch_setup, sources)
+        except OSError as exc:  # a root that cannot be listed: searched, not followed
+            log.warning("search.watch_failed", extra={"error": str(exc)})
+            self._watching.set()
+            return
+        roots = {s.name: s.root for s in sources}
+        # watch() starts its threads before it first waits, so before the build starts reading.
+        self._watching.set()
+        await watch(roots, self._changed, self._stop, targets=targets)
 
     async def close(self) -> None:
         self._stop.set()
-        for task in self._tasks:
+        waiting = [self._first_query] if self._first_query is not None else []
+        for task in [*self._tasks, *waiting]:
             task.cancel()
-        for task in self._tasks:
+        for task in [*self._tasks, *waiting]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
@@ -112,20 +151,22 @@ class SearchService:
         await self._idle.wait()
 
     async def index(
-        self, names: Sequence[str] | None = None, *, progress: runner.Progress | None = None
+        self, names: Sequence[str] | None = None, *, progress: Progress | None = None
     ) -> None:
         """Build the index of `names` (all repositories by default) now."""
         for name in names or list(self._sources):
             await self._index_one(self._sources[name], progress)
 
     async def _index_all(self) -> None:
+        # Changes are followed before the files are read: none made meanwhile is missed.
+        await self._watching.wait()
         for source in self._sources.values():
             if source.name not in self._snaps:  # adopted snapshots are already current
                 await self._index_one(source, None)
         if not {"pending", "indexing"} & set(self._state.values()):
             self._idle.set()
 
-    async def _index_one(self, source: RepoSource, progress: runner.Progress | None) -> None:
+    async def _index_one(self, source: RepoSource, progress: Progress | None) -> None:
         self._state[source.name] = "indexing"
         self._idle.clear()
         try:
@@ -134,13 +175,11 @@ class SearchService:
             if not {"pending", "indexing"} & set(self._state.values()):
                 self._idle.set()
 
-    async def _build(self, source: RepoSource, progress: runner.Progress | None) -> None:
+    async def _build(self, source: RepoSource, progress: Progress | None) -> None:
         try:
             snap = await asyncio.to_thread(
-                build,
-                source.name,
-                source.filter,
-                outliner=Outliner(),
+                _built,
+                source,
                 progress=progress,
                 workers=self._config.index_workers,
                 cache=self._cache_path(source.name),
@@ -168,9 +207,7 @@ class SearchService:
                     self._pending.setdefault(name, set()).update(rels)
                 if snap is None:
                     continue
-                fresh = await asyncio.to_thread(
-                    update, snap, sorted(rels), source.filter, outliner=Outliner()
-                )
+                fresh = await asyncio.to_thread(_updated, snap, sorted(rels), source)
                 self._snaps[name] = fresh
                 if len(fresh.trigrams.stale) > REBUILD_AFTER:
                     self._tasks.append(asyncio.create_task(self._index_one(source, None)))
@@ -206,8 +243,12 @@ class SearchService:
     async def _search(
         self, query: str, *, repo: str | None, kind: str | None, limit: int
     ) -> SearchResponse:
+        from bot.search import runner
+        from bot.search.query import ParsedQuery, parse_query
+
         parsed = parse_query(query, kind)
         names = self._pick(repo)
+        await self._first_query_waits()
         limit = max(1, min(limit, self._config.max_results))
         started = time.perf_counter()
         note = ""
@@ -284,6 +325,9 @@ class SearchService:
         """True when every word of `text` is a whole word somewhere in `repo`'s indexed files.
         The engine asks before taking a near miss for a command where any text is a search:
         "heap" in a repository that uses the word is searched, not read as a misspelt "help"."""
+        from bot.search import lookup
+
+        await self._first_query_waits()
         snap = self._snaps.get(repo)
         return snap is not None and lookup.occurs(snap, text, timeout=INLINE_BUDGET)
 
@@ -334,6 +378,13 @@ class SearchService:
     def snapshot(self, repo: str) -> RepoSnapshot | None:
         return self._snaps.get(repo)
 
+    async def _first_query_waits(self) -> None:
+        if self._before_first_query is None:
+            return
+        if self._first_query is None:
+            self._first_query = asyncio.ensure_future(self._before_first_query())
+        await asyncio.shield(self._first_query)  # one query given up does not stop the others
+
     def _cache_path(self, repo: str) -> Path | None:
         if self._index_dir is None:
             return None
@@ -347,3 +398,37 @@ class SearchService:
             known = ", ".join(self._sources) or "none configured"
             raise QueryError(f"Unknown repository '{repo}'; known: {known}.")
         return [repo]
+
+
+def _built(
+    source: RepoSource, *, progress: Progress | None, workers: int, cache: Path | None
+) -> RepoSnapshot:
+    from bot.search.index import build
+    from bot.search.symbols import Outliner
+
+    # The query modules (the regex engines) load here too, in the indexing thread, so that
+    # the first search after the build finds them loaded.
+    importlib.import_module("bot.search.runner")
+    return build(
+        source.name,
+        source.filter,
+        outliner=Outliner(),
+        progress=progress,
+        workers=workers,
+        cache=cache,
+    )
+
+
+def _updated(snap: RepoSnapshot, rels: list[str], source: RepoSource) -> RepoSnapshot:
+    from bot.search.index import update
+    from bot.search.symbols import Outliner
+
+    return update(snap, rels, source.filter, outliner=Outliner())
+
+
+def _watch_setup(
+    sources: list[RepoSource],
+) -> tuple[Callable[..., Awaitable[None]], list[Path]]:
+    from bot.search.watch import watch
+
+    return watch, [t for s in sources for t in watch_targets(s.filter)]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from typing import TYPE_CHECKING
 
-from bot.search.index import RepoSnapshot
+if TYPE_CHECKING:
+    from bot.search.index import RepoSnapshot
 
 
 def content_version(snap: RepoSnapshot) -> str:

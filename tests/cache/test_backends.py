@@ -7,7 +7,8 @@ import socket
 from prometheus_client import CollectorRegistry, generate_latest
 from redis.asyncio import Redis
 
-from bot.cache import MemoryBackend, RedisBackend, SharedCache, normalise
+from bot.cache import MemoryBackend, SharedCache, normalise
+from bot.cache.redis_backend import RedisBackend
 from bot.cache.shared import code_version
 from bot.config import CacheConfig, settings_from_mapping
 

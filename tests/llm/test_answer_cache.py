@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bot.cache import MemoryBackend, RedisBackend, SharedCache
+from bot.cache import MemoryBackend, SharedCache
+from bot.cache.redis_backend import RedisBackend
 from bot.config import CacheConfig, settings_from_mapping
 from bot.llm.base import Message, Task
 from bot.llm.cache import AnswerCache

@@ -43,3 +43,37 @@ async def test_a_damaged_cache_is_ignored(
     assert await _symbols(settings) == ["alpha"]
     (tmp_path / "index" / "tiny.analyses").write_bytes(b"\x80\x05not a pickle")
     assert await _symbols(settings) == ["alpha"]
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    real = reader.read_one
+    monkeypatch.setattr(
+        reader, "read_one", lambda o, root, rel, m: parsed.append(rel) or real(o, root, rel, m)
+    )
+    return parsed
+
+
+async def test_a_restart_with_nothing_changed_leaves_the_cache_as_it_is(
+    make_repo: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_repo({"a.py": "def alpha():\n    pass\n", "b.py": "def beta():\n    pass\n"})
+    assert await _symbols(settings) == ["alpha", "beta"]
+    cache = tmp_path / "index" / "tiny.analyses"
+    written = cache.stat()
+    parsed = _count_parses(monkeypatch)
+    assert await _symbols(settings) == ["alpha", "beta"]
+    assert parsed == []
+    assert (cache.stat().st_ino, cache.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+
+
+async def test_a_damaged_cache_is_written_anew(
+    make_repo: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_repo({"a.py": "def alpha():\n    pass\n", "b.py": "def beta():\n    pass\n"})
+    assert await _symbols(settings) == ["alpha", "beta"]
+    (tmp_path / "index" / "tiny.analyses").write_bytes(b"\x80\x05not a pickle")
+    assert await _symbols(settings) == ["alpha", "beta"]  # parsed again, nothing changed
+    parsed = _count_parses(monkeypatch)
+    assert await _symbols(settings) == ["alpha", "beta"]
+    assert parsed == []

@@ -97,6 +97,58 @@ async def test_answers_while_indexing_and_says_results_may_be_missing(
     await service.close()
 
 
+async def test_a_first_search_that_waits_for_the_index_sees_all_of_it(
+    make_repo: Callable[..., Settings],
+) -> None:
+    # The terminal chat's service: its first search, right after start(), is not answered from
+    # a half-built index ("still indexing") but from the whole one.
+    settings = make_repo({"a.py": "def alpha():\n    return 1\n"})
+    service = SearchService.from_settings(
+        settings, watch_changes=False, before_first_query=lambda: service.wait_ready()
+    )
+    await service.start()
+    try:
+        first = await asyncio.wait_for(service.search("/def alpha/"), 10)
+        assert not first.incomplete and first.hits[0].symbol == "alpha"
+    finally:
+        await service.close()
+
+
+async def test_what_the_first_query_awaits_may_start_the_indexing(
+    make_repo: Callable[..., Settings],
+) -> None:
+    # The terminal chat starts indexing once its first message is answered, or at its first
+    # search if that comes first.
+    settings = make_repo({"a.py": "def alpha():\n    return 1\n"})
+
+    async def whole_index() -> None:
+        await service.start()
+        await service.wait_ready()
+
+    service = SearchService.from_settings(
+        settings, watch_changes=False, before_first_query=whole_index
+    )
+    try:
+        first = await asyncio.wait_for(service.search("/def alpha/"), 10)
+        assert not first.incomplete and first.hits[0].symbol == "alpha"
+    finally:
+        await service.close()
+
+
+async def test_a_first_occurs_that_waits_for_the_index_sees_all_of_it(
+    make_repo: Callable[..., Settings],
+) -> None:
+    settings = make_repo({"a.py": "def alpha():\n    return 1\n"})
+    service = SearchService.from_settings(
+        settings, watch_changes=False, before_first_query=lambda: service.wait_ready()
+    )
+    await service.start()
+    try:
+        assert await asyncio.wait_for(service.occurs("alpha", "tiny"), 10)
+    finally:
+        await service.close()
+
+
 async def test_a_changed_file_is_found_without_a_restart(
     make_repo: Callable[..., Settings], tmp_path: Path
 ) -> None:

@@ -17,10 +17,12 @@ import hashlib
 import lzma
 from dataclasses import dataclass
 from pathlib import Path
-
-import tiktoken
+from typing import TYPE_CHECKING
 
 from bot.errors import LLMError
+
+if TYPE_CHECKING:
+    import tiktoken
 
 HERE = Path(__file__).resolve().parent
 
@@ -100,6 +102,8 @@ def load_encoding(name: str) -> tiktoken.Encoding:
     digest = hashlib.sha256(contents).hexdigest()
     if digest != spec.sha256:
         raise LLMError(f"{spec.path} has SHA-256 {digest}, expected {spec.sha256}; rebuild it")
+    import tiktoken  # only a configured provider counts tokens
+
     return tiktoken.Encoding(
         name=spec.name,
         pat_str=spec.pat_str,
