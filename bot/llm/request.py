@@ -9,7 +9,6 @@ from bot.llm.base import ChatRequest, Completion, Message, ProviderReply, Task
 from bot.llm.prompts import PromptLibrary, fence
 from bot.llm.tokens import TokenCounter, fit
 
-
 # Fence kinds of earlier turns; the system prompt names both as data.
 _HISTORY_KIND = {"user": "message", "assistant": "reply"}
 

@@ -116,6 +116,15 @@ class ConversationRow:
     meta: dict[str, Any] = field(default_factory=dict)  # provider, model, tokens, latency...
 
 
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    """An acknowledged inbound message whose turn has not been saved yet (see keep_pending)."""
+
+    message_sid: str
+    user_id: str
+    payload: dict[str, Any]  # what the channel needs to run the turn and send its reply
+
+
 class ConversationStore(abc.ABC):
     """Where sessions and history live. Implementations must be safe for concurrent turns of
     different users; the caller guarantees one turn at a time per user."""
@@ -148,7 +157,23 @@ class ConversationStore(abc.ABC):
         A message counts as handled once a row carrying its MessageSid is saved (save_turn or
         append_rows). A claim that was never handled - its instance died mid-turn - can be
         claimed again once it is older than the store's ``reclaim_after`` seconds, so Twilio's
-        retry of it is processed rather than dropped as a duplicate."""
+        retry of it is processed rather than dropped as a duplicate. An owner still working on
+        it keeps it with ``renew_claim``."""
+
+    @abc.abstractmethod
+    async def renew_claim(self, message_sid: str) -> bool:
+        """The claim's owner is still working on it: restart its ``reclaim_after`` window (a
+        lease). False once the message is handled (or was never claimed)."""
+
+    @abc.abstractmethod
+    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
+        """Store what is needed to redo a claimed message's turn and reply, before the message is
+        acknowledged without its reply; dropped once the message is handled."""
+
+    @abc.abstractmethod
+    async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
+        """Kept messages that are still unhandled and whose claim went stale (its owner died):
+        claim one with ``claim_message`` before redoing it."""
 
     @abc.abstractmethod
     async def record_status(

@@ -10,10 +10,17 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot.errors import StoreError
 from bot.store import codec
-from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+from bot.store.base import (
+    ConversationRow,
+    ConversationStore,
+    PendingMessage,
+    Session,
+    status_rank,
+)
 
 
 class MemoryStore(ConversationStore):
@@ -26,6 +33,8 @@ class MemoryStore(ConversationStore):
         self._rows: list[ConversationRow] = []
         self._claims: dict[str, float] = {}  # MessageSid -> claimed at, while not handled
         self._handled: set[str] = set()
+        self._pending: dict[str, tuple[str, dict[str, Any]]] = {}  # sid -> user, payload
+        self._owners: dict[str, str] = {}  # sid -> user of the claim
         self._status: dict[str, tuple[str, float]] = {}
         self._closed = False
 
@@ -75,7 +84,31 @@ class MemoryStore(ConversationStore):
         if claimed is not None and claimed >= now - self._reclaim_after:
             return False
         self._claims[message_sid] = now
+        self._owners[message_sid] = user_id
         return True
+
+    async def renew_claim(self, message_sid: str) -> bool:
+        self._check_open()
+        if message_sid not in self._claims:
+            return False
+        self._claims[message_sid] = self._clock()
+        return True
+
+    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
+        self._check_open()
+        if message_sid in self._claims:
+            self._pending[message_sid] = (self._owners[message_sid], copy.deepcopy(payload))
+
+    async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
+        self._check_open()
+        stale = self._clock() - self._reclaim_after
+        found = sorted(
+            (self._claims[sid], sid) for sid in self._pending if self._claims[sid] < stale
+        )
+        return [
+            PendingMessage(sid, self._pending[sid][0], copy.deepcopy(self._pending[sid][1]))
+            for _, sid in found[:limit]
+        ]
 
     async def record_status(
         self, message_sid: str, status: str, timestamp: float, error_code: str | None = None
@@ -120,6 +153,8 @@ class MemoryStore(ConversationStore):
             self._rows.append(row)
             if row.message_sid is not None and row.message_sid in self._claims:
                 del self._claims[row.message_sid]
+                self._pending.pop(row.message_sid, None)
+                self._owners.pop(row.message_sid, None)
                 self._handled.add(row.message_sid)
 
 

@@ -74,6 +74,15 @@ SQLITE: tuple[Migration, ...] = (
             "UPDATE inbound_messages SET handled = 1",  # claims made before: assume handled
         ),
     ),
+    Migration(
+        3,
+        "an acknowledged message is kept until its turn is saved, to be finished after a crash",
+        (
+            "ALTER TABLE inbound_messages ADD COLUMN pending TEXT",
+            "CREATE INDEX idx_inbound_pending ON inbound_messages (received_at) "
+            "WHERE pending IS NOT NULL",
+        ),
+    ),
 )
 
 POSTGRES: tuple[Migration, ...] = (
@@ -127,6 +136,15 @@ POSTGRES: tuple[Migration, ...] = (
         (
             "ALTER TABLE inbound_messages ADD COLUMN handled BOOLEAN NOT NULL DEFAULT false",
             "UPDATE inbound_messages SET handled = true",  # claims made before: assume handled
+        ),
+    ),
+    Migration(
+        3,
+        "an acknowledged message is kept until its turn is saved, to be finished after a crash",
+        (
+            "ALTER TABLE inbound_messages ADD COLUMN pending JSONB",
+            "CREATE INDEX idx_inbound_pending ON inbound_messages (received_at) "
+            "WHERE pending IS NOT NULL",
         ),
     ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -10,7 +11,13 @@ import asyncpg
 
 from bot.errors import StoreError
 from bot.store import codec, migrations
-from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+from bot.store.base import (
+    ConversationRow,
+    ConversationStore,
+    PendingMessage,
+    Session,
+    status_rank,
+)
 from bot.store.factory import redacted
 
 _UPSERT_SESSION = """
@@ -26,7 +33,10 @@ _ROWS_FROM = (
     "SELECT * FROM unnest({0}::text[], {1}::text[], {2}::text[], {3}::float8[], {4}::text[], "
     "{5}::text[], {6}::text[], {7}::text[], {8}::float8[], {9}::jsonb[])"
 )
-_HANDLED = "UPDATE inbound_messages SET handled = true WHERE message_sid = ANY({0}::text[])"
+_HANDLED = (
+    "UPDATE inbound_messages SET handled = true, pending = NULL "
+    "WHERE message_sid = ANY({0}::text[])"
+)
 _INSERT_ROWS = (
     f"WITH handled AS ({_HANDLED.format('$6')}) "
     f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
@@ -216,6 +226,34 @@ class PostgresStore(ConversationStore):
         now = self._clock()
         found = await self._fetch(_CLAIM, message_sid, user_id, now, now - self._reclaim_after)
         return bool(found)
+
+    async def renew_claim(self, message_sid: str) -> bool:
+        # received_at is the time of the latest claim: renewing it is the owner's lease.
+        found = await self._fetch(
+            "UPDATE inbound_messages SET received_at = $1 "
+            "WHERE message_sid = $2 AND handled = false RETURNING 1",
+            self._clock(),
+            message_sid,
+        )
+        return bool(found)
+
+    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
+        await self._fetch(
+            "UPDATE inbound_messages SET pending = $1::jsonb "
+            "WHERE message_sid = $2 AND handled = false",
+            json.dumps(payload, ensure_ascii=False),
+            message_sid,
+        )
+
+    async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
+        found = await self._fetch(
+            "SELECT message_sid, phone_number, pending::text FROM inbound_messages "
+            "WHERE pending IS NOT NULL AND handled = false AND received_at < $1 "
+            "ORDER BY received_at LIMIT $2",
+            self._clock() - self._reclaim_after,
+            limit,
+        )
+        return [PendingMessage(r[0], r[1], json.loads(r[2])) for r in found]
 
     async def record_status(
         self, message_sid: str, status: str, timestamp: float, error_code: str | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +24,13 @@ import aiosqlite
 from bot.errors import StoreError
 from bot.store import codec, migrations
 from bot.store import sqlite_sql as sql
-from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+from bot.store.base import (
+    ConversationRow,
+    ConversationStore,
+    PendingMessage,
+    Session,
+    status_rank,
+)
 from bot.store.sqlite_writer import GroupCommitter, Work, run_on
 
 T = TypeVar("T")
@@ -183,6 +190,18 @@ class SqliteStore(ConversationStore):
         now = self._clock()
         values = (message_sid, user_id, now, now - self._reclaim_after)
         return bool(await self._write(lambda c: sql.claim(c, values)))
+
+    async def renew_claim(self, message_sid: str) -> bool:
+        now = self._clock()
+        return bool(await self._write(lambda c: sql.renew_claim(c, message_sid, now)))
+
+    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
+        encoded = json.dumps(payload, ensure_ascii=False)
+        await self._write(lambda c: sql.keep_pending(c, message_sid, encoded))
+
+    async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
+        stale_before = self._clock() - self._reclaim_after
+        return await self._read(lambda c: sql.pending_messages(c, stale_before, limit))
 
     async def record_status(
         self, message_sid: str, status: str, timestamp: float, error_code: str | None = None

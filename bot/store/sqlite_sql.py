@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.store import codec, migrations
-from bot.store.base import ConversationRow, Session
+from bot.store.base import ConversationRow, PendingMessage, Session
 
 _UPSERT_SESSION = """
 INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)
@@ -141,7 +142,10 @@ def insert_rows(conn: sqlite3.Connection, rows: list[codec.RowValues]) -> None:
         conn.executemany(_INSERT_ROW, rows)
     for row in rows:
         if row[5] is not None:  # its MessageSid: handled now
-            conn.execute("UPDATE inbound_messages SET handled = 1 WHERE message_sid = ?", (row[5],))
+            conn.execute(
+                "UPDATE inbound_messages SET handled = 1, pending = NULL WHERE message_sid = ?",
+                (row[5],),
+            )
 
 
 _CLAIM = """
@@ -155,6 +159,37 @@ WHERE inbound_messages.handled = 0 AND inbound_messages.received_at < ?
 def claim(conn: sqlite3.Connection, values: tuple[str, str, float, float]) -> bool:
     """values: sid, user, now, and the claim time before which an unhandled claim is stale."""
     return conn.execute(_CLAIM, values).rowcount == 1
+
+
+def renew_claim(conn: sqlite3.Connection, message_sid: str, now: float) -> bool:
+    # received_at is the time of the latest claim (a reclaim moves it too): renewing it is the
+    # owner's lease.
+    return (
+        conn.execute(
+            "UPDATE inbound_messages SET received_at = ? WHERE message_sid = ? AND handled = 0",
+            (now, message_sid),
+        ).rowcount
+        == 1
+    )
+
+
+def keep_pending(conn: sqlite3.Connection, message_sid: str, payload: str) -> None:
+    conn.execute(
+        "UPDATE inbound_messages SET pending = ? WHERE message_sid = ? AND handled = 0",
+        (payload, message_sid),
+    )
+
+
+def pending_messages(
+    conn: sqlite3.Connection, stale_before: float, limit: int
+) -> list[PendingMessage]:
+    found = conn.execute(
+        "SELECT message_sid, phone_number, pending FROM inbound_messages "
+        "WHERE pending IS NOT NULL AND handled = 0 AND received_at < ? "
+        "ORDER BY received_at LIMIT ?",
+        (stale_before, limit),
+    ).fetchall()
+    return [PendingMessage(str(r[0]), str(r[1]), json.loads(r[2])) for r in found]
 
 
 def record_status(conn: sqlite3.Connection, values: tuple[str, str, int, float, Any]) -> bool:

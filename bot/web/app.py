@@ -22,13 +22,16 @@ from bot.coord.factory import Coordination
 from bot.engine.timeouts import run_sweep
 from bot.errors import ConfigError
 from bot.services import Services
+from bot.store.lease import renew_every
 from bot.store.maintenance import Maintenance
 from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler
-from bot.web.logs import hash_key
+from bot.web.logs import hash_key, user_hash
 from bot.web.metrics import Metrics, TimedSearch
 from bot.web.outbox import Outbox
+from bot.web.recovery import Recovery
 from bot.web.status import StatusHandler
+from bot.web.turns import Turns
 from bot.web.webhook import FAILURE_TEXT, WebhookHandler
 
 log = logging.getLogger("bot.web")
@@ -166,7 +169,6 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
     store = services.store
     outbox = Outbox(
         sender=app.get(SENDER),
-        store=store,
         metrics=metrics,
         max_reply_chars=limits.max_reply_chars,
         failure_text=FAILURE_TEXT,
@@ -177,15 +179,25 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         auth_token=settings.twilio.auth_token, public_base_url=settings.server.public_base_url
     )
     guard = TwilioGuard(checker=checker, max_bytes=limits.max_body_bytes, metrics=metrics)
+    reclaim = settings.storage.reclaim_after_seconds
+    turns = Turns(engine=services.engine, store=store, renew_every=renew_every(reclaim))
+    key = hash_key(settings)
+    recovery = Recovery(
+        store=store,
+        turns=turns,
+        outbox=outbox,
+        user_hash=lambda user: user_hash(user, key),
+        interval=max(reclaim, 0.5),
+    )
     app[HANDLERS] = Handlers(
         webhook=WebhookHandler(
             guard=guard,
-            engine=services.engine,
+            turns=turns,
             store=store,
             limiter=app[COORD].limiter,
             outbox=outbox,
             metrics=metrics,
-            hash_key=hash_key(settings),
+            hash_key=key,
             rate_limit_per_minute=limits.rate_limit_per_minute,
             reply_budget_seconds=limits.reply_budget_seconds,
             max_reply_chars=limits.max_reply_chars,
@@ -211,7 +223,8 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         public_base_url=settings.server.public_base_url,
     )
     try:
-        yield
+        async with recovery.running():
+            yield
     finally:
         await outbox.close()
 

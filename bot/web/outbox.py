@@ -1,22 +1,20 @@
 """Replies that missed the webhook's budget: sent through the REST API when their turn ends.
 
 Every such delivery is a tracked task. At shutdown they get a grace period to finish; a turn still
-running after it is cancelled and its message stored as unprocessed, so nothing is lost silently.
+running after it is cancelled. Its message was kept in the store before it was acknowledged
+(keep_pending), and the next instance to start finishes it (bot/web/recovery.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.channels.twilio import InboundMessage, split_replies
 from bot.channels.twilio_rest import Sender
 from bot.engine.turn import TurnResult
-from bot.errors import BotError, DeliveryError
-from bot.store.base import ConversationRow, ConversationStore
+from bot.errors import DeliveryError
 from bot.web.metrics import Metrics
 
 log = logging.getLogger("bot.web")
@@ -34,20 +32,16 @@ class Outbox:
         self,
         *,
         sender: Sender | None,
-        store: ConversationStore,
         metrics: Metrics,
         max_reply_chars: int,
         failure_text: str,
         grace_seconds: float = 10.0,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self._sender = sender
-        self._store = store
         self._metrics = metrics
         self._max_chars = max_reply_chars
         self._failure_text = failure_text
         self._grace = grace_seconds
-        self._clock = clock
         self._tasks: dict[asyncio.Task[None], _Pending] = {}
         self._closing = False
         metrics.outbound_queue.set_function(lambda: len(self._tasks))
@@ -101,36 +95,14 @@ class Outbox:
         log.error("outbound.failed", extra={"fields": fields})
 
     async def close(self) -> None:
-        """Finish what can finish within the grace period; store the rest as unprocessed."""
+        """Finish what can finish within the grace period; the rest is left to the next start."""
         if not self._tasks:
             return
         log.info("outbox.draining", extra={"fields": {"pending": len(self._tasks)}})
         _done, late = await asyncio.wait(list(self._tasks), timeout=self._grace)
         self._closing = True
-        stuck = [self._tasks[t] for t in late]
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
-        # A cancelled turn may still have completed and saved itself; only the others are lost.
-        unfinished = [p for p in stuck if not _completed(p.turn)]
-        rows = [
-            ConversationRow(
-                user_id=p.message.sender,
-                message=p.message.text,
-                response="",
-                timestamp=self._clock(),
-                message_type="unprocessed",
-                message_sid=p.message.message_sid,
-            )
-            for p in unfinished
-        ]
-        if rows:
-            try:
-                await self._store.append_rows(rows)
-            except BotError:
-                log.exception("outbox.persist_failed", extra={"fields": {"count": len(rows)}})
-            log.warning("outbox.unprocessed", extra={"fields": {"count": len(rows)}})
-
-
-def _completed(turn: asyncio.Future[TurnResult]) -> bool:
-    return turn.done() and not turn.cancelled() and turn.exception() is None
+        if late:
+            log.warning("outbox.left_pending", extra={"fields": {"count": len(late)}})

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
+import pytest
+
+from tests.store.conftest import PG_URL, pg_schema
 from tests.web.conftest import BOT_NUMBER, SETUP, inbound, post_signed, ready, sign
 
 USER = "whatsapp:+15551230001"
@@ -246,3 +250,33 @@ async def test_rest_delivery_failures_are_counted_not_lost_silently(
             break
     assert 'bot_outbound_messages_total{result="failed"} 1.0' in text
     assert fake.requests == 1  # a 500 may have created the message: not sent twice
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_twilios_retry_of_a_slow_turn_still_running_is_not_processed_again(
+    start, slow_search, fake_twilio, backend
+) -> None:
+    fake, _ = fake_twilio
+    async with contextlib.AsyncExitStack() as stack:
+        storage: dict[str, object] = {"reclaim_after_seconds": 0.6}
+        if backend == "postgres":
+            schema = await stack.enter_async_context(pg_schema())
+            storage["database_url"] = f"{PG_URL}?search_path={schema}"
+        client, services = await start(limits={"reply_budget_seconds": 0.1}, storage=storage)
+        await ready(client, USER)
+        slow_search.delay = 2.0  # the turn outlasts the reclaim window three times over
+        first = await post_signed(client, "/webhook", inbound("SMslow", "/def handler_/"))
+        await asyncio.sleep(1.0)  # Twilio retries after its own timeout
+        retry = await post_signed(client, "/webhook", inbound("SMslow", "/def handler_/"))
+        for _ in range(100):
+            if fake.sent:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(2.5)  # time for a second turn, if there were one
+        rows = await services.store.history(USER, limit=20)
+    assert first[0] == retry[0] == 200 and messages(first[1]) == messages(retry[1]) == []
+    assert [r.message_sid for r in rows].count("SMslow") == 1  # one row
+    assert slow_search.calls == 1  # one search (one LLM call, had the turn asked one)
+    assert len([m for m in fake.sent if m.body.startswith("Found")]) == 1  # one reply
