@@ -50,6 +50,7 @@ class RepoConfig:
 @dataclass(frozen=True, slots=True)
 class StorageConfig:
     database_url: str = "sqlite:///data/bot.db"
+    database_key: str = ""  # SQLite only: encrypt the database and its backups (SQLCipher)
     redis_url: str = ""
     retention_days: int = 90
     backup_dir: str = "data/backups"
@@ -183,6 +184,7 @@ ENV_ALIASES: Mapping[str, str] = {
     "HOST": "server.host",
     "PUBLIC_BASE_URL": "server.public_base_url",
     "DATABASE_URL": "storage.database_url",
+    "DATABASE_KEY": "storage.database_key",
     "REDIS_URL": "storage.redis_url",
     "TWILIO_ACCOUNT_SID": "twilio.account_sid",
     "TWILIO_AUTH_TOKEN": "twilio.auth_token",
@@ -356,6 +358,12 @@ def _check(s: Settings) -> None:
         raise ConfigError(
             "storage.database_url",
             f"must start with sqlite:///, postgresql:// or memory://, got {url!r}",
+        )
+    if s.storage.database_key and not url.startswith("sqlite://"):
+        raise ConfigError(
+            "storage.database_key",
+            "(DATABASE_KEY) encrypts SQLite databases only; encrypt a PostgreSQL server's disk "
+            "with the platform's own encryption instead, and unset it",
         )
     if not 0 < s.nlu.threshold <= 100:
         raise ConfigError("nlu.threshold", f"must be between 0 and 100, got {s.nlu.threshold}")

@@ -6,11 +6,11 @@ import json
 import sqlite3
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from bot.store import codec, migrations
 from bot.store.base import ConversationRow, PendingMessage, Session
+from bot.store.sqlite_open import Opener
 
 _UPSERT_SESSION = """
 INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)
@@ -55,11 +55,10 @@ def prepare_reader(conn: sqlite3.Connection, busy_ms: int) -> None:
     conn.execute("PRAGMA query_only = ON")
 
 
-def inline_reader(path: str) -> sqlite3.Connection:
+def inline_reader(opener: Opener) -> sqlite3.Connection:
     """A read-only connection used on the event loop's own thread, for point lookups; it gives
     up at once when the database is busy instead of blocking the loop."""
-    uri = Path(path).resolve().as_uri() + "?mode=ro"  # as_uri escapes '?', '#' and '%'
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    conn = opener.connect(read_only=True, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 0")
     conn.execute("PRAGMA query_only = ON")
     return conn

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import socket
 
 from aiohttp import web
@@ -25,6 +26,8 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     and not a start-up followed by a crash; server.ready is logged once the port is listening.
     """
     configure_logging(settings)
+    # Everything the server writes (database, index of private code, backups) is its user's only.
+    os.umask(0o077)
     sock = listen(host or settings.server.host, port or settings.server.port)
     try:
         app = create_app(settings)
