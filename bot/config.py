@@ -145,6 +145,10 @@ class ServerConfig:
     host: str = "0.0.0.0"
     port: int = 8080
     public_base_url: str = ""
+    # SIGTERM to exit, at most: in-flight requests, queued replies and closing all fit in it,
+    # and a process still alive after it exits hard (its unfinished turns are kept, bot/web/
+    # recovery.py). Keep it below the platform's own grace period (fly.toml kill_timeout).
+    shutdown_grace_seconds: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +371,11 @@ def _check(s: Settings) -> None:
         )
     if not 0 < s.nlu.threshold <= 100:
         raise ConfigError("nlu.threshold", f"must be between 0 and 100, got {s.nlu.threshold}")
+    if s.server.shutdown_grace_seconds < 1:
+        raise ConfigError(
+            "server.shutdown_grace_seconds",
+            f"must be at least 1, got {s.server.shutdown_grace_seconds}",
+        )
     if not 1 <= s.server.port <= 65535:
         raise ConfigError("server.port", f"must be a port number (1-65535), got {s.server.port}")
     for key, number in (

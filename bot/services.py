@@ -116,16 +116,22 @@ class Services:
         return services
 
     async def close(self) -> None:
+        """Close every part, even when one of them fails: the store in particular must always
+        be closed (its connections' threads would otherwise keep the process from exiting)."""
+        async with contextlib.AsyncExitStack() as parts:  # closed in reverse order
+            parts.push_async_callback(self.store.close)
+            if self.llm is not None:
+                parts.push_async_callback(self.llm.aclose)
+            parts.push_async_callback(self.search.close)
+            parts.push_async_callback(self._stop_tasks)
+
+    async def _stop_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        await self.search.close()
-        if self.llm is not None:
-            await self.llm.aclose()
-        await self.store.close()
 
     async def __aenter__(self) -> Services:
         return self

@@ -36,6 +36,11 @@ from bot.web.webhook import FAILURE_TEXT, WebhookHandler
 
 log = logging.getLogger("bot.web")
 
+# Of the shutdown grace period: in-flight requests get REQUESTS_SHARE (bot/web/run.py), queued
+# replies OUTBOX_SHARE, and what is left closes the clients and the database.
+REQUESTS_SHARE = 0.3
+OUTBOX_SHARE = 0.4
+
 _Ctx = Callable[[web.Application], AsyncIterator[None]]
 
 
@@ -172,7 +177,10 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         metrics=metrics,
         max_reply_chars=limits.max_reply_chars,
         failure_text=FAILURE_TEXT,
-        grace_seconds=max(limits.outbound_timeout_seconds, limits.reply_budget_seconds),
+        grace_seconds=min(
+            max(limits.outbound_timeout_seconds, limits.reply_budget_seconds),
+            settings.server.shutdown_grace_seconds * OUTBOX_SHARE,
+        ),
     )
     app[OUTBOX] = outbox
     checker = SignatureChecker(
