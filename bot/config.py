@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -141,6 +142,12 @@ class SearchConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SecretsConfig:
+    mask: bool = True  # hide API keys, tokens and private keys wherever code is shown
+    patterns: tuple[str, ...] = ()  # more regexes to hide (group 1 when it has one)
+
+
+@dataclass(frozen=True, slots=True)
 class ServerConfig:
     host: str = "0.0.0.0"
     port: int = 8080
@@ -164,6 +171,7 @@ class Settings:
     twilio: TwilioConfig = TwilioConfig()
     llm: LLMConfig = LLMConfig()
     search: SearchConfig = SearchConfig()
+    secrets: SecretsConfig = SecretsConfig()
     repos: tuple[RepoConfig, ...] = ()
     base_dir: Path = field(default=Path("."), compare=False)
 
@@ -391,6 +399,11 @@ def _check(s: Settings) -> None:
             "limits.max_reply_chars",
             f"must be at least 100 (WhatsApp allows 1600), got {s.limits.max_reply_chars}",
         )
+    for n, pattern in enumerate(s.secrets.patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"secrets.patterns[{n}]", f"is not a valid regex: {exc}") from None
     names = [r.name for r in s.repos]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -17,9 +17,11 @@ from bot.search.direct import RepoSource
 from bot.search.files import FileFilter, safe_path, watch_targets
 from bot.search.index import RepoSnapshot, build, update
 from bot.search.query import ParsedQuery, parse_query
+from bot.search.shown import ShownCode
 from bot.search.symbols import Outliner
 from bot.search.types import SearchResponse, Snippet
 from bot.search.watch import watch
+from bot.secrets import SecretMasker
 
 log = logging.getLogger(__name__)
 MAX_CONTEXT = 50
@@ -40,8 +42,10 @@ class SearchService:
         semantic: SemanticBackend | None = None,
         watch_changes: bool = True,
         index_dir: Path | None = None,
+        masker: SecretMasker | None = None,
     ) -> None:
         self._config = config or SearchConfig()
+        self._masking = ShownCode(masker or SecretMasker(), self._indexed_bytes)
         self._sources = {s.name: s for s in sources}
         self._semantic = semantic
         self._watch_changes = watch_changes
@@ -70,6 +74,7 @@ class SearchService:
             semantic=semantic,
             watch_changes=watch_changes,
             index_dir=settings.path(cfg.index_dir),
+            masker=SecretMasker.from_config(settings.secrets),
         )
 
     @property
@@ -183,7 +188,9 @@ class SearchService:
             semantic = self._semantic if self._semantic and self._semantic.available else None
             if semantic is not None:
                 try:
-                    hits = await semantic.search(parsed.text, names, limit)
+                    hits = self._masking.hits(
+                        await semantic.search(parsed.text, names, limit), None
+                    )
                     if hits:
                         return runner.response(
                             query, "semantic", hits, len(hits), False, False, "", started
@@ -204,7 +211,7 @@ class SearchService:
             found = await asyncio.to_thread(
                 runner.run, ready, missing, parsed, limit, self._config.regex_timeout_seconds
             )
-        hits = runner.bounded(found.hits, self._config.max_result_chars)
+        hits = runner.bounded(self._masking.hits(found.hits, parsed), self._config.max_result_chars)
         truncated = found.capped or found.total > len(hits)
         return runner.response(
             query,
@@ -235,8 +242,9 @@ class SearchService:
             )
         context = max(0, min(context, MAX_CONTEXT))
         start = max(1, line - context)
-        shown = tuple(b.decode("utf-8", "replace") for b in lines[start - 1 : line + context])
-        return Snippet(repo, Path(path).as_posix(), start, shown, line)
+        shown = [b.decode("utf-8", "replace") for b in lines[start - 1 : line + context]]
+        masked = tuple(self._masking.lines(data, shown, start))
+        return Snippet(repo, Path(path).as_posix(), start, masked, line)
 
     def _indexed_bytes(self, repo: str, rel: str) -> bytes | None:
         """The file as indexed (kept current by the watcher), without a trip to the disk."""
