@@ -26,7 +26,7 @@ from bot.errors import ConfigError, StoreError
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 SIDE_FILES = ("-wal", "-shm", "-journal")
-CIPHER_PACKAGE = "sqlcipher3-binary"
+CIPHER_PACKAGE = "sqlcipher3-wheels"
 
 
 def _cipher() -> ModuleType | None:
