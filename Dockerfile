@@ -20,7 +20,8 @@ RUN pip install -r requirements.lock
 COPY . .
 RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin bot \
     && mkdir -p /app/data \
-    && chown -R bot:bot /app/data
+    && chown -R bot:bot /app/data \
+    && chmod 0700 /app/data  # the database, its backups and the index of private code
 
 USER bot
 VOLUME ["/app/data"]

@@ -95,7 +95,11 @@ class Services:
         )
         llm = llm or LLMRouter.from_settings(settings)
         store = store or open_store(settings)
-        await store.open()
+        try:
+            await store.open()
+        except BaseException:
+            await llm.aclose()
+            raise
         search = search or SearchService.from_settings(settings)
         services = cls(
             settings=settings,
@@ -108,8 +112,12 @@ class Services:
             llm=llm,
             classifier=LLMIntentClassifier(llm, clock=clock),
         )
-        if start_search:
-            await search.start()
+        try:
+            if start_search:
+                await search.start()
+        except BaseException:
+            await services.close()  # an open store left behind would keep the process alive
+            raise
         if settings.flows.reload if watch_flows is None else watch_flows:
             interval = settings.flows.reload_poll_seconds
             services._tasks.append(asyncio.create_task(flows.watch(interval=interval)))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import settings_from_mapping
+from bot.config import Settings, settings_from_mapping
 from bot.errors import StoreError
 from bot.search.service import SearchService
 from bot.services import Services
@@ -50,14 +50,8 @@ async def test_a_close_cancelled_half_way_still_closes_every_connection(tmp_path
     assert await _until_workers(before) == before
 
 
-class _BrokenSearch(SearchService):
-    async def close(self) -> None:
-        raise RuntimeError("the search index could not be closed")
-
-
-async def test_the_store_is_closed_even_when_closing_another_part_fails(tmp_path: Path) -> None:
-    before = _workers()
-    settings = settings_from_mapping(
+def _settings(tmp_path: Path) -> Settings:
+    return settings_from_mapping(
         {
             "storage": {"database_url": f"sqlite:///{tmp_path / 'bot.db'}"},
             "flows": {"dir": str(ROOT / "flows"), "prompts_dir": str(ROOT / "prompts")},
@@ -65,10 +59,33 @@ async def test_the_store_is_closed_even_when_closing_another_part_fails(tmp_path
         },
         base_dir=ROOT,
     )
+
+
+class _BrokenSearch(SearchService):
+    async def close(self) -> None:
+        raise RuntimeError("the search index could not be closed")
+
+
+async def test_the_store_is_closed_even_when_closing_another_part_fails(tmp_path: Path) -> None:
+    before = _workers()
+    settings = _settings(tmp_path)
     search = _BrokenSearch.from_settings(settings)
     services = await Services.create(settings, search=search, watch_flows=False)
     with pytest.raises(RuntimeError, match="could not be closed"):
         await services.close()
     with pytest.raises(StoreError):
         await services.store.ping()
+    assert await _until_workers(before) == before
+
+
+class _FailingStart(SearchService):
+    async def start(self) -> None:
+        raise RuntimeError("the search index could not be built")
+
+
+async def test_a_start_that_fails_after_the_store_opened_closes_it(tmp_path: Path) -> None:
+    before = _workers()
+    settings = _settings(tmp_path)
+    with pytest.raises(RuntimeError, match="could not be built"):
+        await Services.create(settings, search=_FailingStart.from_settings(settings))
     assert await _until_workers(before) == before
