@@ -115,7 +115,7 @@ class Opener:
         if self.key:
             return (
                 f"DATABASE_KEY does not open {self.path}: the key is wrong, or the database "
-                "was not encrypted (docs/security.md says how to encrypt an existing one)"
+                "was not encrypted (docs/operations.md says how to encrypt an existing one)"
             )
         return (
             f"{self.path} cannot be read: it is not a SQLite database, or it is encrypted and "
