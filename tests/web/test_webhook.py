@@ -260,21 +260,21 @@ async def test_twilios_retry_of_a_slow_turn_still_running_is_not_processed_again
 ) -> None:
     fake, _ = fake_twilio
     async with contextlib.AsyncExitStack() as stack:
-        storage: dict[str, object] = {"reclaim_after_seconds": 0.6}
+        storage: dict[str, object] = {"reclaim_after_seconds": 1.5}
         if backend == "postgres":
             schema = await stack.enter_async_context(pg_schema())
             storage["database_url"] = f"{PG_URL}?search_path={schema}"
         client, services = await start(limits={"reply_budget_seconds": 0.1}, storage=storage)
         await ready(client, USER)
-        slow_search.delay = 2.0  # the turn outlasts the reclaim window three times over
+        slow_search.delay = 4.5  # the turn outlasts the reclaim window three times over
         first = await post_signed(client, "/webhook", inbound("SMslow", "/def handler_/"))
-        await asyncio.sleep(1.0)  # Twilio retries after its own timeout
+        await asyncio.sleep(2.5)  # Twilio retries after its own timeout
         retry = await post_signed(client, "/webhook", inbound("SMslow", "/def handler_/"))
         for _ in range(100):
             if fake.sent:
                 break
             await asyncio.sleep(0.05)
-        await asyncio.sleep(2.5)  # time for a second turn, if there were one
+        await asyncio.sleep(5.0)  # time for a second turn, if there were one
         rows = await services.store.history(USER, limit=20)
     assert first[0] == retry[0] == 200 and messages(first[1]) == messages(retry[1]) == []
     assert [r.message_sid for r in rows].count("SMslow") == 1  # one row
