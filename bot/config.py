@@ -51,7 +51,8 @@ class RepoConfig:
 @dataclass(frozen=True, slots=True)
 class StorageConfig:
     database_url: str = "sqlite:///data/bot.db"
-    database_key: str = ""  # SQLite only: encrypt the database and its backups (SQLCipher)
+    # SQLite only: encrypt the database and its backups (SQLCipher); kept out of reprs
+    database_key: str = field(default="", repr=False)
     redis_url: str = ""
     retention_days: int = 90
     backup_dir: str = "data/backups"

@@ -14,7 +14,7 @@ import importlib
 import os
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
@@ -67,7 +67,7 @@ class Opener:
     """``key`` empty: plain SQLite; otherwise SQLCipher with that passphrase (DATABASE_KEY)."""
 
     path: str
-    key: str = ""
+    key: str = field(default="", repr=False)  # never in a log line or a traceback
 
     def __post_init__(self) -> None:
         if self.key and _CIPHER is None:
