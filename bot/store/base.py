@@ -118,11 +118,12 @@ class ConversationRow:
 
 @dataclass(frozen=True, slots=True)
 class PendingMessage:
-    """An acknowledged inbound message whose turn has not been saved yet (see keep_pending)."""
+    """An acknowledged inbound message whose reply has not gone out (see keep_pending)."""
 
     message_sid: str
     user_id: str
     payload: dict[str, Any]  # what the channel needs to run the turn and send its reply
+    reply: str | None = None  # the saved turn's response; None: the turn is still to run
 
 
 class ConversationStore(abc.ABC):
@@ -162,18 +163,29 @@ class ConversationStore(abc.ABC):
 
     @abc.abstractmethod
     async def renew_claim(self, message_sid: str) -> bool:
-        """The claim's owner is still working on it: restart its ``reclaim_after`` window (a
-        lease). False once the message is handled (or was never claimed)."""
+        """The claim's owner is still working on it (its turn, or sending a kept message's
+        reply): restart its ``reclaim_after`` window (a lease). False once there is nothing left
+        to hold: handled and not kept, or never claimed."""
 
     @abc.abstractmethod
     async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
-        """Store what is needed to redo a claimed message's turn and reply, before the message is
-        acknowledged without its reply; dropped once the message is handled."""
+        """Store what is needed to redo a claimed message's turn and send its reply, before the
+        message is acknowledged without its reply; kept until ``reply_sent``."""
+
+    @abc.abstractmethod
+    async def reply_sent(self, message_sid: str) -> None:
+        """The kept message's reply went out (or was given up on): forget it."""
 
     @abc.abstractmethod
     async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
-        """Kept messages that are still unhandled and whose claim went stale (its owner died):
-        claim one with ``claim_message`` before redoing it."""
+        """Kept messages whose reply has not gone out and whose claim went stale (its owner
+        died), with the saved reply when the turn had ended. ``take_over`` one before redoing
+        its turn or sending its reply."""
+
+    @abc.abstractmethod
+    async def take_over(self, message_sid: str) -> bool:
+        """Atomically take a stale kept message over (its claim becomes this caller's, fresh);
+        False when it is not stale any more or no longer kept (someone else took it)."""
 
     @abc.abstractmethod
     async def record_status(

@@ -76,7 +76,7 @@ SQLITE: tuple[Migration, ...] = (
     ),
     Migration(
         3,
-        "an acknowledged message is kept until its turn is saved, to be finished after a crash",
+        "an acknowledged message is kept until its reply is sent, to be finished after a crash",
         (
             "ALTER TABLE inbound_messages ADD COLUMN pending TEXT",
             "CREATE INDEX idx_inbound_pending ON inbound_messages (received_at) "
@@ -140,7 +140,7 @@ POSTGRES: tuple[Migration, ...] = (
     ),
     Migration(
         3,
-        "an acknowledged message is kept until its turn is saved, to be finished after a crash",
+        "an acknowledged message is kept until its reply is sent, to be finished after a crash",
         (
             "ALTER TABLE inbound_messages ADD COLUMN pending JSONB",
             "CREATE INDEX idx_inbound_pending ON inbound_messages (received_at) "

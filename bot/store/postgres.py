@@ -33,10 +33,7 @@ _ROWS_FROM = (
     "SELECT * FROM unnest({0}::text[], {1}::text[], {2}::text[], {3}::float8[], {4}::text[], "
     "{5}::text[], {6}::text[], {7}::text[], {8}::float8[], {9}::jsonb[])"
 )
-_HANDLED = (
-    "UPDATE inbound_messages SET handled = true, pending = NULL "
-    "WHERE message_sid = ANY({0}::text[])"
-)
+_HANDLED = "UPDATE inbound_messages SET handled = true WHERE message_sid = ANY({0}::text[])"
 _INSERT_ROWS = (
     f"WITH handled AS ({_HANDLED.format('$6')}) "
     f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
@@ -231,7 +228,7 @@ class PostgresStore(ConversationStore):
         # received_at is the time of the latest claim: renewing it is the owner's lease.
         found = await self._fetch(
             "UPDATE inbound_messages SET received_at = $1 "
-            "WHERE message_sid = $2 AND handled = false RETURNING 1",
+            "WHERE message_sid = $2 AND (handled = false OR pending IS NOT NULL) RETURNING 1",
             self._clock(),
             message_sid,
         )
@@ -245,15 +242,36 @@ class PostgresStore(ConversationStore):
             message_sid,
         )
 
+    async def reply_sent(self, message_sid: str) -> None:
+        await self._fetch(
+            "UPDATE inbound_messages SET pending = NULL WHERE message_sid = $1", message_sid
+        )
+
+    async def take_over(self, message_sid: str) -> bool:
+        now = self._clock()
+        found = await self._fetch(
+            "UPDATE inbound_messages SET received_at = $1 WHERE message_sid = $2 "
+            "AND pending IS NOT NULL AND received_at < $3 RETURNING 1",
+            now,
+            message_sid,
+            now - self._reclaim_after,
+        )
+        return bool(found)
+
     async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
         found = await self._fetch(
-            "SELECT message_sid, phone_number, pending::text FROM inbound_messages "
-            "WHERE pending IS NOT NULL AND handled = false AND received_at < $1 "
-            "ORDER BY received_at LIMIT $2",
+            "SELECT i.message_sid, i.phone_number, i.pending::text, i.handled, "
+            "(SELECT c.response FROM conversations c WHERE c.message_sid = i.message_sid "
+            "ORDER BY c.id DESC LIMIT 1) "
+            "FROM inbound_messages i WHERE i.pending IS NOT NULL AND i.received_at < $1 "
+            "ORDER BY i.received_at LIMIT $2",
             self._clock() - self._reclaim_after,
             limit,
         )
-        return [PendingMessage(r[0], r[1], json.loads(r[2])) for r in found]
+        return [
+            PendingMessage(r[0], r[1], json.loads(r[2]), (r[4] or "") if r[3] else None)
+            for r in found
+        ]
 
     async def record_status(
         self, message_sid: str, status: str, timestamp: float, error_code: str | None = None

@@ -217,6 +217,14 @@ class SqliteStore(ConversationStore):
         encoded = json.dumps(payload, ensure_ascii=False)
         await self._write(lambda c: sql.keep_pending(c, message_sid, encoded))
 
+    async def reply_sent(self, message_sid: str) -> None:
+        await self._write(lambda c: sql.reply_sent(c, message_sid))
+
+    async def take_over(self, message_sid: str) -> bool:
+        now = self._clock()
+        stale = now - self._reclaim_after
+        return bool(await self._write(lambda c: sql.take_over(c, message_sid, now, stale)))
+
     async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
         stale_before = self._clock() - self._reclaim_after
         return await self._read(lambda c: sql.pending_messages(c, stale_before, limit))

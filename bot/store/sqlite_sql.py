@@ -141,10 +141,7 @@ def insert_rows(conn: sqlite3.Connection, rows: list[codec.RowValues]) -> None:
         conn.executemany(_INSERT_ROW, rows)
     for row in rows:
         if row[5] is not None:  # its MessageSid: handled now
-            conn.execute(
-                "UPDATE inbound_messages SET handled = 1, pending = NULL WHERE message_sid = ?",
-                (row[5],),
-            )
+            conn.execute("UPDATE inbound_messages SET handled = 1 WHERE message_sid = ?", (row[5],))
 
 
 _CLAIM = """
@@ -162,10 +159,11 @@ def claim(conn: sqlite3.Connection, values: tuple[str, str, float, float]) -> bo
 
 def renew_claim(conn: sqlite3.Connection, message_sid: str, now: float) -> bool:
     # received_at is the time of the latest claim (a reclaim moves it too): renewing it is the
-    # owner's lease.
+    # owner's lease, held through the turn and, for a kept message, until its reply is sent.
     return (
         conn.execute(
-            "UPDATE inbound_messages SET received_at = ? WHERE message_sid = ? AND handled = 0",
+            "UPDATE inbound_messages SET received_at = ? "
+            "WHERE message_sid = ? AND (handled = 0 OR pending IS NOT NULL)",
             (now, message_sid),
         ).rowcount
         == 1
@@ -179,16 +177,40 @@ def keep_pending(conn: sqlite3.Connection, message_sid: str, payload: str) -> No
     )
 
 
+def reply_sent(conn: sqlite3.Connection, message_sid: str) -> None:
+    conn.execute("UPDATE inbound_messages SET pending = NULL WHERE message_sid = ?", (message_sid,))
+
+
+def take_over(conn: sqlite3.Connection, message_sid: str, now: float, stale: float) -> bool:
+    return (
+        conn.execute(
+            "UPDATE inbound_messages SET received_at = ? "
+            "WHERE message_sid = ? AND pending IS NOT NULL AND received_at < ?",
+            (now, message_sid, stale),
+        ).rowcount
+        == 1
+    )
+
+
+# The latest saved row of a handled message holds the reply that still has to go out.
+_PENDING = """
+SELECT i.message_sid, i.phone_number, i.pending, i.handled,
+    (SELECT c.response FROM conversations c WHERE c.message_sid = i.message_sid
+     ORDER BY c.id DESC LIMIT 1)
+FROM inbound_messages i
+WHERE i.pending IS NOT NULL AND i.received_at < ?
+ORDER BY i.received_at LIMIT ?
+"""
+
+
 def pending_messages(
     conn: sqlite3.Connection, stale_before: float, limit: int
 ) -> list[PendingMessage]:
-    found = conn.execute(
-        "SELECT message_sid, phone_number, pending FROM inbound_messages "
-        "WHERE pending IS NOT NULL AND handled = 0 AND received_at < ? "
-        "ORDER BY received_at LIMIT ?",
-        (stale_before, limit),
-    ).fetchall()
-    return [PendingMessage(str(r[0]), str(r[1]), json.loads(r[2])) for r in found]
+    found = conn.execute(_PENDING, (stale_before, limit)).fetchall()
+    return [
+        PendingMessage(str(r[0]), str(r[1]), json.loads(r[2]), str(r[4] or "") if r[3] else None)
+        for r in found
+    ]
 
 
 def record_status(conn: sqlite3.Connection, values: tuple[str, str, int, float, Any]) -> bool:

@@ -172,8 +172,10 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, services, metrics = app[SETTINGS], app[SERVICES], app[METRICS]
     limits = settings.limits
     store = services.store
+    reclaim = settings.storage.reclaim_after_seconds
     outbox = Outbox(
         sender=app.get(SENDER),
+        store=store,
         metrics=metrics,
         max_reply_chars=limits.max_reply_chars,
         failure_text=FAILURE_TEXT,
@@ -181,13 +183,13 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             max(limits.outbound_timeout_seconds, limits.reply_budget_seconds),
             settings.server.shutdown_grace_seconds * OUTBOX_SHARE,
         ),
+        renew_every=renew_every(reclaim),
     )
     app[OUTBOX] = outbox
     checker = SignatureChecker(
         auth_token=settings.twilio.auth_token, public_base_url=settings.server.public_base_url
     )
     guard = TwilioGuard(checker=checker, max_bytes=limits.max_body_bytes, metrics=metrics)
-    reclaim = settings.storage.reclaim_after_seconds
     turns = Turns(engine=services.engine, store=store, renew_every=renew_every(reclaim))
     key = hash_key(settings)
     recovery = Recovery(

@@ -2,7 +2,8 @@
 
 Every such delivery is a tracked task. At shutdown they get a grace period to finish; a turn still
 running after it is cancelled. Its message was kept in the store before it was acknowledged
-(keep_pending), and the next instance to start finishes it (bot/web/recovery.py).
+(keep_pending) and stays kept until its reply has been sent (reply_sent): the next instance to
+start finishes the turn, or sends the saved reply (bot/web/recovery.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from bot.channels.twilio import InboundMessage, split_replies
 from bot.channels.twilio_rest import Sender
 from bot.engine.turn import TurnResult
-from bot.errors import DeliveryError
+from bot.errors import BotError, DeliveryError
+from bot.store.base import ConversationStore
+from bot.store.lease import claim_held
 from bot.web.metrics import Metrics
 
 log = logging.getLogger("bot.web")
@@ -23,7 +26,8 @@ log = logging.getLogger("bot.web")
 @dataclass(slots=True)
 class _Pending:
     message: InboundMessage
-    turn: asyncio.Future[TurnResult]
+    turn: asyncio.Future[TurnResult] | None  # None: the reply was saved already
+    replies: tuple[str, ...]
     user: str  # hashed, for logs
 
 
@@ -32,16 +36,20 @@ class Outbox:
         self,
         *,
         sender: Sender | None,
+        store: ConversationStore,
         metrics: Metrics,
         max_reply_chars: int,
         failure_text: str,
         grace_seconds: float = 10.0,
+        renew_every: float = 5.0,
     ) -> None:
         self._sender = sender
+        self._store = store
         self._metrics = metrics
         self._max_chars = max_reply_chars
         self._failure_text = failure_text
         self._grace = grace_seconds
+        self._renew_every = renew_every
         self._tasks: dict[asyncio.Task[None], _Pending] = {}
         self._closing = False
         metrics.outbound_queue.set_function(lambda: len(self._tasks))
@@ -56,28 +64,46 @@ class Outbox:
     def deliver_later(
         self, message: InboundMessage, turn: asyncio.Future[TurnResult], user: str
     ) -> None:
-        pending = _Pending(message, turn, user)
+        """Send the turn's reply when it ends."""
+        self._track(_Pending(message, turn, (), user))
+
+    def send_saved(self, message: InboundMessage, replies: tuple[str, ...], user: str) -> None:
+        """Send the reply of a turn that was saved but whose reply never went out."""
+        self._track(_Pending(message, None, replies, user))
+
+    def _track(self, pending: _Pending) -> None:
         task = asyncio.create_task(self._deliver(pending))
         self._tasks[task] = pending
         task.add_done_callback(self._tasks.pop)
 
     async def _deliver(self, pending: _Pending) -> None:
-        try:
-            result = await pending.turn
-            replies: tuple[str, ...] = result.replies
-        except Exception:
-            log.exception("turn.failed", extra={"fields": {"user": pending.user}})
-            self._metrics.errors.labels("turn").inc()
-            replies = (self._failure_text,)
+        replies = pending.replies
+        if pending.turn is not None:
+            try:
+                replies = (await pending.turn).replies
+            except Exception:
+                log.exception("turn.failed", extra={"fields": {"user": pending.user}})
+                self._metrics.errors.labels("turn").inc()
+                replies = (self._failure_text,)
         parts = split_replies(replies, self._max_chars)
-        if not parts or self._sender is None:
-            return
-        if self._closing:  # the turn ended after the grace period: its reply stays in the store
+        if self._closing:  # the turn ended after the grace period: the next start sends it
             log.warning("outbound.abandoned", extra={"fields": {"user": pending.user}})
             return
+        if parts and self._sender is not None:
+            sid = pending.message.message_sid
+            async with claim_held(self._store, sid, every=self._renew_every):
+                await self._send(self._sender, pending, parts)
+        # Sent, or given up on after the sender's own retries: never sent again. Only a process
+        # that dies before this line leaves the reply to the next start.
+        try:
+            await self._store.reply_sent(pending.message.message_sid)
+        except BotError:
+            log.exception("outbound.not_recorded", extra={"fields": {"user": pending.user}})
+
+    async def _send(self, sender: Sender, pending: _Pending, parts: list[str]) -> None:
         message = pending.message
         try:
-            sids = await self._sender.send(message.sender, parts, from_=message.to)
+            sids = await sender.send(message.sender, parts, from_=message.to)
         except DeliveryError as exc:
             self._failed(pending, str(exc), maybe_sent=exc.maybe_sent)
             return

@@ -1,10 +1,10 @@
 """Finishing turns that an instance acknowledged but never finished (it crashed or was killed).
 
 A message answered with an empty ``<Response/>`` was kept in the store first (keep_pending);
-Twilio will not send it again. Once its claim has gone stale (nobody renews it: its owner is
-dead), any instance takes it over with an atomic claim, runs its turn and sends the reply through
-the REST API. The turn's saved row marks it handled, so it is finished exactly once. Runs at
-start-up and then every reclaim window, so survivors also finish a dead peer's messages.
+Twilio will not send it again. It stays kept until its reply has gone out. Once its claim has
+gone stale (nobody renews it: its owner is dead), any instance takes it over atomically and runs
+its turn, or, when the turn had been saved, sends the saved reply without running it again. Runs
+at start-up and then every reclaim window, so survivors also finish a dead peer's messages.
 """
 
 from __future__ import annotations
@@ -43,12 +43,16 @@ class Recovery:
         """Take over and restart every stale kept message; how many were restarted."""
         restarted = 0
         for kept in await self._store.pending_messages():
-            if not await self._store.claim_message(kept.message_sid, kept.user_id):
+            if not await self._store.take_over(kept.message_sid):
                 continue  # another instance got there first
             message = InboundMessage.from_pending(kept.message_sid, kept.user_id, kept.payload)
             user = self._hash(kept.user_id)
-            self._outbox.deliver_later(message, self._turns.start(message), user)
-            log.info("webhook.recovered", extra={"fields": {"user": user}})
+            if kept.reply is None:  # the turn never ended: run it
+                self._outbox.deliver_later(message, self._turns.start(message), user)
+            else:  # the turn was saved, its reply never went out: send it, do not redo it
+                self._outbox.send_saved(message, (kept.reply,), user)
+            fields = {"user": user, "turn": kept.reply is None}
+            log.info("webhook.recovered", extra={"fields": fields})
             restarted += 1
         return restarted
 

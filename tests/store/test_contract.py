@@ -259,11 +259,22 @@ class TestPendingMessages:
         (found,) = await restarted.pending_messages()
         assert (found.message_sid, found.user_id) == ("SMp", "+1")
         assert found.payload == {"body": "where is Template", "to": "whatsapp:+1415"}
-        assert await restarted.claim_message("SMp", "+1") is True  # taken over to be redone
+        assert found.reply is None  # the turn is still to run
+        assert await restarted.take_over("SMp") is True  # taken over to be redone
+        assert await restarted.take_over("SMp") is False  # now fresh: nobody else takes it
+        assert await store.claim_message("SMp", "+1") is False  # nor Twilio's retry
         assert await restarted.pending_messages() == []  # held by the new owner
         await restarted.save_turn(_session("+1"), [_row("+1", "where", 2.0, message_sid="SMp")])
+        make_store.now[0] += 16  # type: ignore[attr-defined]  # killed before the reply went out
+        (unsent,) = await restarted.pending_messages()
+        assert (unsent.message_sid, unsent.reply) == ("SMp", "re: where")  # sent, not redone
+        assert await restarted.take_over("SMp") is True
+        assert await restarted.renew_claim("SMp") is True  # held while the reply goes out
+        await restarted.reply_sent("SMp")
+        assert await restarted.renew_claim("SMp") is False
         make_store.now[0] += 16  # type: ignore[attr-defined]
-        assert await restarted.pending_messages() == []  # handled: never redone again
+        assert await restarted.pending_messages() == []  # answered: never again
+        assert await restarted.claim_message("SMp", "+1") is False
 
     async def test_messages_answered_in_time_are_never_pending(
         self, make_store: StoreFactory

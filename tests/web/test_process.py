@@ -23,7 +23,7 @@ from aiohttp.test_utils import TestServer
 
 from bench.cluster import AUTH_TOKEN, BOT_NUMBER, PUBLIC, Cluster, Instance, post
 from tests.channels.fake_twilio import ACCOUNT_SID, FakeTwilio
-from tests.llm.fakes import FakeLLM, Hang
+from tests.llm.fakes import FakeLLM, Hang, Reply
 
 pytestmark = pytest.mark.slow
 
@@ -152,6 +152,34 @@ async def test_a_message_acknowledged_before_a_kill_is_answered_once_after_resta
     assert replies[0].from_ == BOT_NUMBER
     assert _rows(tmp_path / "data" / "bot.db", sid) == [(QUESTION, ANSWER)]
     assert len(fakes.llm.requests) == 2  # the killed attempt, and the one that answered
+
+
+async def test_a_reply_cut_off_by_a_kill_is_sent_after_restart_without_a_second_turn(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    cluster = Cluster(write_config(tmp_path, fakes))
+    sender, sid = _sender(), _sid()
+    try:
+        (first,) = await asyncio.to_thread(cluster.start, 1)
+        async with aiohttp.ClientSession() as http:
+            await _ask_ready(http, first, sender)
+            fakes.llm.then(Hang(1.0, Reply(ANSWER)))  # past the budget: the reply goes by REST
+            fakes.twilio.plan.append(30.0)  # and Twilio's API is slow to take it
+            status, body = await post(http, first, sender, QUESTION, sid)
+            assert (status, _MESSAGE.findall(body)) == (200, [])
+            await _until(lambda: fakes.twilio.requests == 1, 10)
+            assert fakes.twilio.requests == 1  # the turn is saved, its reply on its way
+        cluster.kill(first)  # SIGKILL while the reply is being sent
+        assert _rows(tmp_path / "data" / "bot.db", sid) == [(QUESTION, ANSWER)]
+        assert not fakes.twilio.sent
+        await asyncio.to_thread(cluster.start, 1)
+        await _until(lambda: fakes.twilio.sent, 20)
+        await asyncio.sleep(3.0)  # three more recovery rounds: still one reply
+    finally:
+        await asyncio.to_thread(cluster.stop)
+    assert [m.body for m in fakes.twilio.sent if m.to == sender] == [ANSWER]
+    assert _rows(tmp_path / "data" / "bot.db", sid) == [(QUESTION, ANSWER)]
+    assert len(fakes.llm.requests) == 1  # the saved reply was sent; the turn did not run again
 
 
 async def test_sigterm_under_load_ends_the_process_within_the_grace_period(
