@@ -23,7 +23,8 @@ COPY . .
 RUN python -m compileall -q bot
 RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin bot \
     && mkdir -p /app/data \
-    && chown -R bot:bot /app/data
+    && chown -R bot:bot /app/data \
+    && chmod 0700 /app/data  # the database, its backups and the index of private code
 
 USER bot
 VOLUME ["/app/data"]

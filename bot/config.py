@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -52,6 +53,8 @@ class RepoConfig:
 @dataclass(frozen=True, slots=True)
 class StorageConfig:
     database_url: str = "sqlite:///data/bot.db"
+    # SQLite only: encrypt the database and its backups (SQLCipher); kept out of reprs
+    database_key: str = field(default="", repr=False)
     redis_url: str = ""
     retention_days: int = 90
     backup_dir: str = "data/backups"
@@ -158,11 +161,21 @@ class CacheConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SecretsConfig:
+    mask: bool = True  # hide API keys, tokens and private keys wherever code is shown
+    patterns: tuple[str, ...] = ()  # more regexes to hide (group 1 when it has one)
+
+
+@dataclass(frozen=True, slots=True)
 class ServerConfig:
     host: str = "0.0.0.0"
     port: int = 8080
     public_base_url: str = ""
     metrics_token: str = ""  # bearer token for /metrics and the detailed /health
+    # SIGTERM to exit, at most: in-flight requests, queued replies and closing all fit in it,
+    # and a process still alive after it exits hard (its unfinished turns are kept, bot/web/
+    # recovery.py). Keep it below the platform's own grace period (fly.toml kill_timeout).
+    shutdown_grace_seconds: float = 10.0
 
 
 DEFAULT_REFUSAL = (
@@ -210,6 +223,7 @@ class Settings:
     search: SearchConfig = SearchConfig()
     access: AccessConfig = AccessConfig()
     cache: CacheConfig = CacheConfig()
+    secrets: SecretsConfig = SecretsConfig()
     repos: tuple[RepoConfig, ...] = ()
     base_dir: Path = field(default=Path("."), compare=False)
 
@@ -236,6 +250,7 @@ ENV_ALIASES: Mapping[str, str] = {
     "PUBLIC_BASE_URL": "server.public_base_url",
     "METRICS_TOKEN": "server.metrics_token",
     "DATABASE_URL": "storage.database_url",
+    "DATABASE_KEY": "storage.database_key",
     "REDIS_URL": "storage.redis_url",
     "TWILIO_ACCOUNT_SID": "twilio.account_sid",
     "TWILIO_AUTH_TOKEN": "twilio.auth_token",
@@ -430,8 +445,19 @@ def _check(s: Settings) -> None:
             "storage.database_url",
             f"must start with sqlite:///, postgresql:// or memory://, got {url!r}",
         )
+    if s.storage.database_key and not url.startswith("sqlite://"):
+        raise ConfigError(
+            "storage.database_key",
+            "(DATABASE_KEY) encrypts SQLite databases only; encrypt a PostgreSQL server's disk "
+            "with the platform's own encryption instead, and unset it",
+        )
     if not 0 < s.nlu.threshold <= 100:
         raise ConfigError("nlu.threshold", f"must be between 0 and 100, got {s.nlu.threshold}")
+    if s.server.shutdown_grace_seconds < 1:
+        raise ConfigError(
+            "server.shutdown_grace_seconds",
+            f"must be at least 1, got {s.server.shutdown_grace_seconds}",
+        )
     if not 1 <= s.server.port <= 65535:
         raise ConfigError("server.port", f"must be a port number (1-65535), got {s.server.port}")
     for key, number in (
@@ -452,6 +478,11 @@ def _check(s: Settings) -> None:
             "limits.max_reply_chars",
             f"must be at least 100 (WhatsApp allows 1600), got {s.limits.max_reply_chars}",
         )
+    for n, pattern in enumerate(s.secrets.patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"secrets.patterns[{n}]", f"is not a valid regex: {exc}") from None
     names = [r.name for r in s.repos]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -108,7 +108,11 @@ class Services:
         )
         llm = llm or LLMRouter.from_settings(settings)
         store = store or open_store(settings)
-        await store.open()
+        try:
+            await store.open()
+        except BaseException:
+            await llm.aclose()
+            raise
         search = search or SearchService.from_settings(settings)
         cache = SharedCache.from_settings(settings)
         if cache is not None:
@@ -141,26 +145,34 @@ class Services:
                     }
                 },
             )
-        if start_search:
-            await search.start()
+        try:
+            if start_search:
+                await search.start()
+        except BaseException:
+            await services.close()  # an open store left behind would keep the process alive
+            raise
         if settings.flows.reload if watch_flows is None else watch_flows:
             interval = settings.flows.reload_poll_seconds
             services._tasks.append(asyncio.create_task(flows.watch(interval=interval)))
         return services
 
     async def close(self) -> None:
+        """Close every part, even when one of them fails: the store in particular must always
+        be closed (its connections' threads would otherwise keep the process from exiting)."""
+        async with contextlib.AsyncExitStack() as parts:  # closed in reverse order
+            parts.push_async_callback(self.store.close)
+            if self.llm is not None:
+                parts.push_async_callback(self.llm.aclose)
+            parts.push_async_callback(self.search.close)
+            parts.push_async_callback(self._stop_tasks)
+
+    async def _stop_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        await self.search.close()
-        if self.llm is not None:
-            await self.llm.aclose()
-        if self.cache is not None:
-            await self.cache.aclose()
-        await self.store.close()
 
     async def __aenter__(self) -> Services:
         return self

@@ -9,6 +9,7 @@ import hmac
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote_plus
 
 from multidict import MultiDict, MultiDictProxy
@@ -43,6 +44,31 @@ class InboundMessage:
     def text(self) -> str:
         """What the user said: the body, or the quick-reply button they tapped."""
         return self.body or self.button_payload
+
+    def pending(self) -> dict[str, Any]:
+        """What must be kept to redo the turn and send its reply (sid and sender are kept
+        beside it)."""
+        return {
+            "to": self.to,
+            "body": self.body,
+            "profile_name": self.profile_name,
+            "wa_id": self.wa_id,
+            "num_media": self.num_media,
+            "button_payload": self.button_payload,
+        }
+
+    @classmethod
+    def from_pending(cls, message_sid: str, sender: str, kept: dict[str, Any]) -> InboundMessage:
+        return cls(
+            message_sid=message_sid,
+            sender=sender,
+            to=str(kept.get("to", "")),
+            body=str(kept.get("body", "")),
+            profile_name=str(kept.get("profile_name", "")),
+            wa_id=str(kept.get("wa_id", "")),
+            num_media=int(kept.get("num_media", 0)),
+            button_payload=str(kept.get("button_payload", "")),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     source = Path(sqlite_path(url, settings.base_dir))
     folder = Path(args.dir) if args.dir else settings.path(settings.storage.backup_dir)
     keep = args.keep if args.keep is not None else settings.storage.backups_kept
-    result = backup_now(source, folder, keep=keep)
+    result = backup_now(source, folder, keep=keep, key=settings.storage.database_key)
     print(f"backed up {source} to {result.path} ({result.bytes} bytes, {result.seconds:.2f} s)")
     for old in result.removed:
         print(f"removed old backup {old}")

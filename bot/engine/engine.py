@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -168,6 +169,11 @@ class Engine:
             current = compiled.state(convo.state)
             timeout = current.timeout if current is not None else None
             session.timeout_at = now + timeout.seconds if timeout else None
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # transitions' async machine swallows a cancellation; a half turn must not be saved
+            # as if answered (its message would count as handled, its reply never sent).
+            raise asyncio.CancelledError
         replies = tuple(convo.replies)
         row = ConversationRow(
             user_id=inbound.user_id,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,16 +22,11 @@ import jinja2
 
 from bot.errors import LLMError, Problem
 from bot.flows.templates import unknown_names
+from bot.secrets import MASK, SecretMasker
 
 log = logging.getLogger(__name__)
 
 REQUIRED = ("system", "answer", "explain", "classify")
-# Credentials of well-known shapes, redacted wherever they appear (a key committed by mistake).
-KEY_SHAPES = re.compile(
-    r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}"
-    r"|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})"
-)
-KEY_PREFIXES = ("sk-", "AKIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "AIza")
 SUFFIX = ".j2"
 
 
@@ -51,7 +45,9 @@ class _Compiled:
 class PromptLibrary:
     """Templates from one folder, each compiled once per version of its file."""
 
-    def __init__(self, directory: Path, *, redact: Iterable[str] = ()) -> None:
+    def __init__(
+        self, directory: Path, *, redact: Iterable[str] = (), masker: SecretMasker | None = None
+    ) -> None:
         self.directory = directory
         self.env = jinja2.Environment(
             undefined=jinja2.StrictUndefined,
@@ -63,6 +59,7 @@ class PromptLibrary:
         self.env.filters["fence"] = fence
         # Secrets (API keys, tokens) never enter a prompt, whatever the repository or user wrote.
         self._secrets = tuple(sorted({s for s in redact if len(s) >= 8}, key=len, reverse=True))
+        self._masker = masker or SecretMasker()
         self._cache: dict[str, _Compiled] = {}
         self._versions: dict[str, tuple[tuple[int, int], bytes]] = {}
 
@@ -98,10 +95,9 @@ class PromptLibrary:
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        if any(prefix in text for prefix in KEY_PREFIXES):  # substring scans cost far less
-            text = KEY_SHAPES.sub("[redacted]", text)
-        return text
+            text = text.replace(secret, MASK)
+        # The same masking as everywhere code is shown, and on even when display masking is off.
+        return self._masker.mask(text, always=True)
 
     def _template(self, name: str) -> jinja2.Template:
         path = self.path(name)

@@ -9,6 +9,9 @@ from bot.llm.base import ChatRequest, Completion, Message, ProviderReply, Task
 from bot.llm.prompts import PromptLibrary, fence
 from bot.llm.tokens import TokenCounter, fit
 
+# Fence kinds of earlier turns; the system prompt names both as data.
+_HISTORY_KIND = {"user": "message", "assistant": "reply"}
+
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
@@ -46,7 +49,11 @@ def prepare(
     max_tokens = task.max_tokens or window.max_output_tokens
     budget = window.max_context_tokens - max_tokens
     system = prompts.render("system", {"task": task.prompt, "repo": task.variables.get("repo", "")})
-    history = [prompts.redact(m.content) for m in task.history]
+    # Earlier turns are as untrusted as the current message: an instruction sent two turns ago
+    # must arrive fenced as data too, never as a plain user (or assistant) message.
+    history = [
+        fence(prompts.redact(m.content), _HISTORY_KIND.get(m.role, "message")) for m in task.history
+    ]
     bare = prompts.render(task.prompt, {**task.variables, "snippets": []})
     fixed = counter.count_messages(system, [bare])
     fitted = fit(

@@ -30,6 +30,7 @@ from bot.llm.providers import configured, make_provider, secrets
 from bot.llm.request import Prepared, prepare
 from bot.llm.tokens import TokenCounter
 from bot.llm.usage import LLMMetrics, UsageLedger, cost_usd
+from bot.secrets import SecretMasker
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -72,7 +73,9 @@ class LLMRouter:
         """Providers for every configured name in ``llm.chain``, up to ``local``."""
         providers = [make_provider(name, config) for name, config in configured(settings)]
         prompts = PromptLibrary(
-            settings.path(settings.flows.prompts_dir), redact=secrets(settings, os.environ)
+            settings.path(settings.flows.prompts_dir),
+            redact=secrets(settings, os.environ),
+            masker=SecretMasker.from_config(settings.secrets),
         )
         metrics = LLMMetrics(registry) if registry is not None else None
         return cls(

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from bot.search.index import RepoSnapshot
     from bot.search.resultcache import ResultCache
     from bot.search.runner import Progress
+from bot.search.shown import ShownCode
+from bot.secrets import SecretMasker
 
 log = logging.getLogger(__name__)
 MAX_CONTEXT = 50
@@ -54,8 +56,10 @@ class SearchService:
         watch_changes: bool = True,
         index_dir: Path | None = None,
         before_first_query: Callable[[], Awaitable[None]] | None = None,
+        masker: SecretMasker | None = None,
     ) -> None:
         self._config = config or SearchConfig()
+        self._masking = ShownCode(masker or SecretMasker(), self._indexed_bytes)
         self._sources = {s.name: s for s in sources}
         self._semantic = semantic
         self._watch_changes = watch_changes
@@ -100,6 +104,7 @@ class SearchService:
             watch_changes=watch_changes,
             index_dir=settings.path(cfg.index_dir),
             before_first_query=before_first_query,
+            masker=SecretMasker.from_config(settings.secrets),
         )
 
     @property
@@ -256,7 +261,9 @@ class SearchService:
             semantic = self._semantic if self._semantic and self._semantic.available else None
             if semantic is not None:
                 try:
-                    hits = await semantic.search(parsed.text, names, limit)
+                    hits = self._masking.hits(
+                        await semantic.search(parsed.text, names, limit), None
+                    )
                     if hits:
                         return runner.response(
                             query, "semantic", hits, len(hits), False, False, "", started
@@ -277,7 +284,7 @@ class SearchService:
             found = await asyncio.to_thread(
                 runner.run, ready, missing, parsed, limit, self._config.regex_timeout_seconds
             )
-        hits = runner.bounded(found.hits, self._config.max_result_chars)
+        hits = runner.bounded(self._masking.hits(found.hits, parsed), self._config.max_result_chars)
         truncated = found.capped or found.total > len(hits)
         return runner.response(
             query,
@@ -308,8 +315,9 @@ class SearchService:
             )
         context = max(0, min(context, MAX_CONTEXT))
         start = max(1, line - context)
-        shown = tuple(b.decode("utf-8", "replace") for b in lines[start - 1 : line + context])
-        return Snippet(repo, Path(path).as_posix(), start, shown, line)
+        shown = [b.decode("utf-8", "replace") for b in lines[start - 1 : line + context]]
+        masked = tuple(self._masking.lines(data, shown, start))
+        return Snippet(repo, Path(path).as_posix(), start, masked, line)
 
     def _indexed_bytes(self, repo: str, rel: str) -> bytes | None:
         """The file as indexed (kept current by the watcher), without a trip to the disk."""

@@ -9,12 +9,12 @@ pg_dump (docs/operations.md).
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import StoreError
+from bot.store.sqlite_open import ERRORS, Opener, private_dir
 
 SUFFIX = ".db"
 
@@ -41,11 +41,11 @@ def newest_age(folder: Path, stem: str, now: float) -> float | None:
     return now - found[-1].stat().st_mtime if found else None
 
 
-def _copy(source: Path, target: Path) -> None:
+def _copy(source: Path, target: Path, key: str) -> None:
     partial = target.with_name(target.name + ".partial")
-    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
+    src = Opener(str(source), key).connect(read_only=True)
     try:
-        dst = sqlite3.connect(partial)
+        dst = Opener(str(partial), key).connect()  # created 0600, encrypted with the same key
         try:
             src.backup(dst)
             check = dst.execute("PRAGMA quick_check").fetchone()[0]
@@ -59,23 +59,26 @@ def _copy(source: Path, target: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def backup_now(source: Path, folder: Path, *, keep: int, now: float | None = None) -> BackupResult:
-    """Copy ``source`` to ``folder/<stem>-<UTC time>.db`` and keep the newest ``keep`` copies."""
+def backup_now(
+    source: Path, folder: Path, *, keep: int, now: float | None = None, key: str = ""
+) -> BackupResult:
+    """Copy ``source`` to ``folder/<stem>-<UTC time>.db`` and keep the newest ``keep`` copies.
+    The folder is private (0700), each copy 0600 and, with ``key``, encrypted with it."""
     if not source.is_file():
         raise StoreError(f"there is no SQLite database at {source} to back up")
     if keep < 1:
         raise StoreError(f"storage.backups_kept must be at least 1, got {keep}")
     started = time.monotonic()
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(time.time() if now is None else now))
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     target = folder / f"{source.stem}-{stamp}{SUFFIX}"
     n = 1
     while target.exists():  # two backups in one second
         target = folder / f"{source.stem}-{stamp}-{n}{SUFFIX}"
         n += 1
     try:
-        _copy(source, target)
-    except sqlite3.Error as exc:
+        _copy(source, target, key)
+    except ERRORS as exc:
         raise StoreError(f"backing up {source} to {target} failed: {exc}") from exc
     found = backups(folder, source.stem)
     removed = tuple(found[:-keep])
@@ -84,6 +87,6 @@ def backup_now(source: Path, folder: Path, *, keep: int, now: float | None = Non
     return BackupResult(target, target.stat().st_size, time.monotonic() - started, removed)
 
 
-async def backup(source: Path, folder: Path, *, keep: int) -> BackupResult:
+async def backup(source: Path, folder: Path, *, keep: int, key: str = "") -> BackupResult:
     """``backup_now`` off the event loop."""
-    return await asyncio.to_thread(backup_now, source, folder, keep=keep)
+    return await asyncio.to_thread(backup_now, source, folder, keep=keep, key=key)

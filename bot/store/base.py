@@ -118,6 +118,16 @@ class ConversationRow:
     meta: dict[str, Any] = field(default_factory=dict)  # provider, model, tokens, latency...
 
 
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    """An acknowledged inbound message whose reply has not gone out (see keep_pending)."""
+
+    message_sid: str
+    user_id: str
+    payload: dict[str, Any]  # what the channel needs to run the turn and send its reply
+    reply: str | None = None  # the saved turn's response; None: the turn is still to run
+
+
 class ConversationStore(abc.ABC):
     """Where sessions and history live. Implementations must be safe for concurrent turns of
     different users; the caller guarantees one turn at a time per user."""
@@ -150,7 +160,34 @@ class ConversationStore(abc.ABC):
         A message counts as handled once a row carrying its MessageSid is saved (save_turn or
         append_rows). A claim that was never handled - its instance died mid-turn - can be
         claimed again once it is older than the store's ``reclaim_after`` seconds, so Twilio's
-        retry of it is processed rather than dropped as a duplicate."""
+        retry of it is processed rather than dropped as a duplicate. An owner still working on
+        it keeps it with ``renew_claim``."""
+
+    @abc.abstractmethod
+    async def renew_claim(self, message_sid: str) -> bool:
+        """The claim's owner is still working on it (its turn, or sending a kept message's
+        reply): restart its ``reclaim_after`` window (a lease). False once there is nothing left
+        to hold: handled and not kept, or never claimed."""
+
+    @abc.abstractmethod
+    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
+        """Store what is needed to redo a claimed message's turn and send its reply, before the
+        message is acknowledged without its reply; kept until ``reply_sent``."""
+
+    @abc.abstractmethod
+    async def reply_sent(self, message_sid: str) -> None:
+        """The kept message's reply went out (or was given up on): forget it."""
+
+    @abc.abstractmethod
+    async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
+        """Kept messages whose reply has not gone out and whose claim went stale (its owner
+        died), with the saved reply when the turn had ended. ``take_over`` one before redoing
+        its turn or sending its reply."""
+
+    @abc.abstractmethod
+    async def take_over(self, message_sid: str) -> bool:
+        """Atomically take a stale kept message over (its claim becomes this caller's, fresh);
+        False when it is not stale any more or no longer kept (someone else took it)."""
 
     @abc.abstractmethod
     async def record_status(

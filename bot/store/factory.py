@@ -40,6 +40,7 @@ def open_store(settings: Settings, *, auto_migrate: bool = True) -> Conversation
             sqlite_path(url, settings.base_dir),
             auto_migrate=auto_migrate,
             reclaim_after_seconds=settings.storage.reclaim_after_seconds,
+            key=settings.storage.database_key,
         )
     if url.startswith(("postgresql://", "postgres://")):
         from bot.store.postgres import PostgresStore

@@ -37,6 +37,7 @@ class Maintenance:
         backup_dir: Path | None = None,
         backups_kept: int = 7,
         backup_every_seconds: float = DAY,
+        database_key: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
@@ -46,6 +47,7 @@ class Maintenance:
         self._backup_dir = backup_dir
         self._kept = backups_kept
         self._backup_every = backup_every_seconds
+        self._key = database_key
         self._clock = clock
         self._tasks: list[asyncio.Task[None]] = []
         self._state: dict[str, object] = {"state": "idle"}
@@ -65,6 +67,7 @@ class Maintenance:
             backup_dir=settings.path(storage.backup_dir),
             backups_kept=storage.backups_kept,
             backup_every_seconds=storage.backup_interval_hours * 3600,
+            database_key=storage.database_key,
         )
 
     @property
@@ -110,7 +113,9 @@ class Maintenance:
     async def backup(self) -> backups.BackupResult:
         if self._sqlite is None or self._backup_dir is None:
             raise BotError("backups are made for SQLite only; use pg_dump for PostgreSQL")
-        result = await backups.backup(self._sqlite, self._backup_dir, keep=self._kept)
+        result = await backups.backup(
+            self._sqlite, self._backup_dir, keep=self._kept, key=self._key
+        )
         self._state.update(last_backup=str(result.path), last_backup_at=self._clock())
         log.info(
             "store.backed_up",

@@ -10,10 +10,17 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot.errors import StoreError
 from bot.store import codec
-from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+from bot.store.base import (
+    ConversationRow,
+    ConversationStore,
+    PendingMessage,
+    Session,
+    status_rank,
+)
 from bot.store.members import AuditEntry, Member
 
 
@@ -25,8 +32,12 @@ class MemoryStore(ConversationStore):
         self._clock = clock
         self._sessions: dict[str, Session] = {}
         self._rows: list[ConversationRow] = []
-        self._claims: dict[str, float] = {}  # MessageSid -> claimed at, while not handled
+        # MessageSid -> claimed (or renewed) at, while not handled or its reply not sent
+        self._claims: dict[str, float] = {}
         self._handled: set[str] = set()
+        self._pending: dict[str, tuple[str, dict[str, Any]]] = {}  # sid -> user, payload
+        self._owners: dict[str, str] = {}  # sid -> user of the claim
+        self._replies: dict[str, str] = {}  # sid -> saved response, while kept
         self._status: dict[str, tuple[str, float]] = {}
         self._members: dict[str, Member] = {}
         self._audit: list[AuditEntry] = []
@@ -79,7 +90,55 @@ class MemoryStore(ConversationStore):
         if claimed is not None and claimed >= now - self._reclaim_after:
             return False
         self._claims[message_sid] = now
+        self._owners[message_sid] = user_id
         return True
+
+    async def renew_claim(self, message_sid: str) -> bool:
+        self._check_open()
+        if message_sid not in self._claims:
+            return False
+        self._claims[message_sid] = self._clock()
+        return True
+
+    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
+        self._check_open()
+        if message_sid in self._claims and message_sid not in self._handled:
+            self._pending[message_sid] = (self._owners[message_sid], copy.deepcopy(payload))
+
+    async def reply_sent(self, message_sid: str) -> None:
+        self._check_open()
+        self._pending.pop(message_sid, None)
+        self._replies.pop(message_sid, None)
+        if message_sid in self._handled:
+            self._claims.pop(message_sid, None)
+            self._owners.pop(message_sid, None)
+
+    async def take_over(self, message_sid: str) -> bool:
+        self._check_open()
+        now = self._clock()
+        if (
+            message_sid not in self._pending
+            or self._claims[message_sid] >= now - self._reclaim_after
+        ):
+            return False
+        self._claims[message_sid] = now
+        return True
+
+    async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
+        self._check_open()
+        stale = self._clock() - self._reclaim_after
+        found = sorted(
+            (self._claims[sid], sid) for sid in self._pending if self._claims[sid] < stale
+        )
+        return [
+            PendingMessage(
+                sid,
+                self._pending[sid][0],
+                copy.deepcopy(self._pending[sid][1]),
+                self._replies.get(sid, "") if sid in self._handled else None,
+            )
+            for _, sid in found[:limit]
+        ]
 
     async def record_status(
         self, message_sid: str, status: str, timestamp: float, error_code: str | None = None
@@ -150,9 +209,14 @@ class MemoryStore(ConversationStore):
     def _keep(self, encoded: list[codec.RowValues]) -> None:
         for row in _decoded(encoded):
             self._rows.append(row)
-            if row.message_sid is not None and row.message_sid in self._claims:
-                del self._claims[row.message_sid]
-                self._handled.add(row.message_sid)
+            sid = row.message_sid
+            if sid is not None and sid in self._claims:
+                self._handled.add(sid)
+                if sid in self._pending:  # its reply still has to go out
+                    self._replies[sid] = row.response
+                else:
+                    del self._claims[sid]
+                    self._owners.pop(sid, None)
 
 
 def _validate(*values: tuple[object, ...]) -> None:

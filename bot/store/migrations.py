@@ -119,6 +119,15 @@ SQLITE: tuple[Migration, ...] = (
             *SENDER_KEYS,
         ),
     ),
+    Migration(
+        4,
+        "an acknowledged message is kept until its reply is sent, to be finished after a crash",
+        (
+            "ALTER TABLE inbound_messages ADD COLUMN pending TEXT",
+            "CREATE INDEX idx_inbound_pending ON inbound_messages (received_at) "
+            "WHERE pending IS NOT NULL",
+        ),
+    ),
 )
 
 POSTGRES: tuple[Migration, ...] = (
@@ -200,6 +209,15 @@ POSTGRES: tuple[Migration, ...] = (
                 refused_at DOUBLE PRECISION NOT NULL
             )""",
             *SENDER_KEYS,
+        ),
+    ),
+    Migration(
+        4,
+        "an acknowledged message is kept until its reply is sent, to be finished after a crash",
+        (
+            "ALTER TABLE inbound_messages ADD COLUMN pending JSONB",
+            "CREATE INDEX idx_inbound_pending ON inbound_messages (received_at) "
+            "WHERE pending IS NOT NULL",
         ),
     ),
 )

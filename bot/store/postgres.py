@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -10,7 +11,13 @@ import asyncpg
 
 from bot.errors import StoreError
 from bot.store import access_sql, codec, migrations
-from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+from bot.store.base import (
+    ConversationRow,
+    ConversationStore,
+    PendingMessage,
+    Session,
+    status_rank,
+)
 from bot.store.factory import redacted
 from bot.store.members import AuditEntry, Member
 
@@ -224,6 +231,55 @@ class PostgresStore(ConversationStore):
         now = self._clock()
         found = await self._fetch(_CLAIM, message_sid, user_id, now, now - self._reclaim_after)
         return bool(found)
+
+    async def renew_claim(self, message_sid: str) -> bool:
+        # received_at is the time of the latest claim: renewing it is the owner's lease.
+        found = await self._fetch(
+            "UPDATE inbound_messages SET received_at = $1 "
+            "WHERE message_sid = $2 AND (handled = false OR pending IS NOT NULL) RETURNING 1",
+            self._clock(),
+            message_sid,
+        )
+        return bool(found)
+
+    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
+        await self._fetch(
+            "UPDATE inbound_messages SET pending = $1::jsonb "
+            "WHERE message_sid = $2 AND handled = false",
+            json.dumps(payload, ensure_ascii=False),
+            message_sid,
+        )
+
+    async def reply_sent(self, message_sid: str) -> None:
+        await self._fetch(
+            "UPDATE inbound_messages SET pending = NULL WHERE message_sid = $1", message_sid
+        )
+
+    async def take_over(self, message_sid: str) -> bool:
+        now = self._clock()
+        found = await self._fetch(
+            "UPDATE inbound_messages SET received_at = $1 WHERE message_sid = $2 "
+            "AND pending IS NOT NULL AND received_at < $3 RETURNING 1",
+            now,
+            message_sid,
+            now - self._reclaim_after,
+        )
+        return bool(found)
+
+    async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
+        found = await self._fetch(
+            "SELECT i.message_sid, i.phone_number, i.pending::text, i.handled, "
+            "(SELECT c.response FROM conversations c WHERE c.message_sid = i.message_sid "
+            "ORDER BY c.id DESC LIMIT 1) "
+            "FROM inbound_messages i WHERE i.pending IS NOT NULL AND i.received_at < $1 "
+            "ORDER BY i.received_at LIMIT $2",
+            self._clock() - self._reclaim_after,
+            limit,
+        )
+        return [
+            PendingMessage(r[0], r[1], json.loads(r[2]), (r[4] or "") if r[3] else None)
+            for r in found
+        ]
 
     async def record_status(
         self, message_sid: str, status: str, timestamp: float, error_code: str | None = None

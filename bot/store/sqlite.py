@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -23,15 +24,24 @@ import aiosqlite
 from bot.errors import StoreError
 from bot.store import access_sql, codec, migrations
 from bot.store import sqlite_sql as sql
-from bot.store.base import ConversationRow, ConversationStore, Session, status_rank
+from bot.store.base import (
+    ConversationRow,
+    ConversationStore,
+    PendingMessage,
+    Session,
+    status_rank,
+)
 from bot.store.members import AuditEntry, Member
+from bot.store.sqlite_open import BUSY, ERRORS, Opener, private_file
 from bot.store.sqlite_writer import GroupCommitter, Work, run_on
 
 T = TypeVar("T")
+READ_ERRORS: tuple[type[Exception], ...] = (*ERRORS, ValueError)  # ValueError: closed
 
 
 class SqliteStore(ConversationStore):
-    """``path`` is a file (its folder is created) or ``:memory:`` for a private database."""
+    """``path`` is a file (its folder is created) or ``:memory:`` for a private database;
+    with ``key`` the file is encrypted with SQLCipher (DATABASE_KEY)."""
 
     def __init__(
         self,
@@ -44,8 +54,11 @@ class SqliteStore(ConversationStore):
         reclaim_after_seconds: float = 15.0,
         clock: Callable[[], float] = time.time,
         inline_reads: bool = True,
+        key: str = "",
     ) -> None:
         self.path = str(path)
+        self._opener = Opener(self.path, key)
+        self._opening = asyncio.Lock()
         self._inline_reads = inline_reads and self.path != ":memory:"
         self._inline: sqlite3.Connection | None = None
         self._reclaim_after = reclaim_after_seconds
@@ -61,39 +74,47 @@ class SqliteStore(ConversationStore):
         self._committer: GroupCommitter | None = None
 
     async def open(self) -> None:
-        if self._writer is not None:
-            return
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        async with self._opening:  # two opens at once must not leave a second set of threads
+            if self._writer is None:
+                await self._open()
+
+    async def _open(self) -> None:
+        opener = self._opener
+        opened: list[aiosqlite.Connection] = []
         try:
-            writer = await aiosqlite.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the SQLite database {self.path}: {exc}") from exc
-        try:
+            writer = await opener.open(isolation_level=None)
+            opened.append(writer)
             await run_on(
                 writer, lambda c: sql.prepare(c, self.path, self._busy_ms, self._auto_migrate)
             )
             reader = writer
-            if self.path != ":memory:":
-                reader = await aiosqlite.connect(self.path, isolation_level=None)
+            if opener.on_disk:
+                reader = await opener.open(isolation_level=None)
+                opened.append(reader)
                 await run_on(reader, lambda c: sql.prepare_reader(c, self._busy_ms))
+                checkpointer = await opener.open(isolation_level=None)
+                opened.append(checkpointer)
+                await run_on(checkpointer, lambda c: sql.prepare_reader(c, self._busy_ms))
+                private_file(Path(self.path))  # the WAL and SHM now exist: private too
+            if self._inline_reads:
+                self._inline = sql.inline_reader(opener)
         except BaseException as exc:
-            await writer.close()
-            if isinstance(exc, sqlite3.Error):
+            for conn in reversed(opened):
+                await _close(conn)
+            if isinstance(exc, ERRORS):
                 raise StoreError(f"cannot use the SQLite database {self.path}: {exc}") from exc
             raise
         self._writer, self._reader = writer, reader
-        if self._inline_reads:
-            self._inline = sql.inline_reader(self.path)
         self._committer = GroupCommitter(writer, where=self.path, max_batch=self._max_batch)
-        if self.path != ":memory:":
-            self._checkpointer = await aiosqlite.connect(self.path, isolation_level=None)
-            await run_on(self._checkpointer, lambda c: sql.prepare_reader(c, self._busy_ms))
+        if opener.on_disk:
+            self._checkpointer = checkpointer
             self._checkpoint_task = asyncio.create_task(
-                self._checkpoint_loop(self._checkpointer), name="sqlite-checkpoint"
+                self._checkpoint_loop(checkpointer), name="sqlite-checkpoint"
             )
 
     async def close(self) -> None:
+        """Every connection is closed, whatever fails or is cancelled on the way: a connection
+        left open keeps a worker thread (and the database) busy."""
         writer, reader, committer = self._writer, self._reader, self._committer
         if writer is None:
             return
@@ -103,12 +124,16 @@ class SqliteStore(ConversationStore):
         if inline is not None:
             inline.close()
         self._committer = None
-        if committer is not None:
-            await committer.close()
-        await self._stop_checkpoints()
-        if reader is not None and reader is not writer:
-            await reader.close()
-        await writer.close()
+        try:
+            if committer is not None:
+                await committer.close()
+        finally:
+            try:
+                await self._stop_checkpoints()
+            finally:
+                if reader is not None and reader is not writer:
+                    await _close(reader)
+                await _close(writer)
 
     # -- reads: one hop on the reader connection
 
@@ -118,7 +143,7 @@ class SqliteStore(ConversationStore):
             raise StoreError(f"the SQLite store {self.path} is closed")
         try:
             return await run_on(reader, work)
-        except (sqlite3.Error, ValueError) as exc:
+        except READ_ERRORS as exc:
             raise StoreError(f"SQLite {self.path}: {exc}") from exc
 
     async def load_session(self, user_id: str) -> Session | None:
@@ -129,9 +154,9 @@ class SqliteStore(ConversationStore):
         if inline is not None:
             try:
                 return sql.load_session(inline, user_id)
-            except sqlite3.OperationalError:
+            except BUSY:
                 pass
-            except sqlite3.Error as exc:
+            except ERRORS as exc:
                 raise StoreError(f"SQLite {self.path}: {exc}") from exc
         return await self._read(lambda c: sql.load_session(c, user_id))
 
@@ -184,6 +209,26 @@ class SqliteStore(ConversationStore):
         now = self._clock()
         values = (message_sid, user_id, now, now - self._reclaim_after)
         return bool(await self._write(lambda c: sql.claim(c, values)))
+
+    async def renew_claim(self, message_sid: str) -> bool:
+        now = self._clock()
+        return bool(await self._write(lambda c: sql.renew_claim(c, message_sid, now)))
+
+    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
+        encoded = json.dumps(payload, ensure_ascii=False)
+        await self._write(lambda c: sql.keep_pending(c, message_sid, encoded))
+
+    async def reply_sent(self, message_sid: str) -> None:
+        await self._write(lambda c: sql.reply_sent(c, message_sid))
+
+    async def take_over(self, message_sid: str) -> bool:
+        now = self._clock()
+        stale = now - self._reclaim_after
+        return bool(await self._write(lambda c: sql.take_over(c, message_sid, now, stale)))
+
+    async def pending_messages(self, limit: int = 100) -> list[PendingMessage]:
+        stale_before = self._clock() - self._reclaim_after
+        return await self._read(lambda c: sql.pending_messages(c, stale_before, limit))
 
     async def record_status(
         self, message_sid: str, status: str, timestamp: float, error_code: str | None = None
@@ -238,7 +283,7 @@ class SqliteStore(ConversationStore):
             commits = self._committer.commits if self._committer else done
             if commits != done:
                 done = commits
-                with contextlib.suppress(sqlite3.Error):  # busy: the next round catches up
+                with contextlib.suppress(*ERRORS):  # busy: the next round catches up
                     await run_on(conn, lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)"))
 
     async def _stop_checkpoints(self) -> None:
@@ -249,6 +294,14 @@ class SqliteStore(ConversationStore):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if conn is not None:
-            with contextlib.suppress(sqlite3.Error):  # leave a short WAL behind
-                await run_on(conn, lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
-            await conn.close()
+            try:
+                with contextlib.suppress(*ERRORS):  # leave a short WAL behind
+                    await run_on(conn, lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+            finally:
+                await _close(conn)
+
+
+async def _close(conn: aiosqlite.Connection) -> None:
+    """Close the connection and end its worker thread (aiosqlite ends it even on an error)."""
+    with contextlib.suppress(*ERRORS):
+        await conn.close()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from bot.store import codec, migrations
-from bot.store.base import ConversationRow, Session
+from bot.store.base import ConversationRow, PendingMessage, Session
+from bot.store.sqlite_open import Opener
 
 _UPSERT_SESSION = """
 INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)
@@ -54,11 +55,10 @@ def prepare_reader(conn: sqlite3.Connection, busy_ms: int) -> None:
     conn.execute("PRAGMA query_only = ON")
 
 
-def inline_reader(path: str) -> sqlite3.Connection:
+def inline_reader(opener: Opener) -> sqlite3.Connection:
     """A read-only connection used on the event loop's own thread, for point lookups; it gives
     up at once when the database is busy instead of blocking the loop."""
-    uri = Path(path).resolve().as_uri() + "?mode=ro"  # as_uri escapes '?', '#' and '%'
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    conn = opener.connect(read_only=True, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 0")
     conn.execute("PRAGMA query_only = ON")
     return conn
@@ -155,6 +155,62 @@ WHERE inbound_messages.handled = 0 AND inbound_messages.received_at < ?
 def claim(conn: sqlite3.Connection, values: tuple[str, str, float, float]) -> bool:
     """values: sid, user, now, and the claim time before which an unhandled claim is stale."""
     return conn.execute(_CLAIM, values).rowcount == 1
+
+
+def renew_claim(conn: sqlite3.Connection, message_sid: str, now: float) -> bool:
+    # received_at is the time of the latest claim (a reclaim moves it too): renewing it is the
+    # owner's lease, held through the turn and, for a kept message, until its reply is sent.
+    return (
+        conn.execute(
+            "UPDATE inbound_messages SET received_at = ? "
+            "WHERE message_sid = ? AND (handled = 0 OR pending IS NOT NULL)",
+            (now, message_sid),
+        ).rowcount
+        == 1
+    )
+
+
+def keep_pending(conn: sqlite3.Connection, message_sid: str, payload: str) -> None:
+    conn.execute(
+        "UPDATE inbound_messages SET pending = ? WHERE message_sid = ? AND handled = 0",
+        (payload, message_sid),
+    )
+
+
+def reply_sent(conn: sqlite3.Connection, message_sid: str) -> None:
+    conn.execute("UPDATE inbound_messages SET pending = NULL WHERE message_sid = ?", (message_sid,))
+
+
+def take_over(conn: sqlite3.Connection, message_sid: str, now: float, stale: float) -> bool:
+    return (
+        conn.execute(
+            "UPDATE inbound_messages SET received_at = ? "
+            "WHERE message_sid = ? AND pending IS NOT NULL AND received_at < ?",
+            (now, message_sid, stale),
+        ).rowcount
+        == 1
+    )
+
+
+# The latest saved row of a handled message holds the reply that still has to go out.
+_PENDING = """
+SELECT i.message_sid, i.phone_number, i.pending, i.handled,
+    (SELECT c.response FROM conversations c WHERE c.message_sid = i.message_sid
+     ORDER BY c.id DESC LIMIT 1)
+FROM inbound_messages i
+WHERE i.pending IS NOT NULL AND i.received_at < ?
+ORDER BY i.received_at LIMIT ?
+"""
+
+
+def pending_messages(
+    conn: sqlite3.Connection, stale_before: float, limit: int
+) -> list[PendingMessage]:
+    found = conn.execute(_PENDING, (stale_before, limit)).fetchall()
+    return [
+        PendingMessage(str(r[0]), str(r[1]), json.loads(r[2]), str(r[4] or "") if r[3] else None)
+        for r in found
+    ]
 
 
 def record_status(conn: sqlite3.Connection, values: tuple[str, str, int, float, Any]) -> bool:

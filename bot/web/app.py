@@ -21,18 +21,26 @@ from bot.config import Settings
 from bot.coord.factory import Coordination
 from bot.engine.timeouts import run_sweep
 from bot.services import Services
+from bot.store.lease import renew_every
 from bot.store.maintenance import Maintenance
 from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler, live
-from bot.web.logs import hash_key
+from bot.web.logs import hash_key, user_hash
 from bot.web.metrics import Metrics, TimedSearch
 from bot.web.operator import OperatorAuth
 from bot.web.outbox import Outbox
 from bot.web.production import check_production
+from bot.web.recovery import Recovery
 from bot.web.status import StatusHandler
+from bot.web.turns import Turns
 from bot.web.webhook import FAILURE_TEXT, WebhookHandler
 
 log = logging.getLogger("bot.web")
+
+# Of the shutdown grace period: in-flight requests get REQUESTS_SHARE (bot/web/run.py), queued
+# replies OUTBOX_SHARE, and what is left closes the clients and the database.
+REQUESTS_SHARE = 0.3
+OUTBOX_SHARE = 0.4
 
 _Ctx = Callable[[web.Application], AsyncIterator[None]]
 
@@ -159,13 +167,18 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, services, metrics = app[SETTINGS], app[SERVICES], app[METRICS]
     limits = settings.limits
     store = services.store
+    reclaim = settings.storage.reclaim_after_seconds
     outbox = Outbox(
         sender=app.get(SENDER),
         store=store,
         metrics=metrics,
         max_reply_chars=limits.max_reply_chars,
         failure_text=FAILURE_TEXT,
-        grace_seconds=max(limits.outbound_timeout_seconds, limits.reply_budget_seconds),
+        grace_seconds=min(
+            max(limits.outbound_timeout_seconds, limits.reply_budget_seconds),
+            settings.server.shutdown_grace_seconds * OUTBOX_SHARE,
+        ),
+        renew_every=renew_every(reclaim),
     )
     app[OUTBOX] = outbox
     checker = SignatureChecker(
@@ -173,16 +186,25 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     guard = TwilioGuard(checker=checker, max_bytes=limits.max_body_bytes, metrics=metrics)
     operators = OperatorAuth.from_settings(settings)
+    turns = Turns(engine=services.engine, store=store, renew_every=renew_every(reclaim))
+    key = hash_key(settings)
+    recovery = Recovery(
+        store=store,
+        turns=turns,
+        outbox=outbox,
+        user_hash=lambda user: user_hash(user, key),
+        interval=max(reclaim, 0.5),
+    )
     app[HANDLERS] = Handlers(
         webhook=WebhookHandler(
             guard=guard,
-            engine=services.engine,
+            turns=turns,
             store=store,
             limiter=app[COORD].limiter,
             access=services.access,
             outbox=outbox,
             metrics=metrics,
-            hash_key=hash_key(settings),
+            hash_key=key,
             rate_limit_per_minute=limits.rate_limit_per_minute,
             reply_budget_seconds=limits.reply_budget_seconds,
             max_reply_chars=limits.max_reply_chars,
@@ -211,7 +233,8 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         public_base_url=settings.server.public_base_url,
     )
     try:
-        yield
+        async with recovery.running():
+            yield
     finally:
         await outbox.close()
 

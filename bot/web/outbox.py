@@ -1,22 +1,23 @@
 """Replies that missed the webhook's budget: sent through the REST API when their turn ends.
 
 Every such delivery is a tracked task. At shutdown they get a grace period to finish; a turn still
-running after it is cancelled and its message stored as unprocessed, so nothing is lost silently.
+running after it is cancelled. Its message was kept in the store before it was acknowledged
+(keep_pending) and stays kept until its reply has been sent (reply_sent): the next instance to
+start finishes the turn, or sends the saved reply (bot/web/recovery.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.channels.twilio import InboundMessage, split_replies
 from bot.channels.twilio_rest import Sender
 from bot.engine.turn import TurnResult
 from bot.errors import BotError, DeliveryError
-from bot.store.base import ConversationRow, ConversationStore
+from bot.store.base import ConversationStore
+from bot.store.lease import claim_held
 from bot.web.metrics import Metrics
 
 log = logging.getLogger("bot.web")
@@ -25,7 +26,8 @@ log = logging.getLogger("bot.web")
 @dataclass(slots=True)
 class _Pending:
     message: InboundMessage
-    turn: asyncio.Future[TurnResult]
+    turn: asyncio.Future[TurnResult] | None  # None: the reply was saved already
+    replies: tuple[str, ...]
     user: str  # hashed, for logs
 
 
@@ -39,7 +41,7 @@ class Outbox:
         max_reply_chars: int,
         failure_text: str,
         grace_seconds: float = 10.0,
-        clock: Callable[[], float] = time.time,
+        renew_every: float = 5.0,
     ) -> None:
         self._sender = sender
         self._store = store
@@ -47,7 +49,7 @@ class Outbox:
         self._max_chars = max_reply_chars
         self._failure_text = failure_text
         self._grace = grace_seconds
-        self._clock = clock
+        self._renew_every = renew_every
         self._tasks: dict[asyncio.Task[None], _Pending] = {}
         self._closing = False
         metrics.outbound_queue.set_function(lambda: len(self._tasks))
@@ -62,28 +64,46 @@ class Outbox:
     def deliver_later(
         self, message: InboundMessage, turn: asyncio.Future[TurnResult], user: str
     ) -> None:
-        pending = _Pending(message, turn, user)
+        """Send the turn's reply when it ends."""
+        self._track(_Pending(message, turn, (), user))
+
+    def send_saved(self, message: InboundMessage, replies: tuple[str, ...], user: str) -> None:
+        """Send the reply of a turn that was saved but whose reply never went out."""
+        self._track(_Pending(message, None, replies, user))
+
+    def _track(self, pending: _Pending) -> None:
         task = asyncio.create_task(self._deliver(pending))
         self._tasks[task] = pending
         task.add_done_callback(self._tasks.pop)
 
     async def _deliver(self, pending: _Pending) -> None:
-        try:
-            result = await pending.turn
-            replies: tuple[str, ...] = result.replies
-        except Exception:
-            log.exception("turn.failed", extra={"fields": {"user": pending.user}})
-            self._metrics.errors.labels("turn").inc()
-            replies = (self._failure_text,)
+        replies = pending.replies
+        if pending.turn is not None:
+            try:
+                replies = (await pending.turn).replies
+            except Exception:
+                log.exception("turn.failed", extra={"fields": {"user": pending.user}})
+                self._metrics.errors.labels("turn").inc()
+                replies = (self._failure_text,)
         parts = split_replies(replies, self._max_chars)
-        if not parts or self._sender is None:
-            return
-        if self._closing:  # the turn ended after the grace period: its reply stays in the store
+        if self._closing:  # the turn ended after the grace period: the next start sends it
             log.warning("outbound.abandoned", extra={"fields": {"user": pending.user}})
             return
+        if parts and self._sender is not None:
+            sid = pending.message.message_sid
+            async with claim_held(self._store, sid, every=self._renew_every):
+                await self._send(self._sender, pending, parts)
+        # Sent, or given up on after the sender's own retries: never sent again. Only a process
+        # that dies before this line leaves the reply to the next start.
+        try:
+            await self._store.reply_sent(pending.message.message_sid)
+        except BotError:
+            log.exception("outbound.not_recorded", extra={"fields": {"user": pending.user}})
+
+    async def _send(self, sender: Sender, pending: _Pending, parts: list[str]) -> None:
         message = pending.message
         try:
-            sids = await self._sender.send(message.sender, parts, from_=message.to)
+            sids = await sender.send(message.sender, parts, from_=message.to)
         except DeliveryError as exc:
             self._failed(pending, str(exc), maybe_sent=exc.maybe_sent)
             return
@@ -101,36 +121,14 @@ class Outbox:
         log.error("outbound.failed", extra={"fields": fields})
 
     async def close(self) -> None:
-        """Finish what can finish within the grace period; store the rest as unprocessed."""
+        """Finish what can finish within the grace period; the rest is left to the next start."""
         if not self._tasks:
             return
         log.info("outbox.draining", extra={"fields": {"pending": len(self._tasks)}})
         _done, late = await asyncio.wait(list(self._tasks), timeout=self._grace)
         self._closing = True
-        stuck = [self._tasks[t] for t in late]
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
-        # A cancelled turn may still have completed and saved itself; only the others are lost.
-        unfinished = [p for p in stuck if not _completed(p.turn)]
-        rows = [
-            ConversationRow(
-                user_id=p.message.sender,
-                message=p.message.text,
-                response="",
-                timestamp=self._clock(),
-                message_type="unprocessed",
-                message_sid=p.message.message_sid,
-            )
-            for p in unfinished
-        ]
-        if rows:
-            try:
-                await self._store.append_rows(rows)
-            except BotError:
-                log.exception("outbox.persist_failed", extra={"fields": {"count": len(rows)}})
-            log.warning("outbox.unprocessed", extra={"fields": {"count": len(rows)}})
-
-
-def _completed(turn: asyncio.Future[TurnResult]) -> bool:
-    return turn.done() and not turn.cancelled() and turn.exception() is None
+        if late:
+            log.warning("outbox.left_pending", extra={"fields": {"count": len(late)}})

@@ -13,20 +13,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Protocol
 
 from aiohttp import web
 
 from bot.access.policy import AccessPolicy, Viewer
 from bot.channels.twilio import EMPTY_TWIML, InboundMessage, inbound_message, split_replies, twiml
 from bot.coord.base import RateLimiter
-from bot.engine.turn import Inbound, TurnResult
 from bot.errors import BotError, MalformedRequestError
 from bot.store.base import ConversationRow, ConversationStore
 from bot.web.guard import TwilioGuard
 from bot.web.logs import user_hash
 from bot.web.metrics import Metrics
 from bot.web.outbox import Outbox
+from bot.web.turns import Turns
 
 log = logging.getLogger("bot.web")
 
@@ -39,10 +38,6 @@ MAX_REMEMBERED_REFUSALS = 10_000
 FAILURE_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
-class TurnHandler(Protocol):
-    async def handle(self, inbound: Inbound) -> TurnResult: ...
-
-
 def _xml(body: str) -> web.Response:
     return web.Response(text=body, content_type=TWIML_TYPE)
 
@@ -52,7 +47,7 @@ class WebhookHandler:
         self,
         *,
         guard: TwilioGuard,
-        engine: TurnHandler,
+        turns: Turns,
         store: ConversationStore,
         limiter: RateLimiter,
         access: AccessPolicy,
@@ -65,7 +60,7 @@ class WebhookHandler:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._guard = guard
-        self._engine = engine
+        self._turns = turns
         self._store = store
         self._limiter = limiter
         self._access = access
@@ -153,24 +148,15 @@ class WebhookHandler:
         return _xml(twiml([self._notice]) if notify else EMPTY_TWIML)
 
     async def _turn(self, message: InboundMessage, viewer: Viewer) -> web.Response:
-        inbound = Inbound(
-            user_id=message.sender,
-            text=message.text,
-            message_sid=message.message_sid,
-            profile_name=message.profile_name,
-            channel="whatsapp",
-            received_at=self._clock(),
-            media=message.num_media,
-            viewer=viewer,
-        )
         started = time.perf_counter()
-        turn = asyncio.ensure_future(self._engine.handle(inbound))
+        turn = self._turns.start(message, viewer=viewer)
         turn.add_done_callback(lambda _t: self._turn_done(started))
         # Without REST credentials a late reply could not be sent at all: wait for it instead.
         budget = self._budget if self._outbox.can_send else None
         done, _pending = await asyncio.wait((turn,), timeout=budget)
         if not done:
             user = self._user(message)
+            await self._keep(message, user)
             self._outbox.deliver_later(message, turn, user)
             self._metrics.messages["deferred"].inc()
             log.info("webhook.deferred", extra={"fields": {"user": user, "budget": budget}})
@@ -188,6 +174,14 @@ class WebhookHandler:
             fields = {"user": self._user(message), "parts": len(parts), "text": message.text}
             log.debug("webhook.replied", extra={"fields": fields})
         return _xml(twiml(parts))
+
+    async def _keep(self, message: InboundMessage, user: str) -> None:
+        """Acknowledged without its reply: keep the message until its turn is saved, so a crash
+        before then is finished at the next start (bot/web/recovery.py)."""
+        try:
+            await self._store.keep_pending(message.message_sid, message.pending())
+        except BotError:
+            log.exception("webhook.not_kept", extra={"fields": {"user": user}})
 
     def _turn_done(self, started: float) -> None:
         self._metrics.turns.inc()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 
@@ -272,7 +273,12 @@ async def test_history_reaches_anthropic_alternating_and_starting_with_the_user(
 
     messages = fake_llm.requests[0].body["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
-    assert messages[0]["content"] == "hi\n\nanyone there?"
+    merged = messages[0]["content"]  # two user turns in one, each fenced as data
+    assert re.fullmatch(
+        r"<<<message (\w{12})>>>\nhi\n<<<end message \1>>>\n\n"
+        r"<<<message (\w{12})>>>\nanyone there\?\n<<<end message \2>>>",
+        merged,
+    )
 
 
 @pytest.mark.parametrize("chain", [("openai", "local"), ("anthropic", "local")])

@@ -97,7 +97,7 @@ async def test_history_is_kept_newest_first_from_a_user_turn(
     done = await make_router(settings).complete(task)
 
     messages = fake_llm.requests[0].body["messages"]
-    sent = [m["content"].split()[1] for m in messages[1:-1]]  # the turn numbers kept
+    sent = [m["content"].split()[3] for m in messages[1:-1]]  # turn numbers (after the fence)
     assert 2 <= len(sent) < 10 and sent[-1] == "9"  # the newest turns, up to the last
     assert int(sent[0]) % 2 == 0 and messages[1]["role"] == "user"  # opening with the user
     assert done.history_dropped == 10 - len(sent)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.errors import StoreError
 from bot.store.base import ConversationRow, ConversationStore, Session
+from bot.store.lease import claim_held
 from tests.store.conftest import StoreFactory
 
 
@@ -204,3 +205,81 @@ class TestStoreContract:
         assert await second.claim_message("SMa", "+1") is False
         assert await second.message_status("SMb") == "sent"
         assert await second.schema_version() >= 1
+
+
+class TestClaimLease:
+    """A slow turn outlasting the reclaim window keeps its claim while its owner lives."""
+
+    async def test_a_live_owner_keeps_its_claim_through_a_slow_turn(
+        self, make_store: StoreFactory
+    ) -> None:
+        owner, retry = await make_store(), await make_store()  # two instances, one database
+        assert await owner.claim_message("SMslow", "+1")
+        async with claim_held(owner, "SMslow", every=0.01):
+            for _ in range(10):  # a 40 s turn against a 15 s window
+                make_store.now[0] += 4  # type: ignore[attr-defined]
+                await asyncio.sleep(0.1)  # the lease is renewed meanwhile
+                assert await retry.claim_message("SMslow", "+1") is False
+            await owner.save_turn(_session("+1"), [_row("+1", "slow", 1.0, message_sid="SMslow")])
+        make_store.now[0] += 3600  # type: ignore[attr-defined]
+        assert await retry.claim_message("SMslow", "+1") is False
+        assert [r.message for r in await retry.history("+1")] == ["slow"]  # one row
+
+    async def test_a_dead_owners_claim_is_still_taken_over(self, make_store: StoreFactory) -> None:
+        owner, survivor = await make_store(), await make_store()
+        assert await owner.claim_message("SMdead", "+1")
+        async with claim_held(owner, "SMdead", every=0.01):
+            await asyncio.sleep(0.05)
+        # the owner died here: nobody renews any more
+        make_store.now[0] += 16  # type: ignore[attr-defined]
+        assert await survivor.claim_message("SMdead", "+1") is True
+        assert await owner.renew_claim("SMdead") is True  # now held by the survivor's claim
+
+    async def test_renewing_a_handled_or_unknown_claim_says_so(
+        self, store: ConversationStore
+    ) -> None:
+        assert await store.renew_claim("SMnone") is False
+        assert await store.claim_message("SMh", "+1")
+        await store.append_rows([_row("+1", "done", 1.0, message_sid="SMh")])
+        assert await store.renew_claim("SMh") is False
+
+
+class TestPendingMessages:
+    """What was acknowledged without its reply survives a crash until its turn is saved."""
+
+    async def test_a_kept_message_of_a_dead_owner_is_listed_once_stale(
+        self, make_store: StoreFactory
+    ) -> None:
+        store = await make_store()
+        assert await store.claim_message("SMp", "+1")
+        await store.keep_pending("SMp", {"body": "where is Template", "to": "whatsapp:+1415"})
+        assert await store.pending_messages() == []  # its owner may still be working on it
+        make_store.now[0] += 16  # type: ignore[attr-defined]
+        restarted = await make_store()
+        (found,) = await restarted.pending_messages()
+        assert (found.message_sid, found.user_id) == ("SMp", "+1")
+        assert found.payload == {"body": "where is Template", "to": "whatsapp:+1415"}
+        assert found.reply is None  # the turn is still to run
+        assert await restarted.take_over("SMp") is True  # taken over to be redone
+        assert await restarted.take_over("SMp") is False  # now fresh: nobody else takes it
+        assert await store.claim_message("SMp", "+1") is False  # nor Twilio's retry
+        assert await restarted.pending_messages() == []  # held by the new owner
+        await restarted.save_turn(_session("+1"), [_row("+1", "where", 2.0, message_sid="SMp")])
+        make_store.now[0] += 16  # type: ignore[attr-defined]  # killed before the reply went out
+        (unsent,) = await restarted.pending_messages()
+        assert (unsent.message_sid, unsent.reply) == ("SMp", "re: where")  # sent, not redone
+        assert await restarted.take_over("SMp") is True
+        assert await restarted.renew_claim("SMp") is True  # held while the reply goes out
+        await restarted.reply_sent("SMp")
+        assert await restarted.renew_claim("SMp") is False
+        make_store.now[0] += 16  # type: ignore[attr-defined]
+        assert await restarted.pending_messages() == []  # answered: never again
+        assert await restarted.claim_message("SMp", "+1") is False
+
+    async def test_messages_answered_in_time_are_never_pending(
+        self, make_store: StoreFactory
+    ) -> None:
+        store = await make_store()
+        assert await store.claim_message("SMq", "+1")
+        make_store.now[0] += 60  # type: ignore[attr-defined]
+        assert await store.pending_messages() == []  # nothing kept: its reply was in the response

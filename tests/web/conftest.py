@@ -35,6 +35,7 @@ class SlowSearch(ActionRegistry):
         self.delay = delay
         self.running = 0
         self.most_at_once = 0
+        self.calls = 0
         base = default_actions()
         for spec in base.specs():
             self._actions[spec.name] = spec
@@ -43,6 +44,7 @@ class SlowSearch(ActionRegistry):
 
         async def slow(ctx: ActionContext) -> None:
             self.running += 1
+            self.calls += 1
             self.most_at_once = max(self.most_at_once, self.running)
             try:
                 await asyncio.sleep(self.delay)

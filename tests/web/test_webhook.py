@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
+import pytest
+
 from bot.access.senders import sender_key
+from tests.store.conftest import PG_URL, pg_schema
 from tests.web.conftest import BOT_NUMBER, SETUP, inbound, post_signed, ready, sign
 
 USER = "whatsapp:+15551230001"
@@ -274,3 +278,33 @@ async def test_every_numeric_field_is_read_strictly_and_refused_with_the_reason(
     located = {**inbound("SMok", "hi"), "Latitude": "-33.8688", "Longitude": "151.2093"}
     assert (await post_signed(client, "/webhook", {**located, "NumMedia": "0"}))[0] == 200
     assert [r.message_sid for r in await services.store.history(KEY)] == ["SMok"]
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_twilios_retry_of_a_slow_turn_still_running_is_not_processed_again(
+    start, slow_search, fake_twilio, backend
+) -> None:
+    fake, _ = fake_twilio
+    async with contextlib.AsyncExitStack() as stack:
+        storage: dict[str, object] = {"reclaim_after_seconds": 1.5}
+        if backend == "postgres":
+            schema = await stack.enter_async_context(pg_schema())
+            storage["database_url"] = f"{PG_URL}?search_path={schema}"
+        client, services = await start(limits={"reply_budget_seconds": 0.1}, storage=storage)
+        await ready(client, USER)
+        slow_search.delay = 4.5  # the turn outlasts the reclaim window three times over
+        first = await post_signed(client, "/webhook", inbound("SMslow", "/def handler_/"))
+        await asyncio.sleep(2.5)  # Twilio retries after its own timeout
+        retry = await post_signed(client, "/webhook", inbound("SMslow", "/def handler_/"))
+        for _ in range(100):
+            if fake.sent:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(5.0)  # time for a second turn, if there were one
+        rows = await services.store.history(KEY, limit=20)
+    assert first[0] == retry[0] == 200 and messages(first[1]) == messages(retry[1]) == []
+    assert [r.message_sid for r in rows].count("SMslow") == 1  # one row
+    assert slow_search.calls == 1  # one search (one LLM call, had the turn asked one)
+    assert len([m for m in fake.sent if m.body.startswith("Found")]) == 1  # one reply
