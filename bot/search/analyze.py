@@ -24,6 +24,8 @@ class Chunk:
     symbol: str | None
     terms: dict[str, int]
     length: int
+    kind: str = ""  # the kind of the definition the chunk starts with; "" for code between
+    name_terms: tuple[str, ...] = ()  # the words of that definition's qualified name
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +71,13 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
             for word in terms.words(sym.qualname):
                 counts[word] += NAME_WEIGHT
             qual: str | None = sym.qualname
+            kind, named = sym.kind, tuple(dict.fromkeys(terms.words(sym.qualname)))
         else:
             qual = _innermost(symbols, begin)
+            kind, named = "", ()
         if counts:
-            chunks.append(Chunk(begin, stop - 1, qual, dict(counts), sum(counts.values())))
+            length = sum(counts.values())
+            chunks.append(Chunk(begin, stop - 1, qual, dict(counts), length, kind, named))
     return FileData(symbols, tuple(chunks), len(lines) - (1 if text.endswith("\n") else 0))
 
 

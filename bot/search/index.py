@@ -20,7 +20,7 @@ import numpy.typing as npt
 from bot.search.analyze import Chunk, FileData, analyze
 from bot.search.cache import BuildCache, read_cached
 from bot.search.files import FileFilter, read_indexable, walk
-from bot.search.ranking import TEST_PRIOR, Bm25, Bm25Builder
+from bot.search.ranking import STUB_PRIOR, TEST_PRIOR, Bm25, Bm25Builder
 from bot.search.symbols import Outliner
 from bot.search.trigrams import TrigramBuilder, TrigramIndex
 
@@ -32,6 +32,17 @@ def is_secondary(rel: str) -> bool:
     """Tests, fixtures and docs: ranked after the code itself."""
     low = "/" + rel.lower()
     return any(part in low for part in _TEST_PARTS) or low.endswith(".md")
+
+
+def is_stub(rel: str) -> bool:
+    """Type stubs: the declarations, not the code."""
+    return rel.endswith(".pyi")
+
+
+def file_prior(rel: str) -> float:
+    """How a file's chunks weigh in plain-language ranking: code 1, tests and docs, stubs less."""
+    prior = TEST_PRIOR if is_secondary(rel) else 1.0
+    return prior * STUB_PRIOR if is_stub(rel) else prior
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +118,14 @@ def _build(
         if read.data is None or read.info is None or read.grams is None:
             skipped[read.reason or "unreadable"] += 1
         else:
-            prior = TEST_PRIOR if is_secondary(read.rel) else 1.0
-            ranking.add(len(paths), read.info.chunks, prior)
+            ranking.add(len(paths), read.info.chunks, file_prior(read.rel))
             paths.append(read.rel)
             contents.append(read.data)
             files.append(read.info.without_chunks())
             grams.add_grams(read.grams)
         if progress and (n % 200 == 0 or n == len(listing.files)):
             progress(n, len(listing.files))
-    priors = {i: TEST_PRIOR for i, rel in enumerate(paths) if is_secondary(rel)}
+    priors = {i: file_prior(rel) for i, rel in enumerate(paths) if file_prior(rel) != 1.0}
     return RepoSnapshot(
         name=name,
         root=flt.root,
@@ -165,8 +175,8 @@ def update(
             contents.append(None)
             files.append(None)
             fid_of[rel] = fid
-            if is_secondary(rel):
-                priors[fid] = TEST_PRIOR
+            if file_prior(rel) != 1.0:
+                priors[fid] = file_prior(rel)
         changed.add(fid)
         contents[fid] = data
         files[fid] = None

@@ -10,6 +10,8 @@ from bot.search.engine import Found, regex_search
 from bot.search.index import RepoSnapshot
 from bot.search.lookup import symbol_search, text_search
 from bot.search.query import ParsedQuery
+from bot.search.references import reference_search
+from bot.search.symbols import Outliner
 from bot.search.types import Hit, SearchResponse
 
 Progress = Callable[[int, int], None]
@@ -21,11 +23,12 @@ def run(
     parsed: ParsedQuery,
     limit: int,
     timeout: float,
+    outliner: Outliner | None = None,
 ) -> Found:
     """Indexed repositories answer from the index, the others by scanning their files."""
     found = Found([], 0)
     if ready:
-        found = _indexed(ready, parsed, limit, timeout)
+        found = _indexed(ready, parsed, limit, timeout, outliner or Outliner())
     if missing:
         direct = direct_search(missing, parsed, limit, timeout=timeout)
         hits = found.hits + direct.hits
@@ -36,17 +39,45 @@ def run(
 
 
 def _indexed(
-    snaps: Sequence[RepoSnapshot], parsed: ParsedQuery, limit: int, timeout: float
+    snaps: Sequence[RepoSnapshot],
+    parsed: ParsedQuery,
+    limit: int,
+    timeout: float,
+    outliner: Outliner,
 ) -> Found:
+    flt = parsed.filters
     if parsed.kind == "regex":
         return regex_search(
-            snaps, parsed.text, ignore_case=parsed.ignore_case, limit=limit, timeout=timeout
+            snaps,
+            parsed.text,
+            ignore_case=parsed.ignore_case,
+            limit=limit,
+            timeout=timeout,
+            filters=flt,
         )
+    if parsed.kind == "reference":
+        relation = parsed.relation or "uses"
+        return reference_search(
+            snaps, parsed.text, relation, outliner=outliner, limit=limit, timeout=timeout,
+            filters=flt,
+        )  # fmt: skip
     if parsed.kind == "symbol":
-        return symbol_search(
-            snaps, parsed.text, symbol_kind=parsed.symbol_kind, limit=limit, timeout=timeout
+        found = symbol_search(
+            snaps,
+            parsed.text,
+            symbol_kind=parsed.symbol_kind,
+            limit=limit,
+            timeout=timeout,
+            filters=flt,
+            exact=parsed.exact,
+            definitions_only=parsed.relation == "defs",
         )
-    return text_search(snaps, parsed.text, limit=limit)
+        if parsed.auto and not parsed.exact and not any(h.kind == "definition" for h in found.hits):
+            # Question words around a word that names nothing: rank it as a question.
+            words = text_search(snaps, parsed.text, limit=limit, filters=flt)
+            return words if words.hits else found
+        return found
+    return text_search(snaps, parsed.text, limit=limit, filters=flt)
 
 
 def bounded(hits: Sequence[Hit], max_chars: int) -> list[Hit]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.config import SearchConfig, Settings
@@ -14,6 +15,7 @@ from bot.errors import QueryError, SearchError
 from bot.search import lookup, runner
 from bot.search.chunkhound import SemanticBackend
 from bot.search.direct import RepoSource
+from bot.search.engine import Found
 from bot.search.files import FileFilter, safe_path, watch_targets
 from bot.search.index import RepoSnapshot, build, update
 from bot.search.query import ParsedQuery, parse_query
@@ -54,6 +56,8 @@ class SearchService:
         self._stop = asyncio.Event()
         self._idle = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # Parsers for call sites, one per thread at a time (a tree-sitter parser is not shared).
+        self._outliners: queue.SimpleQueue[Outliner] = queue.SimpleQueue()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, watch_changes: bool = True) -> SearchService:
@@ -179,7 +183,8 @@ class SearchService:
         limit = max(1, min(limit, self._config.max_results))
         started = time.perf_counter()
         note = ""
-        if parsed.kind == "semantic" or (parsed.kind == "text" and parsed.auto):
+        asks_semantic = parsed.kind == "semantic" or (parsed.kind == "text" and parsed.auto)
+        if asks_semantic and not parsed.filters.narrows_files:
             semantic = self._semantic if self._semantic and self._semantic.available else None
             if semantic is not None:
                 try:
@@ -201,9 +206,7 @@ class SearchService:
             # Reference scanning is cut at INLINE_BUDGET (the definitions come first anyway).
             found = runner.run(ready, missing, parsed, limit, INLINE_BUDGET)
         else:
-            found = await asyncio.to_thread(
-                runner.run, ready, missing, parsed, limit, self._config.regex_timeout_seconds
-            )
+            found = await asyncio.to_thread(self._run, ready, missing, parsed, limit)
         hits = runner.bounded(found.hits, self._config.max_result_chars)
         truncated = found.capped or found.total > len(hits)
         return runner.response(
@@ -217,6 +220,28 @@ class SearchService:
             started,
             capped=found.capped,
         )
+
+    def _run(
+        self,
+        ready: list[RepoSnapshot],
+        missing: list[RepoSource],
+        parsed: ParsedQuery,
+        limit: int,
+    ) -> Found:
+        with self._outliner() as outliner:
+            timeout = self._config.regex_timeout_seconds
+            return runner.run(ready, missing, parsed, limit, timeout, outliner)
+
+    @contextlib.contextmanager
+    def _outliner(self) -> Iterator[Outliner]:
+        try:
+            outliner = self._outliners.get_nowait()
+        except queue.Empty:
+            outliner = Outliner()
+        try:
+            yield outliner
+        finally:
+            self._outliners.put(outliner)
 
     async def snippet(self, repo: str, path: str, line: int, *, context: int = 5) -> Snippet:
         """Lines around `path:line`; PathOutsideRepoError for paths that leave the repository."""
