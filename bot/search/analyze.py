@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -12,6 +13,10 @@ from bot.search import terms
 from bot.search.symbols import Outliner, Symbol
 
 NAME_WEIGHT = 3  # a word in a function's name counts as much as three in its body
+PROSE_WEIGHT = 1  # a word in a docstring or comment counts once more: it says what code does
+_PROSE = re.compile(
+    r'(?s:"""(.*?)""")' r"|(?s:'''(.*?)''')" r"|^[ \t]*(?:#|//+|/?\*+)([^\n]*)", re.MULTILINE
+)
 MAX_CHUNK_CHARS = 20_000
 
 
@@ -33,9 +38,10 @@ class FileData:
     symbols: tuple[Symbol, ...]  # in line order
     chunks: tuple[Chunk, ...]
     lines: int
+    imports: tuple[str, ...] = ()  # names imported by name or listed in __all__ (Python)
 
     def without_chunks(self) -> FileData:
-        return FileData(self.symbols, (), self.lines)
+        return FileData(self.symbols, (), self.lines, self.imports)
 
     def enclosing(self, line: int) -> str | None:
         """The innermost definition around `line`, e.g. "Environment.get_template"."""
@@ -66,7 +72,11 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
     for begin, stop in itertools.pairwise(bounds):
         sym = by_line.get(begin)
         end = min(starts[stop - 1], starts[begin - 1] + MAX_CHUNK_CHARS)
-        counts = terms.count(text[starts[begin - 1] : end], path_terms.copy())
+        body = text[starts[begin - 1] : end]
+        counts = terms.count(body, path_terms.copy())
+        for _ in range(PROSE_WEIGHT):
+            for m in _PROSE.finditer(body):
+                terms.count(m[1] or m[2] or m[3] or "", counts)
         if sym is not None:
             for word in terms.words(sym.qualname):
                 counts[word] += NAME_WEIGHT
@@ -78,7 +88,26 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
         if counts:
             length = sum(counts.values())
             chunks.append(Chunk(begin, stop - 1, qual, dict(counts), length, kind, named))
-    return FileData(symbols, tuple(chunks), len(lines) - (1 if text.endswith("\n") else 0))
+    imports = _imported_names(text) if suffix in (".py", ".pyi") else ()
+    count = len(lines) - (1 if text.endswith("\n") else 0)
+    return FileData(symbols, tuple(chunks), count, imports)
+
+
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
+_ALL = re.compile(r"^__all__[ \t]*(?::[^=]*)?\+?=[ \t]*[\[(]([^\])]*)[\])]", re.M)
+_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+_QUOTED_NAME = re.compile(r"[\"']([A-Za-z_]\w*)[\"']")
+
+
+def _imported_names(text: str) -> tuple[str, ...]:
+    """Names this module imports by name (`from x import A, B`) or exports (`__all__`): how
+    often a definition is imported elsewhere tells how central it is."""
+    names: set[str] = set()
+    for m in _FROM_IMPORT.finditer(text):
+        names.update(n for n in _NAME.findall(m[1].split("#")[0]) if n != "as")
+    for m in _ALL.finditer(text):
+        names.update(_QUOTED_NAME.findall(m[1]))
+    return tuple(sorted(names))
 
 
 def _innermost(symbols: tuple[Symbol, ...], line: int) -> str | None:

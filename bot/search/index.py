@@ -57,6 +57,7 @@ class RepoSnapshot:
     bm25: Bm25
     priors: dict[int, float]  # file id -> ranking prior (absent: 1.0)
     secondary: npt.NDArray[np.bool_]  # file id -> tests/docs (listed after the code)
+    imported: dict[str, int] = field(default_factory=dict)  # name -> files importing it
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -134,12 +135,21 @@ def _build(
         files=tuple(files),
         trigrams=grams.build(),
         defs=_definitions(files),
+        imported=imported_counts(files),
         bm25=ranking.build(),
         priors=priors,
         secondary=np.fromiter((is_secondary(p) for p in paths), dtype=np.bool_, count=len(paths)),
         skipped=dict(skipped),
         seconds=time.perf_counter() - started,
     )
+
+
+def imported_counts(files: Iterable[FileData | None]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for data in files:
+        if data is not None:
+            counts.update(data.imports)
+    return dict(counts)
 
 
 def _definitions(files: Iterable[FileData | None]) -> dict[str, tuple[tuple[int, int], ...]]:
@@ -194,6 +204,7 @@ def update(
         files=tuple(files),
         trigrams=snap.trigrams.with_stale(changed),
         defs=defs,
+        imported=imported_counts(files),
         bm25=snap.bm25.replace_files(changed, new_chunks),
         priors=priors,
         secondary=np.append(

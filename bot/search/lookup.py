@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from bot.search import fuzzy, terms
+from bot.search import fuzzy, terms, thesaurus
 from bot.search.engine import Found, best_line, candidates, mentioned, regex_lines
 from bot.search.index import RepoSnapshot, is_secondary, is_stub
 from bot.search.pattern import Pattern, compile_pattern, escape
@@ -25,6 +25,13 @@ _KIND_GROUPS = {
     "function": {"function"},
 }
 _TESTS_ASKED = {"test", "mock", "fixtur", "pytest"}
+RERANK_POOL = 3  # chunks ranked by words, per shown hit, before `standing` reorders them
+DUNDER_STANDING = 0.6
+PRIVATE_STANDING = 0.85
+IMPORTED_STANDING = 0.1  # per file importing the name, up to five
+ERROR_STANDING = 0.7
+_ERROR_SUFFIXES = ("Error", "Exception", "Warning", "Mismatch", "Failure")
+_ERRORS_ASKED = {"error", "exception", "rais", "fail", "warn", "mismatch"}
 
 
 def symbol_search(
@@ -136,11 +143,14 @@ def text_search(
         return Found([], 0)
     words = _corrected(snaps, asked)
     tests_asked = bool(_TESTS_ASKED & set(words))
+    errors_asked = bool(_ERRORS_ASKED & set(words))
     ranked = []
+    pool = max(limit, 10) * RERANK_POOL
     for snap in snaps:
         weights = _file_weights(snap, filters, tests_asked)
-        for score, ref in snap.bm25.top(words, limit, snap.priors, weights):
-            ranked.append((score, snap, ref))
+        asked_concepts = thesaurus.concepts(words, snap.bm25.vocab)
+        for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights):
+            ranked.append((score * standing(snap, ref.symbol, errors_asked), snap, ref))
     ranked.sort(key=lambda item: -item[0])
     needles = [w.encode() for w in dict.fromkeys(words)]
     hits = []
@@ -156,6 +166,24 @@ def text_search(
         rel = snap.paths[ref.fid]
         hits.append(Hit(snap.name, rel, line, shown, ref.symbol, kind, round(score, 3)))
     return Found(hits, len(ranked))
+
+
+def standing(snap: RepoSnapshot, qualname: str | None, errors_asked: bool = False) -> float:
+    """How likely a definition is what a question is about, beside its words: the more files
+    import it, the more central; private helpers, dunder methods and (unless the question is
+    about errors) exception classes rank below the rest."""
+    if not qualname:
+        return 1.0
+    name = qualname.rsplit(".", 1)[-1]
+    if name.startswith("__") and name.endswith("__"):
+        factor = DUNDER_STANDING
+    elif name.startswith("_"):
+        factor = PRIVATE_STANDING
+    else:
+        factor = 1.0
+    if not errors_asked and name.endswith(_ERROR_SUFFIXES):
+        factor *= ERROR_STANDING
+    return factor * (1.0 + IMPORTED_STANDING * min(snap.imported.get(name, 0), 5))
 
 
 def _corrected(snaps: Sequence[RepoSnapshot], words: list[str]) -> list[str]:

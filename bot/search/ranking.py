@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.search.analyze import Chunk
+from bot.search.thesaurus import Concept
 
 K1 = 1.2
 B = 0.75
@@ -132,30 +133,45 @@ class Bm25:
 
     def top(
         self,
-        words: Sequence[str],
+        concepts: Sequence[Concept],
         k: int,
         prior_of: dict[int, float],
         weights: npt.NDArray[np.float32] | None = None,
     ) -> list[tuple[float, ChunkRef]]:
-        """The `k` best chunks for `words`, best first, scores times `weights[fid]` when given
-        (0 leaves a file out)."""
-        wanted = [self.vocab[w] for w in dict.fromkeys(words) if w in self.vocab]
+        """The `k` best chunks for `concepts` (see thesaurus.py), best first, scores times
+        `weights[fid]` when given (0 leaves a file out)."""
+        known = [
+            [(self.vocab[w], weight) for w, weight in concept if w in self.vocab]
+            for concept in concepts
+        ]
+        known = [c for c in known if c]
         ranked: list[tuple[float, ChunkRef]] = []
-        if wanted and len(self.refs):
-            scores = np.zeros(len(self.refs), dtype=np.float32)
-            matched = np.zeros(len(self.refs), dtype=np.float32)
-            named = np.zeros(len(self.refs), dtype=np.float32)
-            for tid in wanted:
-                lo, hi = self.offsets[tid], self.offsets[tid + 1]
-                scores[self.docs[lo:hi]] += self.idf[tid] * self.weights[lo:hi]
-                matched[self.docs[lo:hi]] += 1
-                if tid + 1 < len(self.name_offsets):
+        if known and len(self.refs):
+            size = len(self.refs)
+            scores = np.zeros(size, dtype=np.float32)
+            matched = np.zeros(size, dtype=np.float32)
+            named = np.zeros(size, dtype=np.float32)
+            for concept in known:
+                holds = np.zeros(size, dtype=np.bool_) if len(concept) > 1 else None
+                in_name = np.zeros(size, dtype=np.bool_) if len(concept) > 1 else None
+                for tid, weight in concept:
+                    lo, hi = self.offsets[tid], self.offsets[tid + 1]
+                    docs = self.docs[lo:hi]
+                    scores[docs] += (weight * self.idf[tid]) * self.weights[lo:hi]
                     nlo, nhi = self.name_offsets[tid], self.name_offsets[tid + 1]
-                    named[self.name_docs[nlo:nhi]] += 1
+                    if holds is None or in_name is None:
+                        matched[docs] += 1
+                        named[self.name_docs[nlo:nhi]] += 1
+                    else:
+                        holds[docs] = True
+                        in_name[self.name_docs[nlo:nhi]] = True
+                if holds is not None and in_name is not None:
+                    matched += holds
+                    named += in_name
             # A chunk holding more of the asked words beats one repeating a single rare word;
             # a definition named with the asked words beats one that only mentions them.
-            scores *= self.prior * np.sqrt(matched / len(wanted))
-            scores *= 1 + NAME_BONUS * named / len(wanted)
+            scores *= self.prior * np.sqrt(matched / len(known))
+            scores *= 1 + NAME_BONUS * named / len(known)
             if weights is not None and len(self.fids):
                 scores *= weights[self.fids]
             hits = np.flatnonzero(scores)
@@ -167,27 +183,31 @@ class Bm25:
                     ranked.append((float(scores[doc]), ref))
         for e in self.extra:
             weight = 1.0 if weights is None else float(weights[e.ref.fid])
-            score = self._score(e, words) * prior_of.get(e.ref.fid, 1.0) * weight
-            if not e.ref.is_definition:
-                score *= LOOSE_PRIOR
-            asked = set(words)
-            score *= 1 + NAME_BONUS * len(asked & set(e.name_terms)) / max(len(asked), 1)
+            score = self._score(e, concepts) * prior_of.get(e.ref.fid, 1.0) * weight
             if score > 0:
                 ranked.append((score, e.ref))
         ranked.sort(key=lambda item: -item[0])
         return ranked[:k]
 
-    def _score(self, extra: Extra, words: Sequence[str]) -> float:
+    def _score(self, extra: Extra, concepts: Sequence[Concept]) -> float:
+        """BM25 of a chunk changed since the build, as `top` scores the built ones."""
         n = max(len(self.refs), 1)
         norm = K1 * (1 - B + B * extra.length / self.avgdl)
-        total, matched, asked = 0.0, 0, dict.fromkeys(words)
-        for word in asked:
-            tf = extra.terms.get(word, 0)
-            if not tf:
+        total, matched, named, asked = 0.0, 0, 0, 0
+        for concept in concepts:
+            if not any(w in self.vocab or w in extra.terms for w, _ in concept):
                 continue
-            matched += 1
-            tid = self.vocab.get(word)
-            df = int(self.offsets[tid + 1] - self.offsets[tid]) if tid is not None else 0
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            total += idf * tf * (K1 + 1) / (tf + norm)
-        return total * math.sqrt(matched / max(len(asked), 1))
+            asked += 1
+            matched += any(extra.terms.get(w, 0) for w, _ in concept)
+            named += any(w in extra.name_terms for w, _ in concept)
+            for word, weight in concept:
+                tf = extra.terms.get(word, 0)
+                if tf:
+                    tid = self.vocab.get(word)
+                    df = int(self.offsets[tid + 1] - self.offsets[tid]) if tid is not None else 0
+                    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+                    total += weight * idf * tf * (K1 + 1) / (tf + norm)
+        if not asked:
+            return 0.0
+        prior = LOOSE_PRIOR if not extra.ref.is_definition else 1.0
+        return total * prior * math.sqrt(matched / asked) * (1 + NAME_BONUS * named / asked)

@@ -16,9 +16,8 @@ _STOP_TEXT = """
 STOPWORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 # Words of a question that say nothing about the code sought ("where is the code that ...").
 _FILLER_TEXT = """
-    find show tell look locate see get give list code function functions method methods class
-    classes thing things way something somewhere place part logic defined implemented
-    implementation done happen happens please want need let us any all some"""
+    code function functions method methods class classes thing things way something somewhere
+    place part logic defined implemented implementation done happen happens please want need"""
 QUERY_FILLER: frozenset[str] = frozenset(_FILLER_TEXT.split())
 
 
