@@ -100,6 +100,8 @@ def _definitions(
             sym = info.symbols[index]
             if exact and sym.name != spelled:
                 continue
+            if filters.kind == "class" and sym.kind not in _KIND_GROUPS["class"]:
+                continue  # kind:class asks for classes only; "X class" only prefers them
             score = definition_score(sym, rel, asked, spelled, symbol_kind) - 2.0 * typos
             found.append(Hit(snap.name, rel, sym.line, sym.header, sym.qualname, "definition",
                              round(score, 3)))  # fmt: skip

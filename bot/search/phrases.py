@@ -24,7 +24,8 @@ _REFERENCES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  rf"(?:usages?|uses|references?|refs)\s+(?:of|to|for)\s+{_THE}{_NAME}{_TAIL}"),
         ("tests", rf"^(?:show\s+(?:me\s+)?|find\s+|list\s+|where\s+are\s+)?(?:the\s+)?"
                   rf"(?:unit\s+)?tests?\s+(?:for|of|covering)\s+{_THE}{_NAME}{_TAIL}"),
-        ("tests", rf"^(?:where|how)\s+is\s+{_THE}{_NAME}\s+tested\s*\??$"),
+        ("tests", rf"^(?:where|how)\s+is\s+{_THE}{_NAME}(?:\s+(?:function|method|class))?"
+                  rf"\s+tested\s*\??$"),
         ("tests", rf"^(?:what|which)\s+tests?\s+(?:cover|covers|check|checks|test)\s+"
                   rf"{_THE}{_NAME}{_TAIL}"),
     )

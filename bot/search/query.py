@@ -18,7 +18,7 @@ _ASKED_SYMBOL = re.compile(
     rf"""^(?:where\s+is|where's|where\s+are|find|show(?:\s+me)?|locate|go\s+to|jump\s+to|open
          |definition\s+of|define|who\s+defines|look\s+up|lookup)\s+
          (?:the\s+)?(?:(?P<kind>{_SYMBOL_WORDS})\s+)?[`'"]?(?P<name>{_IDENT})[`'"]?(?:\(\))?
-         (?:\s+(?:{_SYMBOL_WORDS}))?(?:\s+(?:is\s+)?(?:defined|declared|implemented))?\s*\??$""",
+         (?:\s+(?P<after>{_SYMBOL_WORDS}))?(?:\s+(?:is\s+)?(?:defined|declared|implemented))?\s*\??$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _DECLARED = re.compile(
@@ -41,6 +41,7 @@ class ParsedQuery:
     filters: Filters = field(default_factory=Filters)
     exact: bool = False  # a quoted name: spelled exactly so
     relation: str | None = None  # references: "calls" | "uses" | "tests"
+    guessed_name: bool = False  # the one word among question words: maybe not a name at all
 
 
 def parse_query(query: str, kind: str | None = None) -> ParsedQuery:
@@ -86,9 +87,12 @@ def _parse(text: str, kind: str | None) -> ParsedQuery:
     quoted = _quoted_name(text) or _regex(text)
     if quoted is not None:
         return quoted
-    found = _symbol(text) or bare_symbol(text)
+    found = _symbol(text)
     if found is not None:
         return ParsedQuery("symbol", found[0], symbol_kind=found[1])
+    among = bare_symbol(text)
+    if among is not None:
+        return ParsedQuery("symbol", among[0], symbol_kind=among[1], guessed_name=True)
     return _guess(text)
 
 
@@ -135,7 +139,8 @@ def _symbol(text: str) -> tuple[str, str | None] | None:
     m = _ASKED_SYMBOL.match(text) or _DECLARED.match(text) or _BARE_IDENT.match(text)
     if m is None:
         return None
-    said = (m.groupdict().get("kind") or "").lower() or None
+    groups = m.groupdict()
+    said = (groups.get("kind") or groups.get("after") or "").lower() or None
     name = m["name"].replace("::", ".")
     return name, _KIND_ALIASES.get(said or "", said)
 
