@@ -6,6 +6,7 @@ import bisect
 import itertools
 import os
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 
@@ -107,7 +108,7 @@ def _imported_names(text: str) -> tuple[str, ...]:
         names.update(n for n in _NAME.findall(m[1].split("#")[0]) if n != "as")
     for m in _ALL.finditer(text):
         names.update(_QUOTED_NAME.findall(m[1]))
-    return tuple(sorted(names))
+    return tuple(sys.intern(n) for n in sorted(names))
 
 
 def _innermost(symbols: tuple[Symbol, ...], line: int) -> str | None:

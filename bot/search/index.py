@@ -39,6 +39,11 @@ def is_stub(rel: str) -> bool:
     return rel.endswith(".pyi")
 
 
+def listed_later(rel: str) -> bool:
+    """Matching lines of tests, docs and stubs are listed after those of the code."""
+    return is_secondary(rel) or is_stub(rel)
+
+
 def file_prior(rel: str) -> float:
     """How a file's chunks weigh in plain-language ranking: code 1, tests and docs, stubs less."""
     prior = TEST_PRIOR if is_secondary(rel) else 1.0
@@ -56,7 +61,7 @@ class RepoSnapshot:
     defs: dict[str, tuple[tuple[int, int], ...]]  # lower-cased name -> (file id, symbol index)
     bm25: Bm25
     priors: dict[int, float]  # file id -> ranking prior (absent: 1.0)
-    secondary: npt.NDArray[np.bool_]  # file id -> tests/docs (listed after the code)
+    secondary: npt.NDArray[np.bool_]  # file id -> tests, docs, stubs (listed after the code)
     imported: dict[str, int] = field(default_factory=dict)  # name -> files importing it
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -138,7 +143,7 @@ def _build(
         imported=imported_counts(files),
         bm25=ranking.build(),
         priors=priors,
-        secondary=np.fromiter((is_secondary(p) for p in paths), dtype=np.bool_, count=len(paths)),
+        secondary=np.fromiter((listed_later(p) for p in paths), dtype=np.bool_, count=len(paths)),
         skipped=dict(skipped),
         seconds=time.perf_counter() - started,
     )
@@ -209,7 +214,7 @@ def update(
         priors=priors,
         secondary=np.append(
             snap.secondary,
-            np.array([is_secondary(p) for p in paths[len(snap.paths) :]], dtype=np.bool_),
+            np.array([listed_later(p) for p in paths[len(snap.paths) :]], dtype=np.bool_),
         ),
     )
 

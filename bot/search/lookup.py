@@ -205,7 +205,8 @@ def _file_weights(
         return None
     weights = np.ones(len(snap.paths), dtype=np.float32)
     if tests_asked:
-        weights[snap.secondary] = 1 / TEST_PRIOR
+        tests = np.array([is_secondary(p) for p in snap.paths], dtype=np.bool_)
+        weights[tests] = 1 / TEST_PRIOR
     if filters is not None and filters.narrows_files:
         allowed = [filters.allows(p) for p in snap.paths]
         weights *= np.array(allowed, dtype=np.float32)
