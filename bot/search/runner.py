@@ -73,13 +73,7 @@ def _indexed(
             definitions_only=parsed.relation == "defs",
         )
         defined = any(h.kind == "definition" for h in found.hits)
-        asked_defs = parsed.relation == "defs"  # kind:def / kind:class: definitions or nothing
-        if (
-            parsed.auto
-            and not defined
-            and not asked_defs
-            and (parsed.guessed_name or not found.hits)
-        ):
+        if parsed.guessed_name and not defined and parsed.relation != "defs":
             # Question words around a word that names nothing: rank it as a question.
             words = text_search(snaps, parsed.text, limit=limit, filters=flt)
             return words if words.hits else found
