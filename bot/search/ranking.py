@@ -20,6 +20,8 @@ TEST_PRIOR = 0.7  # tests and docs rank a little below the code they describe
 STUB_PRIOR = 0.6  # type stubs (.pyi) below the code they describe
 LOOSE_PRIOR = 0.6  # code between definitions (imports, re-exports, comments) below definitions
 NAME_BONUS = 1.5  # a definition whose name holds all the asked words scores 1 + NAME_BONUS times
+MEMBER_SHARE = 0.3  # of its best-scoring method added to a class's score
+CLASS_KINDS = frozenset({"class", "struct", "interface", "impl"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +63,17 @@ class Bm25Builder:
         self.name_tids = array("i")
         self.name_docs = array("i")
         self.fids = array("i")
+        self.parents = array("i")  # doc -> the doc of its class's own chunk, -1 for none
 
     def add(self, fid: int, chunks: Sequence[Chunk], prior: float) -> None:
         vocab = self.vocab
+        classes: dict[str, int] = {}  # qualname -> doc, for this file's class-like chunks
         for chunk in chunks:
             doc = len(self.refs)
+            if chunk.kind in CLASS_KINDS and chunk.symbol:
+                classes[chunk.symbol] = doc
+            owner = chunk.symbol.rpartition(".")[0] if chunk.kind and chunk.symbol else ""
+            self.parents.append(classes.get(owner, -1))
             self.refs.append(ChunkRef(fid, chunk.line, chunk.end, chunk.symbol, bool(chunk.kind)))
             self.lengths.append(chunk.length)
             self.priors.append(prior * chunk_prior(chunk))
@@ -100,6 +108,7 @@ class Bm25Builder:
             self.vocab, offsets, doc_arr, weights, idf, tuple(self.refs), prior, avgdl,
             name_offsets=name_offsets, name_docs=name_docs,
             fids=np.frombuffer(self.fids, dtype=np.int32).copy(),
+            parents=np.frombuffer(self.parents, dtype=np.int32).copy(),
         )  # fmt: skip
 
 
@@ -116,6 +125,7 @@ class Bm25:
     name_offsets: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
     name_docs: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     fids: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    parents: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     dead: frozenset[int] = frozenset()  # fids whose chunks changed since the build
     extra: tuple[Extra, ...] = ()  # chunks of files changed since the build
 
@@ -172,6 +182,12 @@ class Bm25:
             # a definition named with the asked words beats one that only mentions them.
             scores *= self.prior * np.sqrt(matched / len(known))
             scores *= 1 + NAME_BONUS * named / len(known)
+            if MEMBER_SHARE and len(self.parents):
+                # A class answers for what its methods do: it gains a share of its best one.
+                members = np.flatnonzero((self.parents >= 0) & (scores > 0))
+                best = np.zeros(size, dtype=np.float32)
+                np.maximum.at(best, self.parents[members], scores[members])
+                scores += MEMBER_SHARE * best
             if weights is not None and len(self.fids):
                 scores *= weights[self.fids]
             hits = np.flatnonzero(scores)
