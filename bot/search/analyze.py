@@ -15,9 +15,8 @@ from bot.search.symbols import Outliner, Symbol
 
 NAME_WEIGHT = 3  # a word in a function's name counts as much as three in its body
 PROSE_WEIGHT = 1  # a word in a docstring or comment counts once more: it says what code does
-_PROSE = re.compile(
-    r'(?s:"""(.*?)""")' r"|(?s:'''(.*?)''')" r"|^[ \t]*(?:#|//+|/?\*+)([^\n]*)", re.MULTILINE
-)
+# Docstrings and comments (also a "#" or "//" inside a string: close enough for ranking).
+_PROSE = re.compile(r'"""(.*?)"""|' r"'''(.*?)'''|#([^\n]*)|//([^\n]*)", re.DOTALL)
 MAX_CHUNK_CHARS = 20_000
 
 
@@ -75,9 +74,9 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
         end = min(starts[stop - 1], starts[begin - 1] + MAX_CHUNK_CHARS)
         body = text[starts[begin - 1] : end]
         counts = terms.count(body, path_terms.copy())
-        for _ in range(PROSE_WEIGHT):
-            for m in _PROSE.finditer(body):
-                terms.count(m[1] or m[2] or m[3] or "", counts)
+        prose = " ".join(m[m.lastindex or 0] or "" for m in _PROSE.finditer(body))
+        for _ in range(PROSE_WEIGHT if prose else 0):
+            terms.count(prose, counts)
         if sym is not None:
             for word in terms.words(sym.qualname):
                 counts[word] += NAME_WEIGHT

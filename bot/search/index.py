@@ -209,7 +209,7 @@ def update(
         files=tuple(files),
         trigrams=snap.trigrams.with_stale(changed),
         defs=defs,
-        imported=imported_counts(files),
+        imported=_reimported(snap, files, changed),
         bm25=snap.bm25.replace_files(changed, new_chunks),
         priors=priors,
         secondary=np.append(
@@ -224,6 +224,23 @@ def _find(paths: tuple[str, ...], rel: str) -> int | None:
         return paths.index(rel)  # a C loop: cheaper than building a dict for a few lookups
     except ValueError:
         return None
+
+
+def _reimported(
+    snap: RepoSnapshot, files: list[FileData | None], changed: set[int]
+) -> dict[str, int]:
+    """The import counts with the changed files' old imports out and new ones in."""
+    counts = dict(snap.imported)  # a copy of one dict: no walk over every file
+    for fid in changed:
+        old = snap.files[fid] if fid < len(snap.files) else None
+        for name in old.imports if old else ():
+            counts[name] -= 1
+            if counts[name] <= 0:
+                del counts[name]
+        new = files[fid]
+        for name in new.imports if new else ():
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _redefine(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections.abc import Sequence
@@ -161,7 +162,7 @@ def text_search(
         if data is None:
             continue
         if ref.is_definition:
-            line, shown = ref.line, _line(data, ref.line)
+            line, shown = ref.line, _header(snap, ref.fid, ref.line) or _line(data, ref.line)
         else:
             line, shown = best_line(data, ref.line, ref.end, needles)
         kind = "definition" if ref.symbol and line == ref.line else "match"
@@ -211,6 +212,15 @@ def _file_weights(
         allowed = [filters.allows(p) for p in snap.paths]
         weights *= np.array(allowed, dtype=np.float32)
     return weights
+
+
+def _header(snap: RepoSnapshot, fid: int, line: int) -> str:
+    """The first line of the definition starting at `line`, as the index keeps it."""
+    info = snap.files[fid]
+    if info is None:
+        return ""
+    i = bisect.bisect_left(info.symbols, line, key=lambda s: s.line)
+    return info.symbols[i].header if i < len(info.symbols) else ""
 
 
 def _line(data: bytes, line: int) -> str:
