@@ -30,7 +30,13 @@ class Chunk:
     terms: dict[str, int]
     length: int
     kind: str = ""  # the kind of the definition the chunk starts with; "" for code between
-    name_terms: tuple[str, ...] = ()  # the words of that definition's qualified name
+
+    @property
+    def name_terms(self) -> tuple[str, ...]:
+        """The words of the qualified name of the definition the chunk starts with."""
+        if not self.kind or not self.symbol:
+            return ()
+        return tuple(dict.fromkeys(terms.words(self.symbol)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +47,8 @@ class FileData:
     imports: tuple[str, ...] = ()  # names imported by name or listed in __all__ (Python)
 
     def without_chunks(self) -> FileData:
-        return FileData(self.symbols, (), self.lines, self.imports)
+        # Interned here, in the process that keeps them: many files import the same names.
+        return FileData(self.symbols, (), self.lines, tuple(map(sys.intern, self.imports)))
 
     def enclosing(self, line: int) -> str | None:
         """The innermost definition around `line`, e.g. "Environment.get_template"."""
@@ -81,13 +88,13 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
             for word in terms.words(sym.qualname):
                 counts[word] += NAME_WEIGHT
             qual: str | None = sym.qualname
-            kind, named = sym.kind, tuple(dict.fromkeys(terms.words(sym.qualname)))
+            kind = sym.kind
         else:
             qual = _innermost(symbols, begin)
-            kind, named = "", ()
+            kind = ""
         if counts:
             length = sum(counts.values())
-            chunks.append(Chunk(begin, stop - 1, qual, dict(counts), length, kind, named))
+            chunks.append(Chunk(begin, stop - 1, qual, dict(counts), length, kind))
     imports = _imported_names(text) if suffix in (".py", ".pyi") else ()
     count = len(lines) - (1 if text.endswith("\n") else 0)
     return FileData(symbols, tuple(chunks), count, imports)
@@ -107,7 +114,7 @@ def _imported_names(text: str) -> tuple[str, ...]:
         names.update(n for n in _NAME.findall(m[1].split("#")[0]) if n != "as")
     for m in _ALL.finditer(text):
         names.update(_QUOTED_NAME.findall(m[1]))
-    return tuple(sys.intern(n) for n in sorted(names))
+    return tuple(sorted(names))
 
 
 def _innermost(symbols: tuple[Symbol, ...], line: int) -> str | None:

@@ -81,8 +81,9 @@ class Bm25Builder:
             self.tids.extend([vocab.setdefault(t, len(vocab)) for t in chunk.terms])
             self.tfs.extend(chunk.terms.values())
             self.docs.extend([doc] * len(chunk.terms))
-            self.name_tids.extend([vocab.setdefault(t, len(vocab)) for t in chunk.name_terms])
-            self.name_docs.extend([doc] * len(chunk.name_terms))
+            named = chunk.name_terms
+            self.name_tids.extend([vocab.setdefault(t, len(vocab)) for t in named])
+            self.name_docs.extend([doc] * len(named))
 
     def build(self) -> Bm25:
         lengths = np.frombuffer(self.lengths, dtype=np.float32)
