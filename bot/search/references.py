@@ -23,6 +23,8 @@ _IMPORT = re.compile(
     rb"|^\s*#\s*(?:include|import)\b|\brequire\s*\(|^\s*(?:@import|import\s*\()"
 )
 _SCORE = {"call": 3.0, "import": 1.0, "mention": 2.0}
+TEST_PENALTY = 1.5  # a call in a test ranks after the uses in the code
+_LISTED = re.compile(rb"""^\s*["']?[\w.]+["']?(?:\s+as\s+\w+)?\s*,?\s*(?:#.*)?$""")
 
 
 def reference_search(
@@ -64,14 +66,15 @@ def reference_search(
             calls = {c.line for s in spellings for c in outliner.calls(suffix, data, s)}
         for line_no, (start, end) in sorted(lines.items()):
             what = _what(data[start:end], line_no in calls)
+            later = bool(snap.secondary[fid])
             if not _wanted(relation, what):
                 continue
             total += 1
             text = line_text(data, start, end)
             symbol = info.enclosing(line_no)
-            found.append(Hit(snap.name, snap.paths[fid], line_no, text, symbol, "reference",
-                             _SCORE[what]))  # fmt: skip
-    # Calls before other mentions, each in path and line order (the order found).
+            score = _SCORE[what] - (TEST_PENALTY if later else 0.0)
+            found.append(Hit(snap.name, snap.paths[fid], line_no, text, symbol, "reference", score))
+    # Calls before other mentions, code before tests, each in path and line order.
     found.sort(key=lambda h: -h.score)
     return Found(found[:limit], total, capped=capped)
 
@@ -112,9 +115,11 @@ def _files(
 
 
 def _what(line: bytes, called: bool) -> str:
+    """A call, an import (also a name alone on its line: an entry of a parenthesised import or
+    of `__all__`), or another mention."""
     if called:
         return "call"
-    return "import" if _IMPORT.search(line) else "mention"
+    return "import" if _IMPORT.search(line) or _LISTED.match(line) else "mention"
 
 
 def _wanted(relation: str, what: str) -> bool:

@@ -140,3 +140,20 @@ async def test_who_calls_in_real_code(packages: SearchService) -> None:
     assert response.hits and all(h.path == "loaders.py" for h in response.hits)
     assert all("split_template_path(" in h.text for h in response.hits)
     assert not any(h.text.startswith(("def ", "from ", "import ")) for h in response.hits)
+
+
+async def test_names_listed_in_imports_and_all_are_not_uses(
+    make_repo: Callable[..., Settings],
+) -> None:
+    files = {
+        "shop/util.py": UTIL,
+        "shop/__init__.py": 'from shop.util import (\n    render,\n)\n\n__all__ = [\n    "render",\n]\n',
+        "shop/page.py": "from shop import render\n\n\ndef page(x):\n    return render(x)\n",
+        "tests/test_page.py": "from shop import render\n\n\ndef test_it():\n    render(1)\n",
+    }
+    service = SearchService.from_settings(make_repo(files), watch_changes=False)
+    await service.index()
+    used = await service.search("where is render used")
+    assert places(used.hits) == [("shop/page.py", 5), ("tests/test_page.py", 5)]
+    imports = await service.search("render kind:import path:shop/__init__.py")
+    assert places(imports.hits) == [("shop/__init__.py", 2), ("shop/__init__.py", 6)]
