@@ -147,7 +147,8 @@ async def test_names_listed_in_imports_and_all_are_not_uses(
 ) -> None:
     files = {
         "shop/util.py": UTIL,
-        "shop/__init__.py": 'from shop.util import (\n    render,\n)\n\n__all__ = [\n    "render",\n]\n',
+        "shop/__init__.py": "from shop.util import (\n    render,\n)\n\n"
+        '__all__ = [\n    "render",\n]\n',
         "shop/page.py": "from shop import render\n\n\ndef page(x):\n    return render(x)\n",
         "tests/test_page.py": "from shop import render\n\n\ndef test_it():\n    render(1)\n",
     }
