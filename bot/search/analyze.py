@@ -18,6 +18,7 @@ PROSE_WEIGHT = 1  # a word in a docstring or comment counts once more: it says w
 # Docstrings and comments (also a "#" or "//" inside a string: close enough for ranking).
 _PROSE = re.compile(r'"""(.*?)"""|' r"'''(.*?)'''|#([^\n]*)|//([^\n]*)", re.DOTALL)
 MAX_CHUNK_CHARS = 20_000
+NOT_ENCLOSING = frozenset({"heading", "variable"})  # never "the function or class around"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class FileData:
         """The innermost definition around `line`, e.g. "Environment.get_template"."""
         i = bisect.bisect_right([s.line for s in self.symbols], line)
         for sym in reversed(self.symbols[:i]):
-            if sym.kind != "heading" and sym.line <= line <= sym.end:
+            if sym.kind not in NOT_ENCLOSING and sym.line <= line <= sym.end:
                 return sym.qualname
         return None
 
@@ -71,10 +72,12 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
     starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]  # line -> text offset
     # A chunk runs from a definition (or the end of one) to the next definition or end, so
     # comments after a method belong to the code around it, not to the method.
-    ends = {s.end + 1 for s in symbols if s.kind != "heading"}
-    bounds = sorted({1, len(lines) + 1} | {s.line for s in symbols} | ends)
+    # Variables are definitions to look up, not places to cut: they stay in the chunk around.
+    cuts = [s for s in symbols if s.kind != "variable"]
+    ends = {s.end + 1 for s in cuts if s.kind != "heading"}
+    bounds = sorted({1, len(lines) + 1} | {s.line for s in cuts} | ends)
     bounds = [b for b in bounds if 1 <= b <= len(lines) + 1]
-    by_line = {s.line: s for s in reversed(symbols)}  # the outermost definition on a line wins
+    by_line = {s.line: s for s in reversed(cuts)}  # the outermost definition on a line wins
     chunks = []
     for begin, stop in itertools.pairwise(bounds):
         sym = by_line.get(begin)
@@ -122,7 +125,7 @@ def _innermost(symbols: tuple[Symbol, ...], line: int) -> str | None:
     for sym in symbols:
         if sym.line > line:
             break
-        if sym.kind != "heading" and sym.line <= line <= sym.end:
+        if sym.kind not in NOT_ENCLOSING and sym.line <= line <= sym.end:
             found = sym.qualname
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,11 @@ from bot.search.qualifiers import Filters
 from bot.search.scan import line_text, matching_lines
 from bot.search.types import Hit
 
-COUNT_CAP = 200  # matching lines counted past the shown ones; beyond, the total is "at least"
+COUNT_CAP = 200
+MENTIONS = 3  # lines naming a word that make it a name in use rather than a typo
+_IMPORT_LINE = re.compile(
+    rb"\s*(?:from\s+\S+\s+import|import|use|using|require|#include)\b"
+)  # matching lines counted past the shown ones; beyond, the total is "at least"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,17 +128,21 @@ def best_line(data: bytes, start: int, end: int, needles: Sequence[bytes]) -> tu
     return start + best, line_text(chosen, 0, len(chosen))
 
 
-def mentioned(snaps: Sequence[RepoSnapshot], word: str, *, timeout: float) -> bool:
-    """True when `word` is a whole word, in any case, in some file of `snaps`: a name that is
-    only used (a module, a variable) is not a typo for a defined one."""
+def mentioned(
+    snaps: Sequence[RepoSnapshot], word: str, *, timeout: float, lines: int = MENTIONS
+) -> bool:
+    """True when `word` is a whole word, in any case, on `lines` lines of `snaps`' files or on
+    an import line: a name that is only used (a module, a variable) is not a typo for a
+    defined one, while a misspelling that slipped into one comment still is."""
     pattern = compile_pattern(rf"\b{escape(word)}\b", ignore_case=True, timeout=timeout)
     deadline = time.monotonic() + timeout
+    seen = 0
     for snap, fid in _ordered(snaps, pattern):
         data = snap.contents[fid]
-        if data is not None and next(
-            matching_lines(pattern, data, deadline, first_line_only=True), None
-        ):
-            return True
+        for _line, start, end in matching_lines(pattern, data or b"", deadline):
+            seen += 1
+            if seen >= lines or _IMPORT_LINE.match(data or b"", start, end):
+                return True
         if time.monotonic() > deadline:
             return False
     return False

@@ -17,6 +17,13 @@ class Grammar:
 _PY_DEFS = """
 (class_definition name: (identifier) @name) @class
 (function_definition name: (identifier) @name) @function
+(module (expression_statement (assignment left: (identifier) @name)) @variable)
+(class_definition body: (block (expression_statement (assignment left: (identifier) @name))
+  @variable))
+(module (if_statement consequence: (block (expression_statement
+  (assignment left: (identifier) @name)) @variable)))
+(module (try_statement body: (block (expression_statement
+  (assignment left: (identifier) @name)) @variable)))
 """
 _PY_CALLS = """
 (call function: [(identifier) @callee (attribute attribute: (identifier) @callee)]) @call

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz.distance import OSA
 
 from bot.search import fuzzy, terms, thesaurus
 from bot.search.engine import Found, best_line, candidates, mentioned, regex_lines
@@ -103,26 +104,34 @@ def _definitions(
                 continue
             if filters.kind == "class" and sym.kind not in _KIND_GROUPS["class"]:
                 continue  # kind:class asks for classes only; "X class" only prefers them
-            score = definition_score(sym, rel, asked, spelled, symbol_kind) - 2.0 * typos
+            score = definition_score(sym, rel, asked, symbol_kind) - 2.0 * typos
             found.append(Hit(snap.name, rel, sym.line, sym.header, sym.qualname, "definition",
                              round(score, 3)))  # fmt: skip
     return found
 
 
-def definition_score(
-    sym: Symbol, rel: str, asked: str, spelled: str, symbol_kind: str | None
-) -> float:
-    """The code before its tests, stubs and docs; the name as asked, of the kind asked, and a
-    top-level definition before a nested namesake."""
+def definition_score(sym: Symbol, rel: str, asked: str, symbol_kind: str | None) -> float:
+    """The code before its tests, stubs and docs; the name spelled as asked (or at least
+    capitalised as asked), in the class asked (`Class.method`, also misspelt), of the kind
+    asked, and a top-level definition before a nested namesake."""
+    owner, _, typed = asked.rpartition(".")
     score = 10.0
     score -= 3.0 if is_secondary(rel) else 0.0
     score -= 4.0 if is_stub(rel) else 0.0
-    score += 5.0 if sym.name == spelled else 0.0
-    score += 5.0 if "." in asked and sym.qualname.endswith(asked) else 0.0
+    score += 5.0 if sym.name == typed else 0.0
+    score += 1.0 if sym.name[:1].isupper() == typed[:1].isupper() else 0.0
+    if owner:
+        held_by = sym.qualname.rpartition(".")[0].rsplit(".", 1)[-1].lower()
+        wanted = owner.rsplit(".", 1)[-1].lower()
+        near = fuzzy.allowed_typos(wanted)
+        score += (
+            5.0 if held_by and OSA.distance(held_by, wanted, score_cutoff=near) <= near else 0.0
+        )
     if symbol_kind:
         score += 3.0 if sym.kind in _KIND_GROUPS.get(symbol_kind, {symbol_kind}) else -2.0
     score += 1.0 if "." not in sym.qualname else 0.0
     score -= 1.0 if sym.kind == "impl" else 0.0
+    score -= 3.0 if sym.kind == "variable" else 0.0  # a constant after a namesake function
     return score
 
 

@@ -124,3 +124,39 @@ async def test_tests_rank_after_the_code_unless_the_question_is_about_tests(
     assert plain.hits[0].path == "shop/cart.py"
     about_tests = await service.search("tests that charge the cart at checkout")
     assert about_tests.hits[0].path == "tests/test_cart.py"
+
+
+async def test_a_constant_is_found_where_it_is_assigned_after_namesake_functions(
+    make_repo: Callable[..., Settings],
+) -> None:
+    files = {
+        "app/settings.py": "# the limit used everywhere\nMAX_ITEMS = 50\n",
+        "app/cart.py": "from app.settings import MAX_ITEMS\n\n\ndef add(items):\n"
+        "    return items[:MAX_ITEMS]\n",
+        "app/limits.py": "def max_items():\n    return 50\n",
+    }
+    service = await service_over(make_repo, files)
+    constant = await service.search("where is MAX_ITEMS defined")
+    assert [(h.path, h.line, h.kind) for h in constant.hits[:2]] == [
+        ("app/settings.py", 2, "definition"), ("app/limits.py", 1, "definition"),
+    ]  # fmt: skip
+    function = await service.search("max_items")
+    assert function.hits[0].path == "app/limits.py"
+
+
+async def test_a_typo_found_in_one_comment_is_still_read_as_the_name_meant(
+    make_repo: Callable[..., Settings],
+) -> None:
+    files = {
+        "app/env.py": "class Environment:\n    pass\n",
+        "app/notes.py": "# the Enviroment is built once\nx = 1\n",
+    }
+    service = await service_over(make_repo, files)
+    response = await service.search("Enviroment")
+    assert (response.hits[0].path, response.hits[0].symbol) == ("app/env.py", "Environment")
+
+
+async def test_a_misspelt_class_or_method_in_a_qualified_name(packages: SearchService) -> None:
+    for query in ("Enviroment.get_template", "Environment.get_tempalte"):
+        response = await packages.search(query, repo="jinja2")
+        assert response.hits[0].symbol == "Environment.get_template", query
