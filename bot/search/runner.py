@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 
@@ -15,6 +16,10 @@ from bot.search.symbols import Outliner
 from bot.search.types import Hit, SearchResponse
 
 Progress = Callable[[int, int], None]
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PHRASE_TEXT = """a an the of to in into for on with and or is are how what where why when which
+    who do does i my me we our from by as at it its this that these those not no all any"""
+_PHRASE_WORDS = frozenset(_PHRASE_TEXT.split())
 
 
 def run(
@@ -78,7 +83,30 @@ def _indexed(
             words = text_search(snaps, parsed.text, limit=limit, filters=flt)
             return words if words.hits else found
         return found
+    if parsed.auto:
+        joined = _joined_name(snaps, parsed, limit, timeout)
+        if joined is not None:
+            return joined
     return text_search(snaps, parsed.text, limit=limit, filters=flt)
+
+
+def _joined_name(
+    snaps: Sequence[RepoSnapshot], parsed: ParsedQuery, limit: int, timeout: float
+) -> Found | None:
+    """Two or three bare words may be one name typed with spaces ("json respnse", "Multi
+    Dict"): their definitions when the words joined (with "_" or nothing) name something."""
+    words = parsed.text.split()
+    if not 2 <= len(words) <= 3 or not all(_WORD.fullmatch(w) for w in words):
+        return None
+    if any(w.lower() in _PHRASE_WORDS for w in words):
+        return None  # "load the file" is a phrase, not a name
+    for name in ("_".join(words), "".join(words)):
+        found = symbol_search(
+            snaps, name, symbol_kind=None, limit=limit, timeout=timeout, filters=parsed.filters
+        )
+        if any(h.kind == "definition" for h in found.hits):
+            return found
+    return None
 
 
 def bounded(hits: Sequence[Hit], max_chars: int) -> list[Hit]:

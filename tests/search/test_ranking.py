@@ -160,3 +160,18 @@ async def test_a_misspelt_class_or_method_in_a_qualified_name(packages: SearchSe
     for query in ("Enviroment.get_template", "Environment.get_tempalte"):
         response = await packages.search(query, repo="jinja2")
         assert response.hits[0].symbol == "Environment.get_template", query
+
+
+async def test_a_name_typed_as_separate_words_finds_its_definition(
+    packages: SearchService,
+) -> None:
+    cases = [
+        ("client sesion", "aiohttp", "ClientSession"),
+        ("json respnse", "aiohttp", "json_response"),
+        ("file system loader", "jinja2", "FileSystemLoader"),
+    ]
+    for query, repo, symbol in cases:
+        response = await packages.search(query, repo=repo)
+        assert (response.hits[0].symbol, response.hits[0].kind) == (symbol, "definition"), query
+    phrase = await packages.search("load the template", repo="jinja2")
+    assert phrase.kind == "text" and phrase.hits[0].kind != "reference"
