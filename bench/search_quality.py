@@ -49,6 +49,7 @@ PACKAGES = {
 }
 KINDS = ("name", "typo", "quoted", "plain", "qualifier", "reference")
 TOP = 5
+LIMIT = 20  # hits asked for, as the chat asks (search.max_results); the first TOP are scored
 _QUALIFIER = re.compile(r"(?:^|\s)-?(?:path|file|lang|kind|case):\S*")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
@@ -104,7 +105,7 @@ def copy_packages(into: Path) -> dict[str, Path]:
 
 async def ours(service: SearchService, item: Labelled) -> list[tuple[str, int]]:
     try:
-        response = await service.search(item.query, repo=item.repo, limit=TOP)
+        response = await service.search(item.query, repo=item.repo, limit=LIMIT)
     except BotError:
         return []
     return [(h.path, h.line) for h in response.hits]

@@ -28,6 +28,7 @@ _KIND_GROUPS = {
 }
 _TESTS_ASKED = {"test", "mock", "fixtur", "pytest"}
 RERANK_POOL = 3  # chunks ranked by words, per shown hit, before `standing` reorders them
+RERANK_MIN = 20
 DUNDER_STANDING = 0.6
 PRIVATE_STANDING = 0.85
 IMPORTED_STANDING = 0.1  # per file importing the name, up to five
@@ -157,7 +158,7 @@ def text_search(
     tests_asked = bool(_TESTS_ASKED & set(words))
     errors_asked = bool(_ERRORS_ASKED & set(words))
     ranked = []
-    pool = max(limit, 10) * RERANK_POOL
+    pool = max(limit, RERANK_MIN) * RERANK_POOL  # the same pool for any limit: same order
     for snap in snaps:
         weights = _file_weights(snap, filters, tests_asked)
         asked_concepts = thesaurus.concepts(words, snap.bm25.vocab)
