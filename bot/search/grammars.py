@@ -14,12 +14,12 @@ class Grammar:
     calls: str
 
 
+# Module-level assignments are definitions too (constants, aliases); class attributes are not,
+# they would double the symbols of a large repository for little.
 _PY_DEFS = """
 (class_definition name: (identifier) @name) @class
 (function_definition name: (identifier) @name) @function
 (module (expression_statement (assignment left: (identifier) @name)) @variable)
-(class_definition body: (block (expression_statement (assignment left: (identifier) @name))
-  @variable))
 (module (if_statement consequence: (block (expression_statement
   (assignment left: (identifier) @name)) @variable)))
 (module (try_statement body: (block (expression_statement
