@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,7 +128,7 @@ def _qualify(found: list[tuple[int, int, str, str, int, int]]) -> list[Symbol]:
             stack.pop()
         qualname = f"{stack[-1][1]}.{name}" if stack else name
         stack.append((end, qualname))
-        symbols.append(Symbol(name, qualname, kind, line, last))
+        symbols.append(Symbol(name, qualname, sys.intern(kind), line, last))
     return symbols
 
 
