@@ -76,10 +76,6 @@ class PathOutsideRepoError(SearchError):
     pass
 
 
-class ServerGoneError(SearchError):
-    """A search server (ChunkHound over MCP) did not answer in time, or stopped."""
-
-
 class LLMError(BotError):
     pass
 

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import SearchError, ServerGoneError
-from bot.search.mcp import McpClient
+from bot.errors import SearchError
+from bot.search.mcp import McpClient, ServerGoneError
 from bot.search.scan import MAX_LINE_CHARS
 from bot.search.supervisor import Supervisor
 from bot.search.types import Hit

@@ -16,12 +16,16 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.errors import SearchError, ServerGoneError
+from bot.errors import SearchError
 
 log = logging.getLogger(__name__)
 PROTOCOL_VERSION = "2024-11-05"
 STREAM_LIMIT = 16 * 1024 * 1024  # one JSON-RPC answer per line; search results can be long
 STDERR_LINES = 40  # the server's last stderr lines kept for the log when it fails
+
+
+class ServerGoneError(SearchError):
+    """The server did not answer in time, or stopped: the supervisor pauses it."""
 
 
 class McpClient:
