@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +42,32 @@ def run(
             hits.sort(key=lambda h: (h.kind != "definition", -h.score))
         found = Found(hits[:limit], found.total + direct.total, found.capped)
     return found
+
+
+class OutlinerPool:
+    """Parsers for call sites lent to one thread at a time (a tree-sitter parser is not shared,
+    and loading a grammar costs tens of milliseconds: they are kept)."""
+
+    def __init__(self) -> None:
+        self._idle: queue.SimpleQueue[Outliner] = queue.SimpleQueue()
+
+    def run(
+        self,
+        ready: Sequence[RepoSnapshot],
+        missing: Sequence[RepoSource],
+        parsed: ParsedQuery,
+        limit: int,
+        timeout: float,
+    ) -> Found:
+        """`run` with a parser from the pool."""
+        try:
+            outliner = self._idle.get_nowait()
+        except queue.Empty:
+            outliner = Outliner()
+        try:
+            return run(ready, missing, parsed, limit, timeout, outliner)
+        finally:
+            self._idle.put(outliner)
 
 
 def _indexed(

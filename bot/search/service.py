@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import queue
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import SearchConfig, Settings
@@ -15,7 +14,6 @@ from bot.errors import QueryError, SearchError
 from bot.search import lookup, runner
 from bot.search.chunkhound import SemanticBackend
 from bot.search.direct import RepoSource
-from bot.search.engine import Found
 from bot.search.files import FileFilter, safe_path, watch_targets
 from bot.search.index import RepoSnapshot, build, update
 from bot.search.query import ParsedQuery, parse_query
@@ -56,8 +54,7 @@ class SearchService:
         self._stop = asyncio.Event()
         self._idle = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        # Parsers for call sites, one per thread at a time (a tree-sitter parser is not shared).
-        self._outliners: queue.SimpleQueue[Outliner] = queue.SimpleQueue()
+        self._outliners = runner.OutlinerPool()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, watch_changes: bool = True) -> SearchService:
@@ -206,7 +203,10 @@ class SearchService:
             # Reference scanning is cut at INLINE_BUDGET (the definitions come first anyway).
             found = runner.run(ready, missing, parsed, limit, INLINE_BUDGET)
         else:
-            found = await asyncio.to_thread(self._run, ready, missing, parsed, limit)
+            timeout = self._config.regex_timeout_seconds
+            found = await asyncio.to_thread(
+                self._outliners.run, ready, missing, parsed, limit, timeout
+            )
         hits = runner.bounded(found.hits, self._config.max_result_chars)
         truncated = found.capped or found.total > len(hits)
         return runner.response(
@@ -220,28 +220,6 @@ class SearchService:
             started,
             capped=found.capped,
         )
-
-    def _run(
-        self,
-        ready: list[RepoSnapshot],
-        missing: list[RepoSource],
-        parsed: ParsedQuery,
-        limit: int,
-    ) -> Found:
-        with self._outliner() as outliner:
-            timeout = self._config.regex_timeout_seconds
-            return runner.run(ready, missing, parsed, limit, timeout, outliner)
-
-    @contextlib.contextmanager
-    def _outliner(self) -> Iterator[Outliner]:
-        try:
-            outliner = self._outliners.get_nowait()
-        except queue.Empty:
-            outliner = Outliner()
-        try:
-            yield outliner
-        finally:
-            self._outliners.put(outliner)
 
     async def snippet(self, repo: str, path: str, line: int, *, context: int = 5) -> Snippet:
         """Lines around `path:line`; PathOutsideRepoError for paths that leave the repository."""
