@@ -109,6 +109,9 @@ class Supervisor:
             self._record(str(exc), client.stderr_tail)
             await client.close()
             raise SearchError(f"{self.name} did not start: {exc}") from exc
+        except BaseException:
+            await client.close()  # cancelled (service closing): the process must not outlive us
+            raise
         self._client = client
         return client
 

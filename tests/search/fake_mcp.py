@@ -5,12 +5,14 @@ How it behaves is read from the file MODE in its working folder (the repository 
   hang        answers `initialize`, never answers a search
   hang-start  never answers `initialize`
   die         answers `initialize`, then on a search writes to stderr and exits with status 3
-Each start appends a line to STARTS in the same folder, so tests can count starts.
+Each start appends a line (mode, process id) to STARTS in the same folder, so tests can count
+starts and check that the processes are gone.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +29,7 @@ def main() -> int:
     here = Path.cwd()
     mode = (here / "MODE").read_text().strip() if (here / "MODE").is_file() else "ok"
     with (here / "STARTS").open("a") as starts:
-        starts.write(f"{mode}\n")
+        starts.write(f"{mode} {os.getpid()}\n")
     print(f"fake chunkhound starting in {mode} mode", file=sys.stderr, flush=True)
     for line in sys.stdin:
         message = json.loads(line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -136,3 +137,15 @@ async def test_a_dying_server_leaves_its_stderr_in_the_log_and_is_restarted_late
         assert starts(tmp_path, "broken") == 2  # after the pause, one more try
     finally:
         await service.close()
+
+
+async def test_closing_the_service_stops_a_server_that_is_still_starting(tmp_path: Path) -> None:
+    service = make_service(tmp_path, {"slow": "hang-start"}, start_wait=0.5)
+    await service.start()
+    response = await service.search("signature token", kind="semantic")
+    assert response.kind == "text"  # still starting: answered by keywords
+    await service.close()
+    lines = (tmp_path / "slow" / "STARTS").read_text().split()
+    pid = int(lines[1])
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # no process left behind
