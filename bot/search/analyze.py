@@ -5,6 +5,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import os
+import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 
@@ -12,7 +14,11 @@ from bot.search import terms
 from bot.search.symbols import Outliner, Symbol
 
 NAME_WEIGHT = 3  # a word in a function's name counts as much as three in its body
+PROSE_WEIGHT = 1  # a word in a docstring or comment counts once more: it says what code does
+# Docstrings and comments (also a "#" or "//" inside a string: close enough for ranking).
+_PROSE = re.compile(r'"""(.*?)"""|' r"'''(.*?)'''|#([^\n]*)|//([^\n]*)", re.DOTALL)
 MAX_CHUNK_CHARS = 20_000
+NOT_ENCLOSING = frozenset({"heading", "variable"})  # never "the function or class around"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +30,14 @@ class Chunk:
     symbol: str | None
     terms: dict[str, int]
     length: int
+    kind: str = ""  # the kind of the definition the chunk starts with; "" for code between
+
+    @property
+    def name_terms(self) -> tuple[str, ...]:
+        """The words of the qualified name of the definition the chunk starts with."""
+        if not self.kind or not self.symbol:
+            return ()
+        return tuple(dict.fromkeys(terms.words(self.symbol)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,15 +45,17 @@ class FileData:
     symbols: tuple[Symbol, ...]  # in line order
     chunks: tuple[Chunk, ...]
     lines: int
+    imports: tuple[str, ...] = ()  # names imported by name or listed in __all__ (Python)
 
     def without_chunks(self) -> FileData:
-        return FileData(self.symbols, (), self.lines)
+        # Interned here, in the process that keeps them: many files import the same names.
+        return FileData(self.symbols, (), self.lines, tuple(map(sys.intern, self.imports)))
 
     def enclosing(self, line: int) -> str | None:
         """The innermost definition around `line`, e.g. "Environment.get_template"."""
         i = bisect.bisect_right([s.line for s in self.symbols], line)
         for sym in reversed(self.symbols[:i]):
-            if sym.kind != "heading" and sym.line <= line <= sym.end:
+            if sym.kind not in NOT_ENCLOSING and sym.line <= line <= sym.end:
                 return sym.qualname
         return None
 
@@ -56,24 +72,52 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
     starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]  # line -> text offset
     # A chunk runs from a definition (or the end of one) to the next definition or end, so
     # comments after a method belong to the code around it, not to the method.
-    ends = {s.end + 1 for s in symbols if s.kind != "heading"}
-    bounds = sorted({1, len(lines) + 1} | {s.line for s in symbols} | ends)
+    # Variables are definitions to look up, not places to cut: they stay in the chunk around.
+    cuts = [s for s in symbols if s.kind != "variable"]
+    ends = {s.end + 1 for s in cuts if s.kind != "heading"}
+    bounds = sorted({1, len(lines) + 1} | {s.line for s in cuts} | ends)
     bounds = [b for b in bounds if 1 <= b <= len(lines) + 1]
-    by_line = {s.line: s for s in reversed(symbols)}  # the outermost definition on a line wins
+    by_line = {s.line: s for s in reversed(cuts)}  # the outermost definition on a line wins
     chunks = []
     for begin, stop in itertools.pairwise(bounds):
         sym = by_line.get(begin)
         end = min(starts[stop - 1], starts[begin - 1] + MAX_CHUNK_CHARS)
-        counts = terms.count(text[starts[begin - 1] : end], path_terms.copy())
+        body = text[starts[begin - 1] : end]
+        counts = terms.count(body, path_terms.copy())
+        prose = " ".join(m[m.lastindex or 0] or "" for m in _PROSE.finditer(body))
+        for _ in range(PROSE_WEIGHT if prose else 0):
+            terms.count(prose, counts)
         if sym is not None:
             for word in terms.words(sym.qualname):
                 counts[word] += NAME_WEIGHT
             qual: str | None = sym.qualname
+            kind = sym.kind
         else:
             qual = _innermost(symbols, begin)
+            kind = ""
         if counts:
-            chunks.append(Chunk(begin, stop - 1, qual, dict(counts), sum(counts.values())))
-    return FileData(symbols, tuple(chunks), len(lines) - (1 if text.endswith("\n") else 0))
+            length = sum(counts.values())
+            chunks.append(Chunk(begin, stop - 1, qual, dict(counts), length, kind))
+    imports = _imported_names(text) if suffix in (".py", ".pyi") else ()
+    count = len(lines) - (1 if text.endswith("\n") else 0)
+    return FileData(symbols, tuple(chunks), count, imports)
+
+
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
+_ALL = re.compile(r"^__all__[ \t]*(?::[^=]*)?\+?=[ \t]*[\[(]([^\])]*)[\])]", re.M)
+_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+_QUOTED_NAME = re.compile(r"[\"']([A-Za-z_]\w*)[\"']")
+
+
+def _imported_names(text: str) -> tuple[str, ...]:
+    """Names this module imports by name (`from x import A, B`) or exports (`__all__`): how
+    often a definition is imported elsewhere tells how central it is."""
+    names: set[str] = set()
+    for m in _FROM_IMPORT.finditer(text):
+        names.update(n for n in _NAME.findall(m[1].split("#")[0]) if n != "as")
+    for m in _ALL.finditer(text):
+        names.update(_QUOTED_NAME.findall(m[1]))
+    return tuple(sorted(names))
 
 
 def _innermost(symbols: tuple[Symbol, ...], line: int) -> str | None:
@@ -81,7 +125,7 @@ def _innermost(symbols: tuple[Symbol, ...], line: int) -> str | None:
     for sym in symbols:
         if sym.line > line:
             break
-        if sym.kind != "heading" and sym.line <= line <= sym.end:
+        if sym.kind not in NOT_ENCLOSING and sym.line <= line <= sym.end:
             found = sym.qualname
     return found
 

@@ -11,13 +11,14 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import SearchError
-from bot.search.mcp import McpClient
+from bot.search.mcp import McpClient, ServerGoneError
 from bot.search.scan import MAX_LINE_CHARS
+from bot.search.supervisor import Supervisor
 from bot.search.types import Hit
 
 if TYPE_CHECKING:
@@ -47,16 +48,23 @@ class SemanticBackend:
         roots: Mapping[str, Path],
         env: Mapping[str, str],
         db_dir: Path,
-        timeout: float = 30.0,
+        timeout: float = 10.0,
+        start_within: float = 60.0,
+        start_wait: float = 1.0,
+        first_pause: float = 5.0,
     ) -> None:
         self._command = command
         self._roots = dict(roots)
         self._env = dict(env)
         self._db_dir = db_dir
-        self._timeout = timeout
-        self._clients: dict[str, McpClient] = {}
-        self._failed: dict[str, str] = {}
-        self._lock = asyncio.Lock()
+        self._timeout = timeout  # for one search request
+        self._start_wait = start_wait  # a query waits this long for a server that is starting
+        self._servers = {
+            name: Supervisor(
+                name, self._factory(name), start_within=start_within, first_pause=first_pause
+            )
+            for name in self._roots
+        }
 
     @classmethod
     def from_settings(
@@ -80,7 +88,8 @@ class SemanticBackend:
 
     @property
     def available(self) -> bool:
-        return len(self._failed) < len(self._roots)
+        """False when every server is pausing after a failure."""
+        return any(server.available for server in self._servers.values())
 
     def argv(self, repo: str) -> list[str]:
         # --no-daemon: the server is our child and stops with us; watchdog: the default watchman
@@ -93,12 +102,13 @@ class SemanticBackend:
         ]  # fmt: skip
 
     async def start(self) -> None:
-        """Start every repository's server (each indexes its repository in the background)."""
-        await asyncio.gather(*(self._client(name) for name in self._roots), return_exceptions=True)
+        """Start every repository's server in the background (each then indexes its
+        repository); returns at once."""
+        for server in self._servers.values():
+            server.start()
 
     async def close(self) -> None:
-        clients, self._clients = self._clients, {}
-        await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
+        await asyncio.gather(*(s.close() for s in self._servers.values()), return_exceptions=True)
 
     async def search(self, text: str, repos: Sequence[str], limit: int) -> list[Hit]:
         """Hits from every repository's server, best score first. SearchError if none answers."""
@@ -114,32 +124,28 @@ class SemanticBackend:
         return hits[:limit]
 
     async def _search_one(self, repo: str, text: str, limit: int) -> list[Hit]:
-        client = await self._client(repo)
+        server = self._servers[repo]
+        client = await server.client(self._start_wait)
         args = {"type": "semantic", "query": text, "page_size": limit}
-        answer = await client.call_tool("search", args, self._timeout)
+        try:
+            answer = await client.call_tool("search", args, self._timeout)
+        except ServerGoneError as exc:
+            server.failed(client, str(exc))
+            raise
+        server.succeeded()
         if isinstance(answer, str):  # ChunkHound 6 answers in markdown
             results = parse_markdown(answer)
         else:  # older releases: {"results": [...]}
             results = answer.get("results", []) if isinstance(answer, dict) else []
         return [hit for r in results if (hit := self._hit(repo, r)) is not None]
 
-    async def _client(self, repo: str) -> McpClient:
-        async with self._lock:
-            client = self._clients.get(repo)
-            if client is not None and client.running:
-                return client
+    def _factory(self, repo: str) -> Callable[[], McpClient]:
+        def make() -> McpClient:
             (self._db_dir / repo).mkdir(parents=True, exist_ok=True)
-            client = McpClient(self.argv(repo), env=self._env, cwd=str(self._roots[repo]))
-            try:
-                await client.start(self._timeout * 2)
-            except (OSError, SearchError) as exc:
-                await client.close()
-                self._failed[repo] = str(exc)
-                log.warning("search.chunkhound_failed", extra={"repo": repo, "error": str(exc)})
-                raise SearchError(f"chunkhound for {repo} did not start: {exc}") from exc
-            self._failed.pop(repo, None)
-            self._clients[repo] = client
-            return client
+            cwd = str(self._roots[repo])
+            return McpClient(self.argv(repo), env=self._env, cwd=cwd, name=f"chunkhound:{repo}")
+
+        return make
 
     def _hit(self, repo: str, result: dict[str, Any]) -> Hit | None:
         root = self._roots[repo]

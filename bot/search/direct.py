@@ -30,8 +30,8 @@ def direct_search(
     deadline = time.monotonic() + timeout
     if parsed.kind == "regex":
         pattern = compile_pattern(parsed.text, ignore_case=parsed.ignore_case, timeout=timeout)
-        return _collect(sources, [(pattern, "match", 1.0)], limit, deadline)
-    if parsed.kind == "symbol":
+        return _collect(sources, [(pattern, "match", 1.0)], limit, deadline, parsed)
+    if parsed.kind in ("symbol", "reference"):
         last = escape(parsed.text.rsplit(".", 1)[-1])
         definition = compile_pattern(_DEFINITION.format(name=last), timeout=timeout)
         reference = compile_pattern(rf"\b{last}\b", timeout=timeout)
@@ -40,12 +40,13 @@ def direct_search(
             [(definition, "definition", 2.0), (reference, "reference", 1.0)],
             limit,
             deadline,
+            parsed,
         )
     words = sorted({w.lower() for w in _WORD.findall(parsed.text) if len(w) > 2})
     if not words:
         return Found([], 0)
     pattern = compile_pattern("|".join(escape(w) for w in words), ignore_case=True)
-    found = _collect(sources, [(pattern, "match", 1.0)], limit * 20, deadline)
+    found = _collect(sources, [(pattern, "match", 1.0)], limit * 20, deadline, parsed)
     scored = [_rescore(hit, words) for hit in found.hits]
     scored.sort(key=lambda h: -h.score)
     return Found(scored[:limit], found.total)
@@ -62,6 +63,7 @@ def _collect(
     patterns: list[tuple[Pattern, str, float]],
     limit: int,
     deadline: float,
+    parsed: ParsedQuery,
 ) -> Found:
     hits: list[Hit] = []
     seen: set[tuple[str, str, int]] = set()
@@ -69,6 +71,8 @@ def _collect(
     for pattern, kind, score in patterns:
         for source in sources:
             for rel in walk(source.filter).files:
+                if not parsed.filters.allows(rel):
+                    continue
                 data, _reason = read_indexable(source.root, rel, source.filter.max_bytes)
                 if data is None:
                     continue

@@ -27,6 +27,7 @@ EXTENSIONS: frozenset[str] = frozenset(
     {
         ".py", ".pyi", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".java",
         ".cpp", ".cc", ".cxx", ".hpp", ".hh", ".c", ".h", ".md", ".json", ".yaml", ".yml",
+        ".go", ".rs", ".rb", ".cs", ".kt", ".kts", ".php", ".pyx", ".pxd",
     }
 )  # fmt: skip
 BINARY_SNIFF = 8192

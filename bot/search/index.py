@@ -20,7 +20,7 @@ import numpy.typing as npt
 from bot.search.analyze import Chunk, FileData, analyze
 from bot.search.cache import BuildCache, read_cached
 from bot.search.files import FileFilter, read_admitted, walk
-from bot.search.ranking import TEST_PRIOR, Bm25, Bm25Builder
+from bot.search.ranking import STUB_PRIOR, TEST_PRIOR, Bm25, Bm25Builder
 from bot.search.symbols import Outliner
 from bot.search.trigrams import TrigramBuilder, TrigramIndex
 
@@ -34,6 +34,22 @@ def is_secondary(rel: str) -> bool:
     return any(part in low for part in _TEST_PARTS) or low.endswith(".md")
 
 
+def is_stub(rel: str) -> bool:
+    """Type stubs: the declarations, not the code."""
+    return rel.endswith(".pyi")
+
+
+def listed_later(rel: str) -> bool:
+    """Matching lines of tests, docs and stubs are listed after those of the code."""
+    return is_secondary(rel) or is_stub(rel)
+
+
+def file_prior(rel: str) -> float:
+    """How a file's chunks weigh in plain-language ranking: code 1, tests and docs, stubs less."""
+    prior = TEST_PRIOR if is_secondary(rel) else 1.0
+    return prior * STUB_PRIOR if is_stub(rel) else prior
+
+
 @dataclass(frozen=True, slots=True)
 class RepoSnapshot:
     name: str
@@ -45,7 +61,8 @@ class RepoSnapshot:
     defs: dict[str, tuple[tuple[int, int], ...]]  # lower-cased name -> (file id, symbol index)
     bm25: Bm25
     priors: dict[int, float]  # file id -> ranking prior (absent: 1.0)
-    secondary: npt.NDArray[np.bool_]  # file id -> tests/docs (listed after the code)
+    secondary: npt.NDArray[np.bool_]  # file id -> tests, docs, stubs (listed after the code)
+    imported: dict[str, int] = field(default_factory=dict)  # name -> files importing it
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -107,15 +124,14 @@ def _build(
         if read.data is None or read.info is None or read.grams is None:
             skipped[read.reason or "unreadable"] += 1
         else:
-            prior = TEST_PRIOR if is_secondary(read.rel) else 1.0
-            ranking.add(len(paths), read.info.chunks, prior)
+            ranking.add(len(paths), read.info.chunks, file_prior(read.rel))
             paths.append(read.rel)
             contents.append(read.data)
             files.append(read.info.without_chunks())
             grams.add_grams(read.grams)
         if progress and (n % 200 == 0 or n == len(listing.files)):
             progress(n, len(listing.files))
-    priors = {i: TEST_PRIOR for i, rel in enumerate(paths) if is_secondary(rel)}
+    priors = {i: file_prior(rel) for i, rel in enumerate(paths) if file_prior(rel) != 1.0}
     return RepoSnapshot(
         name=name,
         root=flt.root,
@@ -124,12 +140,21 @@ def _build(
         files=tuple(files),
         trigrams=grams.build(),
         defs=_definitions(files),
+        imported=imported_counts(files),
         bm25=ranking.build(),
         priors=priors,
-        secondary=np.fromiter((is_secondary(p) for p in paths), dtype=np.bool_, count=len(paths)),
+        secondary=np.fromiter((listed_later(p) for p in paths), dtype=np.bool_, count=len(paths)),
         skipped=dict(skipped),
         seconds=time.perf_counter() - started,
     )
+
+
+def imported_counts(files: Iterable[FileData | None]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for data in files:
+        if data is not None:
+            counts.update(data.imports)
+    return dict(counts)
 
 
 def _definitions(files: Iterable[FileData | None]) -> dict[str, tuple[tuple[int, int], ...]]:
@@ -163,8 +188,8 @@ def update(
             contents.append(None)
             files.append(None)
             fid_of[rel] = fid
-            if is_secondary(rel):
-                priors[fid] = TEST_PRIOR
+            if file_prior(rel) != 1.0:
+                priors[fid] = file_prior(rel)
         changed.add(fid)
         contents[fid] = data
         files[fid] = None
@@ -182,11 +207,12 @@ def update(
         files=tuple(files),
         trigrams=snap.trigrams.with_stale(changed),
         defs=defs,
+        imported=_reimported(snap, files, changed),
         bm25=snap.bm25.replace_files(changed, new_chunks),
         priors=priors,
         secondary=np.append(
             snap.secondary,
-            np.array([is_secondary(p) for p in paths[len(snap.paths) :]], dtype=np.bool_),
+            np.array([listed_later(p) for p in paths[len(snap.paths) :]], dtype=np.bool_),
         ),
     )
 
@@ -196,6 +222,23 @@ def _find(paths: tuple[str, ...], rel: str) -> int | None:
         return paths.index(rel)  # a C loop: cheaper than building a dict for a few lookups
     except ValueError:
         return None
+
+
+def _reimported(
+    snap: RepoSnapshot, files: list[FileData | None], changed: set[int]
+) -> dict[str, int]:
+    """The import counts with the changed files' old imports out and new ones in."""
+    counts = dict(snap.imported)  # a copy of one dict: no walk over every file
+    for fid in changed:
+        old = snap.files[fid] if fid < len(snap.files) else None
+        for name in old.imports if old else ():
+            counts[name] -= 1
+            if counts[name] <= 0:
+                del counts[name]
+        new = files[fid]
+        for name in new.imports if new else ():
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _redefine(

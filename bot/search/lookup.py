@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections.abc import Sequence
 
-from bot.search import terms
-from bot.search.engine import Found, best_line, candidates, regex_lines
-from bot.search.index import RepoSnapshot
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import OSA
+
+from bot.search import fuzzy, terms, thesaurus
+from bot.search.engine import Found, best_line, candidates, mentioned, regex_lines
+from bot.search.index import RepoSnapshot, is_secondary, is_stub
 from bot.search.pattern import Pattern, compile_pattern, escape
-from bot.search.scan import matching_lines
+from bot.search.qualifiers import Filters
+from bot.search.ranking import TEST_PRIOR
+from bot.search.scan import line_text, matching_lines
+from bot.search.symbols import Symbol
 from bot.search.types import Hit
 
 _WORDS = re.compile(r"\w\w+")
@@ -18,6 +26,15 @@ _KIND_GROUPS = {
     "class": {"class", "struct", "interface", "enum", "type"},
     "function": {"function"},
 }
+_TESTS_ASKED = {"test", "mock", "fixtur", "pytest"}
+RERANK_POOL = 3  # chunks ranked by words, per shown hit, before `standing` reorders them
+RERANK_MIN = 20
+DUNDER_STANDING = 0.6
+PRIVATE_STANDING = 0.85
+IMPORTED_STANDING = 0.1  # per file importing the name, up to five
+ERROR_STANDING = 0.7
+_ERROR_SUFFIXES = ("Error", "Exception", "Warning", "Mismatch", "Failure")
+_ERRORS_ASKED = {"error", "exception", "rais", "fail", "warn", "mismatch"}
 
 
 def symbol_search(
@@ -27,39 +44,34 @@ def symbol_search(
     symbol_kind: str | None,
     limit: int,
     timeout: float,
+    filters: Filters | None = None,
+    exact: bool = False,
+    definitions_only: bool = False,
 ) -> Found:
+    """Definitions of `name` (best first), then the lines that mention it. A name with no
+    definition is looked up as its nearest defined names (one or two typos) unless `exact`."""
+    flt = filters or Filters()
     last = name.rsplit(".", 1)[-1]
-    defs: list[Hit] = []
-    def_lines: set[tuple[str, str, int]] = set()
-    spellings: set[str] = set()  # how the definitions found write the name
-    for snap in snaps:
-        for fid, index in snap.defs.get(last.lower(), ()):
-            info, data = snap.files[fid], snap.contents[fid]
-            if info is None or data is None:
-                continue
-            sym = info.symbols[index]
-            spellings.add(sym.name)
-            score = 10.0 * snap.priors.get(fid, 1.0)
-            score += 5.0 if sym.name == last else 0.0
-            score += 5.0 if "." in name and (sym.qualname.endswith(name)) else 0.0
-            score += (
-                3.0
-                if symbol_kind and sym.kind in _KIND_GROUPS.get(symbol_kind, {symbol_kind})
-                else 0.0
-            )
-            score += 1.0 if "." not in sym.qualname else 0.0  # top-level before nested namesakes
-            text = sym.header
-            rel = snap.paths[fid]
-            defs.append(Hit(snap.name, rel, sym.line, text, sym.qualname, "definition", score))
-            def_lines.add((snap.name, rel, sym.line))
+    exact = exact or bool(flt.case_sensitive)
+    defs = _definitions(snaps, name, last, symbol_kind, flt, exact, 0)
+    if not defs and not exact and not mentioned(snaps, last, timeout=timeout):
+        for near in fuzzy.closest_in_any(last.lower(), [s.defs.keys() for s in snaps]):
+            defs += _definitions(snaps, name, near, symbol_kind, flt, exact, 1)
     defs.sort(key=lambda h: (-h.score, h.repo, h.path, h.line))
-    if len(last) < 2:
+    spellings = {h.symbol.rsplit(".", 1)[-1] for h in defs if h.symbol}
+    if definitions_only or len(last) < 2:
         return Found(defs[:limit], len(defs))
+    def_lines = {(h.repo, h.path, h.line) for h in defs}
     pattern = _references(last, spellings, timeout)
     # References stop at what is shown: the definitions are the answer, references the context.
     wanted = max(0, limit - len(defs)) + len(def_lines)
     refs = regex_lines(
-        snaps, pattern, deadline=time.monotonic() + timeout, limit=wanted, cap=max(wanted, 1)
+        snaps,
+        pattern,
+        deadline=time.monotonic() + timeout,
+        limit=wanted,
+        cap=max(wanted, 1),
+        filters=flt,
     )
     references = [
         Hit(h.repo, h.path, h.line, h.text, h.symbol, "reference", 1.0)
@@ -69,6 +81,59 @@ def symbol_search(
     hits = (defs + references)[:limit]
     total = len(defs) + max(refs.total - len(def_lines), len(references))
     return Found(hits, total, capped=refs.capped)
+
+
+def _definitions(
+    snaps: Sequence[RepoSnapshot],
+    asked: str,
+    spelled: str,
+    symbol_kind: str | None,
+    filters: Filters,
+    exact: bool,
+    typos: int,
+) -> list[Hit]:
+    """Definitions named `spelled` (any case unless `exact`), scored (see `definition_score`)."""
+    found = []
+    for snap in snaps:
+        for fid, index in snap.defs.get(spelled.lower(), ()):
+            info, data = snap.files[fid], snap.contents[fid]
+            rel = snap.paths[fid]
+            if info is None or data is None or not filters.allows(rel):
+                continue
+            sym = info.symbols[index]
+            if exact and sym.name != spelled:
+                continue
+            if filters.kind == "class" and sym.kind not in _KIND_GROUPS["class"]:
+                continue  # kind:class asks for classes only; "X class" only prefers them
+            score = definition_score(sym, rel, asked, symbol_kind) - 2.0 * typos
+            found.append(Hit(snap.name, rel, sym.line, sym.header, sym.qualname, "definition",
+                             round(score, 3)))  # fmt: skip
+    return found
+
+
+def definition_score(sym: Symbol, rel: str, asked: str, symbol_kind: str | None) -> float:
+    """The code before its tests, stubs and docs; the name spelled as asked (or at least
+    capitalised as asked), in the class asked (`Class.method`, also misspelt), of the kind
+    asked, and a top-level definition before a nested namesake."""
+    owner, _, typed = asked.rpartition(".")
+    score = 10.0
+    score -= 3.0 if is_secondary(rel) else 0.0
+    score -= 4.0 if is_stub(rel) else 0.0
+    score += 5.0 if sym.name == typed else 0.0
+    score += 1.0 if sym.name[:1].isupper() == typed[:1].isupper() else 0.0
+    if owner:
+        held_by = sym.qualname.rpartition(".")[0].rsplit(".", 1)[-1].lower()
+        wanted = owner.rsplit(".", 1)[-1].lower()
+        near = fuzzy.allowed_typos(wanted)
+        score += (
+            5.0 if held_by and OSA.distance(held_by, wanted, score_cutoff=near) <= near else 0.0
+        )
+    if symbol_kind:
+        score += 3.0 if sym.kind in _KIND_GROUPS.get(symbol_kind, {symbol_kind}) else -2.0
+    score += 1.0 if "." not in sym.qualname else 0.0
+    score -= 1.0 if sym.kind == "impl" else 0.0
+    score -= 3.0 if sym.kind == "variable" else 0.0  # a constant after a namesake function
+    return score
 
 
 def _references(name: str, spellings: set[str], timeout: float) -> Pattern:
@@ -81,14 +146,24 @@ def _references(name: str, spellings: set[str], timeout: float) -> Pattern:
     return compile_pattern(rf"\b(?:{either})\b", timeout=timeout)
 
 
-def text_search(snaps: Sequence[RepoSnapshot], text: str, *, limit: int) -> Found:
-    words = terms.words(text)
-    if not words:
+def text_search(
+    snaps: Sequence[RepoSnapshot], text: str, *, limit: int, filters: Filters | None = None
+) -> Found:
+    """Chunks ranked by BM25 over the question's words (filler dropped, misspelt words read as
+    the nearest indexed word); a definition's own line stands for it."""
+    asked = terms.query_words(text) or terms.words(text)
+    if not asked:
         return Found([], 0)
+    words = _corrected(snaps, asked)
+    tests_asked = bool(_TESTS_ASKED & set(words))
+    errors_asked = bool(_ERRORS_ASKED & set(words))
     ranked = []
+    pool = max(limit, RERANK_MIN) * RERANK_POOL  # the same pool for any limit: same order
     for snap in snaps:
-        for score, ref in snap.bm25.top(words, limit, snap.priors):
-            ranked.append((score, snap, ref))
+        weights = _file_weights(snap, filters, tests_asked)
+        asked_concepts = thesaurus.concepts(words, snap.bm25.vocab)
+        for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights):
+            ranked.append((score * standing(snap, ref.symbol, errors_asked), snap, ref))
     ranked.sort(key=lambda item: -item[0])
     needles = [w.encode() for w in dict.fromkeys(words)]
     hits = []
@@ -96,11 +171,76 @@ def text_search(snaps: Sequence[RepoSnapshot], text: str, *, limit: int) -> Foun
         data = snap.contents[ref.fid]
         if data is None:
             continue
-        line, shown = best_line(data, ref.line, ref.end, needles)
+        if ref.is_definition:
+            line, shown = ref.line, _header(snap, ref.fid, ref.line) or _line(data, ref.line)
+        else:
+            line, shown = best_line(data, ref.line, ref.end, needles)
         kind = "definition" if ref.symbol and line == ref.line else "match"
         rel = snap.paths[ref.fid]
         hits.append(Hit(snap.name, rel, line, shown, ref.symbol, kind, round(score, 3)))
     return Found(hits, len(ranked))
+
+
+def standing(snap: RepoSnapshot, qualname: str | None, errors_asked: bool = False) -> float:
+    """How likely a definition is what a question is about, beside its words: the more files
+    import it, the more central; private helpers, dunder methods and (unless the question is
+    about errors) exception classes rank below the rest."""
+    if not qualname:
+        return 1.0
+    name = qualname.rsplit(".", 1)[-1]
+    if name.startswith("__") and name.endswith("__"):
+        factor = DUNDER_STANDING
+    elif name.startswith("_"):
+        factor = PRIVATE_STANDING
+    else:
+        factor = 1.0
+    if not errors_asked and name.endswith(_ERROR_SUFFIXES):
+        factor *= ERROR_STANDING
+    return factor * (1.0 + IMPORTED_STANDING * min(snap.imported.get(name, 0), 5))
+
+
+def _corrected(snaps: Sequence[RepoSnapshot], words: list[str]) -> list[str]:
+    """Each word no repository knows replaced by the nearest words some repository knows."""
+    out = []
+    for word in words:
+        near = fuzzy.closest_in_any(word, [s.bm25.vocab.keys() for s in snaps])
+        out.extend(near[:2] or [word])
+    return out
+
+
+def _file_weights(
+    snap: RepoSnapshot, filters: Filters | None, tests_asked: bool
+) -> npt.NDArray[np.float32] | None:
+    """Per file: 0 where the qualifiers leave it out; tests back at full weight when asked."""
+    if not tests_asked and (filters is None or not filters.narrows_files):
+        return None
+    weights = np.ones(len(snap.paths), dtype=np.float32)
+    if tests_asked:
+        tests = np.array([is_secondary(p) for p in snap.paths], dtype=np.bool_)
+        weights[tests] = 1 / TEST_PRIOR
+    if filters is not None and filters.narrows_files:
+        allowed = [filters.allows(p) for p in snap.paths]
+        weights *= np.array(allowed, dtype=np.float32)
+    return weights
+
+
+def _header(snap: RepoSnapshot, fid: int, line: int) -> str:
+    """The first line of the definition starting at `line`, as the index keeps it."""
+    info = snap.files[fid]
+    if info is None:
+        return ""
+    i = bisect.bisect_left(info.symbols, line, key=lambda s: s.line)
+    return info.symbols[i].header if i < len(info.symbols) else ""
+
+
+def _line(data: bytes, line: int) -> str:
+    start = 0
+    for _ in range(line - 1):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return ""
+    end = data.find(b"\n", start)
+    return line_text(data, start, len(data) if end < 0 else end)
 
 
 def occurs(snap: RepoSnapshot, text: str, *, timeout: float) -> bool:

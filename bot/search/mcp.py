@@ -1,4 +1,10 @@
-"""A minimal MCP client over stdio: JSON-RPC 2.0, one JSON message per line."""
+"""A minimal MCP client over stdio: JSON-RPC 2.0, one JSON message per line.
+
+The maintained `mcp` package was considered: its client keeps each session inside anyio context
+managers that must be entered and left in one task, it writes the server's stderr only to a real
+file, and it brings a web server's dependencies (starlette, uvicorn, sse-starlette,
+cryptography) into a process that only needs two requests. These ~150 lines do what we use.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,35 +21,52 @@ from bot.errors import SearchError
 log = logging.getLogger(__name__)
 PROTOCOL_VERSION = "2024-11-05"
 STREAM_LIMIT = 16 * 1024 * 1024  # one JSON-RPC answer per line; search results can be long
+STDERR_LINES = 40  # the server's last stderr lines kept for the log when it fails
+
+
+class ServerGoneError(SearchError):
+    """The server did not answer in time, or stopped: the supervisor pauses it."""
 
 
 class McpClient:
-    """Starts `argv` and talks MCP to it until `close()`."""
+    """Starts `argv` and talks MCP to it until `close()`; keeps the end of its stderr."""
 
-    def __init__(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: str) -> None:
+    def __init__(
+        self, argv: Sequence[str], *, env: Mapping[str, str], cwd: str, name: str = ""
+    ) -> None:
         self._argv = list(argv)
         self._env = dict(env)
         self._cwd = cwd
+        self._name = name or self._argv[0]
         self._proc: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.Task[None] | None = None
+        self._readers: list[asyncio.Task[None]] = []
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._next_id = 0
+        self._stderr: deque[str] = deque(maxlen=STDERR_LINES)
 
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
+
+    @property
+    def stderr_tail(self) -> str:
+        """The last lines the server wrote on stderr (for the log when it fails)."""
+        return "\n".join(self._stderr)
 
     async def start(self, answer_within: float = 60.0) -> None:
         self._proc = await asyncio.create_subprocess_exec(
             *self._argv,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
             env=self._env,
             cwd=self._cwd,
             limit=STREAM_LIMIT,
         )
-        self._reader = asyncio.create_task(self._read(), name="mcp.read")
+        self._readers = [
+            asyncio.create_task(self._read(), name="mcp.read"),
+            asyncio.create_task(self._read_stderr(), name="mcp.stderr"),
+        ]
         await self.request(
             "initialize",
             {
@@ -55,7 +79,8 @@ class McpClient:
         await self._send({"jsonrpc": "2.0", "method": "notifications/initialized"})
 
     async def call_tool(self, name: str, arguments: dict[str, Any], answer_within: float) -> Any:
-        """The tool's structured result (or its text content parsed as JSON)."""
+        """The tool's structured result (or its text content parsed as JSON). SearchError when
+        the tool reports an error, ServerGoneError when the server does not answer."""
         params = {"name": name, "arguments": arguments}
         result = await self.request("tools/call", params, answer_within)
         if result.get("isError"):
@@ -72,7 +97,7 @@ class McpClient:
         self, method: str, params: dict[str, Any], answer_within: float
     ) -> dict[str, Any]:
         if not self.running:
-            raise SearchError(f"the MCP server {self._argv[0]} is not running")
+            raise ServerGoneError(f"the MCP server {self._name} is not running")
         self._next_id += 1
         ident = self._next_id
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -81,7 +106,9 @@ class McpClient:
             await self._send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
             message = await asyncio.wait_for(future, answer_within)
         except TimeoutError:
-            raise SearchError(f"{method} got no answer within {answer_within:g} s") from None
+            raise ServerGoneError(f"{method} got no answer within {answer_within:g} s") from None
+        except (BrokenPipeError, ConnectionResetError):
+            raise ServerGoneError(f"the MCP server {self._name} stopped reading") from None
         finally:
             self._waiting.pop(ident, None)
         if "error" in message:
@@ -96,19 +123,20 @@ class McpClient:
         if proc is not None and proc.returncode is None:
             if proc.stdin:
                 proc.stdin.close()
-            proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
             try:
                 await asyncio.wait_for(proc.wait(), 5)
             except TimeoutError:
-                proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
                 await proc.wait()
-        if self._reader is not None:
-            self._reader.cancel()
+        for reader in self._readers:
+            reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-        for future in self._waiting.values():
-            if not future.done():
-                future.set_exception(SearchError("the MCP server stopped"))
+                await reader
+        self._readers = []
+        self._fail_waiting("the MCP server stopped")
 
     async def _send(self, message: dict[str, Any]) -> None:
         assert self._proc is not None and self._proc.stdin is not None
@@ -127,9 +155,25 @@ class McpClient:
             future = self._waiting.get(ident) if isinstance(ident, int) else None
             if future is not None and not future.done():
                 future.set_result(message)
+        self._fail_waiting("the MCP server exited")
+
+    async def _read_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        stderr = self._proc.stderr
+        pending = b""
+        # Read in blocks, not lines: a server blocked on a full stderr pipe would hang.
+        while block := await stderr.read(65536):
+            *lines, pending = (pending + block).split(b"\n")
+            pending = pending[-4096:]
+            for raw in lines:
+                line = raw.decode("utf-8", "replace").rstrip()[:500]
+                self._stderr.append(line)
+                log.debug("search.mcp_stderr", extra={"server": self._name, "line": line})
+
+    def _fail_waiting(self, why: str) -> None:
         for future in self._waiting.values():
             if not future.done():
-                future.set_exception(SearchError("the MCP server exited"))
+                future.set_exception(ServerGoneError(why))
 
 
 def _text(result: dict[str, Any]) -> str:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.search.analyze import Chunk
+from bot.search.thesaurus import Concept
 
 K1 = 1.2
 B = 0.75
 TEST_PRIOR = 0.7  # tests and docs rank a little below the code they describe
+STUB_PRIOR = 0.6  # type stubs (.pyi) below the code they describe
+LOOSE_PRIOR = 0.6  # code between definitions (imports, re-exports, comments) below definitions
+NAME_BONUS = 1.5  # a definition whose name holds all the asked words scores 1 + NAME_BONUS times
+MEMBER_SHARE = 0.3  # of its best-scoring method added to a class's score
+CLASS_KINDS = frozenset({"class", "struct", "interface", "impl"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,7 @@ class ChunkRef:
     line: int
     end: int
     symbol: str | None
+    is_definition: bool = False  # the chunk starts with the definition `symbol`
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,11 @@ class Extra:
     ref: ChunkRef
     terms: dict[str, int]
     length: int
+    name_terms: tuple[str, ...] = ()
+
+
+def chunk_prior(chunk: Chunk) -> float:
+    return LOOSE_PRIOR if not chunk.kind else 1.0
 
 
 class Bm25Builder:
@@ -47,17 +60,30 @@ class Bm25Builder:
         self.lengths = array("f")
         self.priors = array("f")
         self.refs: list[ChunkRef] = []
+        self.name_tids = array("i")
+        self.name_docs = array("i")
+        self.fids = array("i")
+        self.parents = array("i")  # doc -> the doc of its class's own chunk, -1 for none
 
     def add(self, fid: int, chunks: Sequence[Chunk], prior: float) -> None:
         vocab = self.vocab
+        classes: dict[str, int] = {}  # qualname -> doc, for this file's class-like chunks
         for chunk in chunks:
             doc = len(self.refs)
-            self.refs.append(ChunkRef(fid, chunk.line, chunk.end, chunk.symbol))
+            if chunk.kind in CLASS_KINDS and chunk.symbol:
+                classes[chunk.symbol] = doc
+            owner = chunk.symbol.rpartition(".")[0] if chunk.kind and chunk.symbol else ""
+            self.parents.append(classes.get(owner, -1))
+            self.refs.append(ChunkRef(fid, chunk.line, chunk.end, chunk.symbol, bool(chunk.kind)))
             self.lengths.append(chunk.length)
-            self.priors.append(prior)
+            self.priors.append(prior * chunk_prior(chunk))
+            self.fids.append(fid)
             self.tids.extend([vocab.setdefault(t, len(vocab)) for t in chunk.terms])
             self.tfs.extend(chunk.terms.values())
             self.docs.extend([doc] * len(chunk.terms))
+            named = chunk.name_terms
+            self.name_tids.extend([vocab.setdefault(t, len(vocab)) for t in named])
+            self.name_docs.extend([doc] * len(named))
 
     def build(self) -> Bm25:
         lengths = np.frombuffer(self.lengths, dtype=np.float32)
@@ -74,7 +100,17 @@ class Bm25Builder:
         n = max(len(self.refs), 1)
         idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         prior = np.frombuffer(self.priors, dtype=np.float32).copy()
-        return Bm25(self.vocab, offsets, doc_arr, weights, idf, tuple(self.refs), prior, avgdl)
+        names = np.frombuffer(self.name_tids, dtype=np.int32)
+        name_order = np.argsort(names, kind="stable")
+        name_docs = np.frombuffer(self.name_docs, dtype=np.int32)[name_order].copy()
+        name_counts = np.bincount(names, minlength=len(self.vocab))
+        name_offsets = np.concatenate(([0], np.cumsum(name_counts))).astype(np.int64)
+        return Bm25(
+            self.vocab, offsets, doc_arr, weights, idf, tuple(self.refs), prior, avgdl,
+            name_offsets=name_offsets, name_docs=name_docs,
+            fids=np.frombuffer(self.fids, dtype=np.int32).copy(),
+            parents=np.frombuffer(self.parents, dtype=np.int32).copy(),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,35 +123,74 @@ class Bm25:
     refs: tuple[ChunkRef, ...]
     prior: npt.NDArray[np.float32]
     avgdl: float
+    name_offsets: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
+    name_docs: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    fids: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    parents: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     dead: frozenset[int] = frozenset()  # fids whose chunks changed since the build
     extra: tuple[Extra, ...] = ()  # chunks of files changed since the build
 
     def replace_files(self, fids: set[int], chunks: Sequence[tuple[int, Chunk]]) -> Bm25:
         """A copy where the chunks of `fids` are replaced by `chunks` (files changed on disk)."""
         fresh = tuple(
-            Extra(ChunkRef(fid, c.line, c.end, c.symbol), c.terms, c.length) for fid, c in chunks
-        )
-        extra = tuple(e for e in self.extra if e.ref.fid not in fids) + fresh
-        return Bm25(
-            self.vocab, self.offsets, self.docs, self.weights, self.idf, self.refs, self.prior,
-            self.avgdl, self.dead | fids, extra,
+            Extra(
+                ChunkRef(fid, c.line, c.end, c.symbol, bool(c.kind)),
+                c.terms, c.length, c.name_terms,
+            )
+            for fid, c in chunks
         )  # fmt: skip
+        extra = tuple(e for e in self.extra if e.ref.fid not in fids) + fresh
+        return dataclasses.replace(self, dead=self.dead | fids, extra=extra)
 
     def top(
-        self, words: Sequence[str], k: int, prior_of: dict[int, float]
+        self,
+        concepts: Sequence[Concept],
+        k: int,
+        prior_of: dict[int, float],
+        weights: npt.NDArray[np.float32] | None = None,
     ) -> list[tuple[float, ChunkRef]]:
-        """The `k` best chunks for `words`, best first."""
-        wanted = [self.vocab[w] for w in dict.fromkeys(words) if w in self.vocab]
+        """The `k` best chunks for `concepts` (see thesaurus.py), best first, scores times
+        `weights[fid]` when given (0 leaves a file out)."""
+        known = [
+            [(self.vocab[w], weight) for w, weight in concept if w in self.vocab]
+            for concept in concepts
+        ]
+        known = [c for c in known if c]
         ranked: list[tuple[float, ChunkRef]] = []
-        if wanted and len(self.refs):
-            scores = np.zeros(len(self.refs), dtype=np.float32)
-            matched = np.zeros(len(self.refs), dtype=np.float32)
-            for tid in wanted:
-                lo, hi = self.offsets[tid], self.offsets[tid + 1]
-                scores[self.docs[lo:hi]] += self.idf[tid] * self.weights[lo:hi]
-                matched[self.docs[lo:hi]] += 1
-            # A chunk holding more of the asked words beats one repeating a single rare word.
-            scores *= self.prior * np.sqrt(matched / len(wanted))
+        if known and len(self.refs):
+            size = len(self.refs)
+            scores = np.zeros(size, dtype=np.float32)
+            matched = np.zeros(size, dtype=np.float32)
+            named = np.zeros(size, dtype=np.float32)
+            for concept in known:
+                holds = np.zeros(size, dtype=np.bool_) if len(concept) > 1 else None
+                in_name = np.zeros(size, dtype=np.bool_) if len(concept) > 1 else None
+                for tid, weight in concept:
+                    lo, hi = self.offsets[tid], self.offsets[tid + 1]
+                    docs = self.docs[lo:hi]
+                    scores[docs] += (weight * self.idf[tid]) * self.weights[lo:hi]
+                    nlo, nhi = self.name_offsets[tid], self.name_offsets[tid + 1]
+                    if holds is None or in_name is None:
+                        matched[docs] += 1
+                        named[self.name_docs[nlo:nhi]] += 1
+                    else:
+                        holds[docs] = True
+                        in_name[self.name_docs[nlo:nhi]] = True
+                if holds is not None and in_name is not None:
+                    matched += holds
+                    named += in_name
+            # A chunk holding more of the asked words beats one repeating a single rare word;
+            # a definition named with the asked words beats one that only mentions them.
+            scores *= self.prior * np.sqrt(matched / len(known))
+            scores *= 1 + NAME_BONUS * named / len(known)
+            if MEMBER_SHARE and len(self.parents):
+                # A class answers for what its methods do: it gains a share of its best one.
+                members = np.flatnonzero((self.parents >= 0) & (scores > 0))
+                best = np.zeros(size, dtype=np.float32)
+                np.maximum.at(best, self.parents[members], scores[members])
+                scores += MEMBER_SHARE * best
+            if weights is not None and len(self.fids):
+                scores *= weights[self.fids]
             hits = np.flatnonzero(scores)
             if len(hits) > k * 4:
                 hits = hits[np.argpartition(-scores[hits], k * 4)[: k * 4]]
@@ -124,23 +199,32 @@ class Bm25:
                 if ref.fid not in self.dead:
                     ranked.append((float(scores[doc]), ref))
         for e in self.extra:
-            score = self._score(e, words) * prior_of.get(e.ref.fid, 1.0)
+            weight = 1.0 if weights is None else float(weights[e.ref.fid])
+            score = self._score(e, concepts) * prior_of.get(e.ref.fid, 1.0) * weight
             if score > 0:
                 ranked.append((score, e.ref))
         ranked.sort(key=lambda item: -item[0])
         return ranked[:k]
 
-    def _score(self, extra: Extra, words: Sequence[str]) -> float:
+    def _score(self, extra: Extra, concepts: Sequence[Concept]) -> float:
+        """BM25 of a chunk changed since the build, as `top` scores the built ones."""
         n = max(len(self.refs), 1)
         norm = K1 * (1 - B + B * extra.length / self.avgdl)
-        total, matched, asked = 0.0, 0, dict.fromkeys(words)
-        for word in asked:
-            tf = extra.terms.get(word, 0)
-            if not tf:
+        total, matched, named, asked = 0.0, 0, 0, 0
+        for concept in concepts:
+            if not any(w in self.vocab or w in extra.terms for w, _ in concept):
                 continue
-            matched += 1
-            tid = self.vocab.get(word)
-            df = int(self.offsets[tid + 1] - self.offsets[tid]) if tid is not None else 0
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            total += idf * tf * (K1 + 1) / (tf + norm)
-        return total * math.sqrt(matched / max(len(asked), 1))
+            asked += 1
+            matched += any(extra.terms.get(w, 0) for w, _ in concept)
+            named += any(w in extra.name_terms for w, _ in concept)
+            for word, weight in concept:
+                tf = extra.terms.get(word, 0)
+                if tf:
+                    tid = self.vocab.get(word)
+                    df = int(self.offsets[tid + 1] - self.offsets[tid]) if tid is not None else 0
+                    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+                    total += weight * idf * tf * (K1 + 1) / (tf + norm)
+        if not asked:
+            return 0.0
+        prior = LOOSE_PRIOR if not extra.ref.is_definition else 1.0
+        return total * prior * math.sqrt(matched / asked) * (1 + NAME_BONUS * named / asked)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import re
 import time
 from collections.abc import Callable, Sequence
 
@@ -11,9 +13,15 @@ from bot.search.files import RepoSource
 from bot.search.index import RepoSnapshot
 from bot.search.lookup import symbol_search, text_search
 from bot.search.query import ParsedQuery
+from bot.search.references import reference_search
+from bot.search.symbols import Outliner
 from bot.search.types import Hit, SearchResponse
 
 Progress = Callable[[int, int], None]
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PHRASE_TEXT = """a an the of to in into for on with and or is are how what where why when which
+    who do does i my me we our from by as at it its this that these those not no all any"""
+_PHRASE_WORDS = frozenset(_PHRASE_TEXT.split())
 
 
 def run(
@@ -22,11 +30,12 @@ def run(
     parsed: ParsedQuery,
     limit: int,
     timeout: float,
+    outliner: Outliner | None = None,
 ) -> Found:
     """Indexed repositories answer from the index, the others by scanning their files."""
     found = Found([], 0)
     if ready:
-        found = _indexed(ready, parsed, limit, timeout)
+        found = _indexed(ready, parsed, limit, timeout, outliner or Outliner())
     if missing:
         direct = direct_search(missing, parsed, limit, timeout=timeout)
         hits = found.hits + direct.hits
@@ -36,18 +45,96 @@ def run(
     return found
 
 
+class OutlinerPool:
+    """Parsers for call sites lent to one thread at a time (a tree-sitter parser is not shared,
+    and loading a grammar costs tens of milliseconds: they are kept)."""
+
+    def __init__(self) -> None:
+        self._idle: queue.SimpleQueue[Outliner] = queue.SimpleQueue()
+
+    def run(
+        self,
+        ready: Sequence[RepoSnapshot],
+        missing: Sequence[RepoSource],
+        parsed: ParsedQuery,
+        limit: int,
+        timeout: float,
+    ) -> Found:
+        """`run` with a parser from the pool."""
+        try:
+            outliner = self._idle.get_nowait()
+        except queue.Empty:
+            outliner = Outliner()
+        try:
+            return run(ready, missing, parsed, limit, timeout, outliner)
+        finally:
+            self._idle.put(outliner)
+
+
 def _indexed(
-    snaps: Sequence[RepoSnapshot], parsed: ParsedQuery, limit: int, timeout: float
+    snaps: Sequence[RepoSnapshot],
+    parsed: ParsedQuery,
+    limit: int,
+    timeout: float,
+    outliner: Outliner,
 ) -> Found:
+    flt = parsed.filters
     if parsed.kind == "regex":
         return regex_search(
-            snaps, parsed.text, ignore_case=parsed.ignore_case, limit=limit, timeout=timeout
+            snaps,
+            parsed.text,
+            ignore_case=parsed.ignore_case,
+            limit=limit,
+            timeout=timeout,
+            filters=flt,
         )
+    if parsed.kind == "reference":
+        relation = parsed.relation or "uses"
+        return reference_search(
+            snaps, parsed.text, relation, outliner=outliner, limit=limit, timeout=timeout,
+            filters=flt,
+        )  # fmt: skip
     if parsed.kind == "symbol":
-        return symbol_search(
-            snaps, parsed.text, symbol_kind=parsed.symbol_kind, limit=limit, timeout=timeout
+        found = symbol_search(
+            snaps,
+            parsed.text,
+            symbol_kind=parsed.symbol_kind,
+            limit=limit,
+            timeout=timeout,
+            filters=flt,
+            exact=parsed.exact,
+            definitions_only=parsed.relation == "defs",
         )
-    return text_search(snaps, parsed.text, limit=limit)
+        defined = any(h.kind == "definition" for h in found.hits)
+        if parsed.guessed_name and not defined and parsed.relation != "defs":
+            # Question words around a word that names nothing: rank it as a question.
+            words = text_search(snaps, parsed.text, limit=limit, filters=flt)
+            return words if words.hits else found
+        return found
+    if parsed.auto:
+        joined = _joined_name(snaps, parsed, limit, timeout)
+        if joined is not None:
+            return joined
+    return text_search(snaps, parsed.text, limit=limit, filters=flt)
+
+
+def _joined_name(
+    snaps: Sequence[RepoSnapshot], parsed: ParsedQuery, limit: int, timeout: float
+) -> Found | None:
+    """Two or three bare words may be one name typed with spaces ("json respnse", "Multi
+    Dict"): their definitions when the words joined (with "_" or nothing) name something."""
+    words = parsed.text.split()
+    if not 2 <= len(words) <= 3 or not all(_WORD.fullmatch(w) for w in words):
+        return None
+    if any(w.lower() in _PHRASE_WORDS for w in words):
+        return None  # "load the file" is a phrase, not a name
+    for name in ("_".join(words), "".join(words)):
+        found = symbol_search(
+            snaps, name, symbol_kind=None, limit=limit, timeout=timeout, filters=parsed.filters
+        )
+        if any(h.kind == "definition" for h in found.hits):
+            return found
+    return None
 
 
 def bounded(hits: Sequence[Hit], max_chars: int) -> list[Hit]:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bot.search.chunkhound import SemanticBackend
     from bot.search.index import RepoSnapshot
     from bot.search.resultcache import ResultCache
-    from bot.search.runner import Progress
+    from bot.search.runner import OutlinerPool, Progress
 from bot.search.shown import ShownCode
 from bot.secrets import SecretMasker
 
@@ -77,6 +77,7 @@ class SearchService:
         self._tasks: list[asyncio.Task[None]] = []
         self._versions = IndexVersions()
         self._results: ResultCache | None = None
+        self._outliners: OutlinerPool | None = None  # with the first query that needs one
 
     @classmethod
     def from_settings(
@@ -257,7 +258,8 @@ class SearchService:
         limit = max(1, min(limit, self._config.max_results))
         started = time.perf_counter()
         note = ""
-        if parsed.kind == "semantic" or (parsed.kind == "text" and parsed.auto):
+        asks_semantic = parsed.kind == "semantic" or (parsed.kind == "text" and parsed.auto)
+        if asks_semantic and not parsed.filters.narrows_files:
             semantic = self._semantic if self._semantic and self._semantic.available else None
             if semantic is not None:
                 try:
@@ -281,8 +283,11 @@ class SearchService:
             # Reference scanning is cut at INLINE_BUDGET (the definitions come first anyway).
             found = runner.run(ready, missing, parsed, limit, INLINE_BUDGET)
         else:
+            timeout = self._config.regex_timeout_seconds
+            if self._outliners is None:
+                self._outliners = runner.OutlinerPool()
             found = await asyncio.to_thread(
-                runner.run, ready, missing, parsed, limit, self._config.regex_timeout_seconds
+                self._outliners.run, ready, missing, parsed, limit, timeout
             )
         hits = runner.bounded(self._masking.hits(found.hits, parsed), self._config.max_result_chars)
         truncated = found.capped or found.total > len(hits)

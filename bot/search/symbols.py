@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 import tree_sitter as ts
+
+from bot.search.grammars import GRAMMARS, LANGUAGE_OF
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,84 +23,34 @@ class Symbol:
     header: str = ""  # the first line, stripped (shown in results)
 
 
-_FUNCS = "(function_definition) @function"
-_JS = """
-(class_declaration name: (_) @name) @class
-(function_declaration name: (identifier) @name) @function
-(generator_function_declaration name: (identifier) @name) @function
-(method_definition name: (_) @name) @function
-(variable_declarator name: (identifier) @name
-  value: [(arrow_function) (function_expression)]) @function
-"""
-_TS_EXTRA = """
-(interface_declaration name: (type_identifier) @name) @interface
-(type_alias_declaration name: (type_identifier) @name) @type
-(enum_declaration name: (identifier) @name) @enum
-(abstract_class_declaration name: (type_identifier) @name) @class
-(function_signature name: (identifier) @name) @function
-(method_signature name: (_) @name) @function
-"""
-_C = """
-(function_definition declarator: (function_declarator declarator: (identifier) @name)) @function
-(function_definition declarator: (pointer_declarator declarator:
-  (function_declarator declarator: (identifier) @name))) @function
-(struct_specifier name: (type_identifier) @name body: (_)) @struct
-(enum_specifier name: (type_identifier) @name body: (_)) @enum
-(type_definition declarator: (type_identifier) @name) @type
-"""
-_CPP_EXTRA = """
-(function_definition declarator: (function_declarator declarator: (_) @name)) @function
-(class_specifier name: (type_identifier) @name body: (_)) @class
-(namespace_definition name: (_) @name) @namespace
-"""
-# language -> (grammar module, its function, query text)
-GRAMMARS: dict[str, tuple[str, str, str]] = {
-    "python": (
-        "tree_sitter_python",
-        "language",
-        "(class_definition name: (identifier) @name) @class\n"
-        "(function_definition name: (identifier) @name) @function",
-    ),
-    "javascript": ("tree_sitter_javascript", "language", _JS),
-    "typescript": ("tree_sitter_typescript", "language_typescript", _JS + _TS_EXTRA),
-    "tsx": ("tree_sitter_typescript", "language_tsx", _JS + _TS_EXTRA),
-    "java": (
-        "tree_sitter_java",
-        "language",
-        "(class_declaration name: (identifier) @name) @class\n"
-        "(interface_declaration name: (identifier) @name) @interface\n"
-        "(enum_declaration name: (identifier) @name) @enum\n"
-        "(record_declaration name: (identifier) @name) @class\n"
-        "(method_declaration name: (identifier) @name) @function\n"
-        "(constructor_declaration name: (identifier) @name) @function",
-    ),
-    "c": ("tree_sitter_c", "language", _C),
-    "cpp": ("tree_sitter_cpp", "language", _C.split("(struct_specifier")[0] + _CPP_EXTRA
-            + "(struct_specifier name: (type_identifier) @name body: (_)) @struct"),
-}  # fmt: skip
-LANGUAGE_OF: dict[str, str] = {
-    ".py": "python", ".pyi": "python", ".js": "javascript", ".mjs": "javascript",
-    ".cjs": "javascript", ".jsx": "javascript", ".ts": "typescript", ".tsx": "tsx",
-    ".java": "java", ".c": "c", ".h": "c", ".cpp": "cpp", ".cc": "cpp", ".cxx": "cpp",
-    ".hpp": "cpp", ".hh": "cpp",
-}  # fmt: skip
+_CYTHON = (".pyx", ".pxd")  # no grammar wheel: read by the patterns below
 _FALLBACK = re.compile(
     rb"^[ \t]*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:public\s+|private\s+|static\s+)*"
+    rb"(?:c?p?def\s+(?=class\b))?"
     rb"(?P<kind>class|def|function|interface|struct|enum)\s+(?P<name>[A-Za-z_$][\w$]*)",
     re.MULTILINE,
 )
 _HEADING = re.compile(rb"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str  # the called name, without its object or module ("get_template")
+    line: int  # 1-based line where the callee's name is
+
+
 class Outliner:
-    """Finds definitions in source files. Holds one parser and query per language."""
+    """Finds definitions and call sites in source files. Holds one parser and query per language."""
 
     def __init__(self) -> None:
         self._tools: dict[str, tuple[ts.Parser, ts.Query] | None] = {}
+        self._calls: dict[str, ts.Query | None] = {}
 
     def outline(self, suffix: str, data: bytes) -> list[Symbol]:
         if suffix == ".md":
             return _headings(data)
+        if suffix in _CYTHON:
+            return _by_regex(data)
         language = LANGUAGE_OF.get(suffix)
         tools = self._tool(language) if language else None
         if tools is None:
@@ -115,6 +68,28 @@ class Outliner:
             found.append((node.start_byte, node.end_byte, kind, name, *rows))
         return _qualify(found)
 
+    def calls(self, suffix: str, data: bytes, name: str | None = None) -> list[Call]:
+        """Call sites (and decorators, constructions) in `data`, of `name` only when given;
+        empty when the language has no grammar installed."""
+        language = LANGUAGE_OF.get(suffix)
+        tools = self._tool(language) if language else None
+        if tools is None or language is None:
+            return []
+        if language not in self._calls:
+            self._calls[language] = _call_query(tools[0], language)
+        query = self._calls[language]
+        if query is None:
+            return []
+        wanted = name.encode() if name is not None else None
+        found: dict[tuple[int, str], Call] = {}
+        tree = tools[0].parse(data)
+        for node in ts.QueryCursor(query).captures(tree.root_node).get("callee", ()):
+            text = node.text or b""
+            if wanted is None or text == wanted:
+                call = Call(text.decode("utf-8", "replace"), node.start_point[0] + 1)
+                found.setdefault((call.line, call.name), call)
+        return sorted(found.values(), key=lambda c: c.line)
+
     def _tool(self, language: str) -> tuple[ts.Parser, ts.Query] | None:
         if language not in self._tools:
             self._tools[language] = _load(language)
@@ -122,12 +97,20 @@ class Outliner:
 
 
 def _load(language: str) -> tuple[ts.Parser, ts.Query] | None:
-    module_name, func, query_text = GRAMMARS[language]
+    grammar = GRAMMARS[language]
     try:
-        module: Any = importlib.import_module(module_name)
-        lang = ts.Language(getattr(module, func)())
-        return ts.Parser(lang), ts.Query(lang, query_text)
+        module: Any = importlib.import_module(grammar.module)
+        lang = ts.Language(getattr(module, grammar.function)())
+        return ts.Parser(lang), ts.Query(lang, grammar.definitions)
     except (ImportError, AttributeError, ValueError, ts.QueryError):
+        return None
+
+
+def _call_query(parser: ts.Parser, language: str) -> ts.Query | None:
+    lang = parser.language
+    try:
+        return ts.Query(lang, GRAMMARS[language].calls) if lang is not None else None
+    except (ValueError, ts.QueryError):
         return None
 
 
@@ -145,7 +128,7 @@ def _qualify(found: list[tuple[int, int, str, str, int, int]]) -> list[Symbol]:
             stack.pop()
         qualname = f"{stack[-1][1]}.{name}" if stack else name
         stack.append((end, qualname))
-        symbols.append(Symbol(name, qualname, kind, line, last))
+        symbols.append(Symbol(name, qualname, sys.intern(kind), line, last))
     return symbols
 
 

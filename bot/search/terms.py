@@ -14,6 +14,11 @@ _STOP_TEXT = """
     self cls def return none true false import elif else pass lambda var let const new null void
     int str bool dict list tuple any py js ts md json yaml yml"""
 STOPWORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
+# Words of a question that say nothing about the code sought ("where is the code that ...").
+_FILLER_TEXT = """
+    code function functions method methods class classes thing things way something somewhere
+    place part logic defined implemented implementation done happen happens please want need"""
+QUERY_FILLER: frozenset[str] = frozenset(_FILLER_TEXT.split())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -25,7 +30,9 @@ def stem(word: str) -> str:
             w = w[:-3] + "y"
         elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
             w = w[:-1]
-        if w.endswith("ing") and len(w) > 5:
+        if w.endswith("ly") and len(w) > 5:
+            w = w[:-2]
+        elif w.endswith("ing") and len(w) > 5:
             w = w[:-3]
         elif w.endswith("ed") and len(w) > 4:
             w = w[:-2]
@@ -46,6 +53,12 @@ def normal(raw: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-cased, stemmed words of `text`, stopwords and single letters left out."""
     return [w for w in map(normal, _WORD.findall(text)) if w]
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a plain-language question that rank code: `words` less the filler."""
+    raw = [w for w in _WORD.findall(text) if w.lower() not in QUERY_FILLER]
+    return [w for w in map(normal, raw) if w]
 
 
 def count(text: str, into: Counter[str] | None = None) -> Counter[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS: tuple[str, ...] = ("regex", "symbol", "text", "semantic")
+KINDS: tuple[str, ...] = ("regex", "symbol", "reference", "text", "semantic")
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,3 +57,16 @@ def test_bad_queries_exit_with_a_readable_error(
     assert "not a valid regex" in capsys.readouterr().err
     assert main(["--config", config, "index", "--repo", "nope"]) == 2
     assert "Unknown repository 'nope'; known: shop" in capsys.readouterr().err
+
+
+def test_search_reads_references_and_qualifiers(
+    config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--config", config, "search", "who", "calls", "charge"]) == 0
+    out = capsys.readouterr().out
+    assert "shop/cart.py:4: return charge(card)  [in Cart.checkout]" in out
+    assert "1 reference hits" in out
+    assert main(["--config", config, "search", "Cart kind:class path:*.py"]) == 0
+    assert "shop/cart.py:1: class Cart:  [definition]" in capsys.readouterr().out
+    assert main(["--config", config, "search", "Cart lang:cobol"]) == 2
+    assert "Unknown language 'cobol' in lang:" in capsys.readouterr().err

@@ -8,7 +8,10 @@ import pytest
 
 from bot.config import Settings
 from bot.errors import PathOutsideRepoError, QueryError
+from bot.search.files import FileFilter
+from bot.search.index import build, update
 from bot.search.service import SearchService
+from bot.search.symbols import Outliner
 
 
 async def test_regex_finds_jinja_get_template(packages: SearchService) -> None:
@@ -195,3 +198,17 @@ async def test_snippet_shows_lines_around_the_hit(
         await tmp_service.snippet("tiny", "a.py", 99)
     with pytest.raises(QueryError, match="no file"):
         await tmp_service.snippet("tiny", "missing.py", 1)
+
+
+def test_a_changed_file_updates_how_often_a_name_is_imported(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "core.py").write_text("def helper():\n    pass\n")
+    (repo / "a.py").write_text("from core import helper\n")
+    flt = FileFilter(repo)
+    snap = build("tiny", flt, outliner=Outliner())
+    assert snap.imported == {"helper": 1}
+    (repo / "b.py").write_text("from core import helper, other\n")
+    (repo / "a.py").write_text("import core\n")
+    fresh = update(snap, ["a.py", "b.py"], flt, outliner=Outliner())
+    assert fresh.imported == {"helper": 1, "other": 1}

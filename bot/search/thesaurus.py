@@ -1,0 +1,107 @@
+"""The other words code uses for a word of a question: abbreviations ("environment" -> env)
+and programming synonyms ("write" -> dump, serialize).
+
+A question's word becomes a concept: the word itself, weight 1, and its alternatives, weight
+ALTERNATIVE_WEIGHT; a chunk matches the concept when it holds any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+
+from bot.search import terms
+
+ALTERNATIVE_WEIGHT = 0.5
+# Groups of words that code and questions use for one another, generic to programming (no
+# project's names). Each word of a group stands for every other one.
+_GROUPS = """
+environment env environ
+configuration config cfg conf settings options
+request req
+response resp reply
+authentication authorization auth credentials
+directory dir folder
+message msg
+websocket ws
+connection conn
+initialize init setup
+arguments args argv params parameters
+attribute attr
+dictionary dict mapping
+string str text
+integer int number num
+length len size
+temporary tmp temp
+source src
+destination dest dst
+database db
+context ctx
+function func fn callable
+callback cb hook
+error err exception failure
+implementation impl
+package pkg
+process proc subprocess
+value val
+variable var
+buffer buf
+address addr
+write dump serialize emit save store output
+read load parse deserialize input
+keep store storage save
+disk file filesystem
+remove delete drop discard unlink
+check verify validate ensure assert
+make create build new construct
+start run launch begin open
+stop close shutdown end finish
+send write post emit
+get fetch retrieve obtain
+set assign put update
+find search lookup locate
+convert transform translate coerce
+show display render print
+list sequence array
+copy clone duplicate
+compare equal match
+split divide separate
+join merge combine concatenate
+count number tally
+limit max maximum cap
+wait sleep delay timeout
+retry again repeat
+escape quote sanitize
+unescape unquote decode
+encode encoding charset
+compress gzip deflate zip
+decompress inflate unzip
+url link uri href
+header headers
+cookie cookies
+certificate cert
+signature sign hmac
+hash digest checksum
+password secret token
+user account
+time date datetime timestamp
+format fmt template
+"""
+_ALTERNATIVES: dict[str, tuple[str, ...]] = {}
+for _line in _GROUPS.strip().splitlines():
+    _group = tuple(dict.fromkeys(terms.normal(w) for w in _line.split() if terms.normal(w)))
+    for _word in _group:
+        _merged = (*_ALTERNATIVES.get(_word, ()), *(w for w in _group if w != _word))
+        _ALTERNATIVES[_word] = tuple(dict.fromkeys(_merged))
+
+Concept = tuple[tuple[str, float], ...]
+
+
+def concepts(words: Sequence[str], vocabulary: Container[str]) -> list[Concept]:
+    """One concept per asked word (stemmed, as `terms.words` gives them), with the
+    alternatives the index knows."""
+    out = [
+        ((word, 1.0), *((alt, ALTERNATIVE_WEIGHT) for alt in _ALTERNATIVES.get(word, ())
+                        if alt in vocabulary))
+        for word in words
+    ]  # fmt: skip
+    return out
