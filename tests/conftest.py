@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.config import Settings, load_settings
 from bot.search.files import FileFilter
@@ -18,6 +21,7 @@ from bot.search.symbols import Outliner
 ROOT = Path(__file__).resolve().parents[1]
 INDEXED_REPOS = ("codechat", "jinja2", "aiohttp")
 INDEX_DIR_VARIABLE = "BOT_SEARCH__INDEX_DIR"
+REDIS_URL = "redis://127.0.0.1:6379/0"  # the shared server `make services` starts
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,3 +69,26 @@ def indexed_search(settings: Settings, snapshots: dict[str, RepoSnapshot]) -> Se
         if settings.repo(name) is not None:
             service.adopt(snap)
     return service
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    """A client of the shared Redis; the test is skipped, saying why, when it is not running."""
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({exc}); run `make services`")
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def redis_prefix(redis: Redis) -> AsyncIterator[str]:
+    """A key prefix of one test's own; its keys are deleted afterwards."""
+    name = f"test:{uuid.uuid4().hex[:10]}:"
+    yield name
+    keys = [k async for k in redis.scan_iter(match=f"{name}*")]
+    if keys:
+        await redis.delete(*keys)

@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from bot.background import background
 from bot.errors import BotError
 from bot.store.base import ConversationStore
 
@@ -29,13 +30,8 @@ async def claim_held(
     store: ConversationStore, message_sid: str, *, every: float
 ) -> AsyncIterator[None]:
     """Renew the claim of ``message_sid`` every ``every`` seconds while the block runs."""
-    task = asyncio.create_task(_renew(store, message_sid, every), name="claim-lease")
-    try:
+    async with background(_renew(store, message_sid, every), name="claim-lease"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def _renew(store: ConversationStore, message_sid: str, every: float) -> None:

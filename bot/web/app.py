@@ -8,13 +8,13 @@ outbox. At shutdown they close in reverse: queued replies first, then the sender
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass
 
 from aiohttp import web
 
+from bot.background import background
 from bot.channels.twilio import SignatureChecker, split_replies
 from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
@@ -289,13 +289,8 @@ async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
         await sender.send(user, split_replies(replies, max_chars), from_=number)
 
     sweep = run_sweep(app[SERVICES].engine, deliver, interval=app[SETTINGS].sessions.sweep_seconds)
-    task = asyncio.create_task(sweep, name="timeouts.sweep")
-    try:
+    async with background(sweep, name="timeouts.sweep"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def _maintenance_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
+from bot.background import background
 from bot.channels.twilio import InboundMessage
 from bot.errors import BotError
 from bot.store.base import ConversationStore
@@ -66,10 +67,5 @@ class Recovery:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._loop(), name="recovery")
-        try:
+        async with background(self._loop(), name="recovery"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task

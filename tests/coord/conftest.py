@@ -7,14 +7,10 @@ import shutil
 import socket
 import subprocess
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from redis.asyncio import Redis
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def free_port() -> int:
@@ -24,25 +20,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        await client.ping()
-    except Exception as exc:
-        await client.aclose()
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({exc}); run `make services`")
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def prefix(redis: Redis) -> AsyncIterator[str]:
+def prefix(redis_prefix: str) -> str:
     """A key prefix of one test's own; its keys are deleted afterwards."""
-    name = f"test:{uuid.uuid4().hex[:10]}:"
-    yield name
-    keys = [k async for k in redis.scan_iter(match=f"{name}*")]
-    if keys:
-        await redis.delete(*keys)
+    return redis_prefix
 
 
 @dataclass

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -31,10 +32,11 @@ def settings() -> Settings:
     return project_settings()
 
 
-@pytest.fixture
-async def services(
+@contextlib.asynccontextmanager
+async def open_services(
     settings: Settings, repo_snapshots: dict[str, RepoSnapshot]
 ) -> AsyncIterator[Services]:
+    """Services over a memory store and the already indexed repositories of ``settings``."""
     services = await Services.create(
         settings,
         store=MemoryStore(),
@@ -46,6 +48,14 @@ async def services(
         yield services
     finally:
         await services.close()
+
+
+@pytest.fixture
+async def services(
+    settings: Settings, repo_snapshots: dict[str, RepoSnapshot]
+) -> AsyncIterator[Services]:
+    async with open_services(settings, repo_snapshots) as services:
+        yield services
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ import dataclasses
 
 from bot.engine.turn import Inbound
 from bot.search.index import RepoSnapshot
-from bot.services import Services
-from bot.store.memory import MemoryStore
-from tests.conftest import indexed_search
-from tests.engine.conftest import project_settings
+from tests.engine.conftest import open_services, project_settings
 
 
 async def test_search_code_goes_straight_to_the_query(
@@ -17,14 +14,7 @@ async def test_search_code_goes_straight_to_the_query(
 ) -> None:
     base = project_settings()
     settings = dataclasses.replace(base, repos=tuple(r for r in base.repos if r.name == "jinja2"))
-    services = await Services.create(
-        settings,
-        store=MemoryStore(),
-        search=indexed_search(settings, repo_snapshots),
-        watch_flows=False,
-        start_search=False,
-    )
-    try:
+    async with open_services(settings, repo_snapshots) as services:
 
         async def say(text: str) -> str:
             result = await services.engine.handle(Inbound(user_id="+15550002", text=text))
@@ -39,5 +29,3 @@ async def test_search_code_goes_straight_to_the_query(
         assert "environment.py" in found
         listing = await say("switch repo")
         assert "*jinja2* is the only repository here" in listing
-    finally:
-        await services.close()

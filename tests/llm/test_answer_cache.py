@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -19,11 +18,11 @@ from bot.llm.base import Message, Task
 from bot.llm.cache import AnswerCache
 from bot.llm.router import LLMRouter
 from bot.search.service import SearchService
+from tests.conftest import REDIS_URL
 from tests.llm.conftest import ROOT, llm_settings
 from tests.llm.fakes import Fail, FakeLLM, Reply
 
 MakeRouter = Callable[..., LLMRouter]
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def ask(question: str, *, history: tuple[Message, ...] = (), spent: float = 0.0) -> Task:
@@ -157,22 +156,6 @@ async def test_an_answer_already_paid_for_is_given_past_the_daily_budget(
     assert (over.text, over.cached) == ("Paid for once.", True)
     assert fresh.provider == "local" and fresh.local_reason == "budget"
     assert len(fake_llm.requests) == 1
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        await client.ping()
-    except Exception as exc:
-        await client.aclose()
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({exc}); run `make services`")
-    name = f"test:{uuid.uuid4().hex[:10]}:cache"
-    yield name
-    keys = [k async for k in client.scan_iter(match=f"{name}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 async def test_a_second_instance_answers_from_what_the_first_cached_in_redis(
