@@ -38,8 +38,8 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
         "Send *1* or *2*."
     ),
     "not_here": (
-        "*{{ label }}* doesn't apply here. To search for “{{ text | shorten(60) }}”, send it "
-        'in quotes: "{{ text | shorten(60) }}".'
+        "“{{ text | shorten(60) }}” reads as *{{ label }}*, which doesn't apply here. To "
+        'search for it, send it in quotes: "{{ text | shorten(60) }}".'
     ),
     "inactive": "Welcome back! It has been a while, so we're starting again.",
     "flows_changed": "The conversation was just updated, so we are starting this part again.",
