@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.nlu.entities import find_numbers
-from bot.nlu.intents import IntentMatch
+from bot.nlu.match import IntentMatch
 from bot.nlu.text import normalize
 
 SLOT = "_clarify"

@@ -13,7 +13,7 @@ from bot.engine.hints import any_time, next_steps
 from bot.engine.machine import CompiledFlows
 from bot.flows.model import OTHERWISE, GlobalCommand, State
 from bot.nlu.classify import IntentClassifier
-from bot.nlu.intents import IntentMatch
+from bot.nlu.match import IntentMatch
 from bot.store.base import Session
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from bot.engine.machine import CompiledFlows
 from bot.engine.turn import Inbound, TurnResult, clean_text
 from bot.flows.model import OTHERWISE
 from bot.nlu.classify import IntentClassifier
-from bot.nlu.intents import IntentMatch
+from bot.nlu.match import IntentMatch
 from bot.store.base import ConversationRow, ConversationStore, Session
 
 if TYPE_CHECKING:

@@ -1,0 +1,26 @@
+"""What the matcher concluded about one message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class IntentMatch:
+    intent: str | None
+    score: float
+    entities: Mapping[str, Any] = field(default_factory=dict)
+    alternatives: tuple[tuple[str, float], ...] = ()  # close runners-up when ambiguous
+    how: str = ""  # exact | words | fuzzy | edit, or code / query when no intent
+    unknown_words: tuple[str, ...] = ()  # words no example of the winner has
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.alternatives)
+
+    @property
+    def sure(self) -> bool:
+        """An exact example, or every word known to this intent alone."""
+        return self.how in ("exact", "words") and not self.alternatives

@@ -1,0 +1,175 @@
+"""The words of a state's intents: which intent owns which word, and matching by words.
+
+"load more", "next results" and "i want to search something else" are understood from the
+words of the intents' examples, without an example each; a word only one intent uses again and
+again ("explain", "cancel") decides a short message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.nlu import entities as ent
+from bot.nlu.match import IntentMatch
+
+# Words that carry no command of their own: "can you show me the next page" is "next page".
+_STOP_TEXT = (
+    "the a an to me i you u can could would will do does did let lets lemme gimme now just my "
+    "of for on at in is are am be want wanna would like id im ill so and then bot please us ok "
+    "we some ya yo oh hmm hm ah uh um well pls really maybe also too quick quickly one have "
+    "actually wait instead its thats here there el la le les los las lo il der die das den "
+    "de du des o os as e et y und okay ugh oops guess go lets se "
+)
+STOPWORDS = frozenset(_STOP_TEXT.split())
+WORDS_SCORE = 95.0  # every word known to one intent: nearly as sure as an exact example
+
+
+class Vocabulary:
+    """Built from a matcher's examples (normalised keys and the intent owning each)."""
+
+    def __init__(
+        self, choices: list[str], owners: list[str], *, preferred: Iterable[str] = ()
+    ) -> None:
+        self._choices = choices
+        self._owners = owners
+        self._preferred = frozenset(preferred)
+        self.vocab: dict[str, set[str]] = {}
+        for key, owner in zip(choices, owners, strict=True):
+            self.vocab.setdefault(owner, set()).update(key.split())
+        # Words of each intent's examples that are neither filler nor shared by every intent.
+        self.words: frozenset[str] = frozenset(w for v in self.vocab.values() for w in v)
+        self._content = frozenset(self.words - STOPWORDS - ent.PLACEHOLDERS)
+        self._spellable = sorted(self._content)  # a fixed order: the same fix in every process
+        # Each intent's own words: not filler, and used by at most three intents.
+        spread: dict[str, int] = {}
+        for vocab in self.vocab.values():
+            for word in vocab:
+                spread[word] = spread.get(word, 0) + 1
+        self._keywords = {
+            intent: frozenset(w for w in vocab if w in self._content and spread[w] <= 3)
+            for intent, vocab in self.vocab.items()
+        }
+        # Head words: in three or more examples of one intent and in no other intent's.
+        uses: dict[tuple[str, str], int] = {}
+        for choice, owner in zip(self._choices, self._owners, strict=True):
+            for word in set(choice.split()):
+                uses[(owner, word)] = uses.get((owner, word), 0) + 1
+        self._heads: dict[str, str] = {
+            word: owner
+            for (owner, word), count in uses.items()
+            if count >= 3 and spread.get(word) == 1 and word in self._content and len(word) >= 5
+        }
+
+    def by_words(self, keyed: str, entities: dict[str, Any]) -> IntentMatch | None:
+        """Every content word of the message is a word of one intent's examples (after fixing
+        one typo per word), and at least one of them is a content word of that intent."""
+        tokens = keyed.split()
+        content = [t for t in tokens if t not in STOPWORDS and t not in ent.PLACEHOLDERS]
+        placeheld = [t for t in tokens if t in ent.PLACEHOLDERS]
+        if not content or len(content) > 5 or len(content) + len(placeheld) < 2:
+            return None  # a single word is a command only as an example ("return" is code)
+        fixed = [self.spell(t) for t in content]
+        placeholders = {t for t in tokens if t in ent.PLACEHOLDERS}
+        owners = [
+            intent
+            for intent, vocab in self.vocab.items()
+            if all(t in vocab for t in fixed) and placeholders <= vocab
+        ]
+        if not owners:
+            return self._partial(keyed, content, fixed, placeholders, entities)
+        edited = tuple(c for f, c in zip(fixed, content, strict=True) if f != c)
+        score = WORDS_SCORE - (10.0 if edited else 0.0)
+        if len(owners) > 1:
+            ranked = self.rank(" ".join(t for t in tokens), owners)
+            winner = ranked[0]
+            rest = tuple((o, score) for o in ranked[1:] if o not in self._preferred)
+            if winner in self._preferred and rest and not edited:
+                rest = ()
+            how = "edit" if edited else "words"
+            return IntentMatch(winner, score, entities, rest, how=how, unknown_words=edited)
+        how = "edit" if edited else "words"
+        return IntentMatch(owners[0], score, entities, how=how, unknown_words=edited)
+
+    def _partial(
+        self,
+        keyed: str,
+        content: list[str],
+        fixed: list[str | None],
+        placeholders: set[str],
+        entities: dict[str, Any],
+    ) -> IntentMatch | None:
+        """Most words of the message are an intent's own words, the rest are not commands'
+        words ("hmm i dont understand this code, walk me through it"): that intent, not sure,
+        with the other words kept so the caller can check they are not code."""
+        counts: dict[str, int] = {}
+        for intent, keys in self._keywords.items():
+            if placeholders <= self.vocab[intent]:
+                hits = sum(1 for f in fixed if f is not None and f in keys)
+                if hits >= 2:
+                    counts[intent] = hits
+        if not counts:
+            return None
+        top = max(counts.values())
+        owners = self.rank(keyed, [i for i, n in counts.items() if n == top])
+        vocab = self.vocab[owners[0]]
+        unknown = tuple(c for c, f in zip(content, fixed, strict=True) if f not in vocab)
+        if len(unknown) > max(1, len(content) // 2):
+            return None  # mostly words of no command: a query
+        rest = tuple((o, 80.0) for o in owners[1:])
+        score = 80.0 - 5.0 * len(unknown)
+        return IntentMatch(owners[0], score, entities, rest, how="partial", unknown_words=unknown)
+
+    def rank(self, keyed: str, owners: list[str]) -> list[str]:
+        def best(owner: str) -> float:
+            return max(
+                fuzz.token_sort_ratio(keyed, choice)
+                for choice, o in zip(self._choices, self._owners, strict=True)
+                if o == owner
+            )
+
+        return sorted(owners, key=lambda o: (-best(o), o not in self._preferred))
+
+    def spell(self, word: str) -> str | None:
+        if word in self.words:
+            return word
+        if len(word) < 4 or not word.isalpha():
+            return None
+        limit = 1 if len(word) < 8 else 2
+        found = process.extract(
+            word,
+            self._spellable,
+            scorer=OSA.distance,
+            processor=None,
+            limit=None,
+            score_cutoff=limit,
+        )
+        if not found:
+            return None
+        best = min(d for _w, d, _i in found)
+        closest = {w for w, d, _i in found if d == best}
+        return closest.pop() if len(closest) == 1 else None
+
+    def headed(self, keyed: str, entities: dict[str, Any]) -> IntentMatch | None:
+        """A word that only one intent's examples use, again and again ("explain", "cancel"),
+        in a short message with no other intent's such word: that intent, not sure; the
+        other words are kept so the caller can check they do not name code."""
+        tokens = keyed.split()
+        content = [t for t in tokens if t not in STOPWORDS and t not in ent.PLACEHOLDERS]
+        if not content or len(content) > 8:
+            return None
+        # Typos are fixed by the stricter matches; here a fix would be a guess too far.
+        heads = {self._heads[t] for t in content if t in self._heads}
+        if len(heads) != 1:
+            return None
+        intent = heads.pop()
+        placeholders = {t for t in tokens if t in ent.PLACEHOLDERS}
+        if not placeholders <= self.vocab[intent] | {ent.REF}:
+            return None
+        unknown = tuple(t for t in content if t not in self.vocab[intent])
+        if len(unknown) > 2:
+            return None  # "explain how the loader finds the file": a question about code
+        return IntentMatch(intent, 75.0, entities, how="partial", unknown_words=unknown)
