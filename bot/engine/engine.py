@@ -20,7 +20,9 @@ from bot.nlu.intents import IntentMatch
 from bot.store.base import ConversationRow, ConversationStore, Session
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.access.admin import Admin
+    from bot.access.policy import AccessPolicy
+    from bot.engine.ports import TurnPorts
 
 log = logging.getLogger("bot.engine")
 
@@ -40,7 +42,9 @@ class Engine:
         store: ConversationStore,
         locks: KeyedLock,
         actions: ActionRegistry,
-        services: Services,
+        ports: TurnPorts,
+        access: AccessPolicy,
+        admin: Admin,
         classifier: IntentClassifier | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -48,10 +52,12 @@ class Engine:
         self.store = store
         self.locks = locks
         self.actions = actions
-        self.services = services
+        self.ports = ports
+        self.access = access
+        self.admin = admin
         self.classifier = classifier
         self.clock = clock
-        self.settings = services.settings
+        self.settings = ports.settings
 
     async def handle(self, inbound: Inbound) -> TurnResult:
         """Run one turn for ``inbound.user_id``: one at a time per user, in arrival order.
@@ -60,11 +66,11 @@ class Engine:
         admin's `invite`/`revoke`/`who` is answered here; everyone else's turn sees only the
         repositories they may read."""
         async with self.locks.hold(inbound.user_id):
-            viewer = inbound.viewer or await self.services.access.viewer(inbound.user_id)
+            viewer = inbound.viewer or await self.access.viewer(inbound.user_id)
             if not viewer.allowed:
                 refusal = self.settings.access.refusal
                 return TurnResult((refusal,), "", None, None, ("refused: not on the list",))
-            admin_reply = await self.services.admin.handle(viewer, clean_text(inbound.text))
+            admin_reply = await self.admin.handle(viewer, clean_text(inbound.text))
             if admin_reply is not None:
                 return await self._admin_turn(inbound, admin_reply)
             session = await self.store.load_session(inbound.user_id)
@@ -106,7 +112,7 @@ class Engine:
                     session.timeout_at = None
                     await self.store.save_turn(session, [])
                     continue
-                viewer = await self.services.access.viewer(user_id)
+                viewer = await self.access.viewer(user_id)
                 if not viewer.allowed:  # revoked since: nothing more is sent to them
                     session.timeout_at = None
                     await self.store.save_turn(session, [])
@@ -122,22 +128,13 @@ class Engine:
         now = inbound.received_at or self.clock()
         compiled = self.flows.current
         hidden = forget_hidden(session, repos)
-        before = Session(  # values are replaced, never changed in place: shallow is enough
-            user_id=session.user_id,
-            state=session.state,
-            slots=dict(session.slots),
-            back=list(session.back),
-            flow_version=session.flow_version,
-            last_activity=session.last_activity,
-            timeout_at=session.timeout_at,
-            context=dict(session.context),
-        )
+        before = session.snapshot()
         text = clean_text(inbound.text)
         convo = Conversation(
             compiled=compiled,
             session=session,
             text=text,
-            services=self.services,
+            ports=self.ports,
             actions=self.actions,
             classifier=self.classifier,
             clock=self.clock,
@@ -258,7 +255,7 @@ class Engine:
         words = convo.text.split()
         if len(words) >= 3 or convo.text.rstrip().endswith("?"):
             return True
-        search = self.services.search
+        search = self.ports.search
         for name in convo.repo_names:
             if await search.occurs(convo.text, name):
                 return True
