@@ -68,7 +68,6 @@ class Services:
             ports=self,
             access=self.access,
             admin=self.admin,
-            classifier=self.classifier,
             clock=self.clock,
         )
 

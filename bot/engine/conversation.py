@@ -80,6 +80,7 @@ class Conversation:
         self.entities: Mapping[str, Any] = {}
         self.intent: str | None = None
         self.score: float | None = None
+        self.entered_at: float | None = None  # when the last state was entered this turn
 
     # -- what the machine calls -------------------------------------------------------------
 
@@ -128,8 +129,7 @@ class Conversation:
             self.replies.extend(ctx.replies)
             self.meta.update(ctx.meta)
         self.say_state(state)
-        timeout = state.timeout
-        self.session.timeout_at = self.clock() + timeout.seconds if timeout else None
+        self.entered_at = self.clock()  # a state's timeout counts from here (see Engine._turn)
 
     # -- the turn ---------------------------------------------------------------------------
 

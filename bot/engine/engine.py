@@ -15,7 +15,6 @@ from bot.engine.conversation import Conversation
 from bot.engine.machine import CompiledFlows
 from bot.engine.turn import Inbound, TurnResult, clean_text
 from bot.flows.model import OTHERWISE
-from bot.nlu.classify import IntentClassifier
 from bot.nlu.intents import IntentMatch
 from bot.store.base import ConversationRow, ConversationStore, Session
 
@@ -45,7 +44,6 @@ class Engine:
         ports: TurnPorts,
         access: AccessPolicy,
         admin: Admin,
-        classifier: IntentClassifier | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.flows = flows
@@ -55,7 +53,6 @@ class Engine:
         self.ports = ports
         self.access = access
         self.admin = admin
-        self.classifier = classifier
         self.clock = clock
         self.settings = ports.settings
 
@@ -136,7 +133,7 @@ class Engine:
             text=text,
             ports=self.ports,
             actions=self.actions,
-            classifier=self.classifier,
+            classifier=self.ports.classifier,
             clock=self.clock,
             profile_name=inbound.profile_name,
             repos=repos,
@@ -156,16 +153,18 @@ class Engine:
             convo.state = before.state
             convo.replies[:] = [convo.message("error")]
             message_type = "error"
-            if tick:  # a timeout that fails is not fired again on every sweep
-                session.timeout_at = None
         session.state = convo.state
         session.flow_version = compiled.version
+        # The one place a state's timer is set.
+        since: float | None
         if not tick:
             session.last_activity = now
-            # A state's timeout counts from the user's last message in it.
-            current = compiled.state(convo.state)
-            timeout = current.timeout if current is not None else None
-            session.timeout_at = now + timeout.seconds if timeout else None
+            since = now  # a state's timeout counts from the user's last message in it
+        elif message_type == "error":
+            since = None  # a timeout that fails is not fired again on every sweep
+        else:
+            since = convo.entered_at  # from entering its target; None: the flows dropped it
+        session.timeout_at = _deadline(compiled, convo.state, since)
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             # transitions' async machine swallows a cancellation; a half turn must not be saved
@@ -268,8 +267,15 @@ class Engine:
     async def _fire_timeout(self, convo: Conversation, compiled: CompiledFlows) -> str:
         state = compiled.state(convo.session.state)
         if state is None or state.timeout is None:  # the flows changed since it was set
-            convo.session.timeout_at = None
             return "timeout"
         convo.trace.append(f"timeout {state.id} -> {state.timeout.target}")
         await convo.start(state.timeout.target, clear_back=False)
         return "timeout"
+
+
+def _deadline(compiled: CompiledFlows, state_id: str, since: float | None) -> float | None:
+    """When ``state_id``'s own timeout fires, counted from ``since``; None when it has none."""
+    state = compiled.state(state_id) if since is not None else None
+    if since is None or state is None or state.timeout is None:
+        return None
+    return since + state.timeout.seconds

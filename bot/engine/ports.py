@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.llm.router import LLMRouter
+    from bot.nlu.classify import IntentClassifier
     from bot.search.types import SearchResponse, Snippet
     from bot.store.base import ConversationRow
 
@@ -48,6 +49,11 @@ class TurnPorts(Protocol):
 
     @property
     def llm(self) -> LLMRouter | None: ...
+
+    @property
+    def classifier(self) -> IntentClassifier | None:
+        """Decides between intents the words alone leave ambiguous; None: fuzzy matching only."""
+        ...
 
     @property
     def store(self) -> History: ...

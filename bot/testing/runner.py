@@ -76,7 +76,7 @@ class ConversationRunner:
         if services.llm is not None:  # each case brings its own recorded replies, or none
             await services.llm.aclose()
         services.llm = None
-        services.classifier = services.engine.classifier = None
+        services.classifier = None
         return cls(services, clock)
 
     async def close(self) -> None:
@@ -133,7 +133,7 @@ class ConversationRunner:
     def _use_llm(self, case: Case) -> None:
         if not case.llm:
             self.services.llm = None
-            self.services.classifier = self.services.engine.classifier = None
+            self.services.classifier = None
             self.provider.load(())
             return
         from bot.llm.classify import LLMIntentClassifier
@@ -149,9 +149,7 @@ class ConversationRunner:
             clock=self.clock,
         )
         self.services.llm = router
-        self.services.classifier = self.services.engine.classifier = LLMIntentClassifier(
-            router, clock=self.clock
-        )
+        self.services.classifier = LLMIntentClassifier(router, clock=self.clock)
 
     async def _prepare(self, case: Case) -> None:
         store = self.services.store
