@@ -192,10 +192,7 @@ class ConversationRunner:
         self, user_id: str
     ) -> tuple[tuple[str, ...], str | None, float | None, tuple[str, ...]]:
         """Timeouts that fall due while the clock moves fire now, as they would in production."""
-        fire = getattr(self.services.engine, "fire_due_timeouts", None)
-        if fire is None:
-            return (), None, None, ()
-        for user, result in await fire():
+        for user, result in await self.services.engine.fire_due_timeouts():
             if user == user_id:
                 return result.replies, result.intent, result.score, result.trace
         return (), None, None, ()
