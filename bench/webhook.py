@@ -80,7 +80,9 @@ class Load:
         from twilio.request_validator import RequestValidator
 
         self.args = args
-        self.url = f"http://127.0.0.1:{args.port}/webhook"
+        # Signed for the public https address, as behind a platform's TLS proxy (production
+        # refuses a plain-http PUBLIC_BASE_URL); sent over loopback in plain http.
+        self.url = f"https://127.0.0.1:{args.port}/webhook"
         self.validator = RequestValidator(TOKEN)
         self.senders = [f"whatsapp:+1555{i:07d}" for i in range(args.senders)]
         self.turn = [0] * args.senders
@@ -432,7 +434,7 @@ def orchestrate(args: argparse.Namespace) -> None:
             "BOT_CONFIG": str(config),
             "PORT": str(port),
             "HOST": "127.0.0.1",
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "PUBLIC_BASE_URL": f"https://127.0.0.1:{port}",
             "TWILIO_AUTH_TOKEN": TOKEN,
             "TWILIO_ACCOUNT_SID": ACCOUNT,
             "TWILIO_WHATSAPP_NUMBER": BOT,

@@ -1,7 +1,9 @@
-"""The shared parts of a running bot, built from Settings and closed together.
+"""The composition root: the shared parts of a running bot, built from Settings, connected and
+closed together.
 
 The web app, the terminal chat and the conversation-test runner all build the same Services, so a
-conversation behaves the same everywhere.
+conversation behaves the same everywhere. Nothing below it imports this module: the engine and the
+actions see a Services only as the ports they declare (bot/engine/ports.py).
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ from typing import Any
 
 from bot.access.admin import Admin
 from bot.access.policy import AccessPolicy
+from bot.actions import default_actions
 from bot.cache import SharedCache
 from bot.config import Settings
 from bot.coord.base import KeyedLock
 from bot.coord.memory import MemoryKeyedLock
 from bot.engine.actions import ActionRegistry
-from bot.engine.builtins import register_builtins
 from bot.engine.engine import Engine
 from bot.engine.registry import FlowRegistry
-from bot.llm.actions import LLMIntentClassifier, register_llm_actions
 from bot.llm.cache import AnswerCache
+from bot.llm.classify import LLMIntentClassifier
 from bot.llm.router import LLMRouter
 from bot.nlu.classify import IntentClassifier
 from bot.search.resultcache import ResultCache
@@ -35,12 +37,7 @@ from bot.store.factory import open_store
 
 log = logging.getLogger("bot.services")
 
-
-def default_actions() -> ActionRegistry:
-    registry = ActionRegistry()
-    register_builtins(registry)
-    register_llm_actions(registry)
-    return registry
+__all__ = ["Services", "default_actions"]
 
 
 @dataclass(eq=False)
@@ -68,8 +65,9 @@ class Services:
             store=self.store,
             locks=self.locks,
             actions=self.actions,
-            services=self,
-            classifier=self.classifier,
+            ports=self,
+            access=self.access,
+            admin=self.admin,
             clock=self.clock,
         )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.store.base import Session
 
-# What a search or an opened result leaves in the slots (bot/engine/builtins.py).
+# What a search or an opened result leaves in the slots (bot/actions/search.py).
 FOUND_SLOTS = (
     "results", "shown", "page", "query", "total", "snippet", "opened", "more_available",
     "no_more", "search_kind", "truncated", "capped", "incomplete", "search_note",

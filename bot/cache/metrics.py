@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from typing import Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-if TYPE_CHECKING:
-    from bot.cache.shared import SharedCache
+from bot.cache.backends import Backend
+from bot.cache.stats import KindStats
+
+
+class Counted(Protocol):
+    """What the collector reads (a SharedCache): its backend and its counts per kind."""
+
+    @property
+    def backend(self) -> Backend: ...
+
+    @property
+    def stats(self) -> Mapping[str, KindStats]: ...
 
 
 class CacheCollector(Collector):
     """Read at scrape time from the cache's own counts: one source of truth."""
 
-    def __init__(self, cache: SharedCache) -> None:
+    def __init__(self, cache: Counted) -> None:
         self._cache = cache
 
     def collect(self) -> Iterator[Metric]:

@@ -12,7 +12,6 @@ import functools
 import hashlib
 import logging
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
 import orjson
 
 from bot.cache.backends import Backend, MemoryBackend
+from bot.cache.stats import KindStats
 from bot.config import CacheConfig, Settings
 from bot.errors import ConfigError
 
@@ -49,20 +49,6 @@ def normalise(text: str) -> str:
     loaded")."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(folded.split()).rstrip(_TRAILING)
-
-
-@dataclass(slots=True)
-class KindStats:
-    hits: int = 0
-    misses: int = 0
-    stores: int = 0
-    bytes_read: int = 0
-    bytes_written: int = 0
-
-    @property
-    def hit_ratio(self) -> float:
-        asked = self.hits + self.misses
-        return self.hits / asked if asked else 0.0
 
 
 class SharedCache:

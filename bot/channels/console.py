@@ -7,12 +7,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
+from bot.engine.engine import Engine
 from bot.engine.turn import Inbound
-from bot.services import Services
 
 
 async def chat(
-    services: Services,
+    engine: Engine,
     *,
     user_id: str,
     stdin: TextIO = sys.stdin,
@@ -38,7 +38,7 @@ async def chat(
         line = await loop.run_in_executor(None, stdin.readline)
         if not line:
             break
-        result = await services.engine.handle(
+        result = await engine.handle(
             Inbound(user_id=user_id, text=line.rstrip("\n"), channel="console")
         )
         prefix = "bot> " if interactive else ""

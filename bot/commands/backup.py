@@ -29,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from bot.store.backup import backup_now
-    from bot.store.factory import redacted, sqlite_path
+    from bot.store.factory import sqlite_path
+    from bot.store.urls import redacted
 
     settings = load_settings(args.config)
     url = settings.storage.database_url
@@ -56,7 +57,7 @@ def postgres_commands(url: str, folder: str | None, environ: Mapping[str, str]) 
     """How to back up and restore a PostgreSQL database: the commands, with the dump named
     codechat-YYYYMMDD.dump (UTC) as in docs/operations.md. The URL is read from $DATABASE_URL
     so that its password never lands in the terminal's scrollback or the shell history."""
-    from bot.store.factory import redacted
+    from bot.store.urls import redacted
 
     prefix = f"{folder.rstrip('/')}/" if folder else ""
     today = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d")

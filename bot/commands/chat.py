@@ -69,7 +69,7 @@ async def _main(settings: Settings, user: str) -> int:
         try:
             # Indexing starts when the chat first waits for a person (at the prompt, or once
             # the first piped message is answered): its threads would slow that answer down.
-            status = await chat(services, user_id=user, idle=search.start)
+            status = await chat(services.engine, user_id=user, idle=search.start)
             # The index is finished and saved before leaving, as it was when the chat waited
             # for it up front: the next chat starts on a warm index even after one greeting.
             await whole_index()

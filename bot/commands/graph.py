@@ -41,11 +41,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.actions import default_actions
     from bot.config import load_settings
     from bot.engine.registry import check_flows
     from bot.errors import FlowError
     from bot.flows.graph import dot, mermaid
-    from bot.services import default_actions
 
     settings = load_settings(args.config)
     directory = args.flows_dir or settings.path(settings.flows.dir)

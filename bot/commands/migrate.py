@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(settings: Settings, *, check: bool) -> int:
-    from bot.store.factory import open_store, redacted
+    from bot.store.factory import open_store
+    from bot.store.urls import redacted
 
     where = redacted(settings.storage.database_url)
     store = open_store(settings, auto_migrate=False)  # refuses a newer database on open

@@ -24,10 +24,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.actions import default_actions
     from bot.config import load_settings
     from bot.engine.registry import check_flows
     from bot.llm.prompts import check_prompts
-    from bot.services import default_actions
 
     settings = load_settings(args.config)
     directory = args.flows_dir or settings.path(settings.flows.dir)

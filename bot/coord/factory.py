@@ -19,7 +19,7 @@ from bot.coord.resilient import (
     ResilientRateLimiter,
 )
 from bot.errors import ConfigError
-from bot.store.factory import redacted
+from bot.store.urls import redacted
 
 
 @dataclass(eq=False)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bot.store.base import Session
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.engine.ports import TurnPorts
 
 
 @dataclass(slots=True)
@@ -20,7 +20,7 @@ class ActionContext:
     session: Session
     text: str  # the user's message this turn
     args: Mapping[str, Any]  # the action's arguments from the flow, already rendered
-    services: Services
+    ports: TurnPorts  # search, llm, settings, clock, history, repository listing
     entities: Mapping[str, Any] = field(default_factory=dict)
     repos: tuple[str, ...] = ()  # the repositories this sender may read: the only ones to use
     replies: list[str] = field(default_factory=list)

@@ -17,7 +17,7 @@ from bot.nlu.match import IntentMatch
 from bot.store.base import Session
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.engine.ports import TurnPorts
 
 DEFAULT_MESSAGES: Mapping[str, str] = {
     "fallback": "Sorry, I didn't understand “{{ text | shorten(60) }}”.",
@@ -57,7 +57,7 @@ class Conversation:
         compiled: CompiledFlows,
         session: Session,
         text: str,
-        services: Services,
+        ports: TurnPorts,
         actions: ActionRegistry,
         classifier: IntentClassifier | None = None,
         clock: Callable[[], float] = time.time,
@@ -67,7 +67,7 @@ class Conversation:
         self.compiled = compiled
         self.session = session
         self.text = text
-        self.services = services
+        self.ports = ports
         self.actions = actions
         self.classifier = classifier
         self.clock = clock
@@ -80,6 +80,7 @@ class Conversation:
         self.entities: Mapping[str, Any] = {}
         self.intent: str | None = None
         self.score: float | None = None
+        self.entered_at: float | None = None  # when the last state was entered this turn
 
     # -- what the machine calls -------------------------------------------------------------
 
@@ -92,7 +93,7 @@ class Conversation:
             "entities": self.entities,
             "intent": self.intent,
             "user": {"id": self.session.user_id, "name": self.profile_name},
-            "repos": self.services.repo_listing(self.repos),
+            "repos": self.ports.repo_listing(self.repos),
         }
 
     @property
@@ -118,7 +119,7 @@ class Conversation:
                 session=self.session,
                 text=self.text,
                 args=args,
-                services=self.services,
+                ports=self.ports,
                 entities=self.entities,
                 repos=self.repos,
             )
@@ -128,8 +129,7 @@ class Conversation:
             self.replies.extend(ctx.replies)
             self.meta.update(ctx.meta)
         self.say_state(state)
-        timeout = state.timeout
-        self.session.timeout_at = self.clock() + timeout.seconds if timeout else None
+        self.entered_at = self.clock()  # a state's timeout counts from here (see Engine._turn)
 
     # -- the turn ---------------------------------------------------------------------------
 
@@ -247,7 +247,7 @@ class Conversation:
         word = self.text.strip()
         if not isinstance(repo, str) or repo not in self.repo_names or " " in word:
             return False
-        return word.isidentifier() and self.services.search.defines(word, repo)
+        return word.isidentifier() and self.ports.search.defines(word, repo)
 
     async def _names_code(self, words: tuple[str, ...], typed: tuple[str, ...]) -> bool:
         """A message that is partly a command's words names code when any word typed is
@@ -256,7 +256,7 @@ class Conversation:
         repo = self.session.slots.get("repo")
         if not isinstance(repo, str) or repo not in self.repos:
             return False
-        search = self.services.search
+        search = self.ports.search
         if any(search.defines(w, repo) for w in typed if w.isidentifier() and len(w) > 2):
             return True
         own = [w for w in words if not w.startswith("{")]
@@ -273,7 +273,7 @@ class Conversation:
         # ("return" for "retour") by every word typed.
         words = match.unknown_words if match.how == "edit" else tuple(self.text.split())
         own = [w for w in words if not w.startswith("{")]
-        return bool(own) and await self.services.search.occurs(" ".join(own), repo)
+        return bool(own) and await self.ports.search.occurs(" ".join(own), repo)
 
     def say_help(self, state: State) -> None:
         """The state's own words (`help:`), what can be typed here, and the global commands;
@@ -357,7 +357,7 @@ class Conversation:
     def _push_back(self, entry: dict[str, Any]) -> None:
         back = self.session.back
         back.append(entry)
-        del back[: -self.services.settings.sessions.back_depth]
+        del back[: -self.ports.settings.sessions.back_depth]
 
     def _render_args(self, args: Mapping[str, Any]) -> dict[str, Any]:
         context = self.template_context()

@@ -15,12 +15,13 @@ from bot.engine.conversation import Conversation
 from bot.engine.machine import CompiledFlows
 from bot.engine.turn import Inbound, TurnResult, clean_text
 from bot.flows.model import OTHERWISE
-from bot.nlu.classify import IntentClassifier
 from bot.nlu.match import IntentMatch
 from bot.store.base import ConversationRow, ConversationStore, Session
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.access.admin import Admin
+    from bot.access.policy import AccessPolicy
+    from bot.engine.ports import TurnPorts
 
 log = logging.getLogger("bot.engine")
 
@@ -40,18 +41,20 @@ class Engine:
         store: ConversationStore,
         locks: KeyedLock,
         actions: ActionRegistry,
-        services: Services,
-        classifier: IntentClassifier | None = None,
+        ports: TurnPorts,
+        access: AccessPolicy,
+        admin: Admin,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.flows = flows
         self.store = store
         self.locks = locks
         self.actions = actions
-        self.services = services
-        self.classifier = classifier
+        self.ports = ports
+        self.access = access
+        self.admin = admin
         self.clock = clock
-        self.settings = services.settings
+        self.settings = ports.settings
 
     async def handle(self, inbound: Inbound) -> TurnResult:
         """Run one turn for ``inbound.user_id``: one at a time per user, in arrival order.
@@ -60,11 +63,11 @@ class Engine:
         admin's `invite`/`revoke`/`who` is answered here; everyone else's turn sees only the
         repositories they may read."""
         async with self.locks.hold(inbound.user_id):
-            viewer = inbound.viewer or await self.services.access.viewer(inbound.user_id)
+            viewer = inbound.viewer or await self.access.viewer(inbound.user_id)
             if not viewer.allowed:
                 refusal = self.settings.access.refusal
                 return TurnResult((refusal,), "", None, None, ("refused: not on the list",))
-            admin_reply = await self.services.admin.handle(viewer, clean_text(inbound.text))
+            admin_reply = await self.admin.handle(viewer, clean_text(inbound.text))
             if admin_reply is not None:
                 return await self._admin_turn(inbound, admin_reply)
             session = await self.store.load_session(inbound.user_id)
@@ -106,7 +109,7 @@ class Engine:
                     session.timeout_at = None
                     await self.store.save_turn(session, [])
                     continue
-                viewer = await self.services.access.viewer(user_id)
+                viewer = await self.access.viewer(user_id)
                 if not viewer.allowed:  # revoked since: nothing more is sent to them
                     session.timeout_at = None
                     await self.store.save_turn(session, [])
@@ -122,24 +125,15 @@ class Engine:
         now = inbound.received_at or self.clock()
         compiled = self.flows.current
         hidden = forget_hidden(session, repos)
-        before = Session(  # values are replaced, never changed in place: shallow is enough
-            user_id=session.user_id,
-            state=session.state,
-            slots=dict(session.slots),
-            back=list(session.back),
-            flow_version=session.flow_version,
-            last_activity=session.last_activity,
-            timeout_at=session.timeout_at,
-            context=dict(session.context),
-        )
+        before = session.snapshot()
         text = clean_text(inbound.text)
         convo = Conversation(
             compiled=compiled,
             session=session,
             text=text,
-            services=self.services,
+            ports=self.ports,
             actions=self.actions,
-            classifier=self.classifier,
+            classifier=self.ports.classifier,
             clock=self.clock,
             profile_name=inbound.profile_name,
             repos=repos,
@@ -159,16 +153,18 @@ class Engine:
             convo.state = before.state
             convo.replies[:] = [convo.message("error")]
             message_type = "error"
-            if tick:  # a timeout that fails is not fired again on every sweep
-                session.timeout_at = None
         session.state = convo.state
         session.flow_version = compiled.version
+        # The one place a state's timer is set.
+        since: float | None
         if not tick:
             session.last_activity = now
-            # A state's timeout counts from the user's last message in it.
-            current = compiled.state(convo.state)
-            timeout = current.timeout if current is not None else None
-            session.timeout_at = now + timeout.seconds if timeout else None
+            since = now  # a state's timeout counts from the user's last message in it
+        elif message_type == "error":
+            since = None  # a timeout that fails is not fired again on every sweep
+        else:
+            since = convo.entered_at  # from entering its target; None: the flows dropped it
+        session.timeout_at = _deadline(compiled, convo.state, since)
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             # transitions' async machine swallows a cancellation; a half turn must not be saved
@@ -258,7 +254,7 @@ class Engine:
         words = convo.text.split()
         if len(words) >= 3 or convo.text.rstrip().endswith("?"):
             return True
-        search = self.services.search
+        search = self.ports.search
         for name in convo.repo_names:
             if await search.occurs(convo.text, name):
                 return True
@@ -271,8 +267,15 @@ class Engine:
     async def _fire_timeout(self, convo: Conversation, compiled: CompiledFlows) -> str:
         state = compiled.state(convo.session.state)
         if state is None or state.timeout is None:  # the flows changed since it was set
-            convo.session.timeout_at = None
             return "timeout"
         convo.trace.append(f"timeout {state.id} -> {state.timeout.target}")
         await convo.start(state.timeout.target, clear_back=False)
         return "timeout"
+
+
+def _deadline(compiled: CompiledFlows, state_id: str, since: float | None) -> float | None:
+    """When ``state_id``'s own timeout fires, counted from ``since``; None when it has none."""
+    state = compiled.state(state_id) if since is not None else None
+    if since is None or state is None or state.timeout is None:
+        return None
+    return since + state.timeout.seconds

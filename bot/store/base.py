@@ -7,7 +7,6 @@ PostgreSQL) passes the same contract suite in tests/store/test_contract.py.
 from __future__ import annotations
 
 import abc
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +46,19 @@ class Session:
     context: dict[str, Any] = field(default_factory=dict)  # user_context: profile, counters
 
     def snapshot(self) -> Session:
-        return copy.deepcopy(self)
+        """A copy to roll a failed turn back to. Its containers are new and their values shared:
+        actions replace slot values and never change one in place, so that is enough (and
+        cheap, whatever the results slots hold)."""
+        return Session(
+            user_id=self.user_id,
+            state=self.state,
+            slots=dict(self.slots),
+            back=list(self.back),
+            flow_version=self.flow_version,
+            last_activity=self.last_activity,
+            timeout_at=self.timeout_at,
+            context=dict(self.context),
+        )
 
     def to_data(self) -> dict[str, Any]:
         """The session_data column (JSON). A list held by several slots (the live slots and the

@@ -54,12 +54,3 @@ def open_store(settings: Settings, *, auto_migrate: bool = True) -> Conversation
     raise ConfigError(
         "storage.database_url", f"must start with sqlite:///, postgresql:// or memory://: {url!r}"
     )
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    scheme, sep, rest = url.partition("://")
-    creds, at, host = rest.rpartition("@")
-    if not at or ":" not in creds:
-        return url
-    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"

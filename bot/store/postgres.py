@@ -18,8 +18,8 @@ from bot.store.base import (
     Session,
     status_rank,
 )
-from bot.store.factory import redacted
 from bot.store.members import AuditEntry, Member
+from bot.store.urls import redacted
 
 _UPSERT_SESSION = """
 INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)

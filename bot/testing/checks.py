@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.testing.cases import Expect, Step
 
 if TYPE_CHECKING:
-    from bot.testing.runner import Turn
+    from bot.testing.turn import Turn
 
 MISSING = object()
 

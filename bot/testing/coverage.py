@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.flows.model import AUTO, OTHERWISE, FlowSet, Source
-from bot.testing.runner import CaseResult, Turn
+from bot.testing.runner import CaseResult
+from bot.testing.turn import Turn
 
 TIMEOUT = "_timeout"
 Edge = tuple[str, str, str]  # (from state, trigger, to state)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from bot.errors import Problem
 from bot.testing.checks import reply_text
-from bot.testing.runner import CaseResult, Turn
+from bot.testing.runner import CaseResult
+from bot.testing.turn import Turn
 
 INDENT = "    "
 

@@ -10,7 +10,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from bot.config import Settings
 from bot.engine.actions import ActionRegistry
@@ -21,30 +20,10 @@ from bot.store.memory import MemoryStore
 from bot.testing.cases import Case, Step
 from bot.testing.checks import Mismatch, check_step
 from bot.testing.clock import FakeClock
-from bot.testing.errors import ErrorLog, LoggedError
+from bot.testing.errors import ErrorLog
 from bot.testing.llm import RecordedProvider
 from bot.testing.search import IndexOnFirstUse
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """What one step did: the replies, where the conversation went and why."""
-
-    step: Step
-    state_before: str
-    replies: tuple[str, ...]
-    state: str
-    intent: str | None
-    score: float | None
-    trace: tuple[str, ...]
-    slots: dict[str, Any]
-    errors: tuple[LoggedError, ...] = ()  # logged while the step ran: a failed turn's exception
-
-    @property
-    def failed_in(self) -> str:
-        """The state the turn was in when it failed: the last one it entered."""
-        entered = [line.removeprefix("enter ") for line in self.trace if line.startswith("enter ")]
-        return entered[-1] if entered else self.state_before or "(new user)"
+from bot.testing.turn import Turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +76,7 @@ class ConversationRunner:
         if services.llm is not None:  # each case brings its own recorded replies, or none
             await services.llm.aclose()
         services.llm = None
-        services.classifier = services.engine.classifier = None
+        services.classifier = None
         return cls(services, clock)
 
     async def close(self) -> None:
@@ -154,10 +133,10 @@ class ConversationRunner:
     def _use_llm(self, case: Case) -> None:
         if not case.llm:
             self.services.llm = None
-            self.services.classifier = self.services.engine.classifier = None
+            self.services.classifier = None
             self.provider.load(())
             return
-        from bot.llm.actions import LLMIntentClassifier
+        from bot.llm.classify import LLMIntentClassifier
         from bot.llm.prompts import PromptLibrary
         from bot.llm.router import LLMRouter
 
@@ -170,9 +149,7 @@ class ConversationRunner:
             clock=self.clock,
         )
         self.services.llm = router
-        self.services.classifier = self.services.engine.classifier = LLMIntentClassifier(
-            router, clock=self.clock
-        )
+        self.services.classifier = LLMIntentClassifier(router, clock=self.clock)
 
     async def _prepare(self, case: Case) -> None:
         store = self.services.store
@@ -215,10 +192,7 @@ class ConversationRunner:
         self, user_id: str
     ) -> tuple[tuple[str, ...], str | None, float | None, tuple[str, ...]]:
         """Timeouts that fall due while the clock moves fire now, as they would in production."""
-        fire = getattr(self.services.engine, "fire_due_timeouts", None)
-        if fire is None:
-            return (), None, None, ()
-        for user, result in await fire():
+        for user, result in await self.services.engine.fire_due_timeouts():
             if user == user_id:
                 return result.replies, result.intent, result.score, result.trace
         return (), None, None, ()

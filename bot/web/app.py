@@ -115,12 +115,7 @@ def _services_ctx(given: Services | None) -> _Ctx:
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings, metrics = app[SETTINGS], app[METRICS]
-        shared = getattr(given, "coord", None)
-        own_coord = None
-        if isinstance(shared, Coordination):
-            app[COORD] = shared
-        else:
-            app[COORD] = own_coord = Coordination.from_settings(settings)
+        app[COORD] = coord = Coordination.from_settings(settings)
         services = given
         try:
             if services is None:
@@ -128,9 +123,8 @@ def _services_ctx(given: Services | None) -> _Ctx:
                 if isinstance(search, TimedSearch):  # from_settings is typed as the base class
                     search.observe = metrics.search_seconds.observe
                 services = await Services.create(settings, search=search, locks=app[COORD].locks)
-                attach = getattr(services.llm, "attach_metrics", None)
-                if callable(attach):
-                    attach(metrics.registry)
+                if services.llm is not None:
+                    services.llm.attach_metrics(metrics.registry)
                 if services.cache is not None:
                     services.cache.attach_metrics(metrics.registry)
             app[SERVICES] = services
@@ -138,8 +132,7 @@ def _services_ctx(given: Services | None) -> _Ctx:
         finally:
             if given is None and services is not None:
                 await services.close()
-            if own_coord is not None:
-                await own_coord.close()
+            await coord.close()
 
     return ctx
 

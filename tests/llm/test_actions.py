@@ -11,16 +11,12 @@ from typing import Any
 
 import pytest
 
+from bot.actions import default_actions
+from bot.actions.answer import answer_question, explain_result
+from bot.actions.classify import classify
 from bot.config import Settings
-from bot.engine.actions import ActionContext, ActionRegistry
-from bot.llm.actions import (
-    LLMIntentClassifier,
-    answer_question,
-    classify,
-    classify_intent,
-    explain_result,
-    register_llm_actions,
-)
+from bot.engine.actions import ActionContext
+from bot.llm.classify import LLMIntentClassifier, classify_intent
 from bot.llm.router import LLMRouter
 from bot.llm.usage import SPEND_KEY
 from bot.search.service import SearchService
@@ -99,7 +95,7 @@ async def build(repo: Path, make_router: MakeRouter) -> AsyncIterator[Callable[.
 def context(services: SimpleNamespace, text: str, session: Session | None = None, **args: Any):
     session = session or Session(user_id="+15550001", slots={"repo": "demo"})
     repos = tuple(r.name for r in services.settings.repos)  # the sender may read them all
-    return ActionContext(session=session, text=text, args=args, services=services, repos=repos)  # type: ignore[arg-type]
+    return ActionContext(session=session, text=text, args=args, ports=services, repos=repos)  # type: ignore[arg-type]
 
 
 async def test_answer_question_cites_the_code_it_was_given(fake_llm: FakeLLM, build):
@@ -286,8 +282,7 @@ async def test_classify_action_sets_the_slot(fake_llm: FakeLLM, build):
 
 
 def test_actions_register_with_their_parameters():
-    registry = ActionRegistry()
-    register_llm_actions(registry)
+    registry = default_actions()
     assert {"answer_question", "explain_result", "classify"} <= registry.names()
     spec = registry.get("explain_result")
     assert spec is not None and spec.params == frozenset({"number"})

@@ -1,4 +1,4 @@
-"""The LLM actions flows may call: ``answer_question``, ``explain_result`` and ``classify``.
+"""`answer_question` and `explain_result`: answers about the code, by a language model.
 
 Each works with or without a language model: with none (no key, budget spent, every provider
 failing) the answer is built from search results and says so. What a call cost is added to the
@@ -12,12 +12,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.actions.repos import unknown_repo
+from bot.actions.search import SEARCH_SLOTS, keep_results
 from bot.engine.actions import ActionContext, ActionRegistry
-from bot.engine.builtins import SEARCH_SLOTS, keep_results, unknown_repo
 from bot.errors import SearchError, StoreError
-from bot.flows.variables import slot_argument
 from bot.llm.base import Completion, Message, Task
-from bot.llm.classify import LLMIntentClassifier, classify_intent, classify_with_cost
 from bot.llm.code import AFTER, BEFORE, Block, around, numbered
 from bot.llm.local import (
     answer_from_hits,
@@ -27,15 +26,6 @@ from bot.llm.local import (
 )
 from bot.llm.router import LLMRouter
 from bot.llm.usage import add_spend, spent_today
-
-__all__ = [
-    "LLMIntentClassifier",
-    "answer_question",
-    "classify",
-    "classify_intent",
-    "explain_result",
-    "register_llm_actions",
-]
 
 OUTLINE_CONTEXT = 40  # lines read around a result to find the definition that encloses it
 BLOCK_CONTEXT = 15  # lines read around each search hit sent to the model
@@ -57,9 +47,9 @@ async def answer_question(ctx: ActionContext) -> None:
     if not question:
         ctx.say(f"What would you like to know about *{repo}*?")
         return
-    settings = ctx.services.settings
+    settings = ctx.ports.settings
     try:
-        response = await ctx.services.search.search(
+        response = await ctx.ports.search.search(
             question, repo=repo, limit=settings.search.max_results
         )
     except SearchError as exc:
@@ -75,7 +65,7 @@ async def answer_question(ctx: ActionContext) -> None:
         snippets=tuple(b.text for b in blocks),
         history=await _history(ctx),
         fallback=answer_from_hits(question, repo, best, blocks[0].excerpt if blocks else ""),
-        spent_today_usd=spent_today(ctx.session.context, ctx.services.clock()),
+        spent_today_usd=spent_today(ctx.session.context, ctx.ports.clock()),
     )
     await _complete_and_say(ctx, task)
 
@@ -98,7 +88,7 @@ async def explain_result(ctx: ActionContext) -> None:
     ctx.slots["opened"] = number  # "this" in the next message is this result
     line = int(hit["line"])
     try:
-        wide = await ctx.services.search.snippet(
+        wide = await ctx.ports.search.snippet(
             str(hit["repo"]), str(hit["path"]), line, context=OUTLINE_CONTEXT
         )
     except SearchError as exc:
@@ -106,7 +96,7 @@ async def explain_result(ctx: ActionContext) -> None:
         return
     outline = enclosing_definition(wide.lines, wide.start, line)
     uses = await _uses(ctx, str(hit["repo"]), defined_name(outline), hit)
-    limit = ctx.services.settings.llm.max_snippet_chars
+    limit = ctx.ports.settings.llm.max_snippet_chars
     block = around(wide, hit, outline.line if outline else None, limit)
     task = Task(
         prompt="explain",
@@ -123,7 +113,7 @@ async def explain_result(ctx: ActionContext) -> None:
         fallback=explain_from_code(
             number, hit, outline, numbered(wide, line - 3, line + 3), uses=uses
         ),
-        spent_today_usd=spent_today(ctx.session.context, ctx.services.clock()),
+        spent_today_usd=spent_today(ctx.session.context, ctx.ports.clock()),
     )
     await _complete_and_say(ctx, task)
 
@@ -135,7 +125,7 @@ async def _uses(
     if not name:
         return []
     try:
-        found = await ctx.services.search.search(name, repo=repo, limit=12)
+        found = await ctx.ports.search.search(name, repo=repo, limit=12)
     except SearchError:
         return []
     return [
@@ -145,23 +135,7 @@ async def _uses(
     ][:6]
 
 
-async def classify(ctx: ActionContext) -> None:
-    """`classify: {intents: [name, ...] or {name: example}, slot?: intent}`: the intent the
-    user's message means, by the language model, in slot `slot`; removed when unsure or local."""
-    raw = ctx.args.get("intents") or []
-    pairs = list(raw.items()) if isinstance(raw, Mapping) else [(str(n), str(n)) for n in raw]
-    slot = str(ctx.args.get("slot") or "intent")
-    spent = spent_today(ctx.session.context, ctx.services.clock())
-    picked, completion = await classify_with_cost(ctx.services.llm, ctx.text, pairs, spent)
-    if completion is not None:
-        _charge(ctx, completion)
-    if picked is None:
-        ctx.slots.pop(slot, None)
-    else:
-        ctx.slots[slot] = picked
-
-
-def register_llm_actions(registry: ActionRegistry) -> None:
+def register(registry: ActionRegistry) -> None:
     registry.register(
         "answer_question",
         answer_question,
@@ -176,17 +150,10 @@ def register_llm_actions(registry: ActionRegistry) -> None:
         doc=explain_result.__doc__ or "",
         sets=frozenset({"opened"}),
     )
-    registry.register(
-        "classify",
-        classify,
-        params=frozenset({"intents", "slot"}),
-        doc=classify.__doc__ or "",
-        sets=frozenset({slot_argument("slot", default="intent")}),
-    )
 
 
 async def _complete_and_say(ctx: ActionContext, task: Task) -> None:
-    router: LLMRouter | None = ctx.services.llm
+    router: LLMRouter | None = ctx.ports.llm
     if router is None:
         completion = Completion(
             text=task.fallback,
@@ -196,14 +163,14 @@ async def _complete_and_say(ctx: ActionContext, task: Task) -> None:
         )
     else:
         completion = await router.complete(task)
-    _charge(ctx, completion)
+    charge(ctx, completion)
     ctx.say(completion.text)
 
 
-def _charge(ctx: ActionContext, completion: Completion) -> None:
+def charge(ctx: ActionContext, completion: Completion) -> None:
     """Add the call's cost to the user's spend today and record the call with the turn."""
     if completion.cost_usd > 0:
-        add_spend(ctx.session.context, ctx.services.clock(), completion.cost_usd)
+        add_spend(ctx.session.context, ctx.ports.clock(), completion.cost_usd)
     ctx.meta["llm"] = completion.meta()
 
 
@@ -220,7 +187,7 @@ async def _blocks(ctx: ActionContext, hits: list[dict[str, Any]], limit: int) ->
 
     async def one(hit: dict[str, Any]) -> Block | None:
         try:
-            snippet = await ctx.services.search.snippet(
+            snippet = await ctx.ports.search.snippet(
                 str(hit["repo"]), str(hit["path"]), int(hit["line"]), context=BLOCK_CONTEXT
             )
         except SearchError:
@@ -232,9 +199,9 @@ async def _blocks(ctx: ActionContext, hits: list[dict[str, Any]], limit: int) ->
 
 
 async def _history(ctx: ActionContext) -> tuple[Message, ...]:
-    turns = ctx.services.settings.sessions.history_turns
+    turns = ctx.ports.settings.sessions.history_turns
     try:
-        rows = await ctx.services.store.history(ctx.session.user_id, limit=turns)
+        rows = await ctx.ports.store.history(ctx.session.user_id, limit=turns)
     except StoreError:
         return ()
     messages: list[Message] = []
