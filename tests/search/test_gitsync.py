@@ -258,3 +258,28 @@ async def test_a_folder_that_is_not_a_clone_is_never_deleted(tmp_path: Path) -> 
     with pytest.raises(GitError, match="not a clone made here"):
         await sync.sync("shop")
     assert mine.read_text() == "my own notes"
+
+
+async def test_a_search_during_an_update_sees_one_commit_never_a_mix(tmp_path: Path) -> None:
+    old = {f"app/part_{i}.py": f"def part_{i}_one():\n    pass\n" for i in range(40)}
+    upstream = Upstream(tmp_path, old)
+    search, sync = build(git_settings(tmp_path, str(upstream.bare)))
+    await sync.sync("shop")
+    upstream.commit({p: t.replace("_one", "_two") for p, t in old.items()}, "rename all")
+    seen: list[set[str]] = []
+
+    async def keep_searching() -> None:
+        while True:
+            response = await search.search(r"/def part_\d+_(one|two)\(/", repo="shop", limit=100)
+            seen.append({h.text.rsplit("_", 1)[1][:3] for h in response.hits})
+            await asyncio.sleep(0)
+
+    searching = asyncio.create_task(keep_searching())
+    await sync.sync("shop")
+    await asyncio.sleep(0.05)
+    searching.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await searching
+    assert seen[0] == {"one"}
+    assert seen[-1] == {"two"}
+    assert all(versions in ({"one"}, {"two"}) for versions in seen), seen
