@@ -8,9 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     BOT_ENV=production \
     PORT=8080
 
-# ripgrep: used by code search tooling; tini: signals reach Python, so SIGTERM shuts down cleanly.
+# git (+ certificates, ssh): `git:` repositories; ripgrep: code search tooling; tini: signals reach Python, so SIGTERM shuts down cleanly.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ripgrep tini \
+    && apt-get install -y --no-install-recommends ca-certificates git openssh-client ripgrep tini \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "index",
     "search",
     "users",
+    "repos",
 )
 
 

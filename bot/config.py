@@ -31,13 +31,30 @@ class RepoConfig:
     name: str
     path: str = ""
     package: str = ""  # an installed Python package whose source is the repository
+    git: str = ""  # a URL (https, ssh, file://) or local path cloned into search.repos_dir
+    branch: str = ""  # git: the branch followed; empty: the remote's default branch
+    ref: str = ""  # git: a pinned commit or tag, never updated
+    refresh: str = ""  # git: how often to fetch, e.g. 10m, 1h (empty: only on webhooks)
+    token_env: str = ""  # git https: the environment variable holding the access token
+    username: str = "x-access-token"  # git https: the user name sent with the token
+    ssh_key: str = ""  # git ssh: the private key file
+    web_url: str = ""  # git: link template, e.g. https://host/org/repo/blob/{commit}/{path}#L{line}
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     description: str = ""
     allow: tuple[str, ...] = ()  # groups and users who may read it; empty: everyone
 
-    def root(self, base: Path) -> Path:
-        """The repository's directory; relative paths are taken from the config file's folder."""
+    @property
+    def refresh_seconds(self) -> float:
+        """`refresh` in seconds; 0 when the repository is updated on webhooks only."""
+        return duration_seconds(self.refresh) if self.refresh else 0.0
+
+    def root(self, base: Path, *, repos_dir: Path | None = None) -> Path:
+        """The repository's directory; relative paths are taken from the config file's folder.
+        A `git:` repository's is its checkout under ``repos_dir`` (default: data/repos)."""
+        if self.git:
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.name)
+            return ((repos_dir or base / "data" / "repos") / safe).resolve()
         if self.package:
             spec = importlib.util.find_spec(self.package)
             locations = list(spec.submodule_search_locations or []) if spec else []
@@ -144,6 +161,10 @@ class SearchConfig:
     embedding_model: str = ""
     embedding_api_key: str = ""
     index_workers: int = 2  # processes that read and parse a large repository at start
+    repos_dir: str = "data/repos"  # where `git:` repositories are cloned
+    git_timeout_seconds: float = 300.0  # one clone or fetch; longer is an error
+    git_max_size_mb: float = 2000.0  # a checkout larger than this is refused
+    git_min_free_mb: float = 200.0  # no fetch when the data folder's disk has less free
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +193,8 @@ class ServerConfig:
     port: int = 8080
     public_base_url: str = ""
     metrics_token: str = ""  # bearer token for /metrics and the detailed /health
+    # GIT_WEBHOOK_SECRET: signs the push webhooks of POST /hooks/git (unset: the route answers 503)
+    git_webhook_secret: str = field(default="", repr=False)
     # SIGTERM to exit, at most: in-flight requests, queued replies and closing all fit in it,
     # and a process still alive after it exits hard (its unfinished turns are kept, bot/web/
     # recovery.py). Keep it below the platform's own grace period (fly.toml kill_timeout).
@@ -249,6 +272,7 @@ ENV_ALIASES: Mapping[str, str] = {
     "HOST": "server.host",
     "PUBLIC_BASE_URL": "server.public_base_url",
     "METRICS_TOKEN": "server.metrics_token",
+    "GIT_WEBHOOK_SECRET": "server.git_webhook_secret",
     "DATABASE_URL": "storage.database_url",
     "DATABASE_KEY": "storage.database_key",
     "REDIS_URL": "storage.redis_url",
@@ -407,10 +431,30 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
 
 def _repo(item: Any, key: str) -> RepoConfig:
     if not isinstance(item, Mapping) or not item.get("name"):
-        raise ConfigError(key, "must be a mapping with at least 'name' and 'path' (or 'package')")
+        raise ConfigError(
+            key, "must be a mapping with at least 'name' and 'path' (or 'package', or 'git')"
+        )
     repo = _build(RepoConfig, item, key)
-    if bool(repo.path) == bool(repo.package):
-        raise ConfigError(key, "needs exactly one of 'path' or 'package'")
+    if [bool(repo.path), bool(repo.package), bool(repo.git)].count(True) != 1:
+        raise ConfigError(key, "needs exactly one of 'path', 'package' or 'git'")
+    if not repo.git:
+        for name in ("branch", "ref", "refresh", "token_env", "ssh_key", "web_url"):
+            if getattr(repo, name):
+                raise ConfigError(f"{key}.{name}", "applies to 'git' repositories only")
+    if repo.branch and repo.ref:
+        raise ConfigError(f"{key}.ref", "pins a commit: a repository follows a branch or a ref")
+    if repo.web_url:
+        try:
+            repo.web_url.format(commit="0" * 40, path="a.py", line=1)
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(
+                f"{key}.web_url", "may use only {commit}, {path} and {line} in braces"
+            ) from None
+    if repo.refresh:
+        try:
+            duration_seconds(repo.refresh)
+        except ValueError as exc:
+            raise ConfigError(f"{key}.refresh", str(exc)) from None
     if "allow" in item and not repo.allow:
         raise ConfigError(
             f"{key}.allow",
@@ -418,6 +462,17 @@ def _repo(item: Any, key: str) -> RepoConfig:
             "or name the groups and users who may",
         )
     return repo
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def duration_seconds(text: str) -> float:
+    """`90s`, `10m`, `1h`, `1d` (or a number of seconds) in seconds; ValueError otherwise."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if not match or float(match[1]) <= 0:
+        raise ValueError(f"must be a duration such as 30s, 10m or 1h, got {text!r}")
+    return float(match[1]) * _UNITS[match[2] or "s"]
 
 
 def _groups(value: Any, key: str) -> tuple[GroupConfig, ...]:

@@ -30,6 +30,7 @@ from bot.llm.cache import AnswerCache
 from bot.llm.classify import LLMIntentClassifier
 from bot.llm.router import LLMRouter
 from bot.nlu.classify import IntentClassifier
+from bot.search.gitsync import GitSync
 from bot.search.resultcache import ResultCache
 from bot.search.service import SearchService
 from bot.store.base import ConversationStore
@@ -52,6 +53,7 @@ class Services:
     llm: LLMRouter | None = None
     classifier: IntentClassifier | None = None
     cache: SharedCache | None = None  # answers and search results (Redis or in process)
+    git: GitSync | None = None  # keeps the `git:` repositories current
     engine: Engine = field(init=False)
     access: AccessPolicy = field(init=False)
     admin: Admin = field(init=False)
@@ -120,6 +122,7 @@ class Services:
                 cache, template_version=llm.prompts.version, index_version=search.version
             )
             llm.use_cache(answers)
+        has_git = any(r.git for r in settings.repos)
         services = cls(
             settings=settings,
             store=store,
@@ -131,6 +134,7 @@ class Services:
             llm=llm,
             classifier=LLMIntentClassifier(llm, clock=clock),
             cache=cache,
+            git=GitSync.from_settings(settings, search) if has_git else None,
         )
         access = settings.access
         if access.mode == "allowlist" and not (access.users or access.groups or access.admins):
@@ -146,6 +150,8 @@ class Services:
         try:
             if start_search:
                 await search.start()
+                if services.git is not None:
+                    await services.git.start()
         except BaseException:
             await services.close()  # an open store left behind would keep the process alive
             raise
@@ -162,6 +168,8 @@ class Services:
             if self.llm is not None:
                 parts.push_async_callback(self.llm.aclose)
             parts.push_async_callback(self.search.close)
+            if self.git is not None:
+                parts.push_async_callback(self.git.close)
             parts.push_async_callback(self._stop_tasks)
 
     async def _stop_tasks(self) -> None:

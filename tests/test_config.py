@@ -89,7 +89,11 @@ def test_wrong_values_name_the_key_and_what_is_expected(
             "limits:\n  rate_limt_per_minute: 5\n",
             "Config 'limits.rate_limt_per_minute' is not a known setting",
         ),
-        ("repos:\n  - {name: a}\n", "needs exactly one of 'path' or 'package'"),
+        ("repos:\n  - {name: a}\n", "needs exactly one of 'path', 'package' or 'git'"),
+        ("repos:\n  - {name: a, path: ., git: /x.git}\n", "needs exactly one of"),
+        ("repos:\n  - {name: a, path: ., branch: main}\n", "applies to 'git' repositories"),
+        ("repos:\n  - {name: a, git: /x.git, branch: b, ref: v1}\n", "follows a branch or"),
+        ("repos:\n  - {name: a, git: /x.git, refresh: soon}\n", "such as 30s, 10m or 1h"),
         ("repos:\n  - {name: a, path: .}\n  - {name: a, path: x}\n", "names 'a' more than once"),
         ("repos:\n  - {name: a, package: no_such_package_xyz}\n", None),
         ("server: [1, 2]\n", "Config 'server' must be a mapping"),
@@ -112,3 +116,19 @@ def test_broken_config_files(tmp_path: Path, text: str, message: str | None) -> 
 def test_a_named_config_file_that_does_not_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.yaml", environ={}, read_dotenv=False)
+
+
+def test_git_repositories_in_the_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "repos:\n"
+        "  - {name: shop, git: 'git@github.com:org/shop.git', refresh: 10m, ssh_key: k}\n"
+        "  - {name: docs, git: 'https://gitlab.com/org/docs.git', ref: v1.2, token_env: T}\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(path, environ={}, read_dotenv=False)
+    shop, docs = settings.repos
+    assert shop.refresh_seconds == 600
+    assert docs.refresh_seconds == 0
+    assert shop.root(tmp_path, repos_dir=tmp_path / "clones") == tmp_path / "clones" / "shop"
+    assert docs.root(tmp_path) == tmp_path / "data" / "repos" / "docs"

@@ -64,6 +64,7 @@ def keep_results(ctx: ActionContext, query: str, response: SearchResponse) -> No
             "text": hit.text,
             "symbol": hit.symbol,
             "kind": hit.kind,
+            "url": hit.url,
         }
         for i, hit in enumerate(response.hits, start=1)
     ]
@@ -136,7 +137,12 @@ async def open_result(ctx: ActionContext) -> None:
         for n, text in enumerate(snippet.lines, start=snippet.start)
     )
     ctx.slots["opened"] = number
-    ctx.slots["snippet"] = {"path": hit["path"], "line": hit["line"], "code": body}
+    ctx.slots["snippet"] = {
+        "path": hit["path"],
+        "line": hit["line"],
+        "code": body,
+        "url": hit.get("url", ""),  # results kept before links existed have none
+    }
 
 
 def register(registry: ActionRegistry) -> None:

@@ -13,14 +13,15 @@ import dataclasses
 import importlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import SearchConfig, Settings
 from bot.errors import QueryError, SearchError
 from bot.search.files import FileFilter, RepoSource, read_admitted, safe_path, watch_targets
-from bot.search.types import SearchResponse, Snippet
+from bot.search.permalink import permalink, template_for
+from bot.search.types import Hit, SearchResponse, Snippet
 from bot.search.version import IndexVersions
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 MAX_CONTEXT = 50
 INLINE_BUDGET = 0.015  # seconds a symbol query may spend scanning for references on the loop
 REBUILD_AFTER = 500  # changed files folded back into the base index by a rebuild
+FETCHING = "still getting the code of {names} from git: ask again in a minute"
+FETCH_FAILED = "could not get the code of {names} from git (operators: see /health)"
 NO_SEMANTIC = "semantic search unavailable; ranked by keywords instead"
 SEMANTIC_EMPTY = "semantic index has nothing yet (still embedding?); ranked by keywords instead"
 
@@ -57,7 +60,12 @@ class SearchService:
         index_dir: Path | None = None,
         before_first_query: Callable[[], Awaitable[None]] | None = None,
         masker: SecretMasker | None = None,
+        fetched: Sequence[str] = (),
+        links: Mapping[str, str] | None = None,
     ) -> None:
+        """``fetched`` names the repositories whose files come from git: they are indexed
+        once their first checkout is ready (`apply`), and changed by `apply`, not watched.
+        ``links`` maps them to their permalink templates (bot/search/permalink.py)."""
         self._config = config or SearchConfig()
         self._masking = ShownCode(masker or SecretMasker(), self._indexed_bytes)
         self._sources = {s.name: s for s in sources}
@@ -68,6 +76,12 @@ class SearchService:
         self._index_dir = index_dir  # where builds keep their analyses between runs
         self._snaps: dict[str, RepoSnapshot] = {}
         self._state: dict[str, str] = {name: "pending" for name in self._sources}
+        self._fetched = frozenset(fetched)
+        for name in self._fetched:
+            self._state[name] = "fetching"
+        self._details: Callable[[str], dict[str, object]] | None = None
+        self._links = dict(links or {})
+        self._commits: dict[str, str] = {}  # the commit each git repository's index holds
         self._errors: dict[str, str] = {}
         self._pending: dict[str, set[str]] = {}
         self._update_lock = asyncio.Lock()
@@ -89,8 +103,9 @@ class SearchService:
     ) -> SearchService:
         cfg = settings.search
         sources = []
+        repos_dir = settings.path(cfg.repos_dir)
         for repo in settings.repos:
-            root = repo.root(settings.base_dir)
+            root = repo.root(settings.base_dir, repos_dir=repos_dir)
             flt = FileFilter(root, repo.include, repo.exclude, cfg.max_file_bytes)
             sources.append(RepoSource(repo.name, root, flt))
         semantic = None
@@ -106,6 +121,8 @@ class SearchService:
             index_dir=settings.path(cfg.index_dir),
             before_first_query=before_first_query,
             masker=SecretMasker.from_config(settings.secrets),
+            fetched=[r.name for r in settings.repos if r.git],
+            links={r.name: template_for(r.git, r.web_url) for r in settings.repos if r.git},
         )
 
     @property
@@ -128,7 +145,10 @@ class SearchService:
     async def _watch(self) -> None:
         # Reading the .gitignore files and loading watchfiles happen off the event loop, like
         # the indexing: a chat answers its first message meanwhile.
-        sources = list(self._sources.values())
+        sources = [s for s in self._sources.values() if s.name not in self._fetched]
+        if not sources:
+            self._watching.set()
+            return
         try:
             watch, targets = await asyncio.to_thread(_watch_setup, sources)
         except OSError as exc:  # a root that cannot be listed: searched, not followed
@@ -167,21 +187,26 @@ class SearchService:
         # Changes are followed before the files are read: none made meanwhile is missed.
         await self._watching.wait()
         for source in self._sources.values():
-            if source.name not in self._snaps:  # adopted snapshots are already current
+            # Adopted snapshots are already current; git checkouts are indexed when ready.
+            if source.name not in self._snaps and source.name not in self._fetched:
                 await self._index_one(source, None)
-        if not {"pending", "indexing"} & set(self._state.values()):
-            self._idle.set()
+        self._settle()
 
-    async def _index_one(self, source: RepoSource, progress: Progress | None) -> None:
+    async def _index_one(
+        self, source: RepoSource, progress: Progress | None, commit: str = ""
+    ) -> None:
         self._state[source.name] = "indexing"
         self._idle.clear()
         try:
-            await self._build(source, progress)
+            await self._build(source, progress, commit)
         finally:
-            if not {"pending", "indexing"} & set(self._state.values()):
-                self._idle.set()
+            self._settle()
 
-    async def _build(self, source: RepoSource, progress: Progress | None) -> None:
+    def _settle(self) -> None:
+        if not {"pending", "indexing", "fetching"} & set(self._state.values()):
+            self._idle.set()
+
+    async def _build(self, source: RepoSource, progress: Progress | None, commit: str) -> None:
         try:
             snap = await asyncio.to_thread(
                 _built,
@@ -192,11 +217,15 @@ class SearchService:
             )
         except Exception as exc:  # a repository that cannot be read must not stop the others
             log.exception("search.index_failed", extra={"repo": source.name})
-            self._state[source.name] = "error"
+            # The last good index (if any) keeps answering.
+            self._state[source.name] = "ready" if source.name in self._snaps else "error"
             self._errors[source.name] = str(exc)
             return
         self._snaps[source.name] = snap
+        if commit:
+            self._commits[source.name] = commit  # with the snapshot: links match the index
         self._state[source.name] = "ready"
+        self._errors.pop(source.name, None)
         log.info("search.indexed", extra={"repo": source.name, **snap.stats()})
         pending = self._pending.pop(source.name, set())
         if pending:
@@ -217,6 +246,45 @@ class SearchService:
                 self._snaps[name] = fresh
                 if len(fresh.trigrams.stale) > REBUILD_AFTER:
                     self._tasks.append(asyncio.create_task(self._index_one(source, None)))
+
+    async def apply(self, name: str, rels: Sequence[str] | None, commit: str = "") -> None:
+        """Re-index the files ``rels`` of ``name`` after its checkout moved to ``commit`` (git;
+        the caller keeps the checkout still meanwhile; None: every file). The new index
+        replaces the old one at once: a search sees the old commit's files or the new one's,
+        never a mix."""
+        source = self._sources[name]
+        if rels is None or name not in self._snaps or len(rels) > REBUILD_AFTER:
+            await self._index_one(source, None, commit)  # swaps the whole snapshot when done
+            return
+        async with self._update_lock:
+            fresh = await asyncio.to_thread(_updated, self._snaps[name], sorted(rels), source)
+            self._snaps[name] = fresh
+            if commit:
+                self._commits[name] = commit
+        if len(fresh.trigrams.stale) > REBUILD_AFTER:
+            await self._index_one(source, None, commit)
+
+    def commit(self, name: str) -> str:
+        """The commit the index of git repository ``name`` was built from; "" before."""
+        return self._commits.get(name, "")
+
+    def fail(self, name: str, error: str) -> None:
+        """Record that ``name`` could not be fetched; an index it already has keeps serving."""
+        if name not in self._snaps:
+            self._state[name] = "error"
+        self._errors[name] = error
+        self._settle()
+
+    def recovered(self, name: str) -> None:
+        """``name`` was fetched again after a failure: its error is over."""
+        self._errors.pop(name, None)
+        if name in self._snaps:
+            self._state[name] = "ready"
+
+    def describe_with(self, details: Callable[[str], dict[str, object]]) -> None:
+        """Add ``details(name)`` (the git commit, when it was fetched) to each repository's
+        entry in `status`."""
+        self._details = details
 
     def use_cache(self, results: ResultCache | None) -> None:
         """Answer repeated searches of an unchanged index from ``results``."""
@@ -263,8 +331,10 @@ class SearchService:
             semantic = self._semantic if self._semantic and self._semantic.available else None
             if semantic is not None:
                 try:
-                    hits = self._masking.hits(
-                        await semantic.search(parsed.text, names, limit), None
+                    commits = {n: self._commits[n] for n in names if n in self._commits}
+                    hits = self._linked(
+                        self._masking.hits(await semantic.search(parsed.text, names, limit), None),
+                        commits,
                     )
                     if hits:
                         return runner.response(
@@ -277,7 +347,12 @@ class SearchService:
                 note = note or NO_SEMANTIC
                 parsed = ParsedQuery("text", parsed.text, auto=False)
         ready = [self._snaps[n] for n in names if n in self._snaps]
-        missing = [self._sources[n] for n in names if n not in self._snaps]
+        commits = {n: self._commits[n] for n in names if n in self._commits}  # with `ready`
+        fetching = [n for n in names if n not in self._snaps and n in self._fetched]
+        missing = [self._sources[n] for n in names if n not in self._snaps and n not in fetching]
+        if fetching:
+            failed = self._state.get(fetching[0]) == "error"
+            note = note or (FETCH_FAILED if failed else FETCHING).format(names=", ".join(fetching))
         if parsed.kind in ("symbol", "text") and not missing:
             # A table lookup and a few numpy sums: cheaper on the loop than a hop to a thread.
             # Reference scanning is cut at INLINE_BUDGET (the definitions come first anyway).
@@ -289,7 +364,10 @@ class SearchService:
             found = await asyncio.to_thread(
                 self._outliners.run, ready, missing, parsed, limit, timeout
             )
-        hits = runner.bounded(self._masking.hits(found.hits, parsed), self._config.max_result_chars)
+        hits = runner.bounded(
+            self._linked(self._masking.hits(found.hits, parsed), commits),
+            self._config.max_result_chars,
+        )
         truncated = found.capped or found.total > len(hits)
         return runner.response(
             query,
@@ -297,11 +375,25 @@ class SearchService:
             hits,
             found.total,
             truncated,
-            bool(missing),
+            bool(missing or fetching),
             note,
             started,
             capped=found.capped,
         )
+
+    def _linked(self, hits: list[Hit], commits: Mapping[str, str]) -> list[Hit]:
+        """``hits`` with the permalinks of the commits their index was built from."""
+        if not commits:
+            return hits
+        return [
+            dataclasses.replace(
+                h,
+                url=permalink(self._links.get(h.repo, ""), commits.get(h.repo, ""), h.path, h.line),
+            )
+            if h.repo in commits
+            else h
+            for h in hits
+        ]
 
     async def snippet(self, repo: str, path: str, line: int, *, context: int = 5) -> Snippet:
         """Lines around `path:line`; PathOutsideRepoError for paths that leave the repository."""
@@ -362,11 +454,12 @@ class SearchService:
                 "state": state,
                 **stats,
                 **({"error": self._errors[name]} if name in self._errors else {}),
+                **(self._details(name) if self._details and name in self._fetched else {}),
             }
         states = set(self._state.values())
         state = (
             "indexing"
-            if states & {"pending", "indexing"}
+            if states & {"pending", "indexing", "fetching"}
             else "error"
             if "error" in states
             else "ready"
@@ -385,8 +478,7 @@ class SearchService:
             raise QueryError(f"Unknown repository '{snap.name}'.")
         self._snaps[snap.name] = snap
         self._state[snap.name] = "ready"
-        if not {"pending", "indexing"} & set(self._state.values()):
-            self._idle.set()
+        self._settle()
 
     def snapshot(self, repo: str) -> RepoSnapshot | None:
         return self._snaps.get(repo)

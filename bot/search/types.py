@@ -16,6 +16,7 @@ class Hit:
     symbol: str | None  # enclosing function/class name (e.g. "Environment.get_template"), if known
     kind: str  # "definition" | "reference" | "match"
     score: float
+    url: str = ""  # the line on the git host's web pages, at the commit searched (git repos)
 
     @property
     def location(self) -> str:

@@ -23,6 +23,7 @@ from bot.engine.timeouts import run_sweep
 from bot.services import Services
 from bot.store.lease import renew_every
 from bot.store.maintenance import Maintenance
+from bot.web.githooks import GitHookHandler
 from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler, live
 from bot.web.logs import hash_key, user_hash
@@ -51,6 +52,7 @@ class Handlers:
     status: StatusHandler
     health: HealthHandler
     metrics: MetricsHandler
+    git: GitHookHandler
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -106,6 +108,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.router.add_get("/health", _health)
     app.router.add_get("/live", live)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_post("/hooks/git", _git_hook)
     return app
 
 
@@ -203,6 +206,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             max_reply_chars=limits.max_reply_chars,
         ),
         status=StatusHandler(guard=guard, store=store, metrics=metrics),
+        git=GitHookHandler(secret=settings.server.git_webhook_secret, sync=services.git),
         health=HealthHandler(
             store=store,
             search=services.search,
@@ -256,6 +260,10 @@ async def _status(request: web.Request) -> web.StreamResponse:
 
 async def _health(request: web.Request) -> web.StreamResponse:
     return await request.app[HANDLERS].health(request)
+
+
+async def _git_hook(request: web.Request) -> web.StreamResponse:
+    return await request.app[HANDLERS].git(request)
 
 
 async def _metrics(request: web.Request) -> web.StreamResponse:

@@ -46,7 +46,7 @@ def test_search_json_for_scripts(config: str, capsys: pytest.CaptureFixture[str]
     assert response["kind"] == "regex"
     assert response["hits"][0] | {"score": 0} == {
         "repo": "shop", "path": "cart.py", "line": 4, "text": "return charge(card)",
-        "symbol": "Cart.checkout", "kind": "match", "score": 0,
+        "symbol": "Cart.checkout", "kind": "match", "score": 0, "url": "",
     }  # fmt: skip
 
 
