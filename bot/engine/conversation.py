@@ -199,6 +199,7 @@ class Conversation:
                 self.say(self._next_line(state))
                 return
             intent = None  # a likeness to another state's command: any other text
+            self.intent, self.score = None, None
         # The intent's own transitions first; when it has none here, or none whose `when:`
         # holds, the text counts as "any other text".
         triggers = [intent] if intent and self.compiled.has_trigger(state, intent) else []
