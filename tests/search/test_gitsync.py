@@ -15,6 +15,7 @@ from bot.search.gitsync import GitSync
 from bot.search.service import SearchService
 from tests.search.git_http import GitHttpHost
 from tests.search.gitrepos import Upstream, run
+from tests.search.ssh_host import ssh_host
 
 FILES = {
     "app/orders.py": "def place_order(item):\n    return charge(item)\n",
@@ -283,3 +284,32 @@ async def test_a_search_during_an_update_sees_one_commit_never_a_mix(tmp_path: P
     assert seen[0] == {"one"}
     assert seen[-1] == {"two"}
     assert all(versions in ({"one"}, {"two"}) for versions in seen), seen
+
+
+async def test_ssh_with_a_key_file_clones_and_follows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # known_hosts goes there, not to ~root
+    upstream = Upstream(tmp_path / "host", FILES)
+    with ssh_host(tmp_path / "ssh") as host:
+        url = f"ssh://root@127.0.0.1:{host.port}{upstream.bare}"
+        search, sync = build(git_settings(tmp_path, url, ssh_key=str(host.client_key)))
+        await sync.sync("shop")
+        assert await paths_for(search, "charge") == {"app/billing.py", "app/orders.py"}
+        upstream.commit({"app/tax.py": "def tax(order):\n    pass\n"}, "tax")
+        await sync.sync("shop")
+        assert await paths_for(search, "tax") == {"app/tax.py"}
+
+
+async def test_an_ssh_key_the_host_refuses_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    upstream = Upstream(tmp_path / "host", FILES)
+    with ssh_host(tmp_path / "ssh") as host:
+        url = f"ssh://root@127.0.0.1:{host.port}{upstream.bare}"
+        search, sync = build(git_settings(tmp_path, url, ssh_key=str(host.other_key)))
+        with pytest.raises(GitError, match="authentication refused"):
+            await sync.sync("shop")
+        git = search.status()["repos"]["shop"]["git"]  # type: ignore[index]
+        assert "authentication refused" in git["last_error"]
