@@ -36,14 +36,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_config(
-    workdir: Path, *, database_url: str, redis_url: str, lease: float = 2.0, reclaim: float = 15.0
-) -> Path:
+def demo_repository(workdir: Path) -> Path:
+    """The one small repository the instances search (workdir/repo)."""
     repo = workdir / "repo"
     repo.mkdir(parents=True, exist_ok=True)
     (repo / "app.py").write_text(
         "class Template:\n    pass\n\n\ndef render(template):\n    return Template()\n"
     )
+    return repo
+
+
+def write_config(
+    workdir: Path, *, database_url: str, redis_url: str, lease: float = 2.0, reclaim: float = 15.0
+) -> Path:
+    repo = demo_repository(workdir)
     config = workdir / "config.yaml"
     config.write_text(
         f"""env: test

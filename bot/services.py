@@ -19,6 +19,7 @@ from typing import Any
 from bot.access.admin import Admin
 from bot.access.policy import AccessPolicy
 from bot.actions import default_actions
+from bot.background import cancel_all
 from bot.cache import SharedCache
 from bot.config import Settings
 from bot.coord.base import KeyedLock
@@ -173,12 +174,8 @@ class Services:
             parts.push_async_callback(self._stop_tasks)
 
     async def _stop_tasks(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        tasks, self._tasks = self._tasks, []
+        await cancel_all(tasks)
 
     async def __aenter__(self) -> Services:
         return self

@@ -33,7 +33,7 @@ def question(match: IntentMatch, text: str, state: str) -> dict[str, Any]:
         "state": state,
         "text": text,
         "intent": match.intent,
-        "entities": {k: v for k, v in match.entities.items() if k != "numbers"},
+        "entities": dict(match.entities),
     }
 
 

@@ -96,13 +96,9 @@ class Conversation:
             "repos": self.ports.repo_listing(self.repos),
         }
 
-    @property
-    def repo_names(self) -> list[str]:
-        return list(self.repos)
-
     def default_repo(self) -> None:
         """With one repository there is nothing to choose: it is selected without asking."""
-        names = self.repo_names
+        names = self.repos
         if len(names) == 1 and not self.session.slots.get("repo"):
             self.session.slots["repo"] = names[0]
 
@@ -246,7 +242,7 @@ class Conversation:
         defines: both readings are likely, so the user is asked."""
         repo = self.session.slots.get("repo")
         word = self.text.strip()
-        if not isinstance(repo, str) or repo not in self.repo_names or " " in word:
+        if not isinstance(repo, str) or repo not in self.repos or " " in word:
             return False
         return word.isidentifier() and self.ports.search.defines(word, repo)
 

@@ -217,7 +217,7 @@ class Engine:
         if len(convo.text) > limit:
             convo.say(convo.message("too_long", length=len(convo.text), limit=limit))
             return "too_long"
-        match = compiled.matcher(convo.state).match(convo.text, repos=convo.repo_names)
+        match = compiled.matcher(convo.state).match(convo.text, repos=convo.repos)
         await convo.respond(match)
         return "text"
 
@@ -232,7 +232,7 @@ class Engine:
             return
         if not compiled.has_trigger(state, OTHERWISE):
             return
-        match = compiled.matcher(state.id).match(convo.text, repos=convo.repo_names)
+        match = compiled.matcher(state.id).match(convo.text, repos=convo.repos)
         command = compiled.flows.globals.get(match.intent or "")
         if command is not None and command.builtin == "hint":
             convo.trace.append("first message: a pleasantry, the welcome answers it")
@@ -255,7 +255,7 @@ class Engine:
         if len(words) >= 3 or convo.text.rstrip().endswith("?"):
             return True
         search = self.ports.search
-        for name in convo.repo_names:
+        for name in convo.repos:
             if await search.occurs(convo.text, name):
                 return True
         return False

@@ -76,6 +76,9 @@ class CompiledFlows:
             name: flows.intents[name].examples for name in flows.globals if name in flows.intents
         }
         self._matchers: dict[str, IntentMatcher] = {}
+        # States that match the same intents share one matcher: most states know every
+        # labelled command, so a handful of matchers serve them all.
+        built: dict[tuple[str, ...], IntentMatcher] = {}
         for state in self._states.values():
             # Commands of other states are known too, so "more" where nothing can be shown
             # is answered as such instead of searched (see Conversation.respond).
@@ -89,12 +92,16 @@ class CompiledFlows:
                     if name in flows.intents
                 }
             )
-            self._matchers[state.id] = IntentMatcher(
-                {**examples, **global_intents},
-                threshold=nlu.threshold,
-                margin=nlu.ambiguity_margin,
-                preferred=global_intents,
-            )
+            examples = {**examples, **global_intents}
+            key = tuple(examples)
+            if key not in built:
+                built[key] = IntentMatcher(
+                    examples,
+                    threshold=nlu.threshold,
+                    margin=nlu.ambiguity_margin,
+                    preferred=global_intents,
+                )
+            self._matchers[state.id] = built[key]
 
     def state(self, state_id: str) -> State | None:
         return self._states.get(state_id)

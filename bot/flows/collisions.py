@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.errors import Problem
 from bot.flows.model import FlowSet
@@ -26,19 +26,31 @@ def co_active(flows: FlowSet) -> set[tuple[str, str]]:
 
 
 def check_collisions(flows: FlowSet, threshold: float) -> Iterator[Problem]:
-    keyed = {
-        name: [(e, example_key(e)) for e in intent.examples]
+    # Each example keyed once, and grouped by its placeholders: "show me {n}" and "show menu"
+    # are told apart by the number, so only examples with the same placeholders are compared.
+    keyed: dict[str, list[tuple[str, str, frozenset[str]]]] = {
+        name: [(e, key, _placeholders(key)) for e in intent.examples for key in [example_key(e)]]
         for name, intent in flows.intents.items()
     }
+    grouped: dict[str, dict[frozenset[str], tuple[list[str], list[str]]]] = {}
+    for name, examples in keyed.items():
+        groups = grouped.setdefault(name, {})
+        for raw, key, marks in examples:
+            raws, keys = groups.setdefault(marks, ([], []))
+            raws.append(raw)
+            keys.append(key)
     for a, b in sorted(co_active(flows)):
         worst: tuple[float, str, str] | None = None
-        for raw_a, key_a in keyed[a]:
-            for raw_b, key_b in keyed[b]:
-                if _placeholders(key_a) != _placeholders(key_b):
-                    continue  # "show me {n}" and "show menu" are told apart by the number
-                score = 100.0 if key_a == key_b else fuzz.token_sort_ratio(key_a, key_b)
-                if score > threshold and (worst is None or score > worst[0]):
-                    worst = (score, raw_a, raw_b)
+        for raw_a, key_a, marks in keyed[a]:
+            raws_b, keys_b = grouped[b].get(marks, ([], []))
+            best = process.extractOne(
+                key_a, keys_b, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=threshold
+            )
+            if best is None:
+                continue
+            score = float(best[1])
+            if score > threshold and (worst is None or score > worst[0]):
+                worst = (score, raw_a, raws_b[best[2]])
         if worst is None:
             continue
         score, raw_a, raw_b = worst

@@ -116,7 +116,6 @@ def find_numbers(tokens: list[str]) -> Found:
             i += 1  # "the third one", "2nd result"
     if found.numbers:
         found.values["number"] = found.numbers[0]
-        found.values["numbers"] = list(found.numbers)
     return found
 
 

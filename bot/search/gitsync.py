@@ -11,7 +11,6 @@ refused update leaves the last good checkout and index serving.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 import time
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.background import cancel_all
 from bot.config import RepoConfig, Settings
 from bot.search.gitcmd import GitError, GitRemote, git, repository_key
 
@@ -319,12 +319,8 @@ class GitSync:
         self._search.fail(name, error)
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        tasks, self._tasks = self._tasks, []
+        await cancel_all(tasks)
 
 
 def _remote(repo: RepoConfig, base: Path) -> GitRemote:

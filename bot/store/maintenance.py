@@ -10,12 +10,12 @@ extra copies.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.background import cancel_all
 from bot.config import Settings
 from bot.errors import BotError
 from bot.store import backup as backups
@@ -84,11 +84,7 @@ class Maintenance:
 
     async def close(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(tasks)
         self._state["state"] = "stopped"
 
     async def __aenter__(self) -> Maintenance:

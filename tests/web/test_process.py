@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bench.cluster import AUTH_TOKEN, BOT_NUMBER, PUBLIC, Cluster, Instance, post
+from bench.cluster import AUTH_TOKEN, BOT_NUMBER, PUBLIC, Cluster, Instance, demo_repository, post
 from tests.channels.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.llm.fakes import FakeLLM, Hang, Reply
 
@@ -63,11 +63,7 @@ async def fakes() -> AsyncIterator[Fakes]:
 
 
 def write_config(workdir: Path, fakes: Fakes, *, grace: float = 10.0) -> Path:
-    repo = workdir / "repo"
-    repo.mkdir(parents=True, exist_ok=True)
-    (repo / "app.py").write_text(
-        "class Template:\n    pass\n\n\ndef render(template):\n    return Template()\n"
-    )
+    repo = demo_repository(workdir)
     config = workdir / "config.yaml"
     config.write_text(
         f"""env: test
