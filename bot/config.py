@@ -127,6 +127,24 @@ class TwilioConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TeamsConfig:
+    """Microsoft Teams through an Azure Bot registration (docs/channels.md). Without an app id
+    POST /teams/messages answers 503: no token could be checked."""
+
+    app_id: str = ""  # TEAMS_APP_ID: the bot's Microsoft App ID, the audience of its tokens
+    app_password: str = field(default="", repr=False)  # TEAMS_APP_PASSWORD: its client secret
+    # TEAMS_TENANT_ID: a single-tenant bot's tenant; empty for a multi-tenant bot
+    tenant_id: str = ""
+    # Where Bot Framework publishes the keys that sign the tokens it sends the bot.
+    openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    issuer: str = "https://api.botframework.com"
+    # Where the bot gets its own token for the Bot Connector API (empty: Microsoft Entra's,
+    # for tenant_id or botframework.com); tests point these at local servers.
+    token_url: str = ""
+    keys_refresh_seconds: float = 86400.0  # Microsoft rotates signing keys; refetch daily
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderConfig:
     api_key: str = ""
     model: str = ""
@@ -242,6 +260,7 @@ class Settings:
     sessions: SessionsConfig = SessionsConfig()
     limits: LimitsConfig = LimitsConfig()
     twilio: TwilioConfig = TwilioConfig()
+    teams: TeamsConfig = TeamsConfig()
     llm: LLMConfig = LLMConfig()
     search: SearchConfig = SearchConfig()
     access: AccessConfig = AccessConfig()
@@ -280,6 +299,9 @@ ENV_ALIASES: Mapping[str, str] = {
     "TWILIO_AUTH_TOKEN": "twilio.auth_token",
     "TWILIO_WHATSAPP_NUMBER": "twilio.whatsapp_number",
     "TWILIO_API_BASE_URL": "twilio.api_base_url",
+    "TEAMS_APP_ID": "teams.app_id",
+    "TEAMS_APP_PASSWORD": "teams.app_password",
+    "TEAMS_TENANT_ID": "teams.tenant_id",
     "OPENAI_API_KEY": "llm.openai.api_key",
     "OPENAI_BASE_URL": "llm.openai.base_url",
     "OPENAI_MODEL": "llm.openai.model",

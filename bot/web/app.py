@@ -12,9 +12,13 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass
 
+import aiohttp
 from aiohttp import web
 
 from bot.background import background
+from bot.channels.teams_auth import BotTokenValidator
+from bot.channels.teams_send import TeamsSender
+from bot.channels.teams_token import ConnectorTokens, default_token_url
 from bot.channels.twilio import SignatureChecker, split_replies
 from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
@@ -33,6 +37,7 @@ from bot.web.outbox import Outbox
 from bot.web.production import check_production
 from bot.web.recovery import Recovery
 from bot.web.status import StatusHandler
+from bot.web.teams import TeamsHandler
 from bot.web.turns import Turns
 from bot.web.webhook import FAILURE_TEXT, WebhookHandler
 
@@ -62,6 +67,7 @@ SENDER = web.AppKey("sender", Sender)
 COORD = web.AppKey("coord", Coordination)
 OUTBOX = web.AppKey("outbox", Outbox)
 HANDLERS = web.AppKey("handlers", Handlers)
+TEAMS = web.AppKey("teams", TeamsHandler)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +107,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.cleanup_ctx.append(_services_ctx(services))
     app.cleanup_ctx.append(_sender_ctx)
     app.cleanup_ctx.append(_handlers_ctx)
+    app.cleanup_ctx.append(_teams_ctx)
     app.cleanup_ctx.append(_timeouts_ctx)
     app.cleanup_ctx.append(_maintenance_ctx)
     app.router.add_post("/webhook", _webhook)
     app.router.add_post("/status", _status)
+    app.router.add_post("/teams/messages", _teams)
     app.router.add_get("/health", _health)
     app.router.add_get("/live", live)
     app.router.add_get("/metrics", _metrics)
@@ -236,6 +244,51 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         await outbox.close()
 
 
+async def _teams_ctx(app: web.Application) -> AsyncIterator[None]:
+    """POST /teams/messages: its token check and connector client share one HTTP session (the
+    OpenID configuration, the signing keys, the bot's token); without an app id and password
+    the route answers 503."""
+    settings, services, metrics = app[SETTINGS], app[SERVICES], app[METRICS]
+    teams, limits = settings.teams, settings.limits
+    configured = bool(teams.app_id and teams.app_password)
+    if not configured:
+        log.info("teams.disabled", extra={"fields": {"reason": "TEAMS_APP_ID is not set"}})
+    timeout = aiohttp.ClientTimeout(total=limits.outbound_timeout_seconds)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        validator = sender = None
+        if configured:
+            validator = BotTokenValidator(
+                app_id=teams.app_id,
+                openid_metadata_url=teams.openid_metadata_url,
+                issuer=teams.issuer,
+                session=http,
+                refresh_seconds=teams.keys_refresh_seconds,
+            )
+            tokens = ConnectorTokens(
+                app_id=teams.app_id,
+                app_password=teams.app_password,
+                token_url=teams.token_url or default_token_url(teams.tenant_id),
+                session=http,
+            )
+            sender = TeamsSender(tokens=tokens, timeout_seconds=limits.outbound_timeout_seconds)
+        reclaim = settings.storage.reclaim_after_seconds
+        app[TEAMS] = TeamsHandler(
+            validator=validator,
+            sender=sender,
+            turns=Turns(
+                engine=services.engine, store=services.store, renew_every=renew_every(reclaim)
+            ),
+            store=services.store,
+            limiter=app[COORD].limiter,
+            access=services.access,
+            metrics=metrics,
+            hash_key=hash_key(settings),
+            rate_limit_per_minute=limits.rate_limit_per_minute,
+            max_body_bytes=limits.max_body_bytes,
+        )
+        yield
+
+
 def log_ready(app: web.Application, host: str, port: int) -> None:
     """``server.ready``: called by the runner once the port is listening, not during start-up
     (a port already taken must never be preceded by a line saying the server is ready)."""
@@ -252,6 +305,10 @@ def log_ready(app: web.Application, host: str, port: int) -> None:
 
 async def _webhook(request: web.Request) -> web.StreamResponse:
     return await request.app[HANDLERS].webhook(request)
+
+
+async def _teams(request: web.Request) -> web.StreamResponse:
+    return await request.app[TEAMS](request)
 
 
 async def _status(request: web.Request) -> web.StreamResponse:

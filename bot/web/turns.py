@@ -1,4 +1,5 @@
-"""Starting the turn of one inbound WhatsApp message, its MessageSid claim held while it runs."""
+"""Starting the turn of one inbound message, its claim (MessageSid, activity key) held while it
+runs."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ class Turns:
             media=message.num_media,
             viewer=viewer,
         )
+        return self.begin(inbound)
+
+    def begin(self, inbound: Inbound) -> asyncio.Future[TurnResult]:
+        """The turn of a message any channel has already parsed (``message_sid`` claimed)."""
         return asyncio.ensure_future(self._run(inbound))
 
     async def _run(self, inbound: Inbound) -> TurnResult:
