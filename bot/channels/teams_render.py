@@ -22,7 +22,7 @@ from bot.engine.turn import TurnResult
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.4"  # what Teams renders on desktop, web and mobile
-MAX_MESSAGE_CHARS = 20_000  # Teams refuses messages past about 28 KB
+MAX_MESSAGE_CHARS = 15_000  # Teams refuses a payload past 40 KB of UTF-16
 MAX_ROW_ACTIONS = 5  # more than this and Teams folds buttons into a menu: list them instead
 MAX_LABEL_CHARS = 60
 # Fenced blocks first, then inline code: both are kept as written.

@@ -9,7 +9,6 @@ The connector accepts only tokens its own token endpoint issued to the bot's cre
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import time
@@ -73,7 +72,6 @@ class FakeMicrosoft:
     key_fetches: int = 0
     connector_status: int = 200  # what the connector answers
     issued: set[str] = field(default_factory=set)
-    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def service_url(self) -> str:
@@ -119,15 +117,6 @@ class FakeMicrosoft:
         headers = {"kid": kid or key.kid, "x5t": kid or key.kid, "typ": "JWT"}
         return jwt.encode(claims, key.private, algorithm="RS256", headers=headers)
 
-    async def wait_for(self, count: int, timeout: float = 10.0) -> list[Posted]:
-        async def enough() -> None:
-            while len(self.posted) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
-
-        await asyncio.wait_for(enough(), timeout)
-        return self.posted[:count]
-
     async def _openid(self, request: web.Request) -> web.Response:
         return web.json_response(
             {
@@ -169,11 +158,12 @@ class FakeMicrosoft:
         if authorization.removeprefix("Bearer ") not in self.issued:
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
         if self.connector_status != 200:
-            return web.json_response({"error": {"code": "ServiceError"}}, status=self.connector_status)
+            return web.json_response(
+                {"error": {"code": "ServiceError"}}, status=self.connector_status
+            )
         activity = await request.json()
         conversation = request.match_info["conversation"]
         self.posted.append(Posted(conversation, activity, authorization))
-        self._arrived.set()
         digest = hashlib.sha256(str(len(self.posted)).encode()).hexdigest()[:12]
         return web.json_response({"id": f"1:{digest}"})
 
