@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import aiohttp
 from aiohttp import web
 
 from bot.background import background
-from bot.channels.teams_auth import BotTokenValidator
-from bot.channels.teams_send import TeamsSender
-from bot.channels.teams_token import ConnectorTokens, default_token_url
 from bot.channels.twilio import SignatureChecker, split_replies
 from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
@@ -37,7 +34,6 @@ from bot.web.outbox import Outbox
 from bot.web.production import check_production
 from bot.web.recovery import Recovery
 from bot.web.status import StatusHandler
-from bot.web.teams import TeamsHandler
 from bot.web.turns import Turns
 from bot.web.webhook import FAILURE_TEXT, WebhookHandler
 
@@ -67,7 +63,8 @@ SENDER = web.AppKey("sender", Sender)
 COORD = web.AppKey("coord", Coordination)
 OUTBOX = web.AppKey("outbox", Outbox)
 HANDLERS = web.AppKey("handlers", Handlers)
-TEAMS = web.AppKey("teams", TeamsHandler)
+_Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TEAMS: web.AppKey[_Route] = web.AppKey("teams")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,48 +242,61 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _teams_ctx(app: web.Application) -> AsyncIterator[None]:
-    """POST /teams/messages: its token check and connector client share one HTTP session (the
-    OpenID configuration, the signing keys, the bot's token); without an app id and password
-    the route answers 503."""
-    settings, services, metrics = app[SETTINGS], app[SERVICES], app[METRICS]
-    teams, limits = settings.teams, settings.limits
-    configured = bool(teams.app_id and teams.app_password)
-    if not configured:
+    """POST /teams/messages. Its token check and connector client share one HTTP session (the
+    OpenID configuration, the signing keys, the bot's token). The SDK is imported only when
+    Teams is configured (it is a third of the server's import time); without an app id and
+    password the route answers 503."""
+    settings = app[SETTINGS]
+    teams = settings.teams
+    if not (teams.app_id and teams.app_password):
         log.info("teams.disabled", extra={"fields": {"reason": "TEAMS_APP_ID is not set"}})
+        app[TEAMS] = _teams_not_configured
+        yield
+        return
+    from bot.channels.teams_auth import BotTokenValidator
+    from bot.channels.teams_send import TeamsSender
+    from bot.channels.teams_token import ConnectorTokens, default_token_url
+    from bot.web.teams import TeamsHandler
+
+    services, limits = app[SERVICES], settings.limits
     timeout = aiohttp.ClientTimeout(total=limits.outbound_timeout_seconds)
     async with aiohttp.ClientSession(timeout=timeout) as http:
-        validator = sender = None
-        if configured:
-            validator = BotTokenValidator(
+        tokens = ConnectorTokens(
+            app_id=teams.app_id,
+            app_password=teams.app_password,
+            token_url=teams.token_url or default_token_url(teams.tenant_id),
+            session=http,
+        )
+        handler: _Route = TeamsHandler(
+            validator=BotTokenValidator(
                 app_id=teams.app_id,
                 openid_metadata_url=teams.openid_metadata_url,
                 issuer=teams.issuer,
                 session=http,
                 refresh_seconds=teams.keys_refresh_seconds,
-            )
-            tokens = ConnectorTokens(
-                app_id=teams.app_id,
-                app_password=teams.app_password,
-                token_url=teams.token_url or default_token_url(teams.tenant_id),
-                session=http,
-            )
-            sender = TeamsSender(tokens=tokens, timeout_seconds=limits.outbound_timeout_seconds)
-        reclaim = settings.storage.reclaim_after_seconds
-        app[TEAMS] = TeamsHandler(
-            validator=validator,
-            sender=sender,
+            ),
+            sender=TeamsSender(tokens=tokens, timeout_seconds=limits.outbound_timeout_seconds),
             turns=Turns(
-                engine=services.engine, store=services.store, renew_every=renew_every(reclaim)
+                engine=services.engine,
+                store=services.store,
+                renew_every=renew_every(settings.storage.reclaim_after_seconds),
             ),
             store=services.store,
             limiter=app[COORD].limiter,
             access=services.access,
-            metrics=metrics,
+            metrics=app[METRICS],
             hash_key=hash_key(settings),
             rate_limit_per_minute=limits.rate_limit_per_minute,
             max_body_bytes=limits.max_body_bytes,
         )
+        app[TEAMS] = handler
         yield
+
+
+async def _teams_not_configured(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPServiceUnavailable(
+        text="Microsoft Teams is not configured: set TEAMS_APP_ID and TEAMS_APP_PASSWORD."
+    )
 
 
 def log_ready(app: web.Application, host: str, port: int) -> None:

@@ -1,12 +1,13 @@
 """POST /teams/messages: one Bot Framework activity in, the reply sent through the Bot Connector.
 
-Order of checks: configured (503), size (413), a bearer token at all (401), the activity's
-shape (400), the token (401: signature, issuer, audience, expiry, serviceUrl; bot/channels/
-teams_auth.py). Nothing is stored before these pass. Then, as for WhatsApp: access (one refusal
-per interval), the activity claimed by its key (a retried activity is answered once), the
-per-sender rate limit, and the turn through Turns and the engine. The reply goes out through
-the connector while the request waits (Bot Framework allows 15 s; a slower turn still sends its
-reply when it ends), then the request is answered 200.
+Order of checks (without an app id the route answers 503 before them, bot/web/app.py): size
+(413), a bearer token at all (401), the activity's shape (400), the token (401: signature,
+issuer, audience, expiry, serviceUrl; bot/channels/teams_auth.py). Nothing is stored before
+these pass. Then, as for WhatsApp: access (one refusal per interval), the activity claimed by
+its key (a retried activity is answered once), the per-sender rate limit, and the turn through
+Turns and the engine. The reply goes out through the connector while the request waits (Bot
+Framework allows 15 s; a slower turn still sends its reply when it ends), then the request is
+answered 200.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ class TeamsHandler:
     def __init__(
         self,
         *,
-        validator: BotTokenValidator | None,
-        sender: TeamsSender | None,
+        validator: BotTokenValidator,
+        sender: TeamsSender,
         turns: Turns,
         store: ConversationStore,
         limiter: RateLimiter,
@@ -66,10 +67,6 @@ class TeamsHandler:
         self._clock = clock
 
     async def __call__(self, request: web.Request) -> web.Response:
-        if self._validator is None or self._sender is None:
-            raise web.HTTPServiceUnavailable(
-                text="Microsoft Teams is not configured: set TEAMS_APP_ID and TEAMS_APP_PASSWORD."
-            )
         authorization = request.headers.get("Authorization", "")
         if not authorization:
             return self._unauthorized(request, "no Authorization header")
