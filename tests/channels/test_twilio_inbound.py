@@ -164,9 +164,7 @@ def test_a_code_block_cut_in_two_is_closed_and_reopened() -> None:
 
 
 def test_a_tapped_quick_reply_is_its_value_not_the_label_shown() -> None:
-    form = _form(
-        MessageSid="SM2", From="whatsapp:+1", Body="Switch repository", ButtonPayload="2"
-    )
+    form = _form(MessageSid="SM2", From="whatsapp:+1", Body="Switch repository", ButtonPayload="2")
     assert inbound_message(form).text == "2"
 
 

@@ -64,4 +64,3 @@ async def test_a_clarifying_question_offers_the_command_and_the_search(
     assert searched.state in ("search.results", "search.no_results")
     session = await services.store.load_session("whatsapp:+15550001")
     assert session is not None and session.slots.get("query") == "reset"
-
