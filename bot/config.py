@@ -124,6 +124,20 @@ class TwilioConfig:
     whatsapp_number: str = ""
     api_base_url: str = ""  # empty: Twilio's own; tests point it at a local server
     rest_delivery: bool = True  # send slow replies and timeouts through the REST API
+    interactive: bool = False  # choices as quick-reply buttons / list pickers (Content API)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    # The app's Signing Secret (every request from Slack is checked) and its bot token
+    # (xoxb-...: replies go out through chat.postMessage).
+    signing_secret: str = field(default="", repr=False)
+    bot_token: str = field(default="", repr=False)
+    api_base_url: str = ""  # empty: Slack's own; tests point it at a local server
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.signing_secret.strip() and self.bot_token.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +275,7 @@ class Settings:
     limits: LimitsConfig = LimitsConfig()
     twilio: TwilioConfig = TwilioConfig()
     teams: TeamsConfig = TeamsConfig()
+    slack: SlackConfig = SlackConfig()
     llm: LLMConfig = LLMConfig()
     search: SearchConfig = SearchConfig()
     access: AccessConfig = AccessConfig()
@@ -302,6 +317,9 @@ ENV_ALIASES: Mapping[str, str] = {
     "TEAMS_APP_ID": "teams.app_id",
     "TEAMS_APP_PASSWORD": "teams.app_password",
     "TEAMS_TENANT_ID": "teams.tenant_id",
+    "SLACK_SIGNING_SECRET": "slack.signing_secret",
+    "SLACK_BOT_TOKEN": "slack.bot_token",
+    "SLACK_API_BASE_URL": "slack.api_base_url",
     "OPENAI_API_KEY": "llm.openai.api_key",
     "OPENAI_BASE_URL": "llm.openai.base_url",
     "OPENAI_MODEL": "llm.openai.model",

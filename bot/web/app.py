@@ -16,6 +16,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.background import background
+from bot.channels.slack import SlackSignature
+from bot.channels.slack_send import SlackSender
 from bot.channels.twilio import SignatureChecker, split_replies
 from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
@@ -33,9 +35,10 @@ from bot.web.operator import OperatorAuth
 from bot.web.outbox import Outbox
 from bot.web.production import check_production
 from bot.web.recovery import Recovery
+from bot.web.slack import SlackHandler
 from bot.web.status import StatusHandler
 from bot.web.turns import Turns
-from bot.web.webhook import FAILURE_TEXT, WebhookHandler
+from bot.web.webhook import FAILURE_TEXT, RATE_LIMIT_NOTICE, WebhookHandler
 
 log = logging.getLogger("bot.web")
 
@@ -65,6 +68,8 @@ OUTBOX = web.AppKey("outbox", Outbox)
 HANDLERS = web.AppKey("handlers", Handlers)
 _Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TEAMS: web.AppKey[_Route] = web.AppKey("teams")
+TURNS = web.AppKey("turns", Turns)
+SLACK = web.AppKey("slack", SlackHandler)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +110,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.cleanup_ctx.append(_sender_ctx)
     app.cleanup_ctx.append(_handlers_ctx)
     app.cleanup_ctx.append(_teams_ctx)
+    app.cleanup_ctx.append(_slack_ctx)
     app.cleanup_ctx.append(_timeouts_ctx)
     app.cleanup_ctx.append(_maintenance_ctx)
     app.router.add_post("/webhook", _webhook)
@@ -114,6 +120,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.router.add_get("/live", live)
     app.router.add_get("/metrics", _metrics)
     app.router.add_post("/hooks/git", _git_hook)
+    app.router.add_post("/slack/events", _slack_events)
+    app.router.add_post("/slack/interactivity", _slack_interactivity)
     return app
 
 
@@ -188,6 +196,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
     guard = TwilioGuard(checker=checker, max_bytes=limits.max_body_bytes, metrics=metrics)
     operators = OperatorAuth.from_settings(settings)
     turns = Turns(engine=services.engine, store=store, renew_every=renew_every(reclaim))
+    app[TURNS] = turns
     key = hash_key(settings)
     recovery = Recovery(
         store=store,
@@ -276,11 +285,7 @@ async def _teams_ctx(app: web.Application) -> AsyncIterator[None]:
                 refresh_seconds=teams.keys_refresh_seconds,
             ),
             sender=TeamsSender(tokens=tokens, timeout_seconds=limits.outbound_timeout_seconds),
-            turns=Turns(
-                engine=services.engine,
-                store=services.store,
-                renew_every=renew_every(settings.storage.reclaim_after_seconds),
-            ),
+            turns=app[TURNS],
             store=services.store,
             limiter=app[COORD].limiter,
             access=services.access,
@@ -297,6 +302,55 @@ async def _teams_not_configured(request: web.Request) -> web.StreamResponse:
     raise web.HTTPServiceUnavailable(
         text="Microsoft Teams is not configured: set TEAMS_APP_ID and TEAMS_APP_PASSWORD."
     )
+
+
+async def _slack_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Slack, when its Signing Secret and bot token are set: the sender and the handler, whose
+    replies under way are finished (within the grace period) before the sender closes."""
+    settings = app[SETTINGS]
+    if not settings.slack.enabled:
+        yield
+        return
+    sender = SlackSender.from_settings(settings)
+    limits = settings.limits
+    app[SLACK] = handler = SlackHandler(
+        signature=SlackSignature(signing_secret=settings.slack.signing_secret),
+        turns=app[TURNS],
+        store=app[SERVICES].store,
+        limiter=app[COORD].limiter,
+        access=app[SERVICES].access,
+        poster=sender,
+        metrics=app[METRICS],
+        hash_key=hash_key(settings),
+        max_bytes=limits.max_body_bytes,
+        rate_limit_notice=RATE_LIMIT_NOTICE.format(limit=limits.rate_limit_per_minute),
+        grace_seconds=settings.server.shutdown_grace_seconds * OUTBOX_SHARE,
+    )
+    log.info("slack.enabled", extra={"fields": {"api": settings.slack.api_base_url or "slack"}})
+    try:
+        yield
+    finally:
+        try:
+            await handler.close()
+        finally:
+            await sender.close()
+
+
+def _slack(request: web.Request) -> SlackHandler:
+    handler = request.app.get(SLACK)
+    if handler is None:
+        raise web.HTTPNotFound(
+            text="Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN."
+        )
+    return handler
+
+
+async def _slack_events(request: web.Request) -> web.StreamResponse:
+    return await _slack(request).events(request)
+
+
+async def _slack_interactivity(request: web.Request) -> web.StreamResponse:
+    return await _slack(request).interactivity(request)
 
 
 def log_ready(app: web.Application, host: str, port: int) -> None:

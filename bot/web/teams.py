@@ -137,7 +137,7 @@ class TeamsHandler:
         )
         started = time.perf_counter()
         try:
-            result = await self._turns.begin(inbound)
+            result = await self._turns.run(inbound)
         except Exception:
             log.exception("turn.failed", extra={"fields": {"user": self._user(message)}})
             self._metrics.messages["failed"].inc()

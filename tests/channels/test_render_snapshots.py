@@ -1,0 +1,92 @@
+"""The shipped flows' replies as each channel shows them, compared with snapshots.
+
+One conversation (the menu, the repository list, results, a snippet with code, a clarifying
+question, text with & < >) is run once through the real engine, flows and search; each turn is
+rendered for the terminal, WhatsApp (plain and interactive) and Slack. A change in what a user
+sees shows as a diff against tests/channels/snapshots/<channel>.txt; after checking that the
+change is meant, rewrite them with `UPDATE_SNAPSHOTS=1 pytest tests/channels`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.channels import console_render, slack_render, whatsapp_render
+from bot.engine.turn import Inbound, TurnResult
+from bot.search.index import RepoSnapshot
+from tests.engine.conftest import open_services, project_settings
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+CONVERSATION = (
+    "hi",
+    "2",  # the repository list
+    "2",  # jinja2
+    "FileSystemLoader",
+    "open 1",
+    "back",
+    "reset",  # jinja2 defines `reset`: the command, or a search?
+    "2",  # the search
+    "x < y & z",
+)
+Turns = list[tuple[str, TurnResult]]
+Renderer = Callable[[TurnResult], str]
+
+
+async def run_conversation(snapshots: dict[str, RepoSnapshot]) -> Turns:
+    async with open_services(project_settings(), snapshots) as services:
+        out = []
+        for text in CONVERSATION:
+            inbound = Inbound(user_id="whatsapp:+15550009", text=text, channel="test")
+            out.append((text, await services.engine.handle(inbound)))
+        return out
+
+
+def console(result: TurnResult) -> str:
+    return console_render.render(result.replies, result.choices, prefix="bot> ")
+
+
+def whatsapp(interactive: bool) -> Renderer:
+    def render(result: TurnResult) -> str:
+        reply = whatsapp_render.render(result.replies, result.choices, interactive=interactive)
+        shown = [f"[message]\n{part}" for part in reply.parts]
+        if reply.template is not None:
+            types = json.dumps(reply.template.types, indent=1, ensure_ascii=False)
+            shown.append(f"[interactive {reply.template.kind}]\n{types}\n{{{{1}}}} = {reply.body}")
+        return "\n".join(shown)
+
+    return render
+
+
+def slack(result: TurnResult) -> str:
+    messages = slack_render.render(result.replies, result.choices)
+    return json.dumps(
+        [{"text": m.text, "blocks": m.blocks} for m in messages], indent=1, ensure_ascii=False
+    )
+
+
+RENDERERS: dict[str, Renderer] = {
+    "console": console,
+    "whatsapp": whatsapp(interactive=False),
+    "whatsapp-interactive": whatsapp(interactive=True),
+    "slack": slack,
+}
+
+
+async def test_the_shipped_flows_as_each_channel_shows_them(
+    repo_snapshots: dict[str, RepoSnapshot],
+) -> None:
+    turns = await run_conversation(repo_snapshots)
+    assert [r.state for _t, r in turns][-2:] == ["search.results", "search.no_results"]
+    differ = []
+    for channel, render in RENDERERS.items():
+        shown = "".join(f"### user: {text}\n{render(result)}\n\n" for text, result in turns)
+        path = SNAPSHOTS / f"{channel}.txt"
+        if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+            path.write_text(shown, encoding="utf-8")
+        assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 to write it"
+        if shown != path.read_text(encoding="utf-8"):
+            differ.append(channel)
+    assert differ == [], f"the replies differ from tests/channels/snapshots for {differ}"
