@@ -408,6 +408,10 @@ async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
     max_chars = settings.limits.max_reply_chars
 
     async def deliver(user: str, replies: Sequence[str]) -> None:
+        if not user.startswith("+"):  # a Slack or Teams key: never handed to Twilio
+            channel = user.partition(":")[0]
+            log.info("timeouts.not_sent", extra={"fields": {"reason": f"{channel} user"}})
+            return
         await sender.send(user, split_replies(replies, max_chars), from_=number)
 
     sweep = run_sweep(app[SERVICES].engine, deliver, interval=app[SETTINGS].sessions.sweep_seconds)

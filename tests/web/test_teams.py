@@ -23,7 +23,9 @@ from tests.channels.fake_teams import (
     SigningKey,
     activity,
 )
+from tests.channels.fake_twilio import FakeTwilio
 from tests.web.conftest import inbound, post_signed
+from tests.web.test_timeouts import FLOW as TIMEOUT_FLOW
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 Start = Callable[..., Awaitable[tuple[TestClient[Any, Any], Services]]]
@@ -330,3 +332,24 @@ async def test_the_shipped_flows_rendered_for_teams(
         SNAPSHOT.write_text(got)
     assert SNAPSHOT.exists(), "no snapshot yet: run with UPDATE_SNAPSHOTS=1"
     assert got == SNAPSHOT.read_text()
+
+
+async def test_a_teams_users_timeout_is_never_handed_to_twilio(
+    start: Start, microsoft: FakeMicrosoft, tmp_path: Path, fake_twilio: tuple[FakeTwilio, str]
+) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "main.yaml").write_text(TIMEOUT_FLOW, encoding="utf-8")
+    client, services = await start(
+        teams=teams_settings(microsoft),
+        flows={"dir": str(flows)},
+        sessions={"sweep_seconds": 0.05},
+    )
+    assert "Tell me when you are ready." in texts(await Teams(client, microsoft).say("hello"))
+    for _ in range(100):  # the timeout is 1 s; the sweep looks every 50 ms
+        session = await services.store.load_session(ADA_KEY)
+        if session is not None and session.timeout_at is None:
+            break
+        await asyncio.sleep(0.05)
+    assert session is not None and session.state == "main.nudged"
+    assert fake_twilio[0].sent == []
