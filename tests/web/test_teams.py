@@ -353,3 +353,14 @@ async def test_a_teams_users_timeout_is_never_handed_to_twilio(
         await asyncio.sleep(0.05)
     assert session is not None and session.state == "main.nudged"
     assert fake_twilio[0].sent == []
+
+
+async def test_a_connector_token_refused_before_it_expires_is_renewed_once(
+    app: tuple[TestClient[Any, Any], Services], microsoft: FakeMicrosoft
+) -> None:
+    client, _ = app
+    ada = Teams(client, microsoft)
+    assert await ada.say("hi")
+    microsoft.issued.clear()  # revoked on Microsoft's side
+    assert "Any time" in texts(await ada.say("help"))
+    assert len(microsoft.token_requests) == 2
