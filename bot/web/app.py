@@ -183,6 +183,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             settings.server.shutdown_grace_seconds * OUTBOX_SHARE,
         ),
         renew_every=renew_every(reclaim),
+        interactive=settings.twilio.interactive,
     )
     app[OUTBOX] = outbox
     checker = SignatureChecker(
