@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.errors import ConfigError
 from bot.services import Services
+from bot.web.production import check_production
 from tests.channels.fake_slack import (
     BOT_USER,
     SIGNING_SECRET,
@@ -354,3 +356,20 @@ async def test_without_slack_settings_the_routes_say_so(start: Start) -> None:
     body = dm("hi", "Ev120")
     status, text = await post_event(client, body)
     assert status == 404 and "SLACK_SIGNING_SECRET" in text
+
+
+@pytest.mark.parametrize(
+    ("slack", "missing"),
+    [
+        ({"signing_secret": SIGNING_SECRET}, "SLACK_BOT_TOKEN"),
+        ({"bot_token": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+    ],
+)
+def test_production_refuses_half_a_slack_configuration(
+    make_settings: Callable[..., Any], slack: dict[str, str], missing: str
+) -> None:
+    settings = make_settings(env="production", slack=slack)
+    with pytest.raises(ConfigError) as refused:
+        check_production(settings)
+    assert missing in str(refused.value)
+    check_production(make_settings(env="production"))  # neither: Slack is simply off
