@@ -346,6 +346,9 @@ async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
     max_chars = settings.limits.max_reply_chars
 
     async def deliver(user: str, replies: Sequence[str]) -> None:
+        if not user.startswith("+"):  # a Slack user (slack:T:U): no WhatsApp number to send to
+            log.info("timeouts.not_sent", extra={"fields": {"reason": "not a WhatsApp user"}})
+            return
         await sender.send(user, split_replies(replies, max_chars), from_=number)
 
     sweep = run_sweep(app[SERVICES].engine, deliver, interval=app[SETTINGS].sessions.sweep_seconds)
