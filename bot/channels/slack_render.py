@@ -24,7 +24,7 @@ ACTION_PREFIX = "choice-"  # action_id of a choice's button: choice-1, choice-2.
 
 
 @dataclass(frozen=True, slots=True)
-class SlackMessage:
+class SlackPost:
     """One chat.postMessage: ``text`` is what notifications and old clients show."""
 
     text: str
@@ -35,7 +35,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render(replies: Sequence[str], choices: Sequence[Choice] = ()) -> list[SlackMessage]:
+def render(replies: Sequence[str], choices: Sequence[Choice] = ()) -> list[SlackPost]:
     """One message for the turn (several only past Slack's 50 blocks): a section per reply
     (long ones split at 3,000 characters, code fences kept whole), then the choices as buttons."""
     sections = [
@@ -50,7 +50,7 @@ def render(replies: Sequence[str], choices: Sequence[Choice] = ()) -> list[Slack
     messages = []
     for start in range(0, len(blocks), BLOCKS_PER_MESSAGE):
         chunk = tuple(blocks[start : start + BLOCKS_PER_MESSAGE])
-        messages.append(SlackMessage(text=_fallback(chunk), blocks=chunk))
+        messages.append(SlackPost(text=_fallback(chunk), blocks=chunk))
     return messages
 
 

@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack_render import SlackMessage
+from bot.channels.slack_render import SlackPost
 from bot.config import Settings
 from bot.errors import DeliveryError
 
@@ -23,7 +23,7 @@ log = logging.getLogger("bot.channels")
 
 class SlackPoster(Protocol):
     async def post(
-        self, channel: str, messages: Sequence[SlackMessage], *, thread_ts: str | None
+        self, channel: str, messages: Sequence[SlackPost], *, thread_ts: str | None
     ) -> list[str]: ...
 
     async def close(self) -> None: ...
@@ -54,7 +54,7 @@ class SlackSender:
         )
 
     async def post(
-        self, channel: str, messages: Sequence[SlackMessage], *, thread_ts: str | None
+        self, channel: str, messages: Sequence[SlackPost], *, thread_ts: str | None
     ) -> list[str]:
         """Post the messages in order (the next only once the previous was accepted); their
         timestamps (Slack's message ids)."""

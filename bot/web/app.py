@@ -188,6 +188,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             settings.server.shutdown_grace_seconds * OUTBOX_SHARE,
         ),
         renew_every=renew_every(reclaim),
+        interactive=settings.twilio.interactive,
     )
     app[OUTBOX] = outbox
     checker = SignatureChecker(
@@ -408,9 +409,8 @@ async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
     max_chars = settings.limits.max_reply_chars
 
     async def deliver(user: str, replies: Sequence[str]) -> None:
-        if not user.startswith("+"):  # a Slack or Teams key: never handed to Twilio
-            channel = user.partition(":")[0]
-            log.info("timeouts.not_sent", extra={"fields": {"reason": f"{channel} user"}})
+        if not user.startswith("+"):  # a Slack user (slack:T:U): no WhatsApp number to send to
+            log.info("timeouts.not_sent", extra={"fields": {"reason": "not a WhatsApp user"}})
             return
         await sender.send(user, split_replies(replies, max_chars), from_=number)
 

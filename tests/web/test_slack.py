@@ -7,13 +7,16 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.errors import ConfigError
 from bot.services import Services
+from bot.web.production import check_production
 from tests.channels.fake_slack import (
     BOT_USER,
     SIGNING_SECRET,
@@ -23,6 +26,7 @@ from tests.channels.fake_slack import (
     event_body,
     signature_headers,
 )
+from tests.channels.fake_twilio import FakeTwilio
 from tests.web.conftest import ServerFactory, SlowSearch
 
 Start = Callable[..., Awaitable[tuple[TestClient[Any, Any], Services]]]
@@ -354,3 +358,62 @@ async def test_without_slack_settings_the_routes_say_so(start: Start) -> None:
     body = dm("hi", "Ev120")
     status, text = await post_event(client, body)
     assert status == 404 and "SLACK_SIGNING_SECRET" in text
+
+
+@pytest.mark.parametrize(
+    ("slack", "missing"),
+    [
+        ({"signing_secret": SIGNING_SECRET}, "SLACK_BOT_TOKEN"),
+        ({"bot_token": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+    ],
+)
+def test_production_refuses_half_a_slack_configuration(
+    make_settings: Callable[..., Any], slack: dict[str, str], missing: str
+) -> None:
+    settings = make_settings(env="production", slack=slack)
+    with pytest.raises(ConfigError) as refused:
+        check_production(settings)
+    assert missing in str(refused.value)
+    check_production(make_settings(env="production"))  # neither: Slack is simply off
+
+
+TIMEOUT_FLOW = """
+flow: main
+states:
+  waiting:
+    say: "Tell me when you are ready."
+    timeout: {after: 1s, to: nudged}
+    on:
+      - {otherwise: waiting}
+  nudged:
+    say: "Still there?"
+    on:
+      - {otherwise: waiting}
+"""
+
+
+async def test_a_slack_users_state_timeout_moves_them_on_and_sends_nothing_to_twilio(
+    start: Start,
+    fake_slack: tuple[FakeSlack, str],
+    fake_twilio: tuple[FakeTwilio, str],
+    tmp_path: Path,
+) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "main.yaml").write_text(TIMEOUT_FLOW, encoding="utf-8")
+    fake, url = fake_slack
+    client, services = await start(
+        slack={"signing_secret": SIGNING_SECRET, "bot_token": fake.token, "api_base_url": url},
+        flows={"dir": str(flows)},
+        sessions={"sweep_seconds": 0.05},
+    )
+    await post_event(client, dm("hello", "Ev130"))
+    (post,) = await replies(fake, 1)
+    assert "Tell me when you are ready." in said(post)
+    for _ in range(100):
+        session = await services.store.load_session(KEY)
+        if session is not None and session.state == "main.nudged":
+            break
+        await asyncio.sleep(0.05)
+    assert session is not None and session.state == "main.nudged"
+    assert fake_twilio[0].requests == 0  # a Slack id is never sent to as a phone number

@@ -14,7 +14,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.errors import ConfigError
 from bot.services import Services
+from bot.web.production import check_production
 from tests.channels.fake_teams import (
     APP_ID,
     APP_PASSWORD,
@@ -364,3 +366,17 @@ async def test_a_connector_token_refused_before_it_expires_is_renewed_once(
     microsoft.issued.clear()  # revoked on Microsoft's side
     assert "Any time" in texts(await ada.say("help"))
     assert len(microsoft.token_requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("teams", "missing"),
+    [({"app_id": APP_ID}, "TEAMS_APP_PASSWORD"), ({"app_password": "s3cret"}, "TEAMS_APP_ID")],
+)
+def test_production_refuses_half_a_teams_configuration(
+    make_settings: Callable[..., Any], teams: dict[str, str], missing: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        check_production(make_settings(env="production", teams=teams))
+    assert missing in str(refused.value)
+    both = {"app_id": APP_ID, "app_password": APP_PASSWORD}
+    check_production(make_settings(env="production", teams=both))
