@@ -1,10 +1,10 @@
 """The shipped flows' replies as each channel shows them, compared with snapshots.
 
 One conversation (the menu, the repository list, regex results, a snippet with code, a
-clarifying question, text with & < >) is run once through the real engine, flows and search; each turn is
-rendered for the terminal, WhatsApp (plain and interactive) and Slack. A change in what a user
-sees shows as a diff against tests/channels/snapshots/<channel>.txt; after checking that the
-change is meant, rewrite them with `UPDATE_SNAPSHOTS=1 pytest tests/channels`.
+clarifying question, text with & < >) is run once through the real engine, flows and search;
+each turn is rendered for the terminal, WhatsApp (plain and interactive), Slack and Teams. A change
+in what a user sees shows as a diff against tests/channels/snapshots/<channel>.txt; after
+checking that the change is meant, rewrite them with `UPDATE_SNAPSHOTS=1 pytest tests/channels`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.channels import console_render, slack_render, whatsapp_render
+from bot.channels import console_render, slack_render, teams_render, whatsapp_render
 from bot.engine.turn import Inbound, TurnResult
 from bot.search.index import RepoSnapshot
 from tests.engine.conftest import open_services, project_settings
@@ -72,11 +72,18 @@ def slack(result: TurnResult) -> str:
     )
 
 
+def teams(result: TurnResult) -> str:
+    activities = teams_render.render(result)
+    wire = [a.model_dump(by_alias=True, exclude_unset=True, mode="json") for a in activities]
+    return json.dumps(wire, indent=1, ensure_ascii=False)
+
+
 RENDERERS: dict[str, Renderer] = {
     "console": console,
     "whatsapp": whatsapp(interactive=False),
     "whatsapp-interactive": whatsapp(interactive=True),
     "slack": slack,
+    "teams": teams,
 }
 
 
