@@ -2,8 +2,8 @@
 
 One conversation (the menu, the repository list, regex results, a snippet with code, a
 clarifying question, text with & < >) is run once through the real engine, flows and search;
-each turn is rendered for the terminal, WhatsApp (plain and interactive), Slack and Teams. A change
-in what a user sees shows as a diff against tests/channels/snapshots/<channel>.txt; after
+each turn is rendered for the terminal, WhatsApp (plain and interactive), Slack and Teams. A
+change in what a user sees shows as a diff against tests/channels/snapshots/<channel>.txt; after
 checking that the change is meant, rewrite them with `UPDATE_SNAPSHOTS=1 pytest tests/channels`.
 """
 
