@@ -125,6 +125,38 @@ class TwilioConfig:
     whatsapp_number: str = ""
     api_base_url: str = ""  # empty: Twilio's own; tests point it at a local server
     rest_delivery: bool = True  # send slow replies and timeouts through the REST API
+    interactive: bool = False  # choices as quick-reply buttons / list pickers (Content API)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    # The app's Signing Secret (every request from Slack is checked) and its bot token
+    # (xoxb-...: replies go out through chat.postMessage).
+    signing_secret: str = field(default="", repr=False)
+    bot_token: str = field(default="", repr=False)
+    api_base_url: str = ""  # empty: Slack's own; tests point it at a local server
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.signing_secret.strip() and self.bot_token.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class TeamsConfig:
+    """Microsoft Teams through an Azure Bot registration (docs/channels.md). Without an app id
+    POST /teams/messages answers 503: no token could be checked."""
+
+    app_id: str = ""  # TEAMS_APP_ID: the bot's Microsoft App ID, the audience of its tokens
+    app_password: str = field(default="", repr=False)  # TEAMS_APP_PASSWORD: its client secret
+    # TEAMS_TENANT_ID: a single-tenant bot's tenant; empty for a multi-tenant bot
+    tenant_id: str = ""
+    # Where Bot Framework publishes the keys that sign the tokens it sends the bot.
+    openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    issuer: str = "https://api.botframework.com"
+    # Where the bot gets its own token for the Bot Connector API (empty: Microsoft Entra's,
+    # for tenant_id or botframework.com); tests point these at local servers.
+    token_url: str = ""
+    keys_refresh_seconds: float = 86400.0  # Microsoft rotates signing keys; refetch daily
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +275,8 @@ class Settings:
     sessions: SessionsConfig = SessionsConfig()
     limits: LimitsConfig = LimitsConfig()
     twilio: TwilioConfig = TwilioConfig()
+    teams: TeamsConfig = TeamsConfig()
+    slack: SlackConfig = SlackConfig()
     llm: LLMConfig = LLMConfig()
     search: SearchConfig = SearchConfig()
     access: AccessConfig = AccessConfig()
@@ -281,6 +315,12 @@ ENV_ALIASES: Mapping[str, str] = {
     "TWILIO_AUTH_TOKEN": "twilio.auth_token",
     "TWILIO_WHATSAPP_NUMBER": "twilio.whatsapp_number",
     "TWILIO_API_BASE_URL": "twilio.api_base_url",
+    "TEAMS_APP_ID": "teams.app_id",
+    "TEAMS_APP_PASSWORD": "teams.app_password",
+    "TEAMS_TENANT_ID": "teams.tenant_id",
+    "SLACK_SIGNING_SECRET": "slack.signing_secret",
+    "SLACK_BOT_TOKEN": "slack.bot_token",
+    "SLACK_API_BASE_URL": "slack.api_base_url",
     "OPENAI_API_KEY": "llm.openai.api_key",
     "OPENAI_BASE_URL": "llm.openai.base_url",
     "OPENAI_MODEL": "llm.openai.model",

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
+from bot.channels.console_render import render
 from bot.engine.engine import Engine
 from bot.engine.turn import Inbound
 
@@ -41,8 +42,8 @@ async def chat(
         result = await engine.handle(
             Inbound(user_id=user_id, text=line.rstrip("\n"), channel="console")
         )
-        prefix = "bot> " if interactive else ""
-        for reply in result.replies:
-            print(prefix + reply.replace("\n", "\n" + " " * len(prefix)), file=stdout)
+        shown = render(result.replies, result.choices, prefix="bot> " if interactive else "")
+        if shown:
+            print(shown, file=stdout)
         print(file=stdout, flush=True)
     return 0

@@ -42,8 +42,9 @@ class InboundMessage:
 
     @property
     def text(self) -> str:
-        """What the user said: the body, or the quick-reply button they tapped."""
-        return self.body or self.button_payload
+        """What the user said: the choice they tapped (its value: the body is only the label
+        they saw), else the body."""
+        return self.button_payload or self.body
 
     def pending(self) -> dict[str, Any]:
         """What must be kept to redo the turn and send its reply (sid and sender are kept
@@ -119,7 +120,8 @@ def inbound_message(form: Form) -> InboundMessage:
         profile_name=form.get("ProfileName", ""),
         wa_id=form.get("WaId", ""),
         num_media=num_media,
-        button_payload=form.get("ButtonPayload", "") or form.get("ButtonText", ""),
+        # A quick-reply button's id, or a list-picker item's: the choice's value.
+        button_payload=form.get("ButtonPayload", "") or form.get("ListId", ""),
     )
 
 

@@ -8,6 +8,7 @@ retried (the message could already exist); only refusals that prove nothing was 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,10 @@ import aiohttp
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
+from twilio.rest.content.v1.content import ContentList
 
+from bot.channels.twilio_content import ContentTemplates
+from bot.channels.whatsapp_render import ContentTemplate
 from bot.config import Settings
 from bot.errors import DeliveryError
 
@@ -31,6 +35,10 @@ class Sender(Protocol):
     """Sends ordered message parts to one recipient; returns the created message SIDs."""
 
     async def send(self, to: str, parts: Sequence[str], *, from_: str = "") -> list[str]: ...
+
+    async def send_interactive(
+        self, to: str, template: ContentTemplate, body: str, *, from_: str = ""
+    ) -> str: ...
 
     async def close(self) -> None: ...
 
@@ -46,9 +54,10 @@ def whatsapp_address(number: str) -> str:
 
 
 class _HttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
-    """The SDK's client, sending credentials as a header (aiohttp deprecated its BasicAuth), and
-    quiet: the SDK writes about eleven free-text INFO lines of its own per call (URL with the
-    account, every header, response headers). `outbound.sent` is our one line per message."""
+    """The SDK's client, sending credentials as a header (aiohttp deprecated its BasicAuth), JSON
+    bodies as JSON, and quiet: the SDK writes about eleven free-text INFO lines of its own per
+    call (URL with the account, every header, response headers). `outbound.sent` is our one line
+    per message."""
 
     def log_request(self, kwargs: dict[str, Any]) -> None:
         pass
@@ -61,6 +70,10 @@ class _HttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
     ):
         if auth is not None:
             headers = {**(headers or {}), "Authorization": aiohttp.encode_basic_auth(*auth)}
+        if headers and headers.get("Content-Type") == "application/json" and data is not None:
+            # The SDK's sync client sends these (the Content API's) as JSON; its async one
+            # would form-encode them under a JSON content type.
+            data = json.dumps(data)
         return await super().request(
             method, url, params=params, data=data, headers=headers, auth=None, **kwargs
         )
@@ -84,6 +97,8 @@ class TwilioSender:
         self._client = Client(account_sid, auth_token, http_client=self._http, environment={})
         if api_base_url:
             self._client.api.base_url = api_base_url.rstrip("/")
+            self._client.content.base_url = api_base_url.rstrip("/")
+        self._templates = ContentTemplates(list_all=self._list_templates, create=self._template)
         self._from = whatsapp_address(from_number)
         self._timeout = timeout_seconds
         self._status_callback = status_callback_url
@@ -115,23 +130,52 @@ class TwilioSender:
             sids.append(sid)
         return sids
 
-    async def _send_one(self, to: str, body: str, from_: str) -> str:
+    async def send_interactive(
+        self, to: str, template: ContentTemplate, body: str, *, from_: str = ""
+    ) -> str:
+        """One quick-reply or list-picker message: the template (created once) with ``body`` as
+        its text."""
+        try:
+            sid = await self._templates.sid(template)
+        except (TwilioRestException, TimeoutError, aiohttp.ClientError) as exc:
+            raise DeliveryError(f"no content template: {exc!r}"[:200]) from None
+        fields = {"content_sid": sid, "content_variables": json.dumps({"1": body})}
+        return await self._send_one(whatsapp_address(to), "", from_ or self._from, **fields)
+
+    async def _list_templates(self) -> dict[str, str]:
+        async with asyncio.timeout(self._timeout * 3):
+            found = await self._client.content.v1.contents.list_async(page_size=500)
+        return {str(c.friendly_name): str(c.sid) for c in found if c.friendly_name}
+
+    async def _template(self, template: ContentTemplate) -> str:
+        request = ContentList.ContentCreateRequest(template.request())
+        try:
+            async with asyncio.timeout(self._timeout):
+                created = await self._client.content.v1.contents.create_async(request)
+        except TwilioRestException as exc:
+            raise DeliveryError(
+                f"Twilio refused the content template: HTTP {exc.status}, code {exc.code}"
+            ) from None
+        return str(created.sid)
+
+    async def _send_one(self, to: str, body: str, from_: str, **fields: str) -> str:
         for attempt in range(1, self._retry.attempts + 1):
             try:
-                return await self._create(to, body, from_)
+                return await self._create(to, body, from_, **fields)
             except DeliveryError as exc:
                 if not exc.retryable or attempt == self._retry.attempts:
                     raise
                 await asyncio.sleep(self._retry.backoff_seconds * attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _create(self, to: str, body: str, from_: str) -> str:
+    async def _create(self, to: str, body: str, from_: str, **fields: str) -> str:
         extra = {"status_callback": self._status_callback} if self._status_callback else {}
+        extra.update(fields)
+        if body:
+            extra["body"] = body
         try:
             async with asyncio.timeout(self._timeout):
-                message = await self._client.messages.create_async(
-                    to=to, from_=from_, body=body, **extra
-                )
+                message = await self._client.messages.create_async(to=to, from_=from_, **extra)
         except TimeoutError:
             raise DeliveryError(
                 f"Twilio did not answer within {self._timeout:g}s", maybe_sent=True

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine import clarify
 from bot.engine.actions import ActionContext, ActionRegistry
+from bot.engine.choices import clarify_choices, render_choices
 from bot.engine.hints import any_time, next_steps
 from bot.engine.machine import CompiledFlows
+from bot.engine.reply import Choice
 from bot.flows.model import OTHERWISE, GlobalCommand, State
 from bot.nlu.classify import IntentClassifier
 from bot.nlu.match import IntentMatch
@@ -81,6 +83,7 @@ class Conversation:
         self.intent: str | None = None
         self.score: float | None = None
         self.entered_at: float | None = None  # when the last state was entered this turn
+        self.asked: tuple[Choice, ...] | None = None  # the clarifying question's answers
 
     # -- what the machine calls -------------------------------------------------------------
 
@@ -133,6 +136,16 @@ class Conversation:
         context = self.template_context()
         for source in state.say:
             self.say(self.compiled.templates.render(source, context))
+
+    def choices(self) -> tuple[Choice, ...]:
+        """What the reply offers to tap: the question's answers when one was asked, else the
+        `choices:` of the state the conversation now waits in."""
+        if self.asked is not None:
+            return self.asked
+        state = self.compiled.state(self.state)
+        if state is None or not state.choices:
+            return ()
+        return render_choices(state.choices, self.template_context(), self.compiled.templates)
 
     def say(self, text: str) -> None:
         if text.strip():
@@ -231,7 +244,9 @@ class Conversation:
         self.trace.append(f"asked: {match.intent} or search")
         self.session.slots[clarify.SLOT] = clarify.question(match, self.text, state.id)
         self.intent, self.score = "clarify", match.score
-        self.say(self.message("clarify", first=self._label(match.intent) or match.intent))
+        first = self._label(match.intent) or match.intent
+        self.say(self.message("clarify", first=first))
+        self.asked = clarify_choices(first, self.text)
 
     def _label(self, intent: str) -> str | None:
         declared = self.compiled.flows.intents.get(intent)

@@ -13,6 +13,7 @@ from bot.coord.base import KeyedLock
 from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import Conversation
 from bot.engine.machine import CompiledFlows
+from bot.engine.reply import Choice
 from bot.engine.turn import Inbound, TurnResult, clean_text
 from bot.flows.model import OTHERWISE
 from bot.nlu.match import IntentMatch
@@ -144,12 +145,14 @@ class Engine:
         if hidden:
             convo.trace.append("a repository no longer readable was forgotten")
         message_type = "text"
+        choices: tuple[Choice, ...] = ()
         try:
             message_type = await (
                 self._fire_timeout(convo, compiled)
                 if tick
                 else self._dispatch(convo, compiled, now, media=inbound.media)
             )
+            choices = convo.choices()
         except Exception:
             log.exception("turn.failed", extra={"state": before.state})
             session = before
@@ -187,7 +190,9 @@ class Engine:
             meta=convo.meta,
         )
         await self.store.save_turn(session, [row])
-        return TurnResult(replies, convo.state, convo.intent, convo.score, tuple(convo.trace))
+        return TurnResult(
+            replies, convo.state, convo.intent, convo.score, tuple(convo.trace), choices
+        )
 
     async def _dispatch(
         self, convo: Conversation, compiled: CompiledFlows, now: float, *, media: int = 0

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.access.policy import Viewer
+from bot.engine.reply import Choice
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 # ANSI escape sequences: CSI (colours, cursor), OSC (titles, links) and the two-byte ones.
@@ -33,6 +34,7 @@ class TurnResult:
     intent: str | None
     score: float | None
     trace: tuple[str, ...]
+    choices: tuple[Choice, ...] = ()  # what the user may tap instead of typing (reply.py)
 
 
 def clean_text(text: str) -> str:

@@ -44,6 +44,18 @@ class Timeout:
 
 
 @dataclass(frozen=True, slots=True)
+class ChoiceSpec:
+    """One `choices:` entry: a button or list item the state offers. ``label`` and ``value``
+    are templates; with ``each`` ("r in repos") there is one choice per item of the list."""
+
+    label: str
+    value: str  # what a tap sends, as if typed: "1", "open {{ r.n }}", "more"
+    when: str | None
+    each: tuple[str, str] | None  # (loop variable, list expression)
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
 class State:
     flow: str
     name: str
@@ -61,6 +73,7 @@ class State:
     # (`>-`) joins its lines, so only its first line is exact.
     say_lines: tuple[int, ...] = ()
     help_line: int | None = None
+    choices: tuple[ChoiceSpec, ...] = ()
 
     @property
     def id(self) -> str:

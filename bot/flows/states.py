@@ -5,10 +5,23 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
-from bot.flows.model import AUTO, OTHERWISE, ActionCall, Source, State, Timeout, Transition
+from bot.flows.model import (
+    AUTO,
+    OTHERWISE,
+    ActionCall,
+    ChoiceSpec,
+    Source,
+    State,
+    Timeout,
+    Transition,
+)
 from bot.flows.yamlsrc import LineList, LineMap, line_of
 
-STATE_KEYS = frozenset({"say", "do", "on", "then", "help", "final", "timeout", "description"})
+STATE_KEYS = frozenset(
+    {"say", "do", "on", "then", "help", "final", "timeout", "description", "choices"}
+)
+CHOICE_KEYS = frozenset({"label", "value", "when", "for"})
+EACH = re.compile(r"^\s*([A-Za-z_]\w*)\s+in\s+(\S.*?)\s*$", re.DOTALL)
 ON_KEYS = frozenset({"intent", "to", "when", "otherwise"})
 THEN_KEYS = frozenset({"to", "when"})
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
@@ -69,6 +82,7 @@ def load_state(col: Report, flow: str, name: str, spec: Any, src: Source) -> Sta
         key_lines=dict(spec.key_lines) if spec else {},
         say_lines=say_lines,
         help_line=spec.text_line_of("help") if "help" in spec else None,
+        choices=_load_choices(col, flow, name, spec.get("choices"), src),
     )
 
 
@@ -173,6 +187,40 @@ def _entries(
                 )
         out.append((item, where))
     return out
+
+
+def _load_choices(
+    col: Report, flow: str, state: str, data: Any, src: Source
+) -> tuple[ChoiceSpec, ...]:
+    out: list[ChoiceSpec] = []
+    for item, where in _entries(col, flow, state, data, src, "choices", CHOICE_KEYS):
+        label, value = item.get("label"), item.get("value")
+        if label is None or value is None or not str(label).strip() or not str(value).strip():
+            col.add(where, "a 'choices' entry needs 'label' and 'value'", flow=flow, state=state)
+            continue
+        each = None
+        if "for" in item:
+            loop = EACH.match(str(item["for"]))
+            if loop is None:
+                col.add(
+                    where,
+                    f"'for' must read 'NAME in LIST' (like 'r in repos'), got {item['for']!r}",
+                    flow=flow,
+                    state=state,
+                )
+                continue
+            each = (loop.group(1), loop.group(2))
+        when = item.get("when")
+        out.append(
+            ChoiceSpec(
+                label=str(label),
+                value=str(value),
+                when=str(when) if when is not None else None,
+                each=each,
+                source=where,
+            )
+        )
+    return tuple(out)
 
 
 def _load_timeout(col: Report, flow: str, state: str, data: Any, src: Source) -> Timeout | None:

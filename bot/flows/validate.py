@@ -238,6 +238,14 @@ def check_templates(ctx: CheckContext) -> Iterator[Problem]:
         for t in (*state.on, *state.then):
             if t.when is not None:
                 yield from _check_condition(ctx, t.when, t.source, state)
+        for choice in state.choices:
+            what = f"choice of '{state.id}'"
+            yield from parse(choice.label, choice.source, state, f"'label' of a {what}")
+            yield from parse(choice.value, choice.source, state, f"'value' of a {what}")
+            if choice.when is not None:
+                yield from _check_condition(ctx, choice.when, choice.source, state)
+            if choice.each is not None:
+                yield from _check_condition(ctx, choice.each[1], choice.source, state)
     for command in fs.globals.values():
         if command.say:
             yield from parse(

@@ -35,6 +35,7 @@ from bot.testing.llm import Recorded
 
 EXPECT_KEYS = frozenset(
     {"bot", "bot_contains", "bot_not_contains", "bot_matches", "state", "slots", "intent"}
+    | {"choices"}
 )
 STEP_KEYS = frozenset({"user", "advance"})
 CASE_KEYS = frozenset({"name", "steps", "fixtures", "start", "llm", "user_id", "skip"})
@@ -273,6 +274,8 @@ def _expect(key: str, value: Any, where: Source, problems: list[Problem]) -> Exp
                     return None
     elif key == "bot":
         value = tuple(str(v) for v in value) if isinstance(value, list) else str(value)
+    elif key == "choices":
+        value = tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
     elif key == "slots" and not isinstance(value, dict):
         problems.append(Problem(where.file, where.line, "`slots` takes a mapping of slot: value"))
         return None

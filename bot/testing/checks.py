@@ -56,6 +56,11 @@ def check(expect: Expect, turn: Turn) -> Mismatch | None:
         failing = [v for v in value if re.search(v, said, re.MULTILINE) is None]
         if failing:
             return Mismatch(expect, f"the reply does not match {_list(failing)}")
+    elif expect.kind == "choices":
+        labels = tuple(c.label for c in turn.choices)
+        if labels != value:
+            offered = ", ".join(f"{c.label!r} ({c.value})" for c in turn.choices) or "none"
+            return Mismatch(expect, f"expected the choices {_list(value)}, offered: {offered}")
     elif expect.kind == "state":
         if turn.state != value:
             return Mismatch(expect, f"expected state {value!r}, but it is {turn.state!r}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.engine.actions import ActionRegistry
+from bot.engine.reply import Choice
 from bot.engine.turn import Inbound
 from bot.services import Services
 from bot.store.base import ConversationStore, Session
@@ -169,12 +170,13 @@ class ConversationRunner:
         if step.kind == "advance":
             self.clock.advance(step.seconds)
             replies, intent, score, trace = await self._due(case.user_id)
+            choices: tuple[Choice, ...] = ()
         else:
             result = await self.services.engine.handle(
                 Inbound(user_id=case.user_id, text=step.text, channel="test")
             )
             replies, intent, score = result.replies, result.intent, result.score
-            trace = result.trace
+            trace, choices = result.trace, result.choices
         after = await store.load_session(case.user_id)
         return Turn(
             step=step,
@@ -186,6 +188,7 @@ class ConversationRunner:
             trace=tuple(trace),
             slots=dict(after.slots) if after else {},
             errors=self.errors.take(),
+            choices=choices,
         )
 
     async def _due(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.engine.reply import Choice
 from bot.testing.cases import Step
 from bot.testing.errors import LoggedError
 
@@ -22,6 +23,7 @@ class Turn:
     trace: tuple[str, ...]
     slots: dict[str, Any]
     errors: tuple[LoggedError, ...] = ()  # logged while the step ran: a failed turn's exception
+    choices: tuple[Choice, ...] = ()  # what the reply offered to tap
 
     @property
     def failed_in(self) -> str:

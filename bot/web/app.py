@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 
+import aiohttp
 from aiohttp import web
 
 from bot.background import background
+from bot.channels.slack import SlackSignature
+from bot.channels.slack_send import SlackSender
 from bot.channels.twilio import SignatureChecker, split_replies
 from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
@@ -32,9 +35,10 @@ from bot.web.operator import OperatorAuth
 from bot.web.outbox import Outbox
 from bot.web.production import check_production
 from bot.web.recovery import Recovery
+from bot.web.slack import SlackHandler
 from bot.web.status import StatusHandler
 from bot.web.turns import Turns
-from bot.web.webhook import FAILURE_TEXT, WebhookHandler
+from bot.web.webhook import FAILURE_TEXT, RATE_LIMIT_NOTICE, WebhookHandler
 
 log = logging.getLogger("bot.web")
 
@@ -62,6 +66,10 @@ SENDER = web.AppKey("sender", Sender)
 COORD = web.AppKey("coord", Coordination)
 OUTBOX = web.AppKey("outbox", Outbox)
 HANDLERS = web.AppKey("handlers", Handlers)
+_Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TEAMS: web.AppKey[_Route] = web.AppKey("teams")
+TURNS = web.AppKey("turns", Turns)
+SLACK = web.AppKey("slack", SlackHandler)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +109,19 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.cleanup_ctx.append(_services_ctx(services))
     app.cleanup_ctx.append(_sender_ctx)
     app.cleanup_ctx.append(_handlers_ctx)
+    app.cleanup_ctx.append(_teams_ctx)
+    app.cleanup_ctx.append(_slack_ctx)
     app.cleanup_ctx.append(_timeouts_ctx)
     app.cleanup_ctx.append(_maintenance_ctx)
     app.router.add_post("/webhook", _webhook)
     app.router.add_post("/status", _status)
+    app.router.add_post("/teams/messages", _teams)
     app.router.add_get("/health", _health)
     app.router.add_get("/live", live)
     app.router.add_get("/metrics", _metrics)
     app.router.add_post("/hooks/git", _git_hook)
+    app.router.add_post("/slack/events", _slack_events)
+    app.router.add_post("/slack/interactivity", _slack_interactivity)
     return app
 
 
@@ -175,6 +188,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             settings.server.shutdown_grace_seconds * OUTBOX_SHARE,
         ),
         renew_every=renew_every(reclaim),
+        interactive=settings.twilio.interactive,
     )
     app[OUTBOX] = outbox
     checker = SignatureChecker(
@@ -183,6 +197,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
     guard = TwilioGuard(checker=checker, max_bytes=limits.max_body_bytes, metrics=metrics)
     operators = OperatorAuth.from_settings(settings)
     turns = Turns(engine=services.engine, store=store, renew_every=renew_every(reclaim))
+    app[TURNS] = turns
     key = hash_key(settings)
     recovery = Recovery(
         store=store,
@@ -236,6 +251,109 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         await outbox.close()
 
 
+async def _teams_ctx(app: web.Application) -> AsyncIterator[None]:
+    """POST /teams/messages. Its token check and connector client share one HTTP session (the
+    OpenID configuration, the signing keys, the bot's token). The SDK is imported only when
+    Teams is configured (it is a third of the server's import time); without an app id and
+    password the route answers 503."""
+    settings = app[SETTINGS]
+    teams = settings.teams
+    if not (teams.app_id and teams.app_password):
+        log.info("teams.disabled", extra={"fields": {"reason": "TEAMS_APP_ID is not set"}})
+        app[TEAMS] = _teams_not_configured
+        yield
+        return
+    from bot.channels.teams_auth import BotTokenValidator
+    from bot.channels.teams_send import TeamsSender
+    from bot.channels.teams_token import ConnectorTokens, default_token_url
+    from bot.web.teams import TeamsHandler
+
+    services, limits = app[SERVICES], settings.limits
+    timeout = aiohttp.ClientTimeout(total=limits.outbound_timeout_seconds)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        tokens = ConnectorTokens(
+            app_id=teams.app_id,
+            app_password=teams.app_password,
+            token_url=teams.token_url or default_token_url(teams.tenant_id),
+            session=http,
+        )
+        handler: _Route = TeamsHandler(
+            validator=BotTokenValidator(
+                app_id=teams.app_id,
+                openid_metadata_url=teams.openid_metadata_url,
+                issuer=teams.issuer,
+                session=http,
+                refresh_seconds=teams.keys_refresh_seconds,
+            ),
+            sender=TeamsSender(tokens=tokens, timeout_seconds=limits.outbound_timeout_seconds),
+            turns=app[TURNS],
+            store=services.store,
+            limiter=app[COORD].limiter,
+            access=services.access,
+            metrics=app[METRICS],
+            hash_key=hash_key(settings),
+            rate_limit_per_minute=limits.rate_limit_per_minute,
+            max_body_bytes=limits.max_body_bytes,
+        )
+        app[TEAMS] = handler
+        yield
+
+
+async def _teams_not_configured(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPServiceUnavailable(
+        text="Microsoft Teams is not configured: set TEAMS_APP_ID and TEAMS_APP_PASSWORD."
+    )
+
+
+async def _slack_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Slack, when its Signing Secret and bot token are set: the sender and the handler, whose
+    replies under way are finished (within the grace period) before the sender closes."""
+    settings = app[SETTINGS]
+    if not settings.slack.enabled:
+        yield
+        return
+    sender = SlackSender.from_settings(settings)
+    limits = settings.limits
+    app[SLACK] = handler = SlackHandler(
+        signature=SlackSignature(signing_secret=settings.slack.signing_secret),
+        turns=app[TURNS],
+        store=app[SERVICES].store,
+        limiter=app[COORD].limiter,
+        access=app[SERVICES].access,
+        poster=sender,
+        metrics=app[METRICS],
+        hash_key=hash_key(settings),
+        max_bytes=limits.max_body_bytes,
+        rate_limit_notice=RATE_LIMIT_NOTICE.format(limit=limits.rate_limit_per_minute),
+        grace_seconds=settings.server.shutdown_grace_seconds * OUTBOX_SHARE,
+    )
+    log.info("slack.enabled", extra={"fields": {"api": settings.slack.api_base_url or "slack"}})
+    try:
+        yield
+    finally:
+        try:
+            await handler.close()
+        finally:
+            await sender.close()
+
+
+def _slack(request: web.Request) -> SlackHandler:
+    handler = request.app.get(SLACK)
+    if handler is None:
+        raise web.HTTPNotFound(
+            text="Slack is not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN."
+        )
+    return handler
+
+
+async def _slack_events(request: web.Request) -> web.StreamResponse:
+    return await _slack(request).events(request)
+
+
+async def _slack_interactivity(request: web.Request) -> web.StreamResponse:
+    return await _slack(request).interactivity(request)
+
+
 def log_ready(app: web.Application, host: str, port: int) -> None:
     """``server.ready``: called by the runner once the port is listening, not during start-up
     (a port already taken must never be preceded by a line saying the server is ready)."""
@@ -252,6 +370,10 @@ def log_ready(app: web.Application, host: str, port: int) -> None:
 
 async def _webhook(request: web.Request) -> web.StreamResponse:
     return await request.app[HANDLERS].webhook(request)
+
+
+async def _teams(request: web.Request) -> web.StreamResponse:
+    return await request.app[TEAMS](request)
 
 
 async def _status(request: web.Request) -> web.StreamResponse:
@@ -287,6 +409,9 @@ async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
     max_chars = settings.limits.max_reply_chars
 
     async def deliver(user: str, replies: Sequence[str]) -> None:
+        if not user.startswith("+"):  # a Slack user (slack:T:U): no WhatsApp number to send to
+            log.info("timeouts.not_sent", extra={"fields": {"reason": "not a WhatsApp user"}})
+            return
         await sender.send(user, split_replies(replies, max_chars), from_=number)
 
     sweep = run_sweep(app[SERVICES].engine, deliver, interval=app[SETTINGS].sessions.sweep_seconds)

@@ -137,4 +137,6 @@ def configure_logging(settings: Settings, *, stream: Any = None) -> None:
     logging.getLogger("transitions").setLevel(max(logging.WARNING, root.level))
     # The twilio SDK narrates every REST call in free text (URL, headers): its warnings only.
     logging.getLogger("twilio").setLevel(max(logging.WARNING, root.level))
+    # The Teams SDK writes each conversation id it posts to at INFO: `outbound.sent` is ours.
+    logging.getLogger("microsoft_agents").setLevel(max(logging.WARNING, root.level))
     logging.Formatter.converter = time.gmtime

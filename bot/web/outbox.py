@@ -12,8 +12,9 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from bot.channels.twilio import InboundMessage, split_replies
+from bot.channels.twilio import InboundMessage
 from bot.channels.twilio_rest import Sender
+from bot.channels.whatsapp_render import WhatsAppReply, render
 from bot.engine.turn import TurnResult
 from bot.errors import BotError, DeliveryError
 from bot.store.base import ConversationStore
@@ -42,6 +43,7 @@ class Outbox:
         failure_text: str,
         grace_seconds: float = 10.0,
         renew_every: float = 5.0,
+        interactive: bool = False,
     ) -> None:
         self._sender = sender
         self._store = store
@@ -50,6 +52,7 @@ class Outbox:
         self._failure_text = failure_text
         self._grace = grace_seconds
         self._renew_every = renew_every
+        self._interactive = interactive  # choices as quick replies / list pickers
         self._tasks: dict[asyncio.Task[None], _Pending] = {}
         self._closing = False
         metrics.outbound_queue.set_function(lambda: len(self._tasks))
@@ -76,23 +79,36 @@ class Outbox:
         self._tasks[task] = pending
         task.add_done_callback(self._tasks.pop)
 
+    def interactive(self, result: TurnResult) -> bool:
+        """Whether ``result`` goes out as an interactive message (so only through the API)."""
+        if not self._interactive or self._sender is None:
+            return False
+        return render(result.replies, result.choices, interactive=True).template is not None
+
     async def _deliver(self, pending: _Pending) -> None:
-        replies = pending.replies
+        reply = WhatsAppReply(())
         if pending.turn is not None:
             try:
-                replies = (await pending.turn).replies
+                result = await pending.turn
+                reply = render(
+                    result.replies,
+                    result.choices,
+                    max_chars=self._max_chars,
+                    interactive=self._interactive,
+                )
             except Exception:
                 log.exception("turn.failed", extra={"fields": {"user": pending.user}})
                 self._metrics.errors.labels("turn").inc()
-                replies = (self._failure_text,)
-        parts = split_replies(replies, self._max_chars)
+                reply = render((self._failure_text,), max_chars=self._max_chars)
+        else:
+            reply = render(pending.replies, max_chars=self._max_chars)
         if self._closing:  # the turn ended after the grace period: the next start sends it
             log.warning("outbound.abandoned", extra={"fields": {"user": pending.user}})
             return
-        if parts and self._sender is not None:
+        if (reply.parts or reply.template) and self._sender is not None:
             sid = pending.message.message_sid
             async with claim_held(self._store, sid, every=self._renew_every):
-                await self._send(self._sender, pending, parts)
+                await self._send(self._sender, pending, reply)
         # Sent, or given up on after the sender's own retries: never sent again. Only a process
         # that dies before this line leaves the reply to the next start.
         try:
@@ -100,10 +116,12 @@ class Outbox:
         except BotError:
             log.exception("outbound.not_recorded", extra={"fields": {"user": pending.user}})
 
-    async def _send(self, sender: Sender, pending: _Pending, parts: list[str]) -> None:
+    async def _send(self, sender: Sender, pending: _Pending, reply: WhatsAppReply) -> None:
         message = pending.message
         try:
-            sids = await sender.send(message.sender, parts, from_=message.to)
+            sids = await sender.send(message.sender, reply.parts, from_=message.to)
+            if reply.template is not None:
+                sids.append(await self._send_choices(sender, pending, reply))
         except DeliveryError as exc:
             self._failed(pending, str(exc), maybe_sent=exc.maybe_sent)
             return
@@ -113,6 +131,23 @@ class Outbox:
             return
         self._metrics.outbound.labels("sent").inc(len(sids))
         log.info("outbound.sent", extra={"fields": {"user": pending.user, "parts": len(sids)}})
+
+    async def _send_choices(self, sender: Sender, pending: _Pending, reply: WhatsAppReply) -> str:
+        """The interactive message; when Twilio takes no template (nothing was sent), its text
+        alone, where the flows' words still say what can be typed."""
+        assert reply.template is not None
+        message = pending.message
+        try:
+            return await sender.send_interactive(
+                message.sender, reply.template, reply.body, from_=message.to
+            )
+        except DeliveryError as exc:
+            if exc.maybe_sent:
+                raise
+            fields = {"user": pending.user, "error": str(exc)}
+            log.warning("outbound.interactive_failed", extra={"fields": fields})
+            (sid,) = await sender.send(message.sender, [reply.body], from_=message.to)
+            return sid
 
     def _failed(self, pending: _Pending, error: str, *, maybe_sent: bool) -> None:
         self._metrics.outbound.labels("failed").inc()

@@ -19,6 +19,8 @@ def check_production(settings: Settings) -> None:
     _public_base_url(settings.server.public_base_url)
     if settings.twilio.rest_delivery:
         _account_sid(settings.twilio.account_sid)
+    _slack(settings.slack.signing_secret, settings.slack.bot_token)
+    _teams(settings.teams.app_id, settings.teams.app_password)
 
 
 def _auth_token(token: str) -> None:
@@ -63,3 +65,29 @@ def _account_sid(sid: str) -> None:
             "(AC followed by 32 hex digits, on the Twilio console), or answer only inside the "
             "webhook with BOT_TWILIO__REST_DELIVERY=false",
         )
+
+
+def _slack(secret: str, token: str) -> None:
+    """Slack is on with both or off with neither: one alone is a deployment mistake."""
+    if bool(secret.strip()) == bool(token.strip()):
+        return
+    missing = "slack.bot_token" if secret.strip() else "slack.signing_secret"
+    variable = "SLACK_BOT_TOKEN" if secret.strip() else "SLACK_SIGNING_SECRET"
+    raise ConfigError(
+        missing,
+        f"is empty while the other Slack setting is set, so Slack would stay off: set "
+        f"{variable} (the app's page on api.slack.com, docs/channels.md), or neither",
+    )
+
+
+def _teams(app_id: str, password: str) -> None:
+    """Teams likewise: an app id without its password (or the reverse) leaves it off."""
+    if bool(app_id.strip()) == bool(password.strip()):
+        return
+    missing = "teams.app_password" if app_id.strip() else "teams.app_id"
+    variable = "TEAMS_APP_PASSWORD" if app_id.strip() else "TEAMS_APP_ID"
+    raise ConfigError(
+        missing,
+        f"is empty while the other Teams setting is set, so Teams would stay off: set "
+        f"{variable} (the Azure Bot's Configuration page, docs/channels.md), or neither",
+    )

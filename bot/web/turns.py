@@ -1,4 +1,5 @@
-"""Starting the turn of one inbound WhatsApp message, its MessageSid claim held while it runs."""
+"""Starting the turn of one inbound message, its claim (MessageSid, Slack event id) held while it
+runs."""
 
 from __future__ import annotations
 
@@ -48,6 +49,11 @@ class Turns:
             media=message.num_media,
             viewer=viewer,
         )
+        return self.run(inbound)
+
+    def run(self, inbound: Inbound) -> asyncio.Future[TurnResult]:
+        """The turn of a message any channel has already parsed, claimed under
+        ``inbound.message_sid``."""
         return asyncio.ensure_future(self._run(inbound))
 
     async def _run(self, inbound: Inbound) -> TurnResult:

@@ -162,12 +162,20 @@ class WebhookHandler:
             log.info("webhook.deferred", extra={"fields": {"user": user, "budget": budget}})
             return _xml(EMPTY_TWIML)
         try:
-            replies = turn.result().replies
+            result = turn.result()
         except Exception:
             log.exception("turn.failed", extra={"fields": {"user": self._user(message)}})
             self._metrics.messages["failed"].inc()
             self._metrics.errors.labels("turn").inc()
             return _xml(twiml([FAILURE_TEXT]))
+        if self._outbox.interactive(result):
+            # Buttons exist only in the REST API: the whole reply goes that way, in order.
+            user = self._user(message)
+            await self._keep(message, user)
+            self._outbox.deliver_later(message, turn, user)
+            self._metrics.messages["replied"].inc()
+            return _xml(EMPTY_TWIML)
+        replies = result.replies
         self._metrics.messages["replied"].inc()
         parts = split_replies(replies, self._max_chars)
         if log.isEnabledFor(logging.DEBUG):

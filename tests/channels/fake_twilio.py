@@ -24,6 +24,8 @@ class SentMessage:
     body: str
     status_callback: str
     sid: str
+    content_sid: str = ""
+    content_variables: str = ""
 
 
 @dataclass
@@ -35,12 +37,43 @@ class FakeTwilio:
     sent: list[SentMessage] = field(default_factory=list)
     requests: int = 0
     plan: list[int | float] = field(default_factory=list)  # int: HTTP error status; float: delay
+    contents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Content API, by SID
+    content_requests: int = 0
+    refuse_content: bool = False  # the Content API answers 400 (an account without it, say)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._create)
+        app.router.add_post("/v1/Content", self._create_content)
+        app.router.add_get("/v1/Content", self._list_content)
         return app
+
+    def _basic_ok(self, request: web.Request) -> bool:
+        return self._authorized(request, self.account_sid)
+
+    async def _create_content(self, request: web.Request) -> web.Response:
+        """POST /v1/Content: a JSON body {friendly_name, language, variables, types}."""
+        self.content_requests += 1
+        if not self._basic_ok(request):
+            return _error(401, 20003, "Authenticate")
+        data = await request.json()
+        types = data.get("types") or {}
+        problem = _content_problem(types)
+        if self.refuse_content:
+            problem = "Content API not enabled for this account"
+        if problem or not data.get("friendly_name") or not data.get("language"):
+            return _error(400, 20001, problem or "friendly_name and language are required")
+        sid = f"HX{next(self._ids):032x}"
+        self.contents[sid] = {**data, "sid": sid, "account_sid": self.account_sid}
+        return web.json_response(self.contents[sid], status=201)
+
+    async def _list_content(self, request: web.Request) -> web.Response:
+        self.content_requests += 1
+        if not self._basic_ok(request):
+            return _error(401, 20003, "Authenticate")
+        meta = {"page": 0, "page_size": 500, "key": "contents", "next_page_url": None}
+        return web.json_response({"contents": list(self.contents.values()), "meta": meta})
 
     def _authorized(self, request: web.Request, account: str) -> bool:
         expected = f"{self.account_sid}:{self.auth_token}".encode()
@@ -60,15 +93,26 @@ class FakeTwilio:
             return _error(401, 20003, "Authenticate")
         form = await request.post()
         to, body = str(form.get("To", "")), str(form.get("Body", ""))
+        content_sid = str(form.get("ContentSid", ""))
         if not to:
             return _error(400, 21604, "A 'To' phone number is required.")
+        if not body and not content_sid:
+            return _error(400, 21602, "Message body is required.")
+        if content_sid and content_sid not in self.contents:
+            return _error(404, 20404, "The requested resource was not found")
         if len(body) > 1600:
             return _error(
                 400, 21617, "The concatenated message body exceeds the 1600 character limit."
             )
         sid = f"SM{next(self._ids):032x}"
         message = SentMessage(
-            to, str(form.get("From", "")), body, str(form.get("StatusCallback", "")), sid
+            to,
+            str(form.get("From", "")),
+            body,
+            str(form.get("StatusCallback", "")),
+            sid,
+            content_sid,
+            str(form.get("ContentVariables", "")),
         )
         self.sent.append(message)
         return web.json_response(_resource(self.account_sid, message), status=201)
@@ -111,3 +155,21 @@ def _error(status: int, code: int, message: str) -> web.Response:
         },
         status=status,
     )
+
+
+def _content_problem(types: dict[str, Any]) -> str | None:
+    """The limits of the two interactive types WhatsApp takes in a session."""
+    if "twilio/quick-reply" in types:
+        actions = types["twilio/quick-reply"].get("actions") or []
+        if not 0 < len(actions) <= 3 or any(len(a.get("title", "")) > 20 for a in actions):
+            return "twilio/quick-reply takes 1 to 3 actions with titles of 20 characters"
+        return None
+    if "twilio/list-picker" in types:
+        picker = types["twilio/list-picker"]
+        items = picker.get("items") or []
+        if not 0 < len(items) <= 10 or any(len(i.get("item", "")) > 24 for i in items):
+            return "twilio/list-picker takes 1 to 10 items of 24 characters"
+        if not picker.get("button") or len(picker["button"]) > 20:
+            return "twilio/list-picker needs a button of 20 characters"
+        return None
+    return f"unsupported content types {sorted(types)}"

@@ -161,3 +161,13 @@ def test_a_code_block_cut_in_two_is_closed_and_reopened() -> None:
     assert all(len(p) <= 600 for p in parts)
     assert all(p.count("```") % 2 == 0 for p in parts)
     assert parts[1].startswith("```")
+
+
+def test_a_tapped_quick_reply_is_its_value_not_the_label_shown() -> None:
+    form = _form(MessageSid="SM2", From="whatsapp:+1", Body="Switch repository", ButtonPayload="2")
+    assert inbound_message(form).text == "2"
+
+
+def test_a_list_picker_reply_is_the_item_id() -> None:
+    form = _form(MessageSid="SM3", From="whatsapp:+1", Body="jinja2", ListId="2", ListTitle="x")
+    assert inbound_message(form).text == "2"

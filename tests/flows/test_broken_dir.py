@@ -28,7 +28,7 @@ tests/flows/broken/shop.yaml:12: state 'shop.basket' calls unknown action 'add_t
 (known: answer_question, classify, clear, explain_result, next_page, open_result, search, \
 select_repo, set)
 tests/flows/broken/shop.yaml:14: state 'shop.basket': unknown state key 'colour' \
-(expected one of: description, do, final, help, on, say, then, timeout)
+(expected one of: choices, description, do, final, help, on, say, then, timeout)
 tests/flows/broken/shop.yaml:18: state 'shop.paid' has no way out: add 'on' or 'then' entries, \
 or 'final: true'
 tests/flows/broken/shop.yaml:21: state 'shop.orphan' cannot be reached from the entry state \

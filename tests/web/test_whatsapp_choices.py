@@ -1,0 +1,87 @@
+"""WhatsApp interactive messages: choices as quick replies or list pickers through the real
+twilio client and a local stand-in for the Messages and Content APIs; taps understood."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from bot.channels.twilio import EMPTY_TWIML
+from bot.services import Services
+from tests.channels.fake_twilio import FakeTwilio, SentMessage
+from tests.web.conftest import inbound, post_signed
+
+Start = Callable[..., Awaitable[tuple[TestClient[Any, Any], Services]]]
+SENDER = "whatsapp:+15551230077"
+
+
+async def sent(fake: FakeTwilio, count: int) -> list[SentMessage]:
+    for _ in range(300):
+        if len(fake.sent) >= count:
+            break
+        await asyncio.sleep(0.01)
+    return fake.sent
+
+
+async def test_the_menu_is_sent_as_quick_reply_buttons_after_the_welcome(
+    start: Start, fake_twilio: tuple[FakeTwilio, str]
+) -> None:
+    fake = fake_twilio[0]
+    client, _services = await start(twilio={"interactive": True})
+    status, body = await post_signed(client, "/webhook", inbound("SMi1", "hi", SENDER))
+    assert status == 200 and body == EMPTY_TWIML
+    welcome, menu = await sent(fake, 2)
+    assert "I help you find your way around code" in welcome.body and not welcome.content_sid
+    assert menu.body == "" and menu.content_sid in fake.contents
+    assert "What would you like to do?" in json.loads(menu.content_variables)["1"]
+    (template,) = fake.contents.values()
+    actions = template["types"]["twilio/quick-reply"]["actions"]
+    assert [(a["title"], a["id"]) for a in actions] == [
+        ("Search code", "1"),
+        ("Switch repository", "2"),
+        ("Ask a question", "3"),
+    ]
+
+
+async def test_a_tapped_button_is_the_choice_and_a_template_is_created_once(
+    start: Start, fake_twilio: tuple[FakeTwilio, str]
+) -> None:
+    fake = fake_twilio[0]
+    client, services = await start(twilio={"interactive": True})
+    await post_signed(client, "/webhook", inbound("SMi2", "hi", SENDER))
+    await sent(fake, 2)
+    tapped = {**inbound("SMi3", "Ask a question", SENDER), "ButtonPayload": "3"}
+    tapped["ButtonText"] = "Ask a question"
+    await post_signed(client, "/webhook", tapped)
+    session = await services.store.load_session("+15551230077")
+    assert session is not None and session.state == "qa.ask"
+    await post_signed(client, "/webhook", inbound("SMi4", "menu", SENDER))
+    await sent(fake, 4)
+    menus = [m for m in fake.sent if m.content_sid]
+    assert len(menus) == 2 and menus[0].content_sid == menus[1].content_sid
+    assert len(fake.contents) == 1
+
+
+async def test_without_a_content_api_the_choices_go_as_plain_text(
+    start: Start, fake_twilio: tuple[FakeTwilio, str]
+) -> None:
+    fake = fake_twilio[0]
+    fake.refuse_content = True
+    client, _services = await start(twilio={"interactive": True})
+    await post_signed(client, "/webhook", inbound("SMi5", "hi", SENDER))
+    _welcome, menu = await sent(fake, 2)
+    assert not menu.content_sid and "*1.* Search code" in menu.body
+
+
+async def test_interactive_off_answers_in_twiml_as_before(
+    start: Start, fake_twilio: tuple[FakeTwilio, str]
+) -> None:
+    client, _services = await start()
+    status, body = await post_signed(client, "/webhook", inbound("SMi6", "hi", SENDER))
+    assert status == 200 and "*1.* Search code" in body
+    await asyncio.sleep(0.1)
+    assert fake_twilio[0].sent == [] and fake_twilio[0].content_requests == 0
