@@ -33,6 +33,10 @@ class TurnResult:
     intent: str | None
     score: float | None
     trace: tuple[str, ...]
+    duplicate: bool = False  # a retry of a message already answered: nothing to send
+
+
+DUPLICATE = TurnResult((), "", None, None, ("duplicate: answered already",), duplicate=True)
 
 
 def clean_text(text: str) -> str:

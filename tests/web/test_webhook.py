@@ -217,9 +217,11 @@ async def test_a_failing_store_still_gets_a_twiml_answer(start) -> None:
     await services.store.close()
     status, body = await post_signed(client, "/webhook", inbound("SM1", "hi"))
     assert status == 200
+    # the words of a turn that fails inside the engine: the flows' `error` message
     assert messages(body) == [
-        "Sorry, something went wrong on my side. Please try again in a moment."
+        "Sorry, something went wrong on my side. Please try again, or send “help”."
     ]
+    assert messages(body) == [services.engine.failure_text()]
 
 
 async def test_a_charset_on_the_content_type_is_accepted(start) -> None:
