@@ -193,25 +193,20 @@ class PostgresStore(ConversationStore):
         # One statement is one transaction and one round trip: the claim of the MessageSid, the
         # session upsert and the rows run as data-modifying CTEs of one statement.
         s, r = codec.session_values(session), codec.rows_values(rows)
-        try:
-            ok = await self._ready().fetchval(_SAVE_TURN, *s, *_columns(r), self._clock())
-        except (
-            OSError,
-            asyncpg.PostgresError,
-            asyncpg.InterfaceError,
-            UnicodeError,
-            TimeoutError,
-        ) as exc:
-            raise StoreError(f"{self.where}: the turn was not saved: {exc}") from exc
-        if not ok:
-            raise DuplicateMessageError("the message was handled already")
+        await self._claiming_write(
+            "the turn was not saved", _SAVE_TURN, *s, *_columns(r), self._clock()
+        )
 
     async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
         r = codec.rows_values(rows)
-        if not r:
-            return
+        if r:
+            await self._claiming_write(
+                "rows were not saved", _INSERT_ROWS, *_columns(r), self._clock()
+            )
+
+    async def _claiming_write(self, failed: str, statement: str, *args: Any) -> None:
         try:
-            ok = await self._ready().fetchval(_INSERT_ROWS, *_columns(r), self._clock())
+            ok = await self._ready().fetchval(statement, *args)
         except (
             OSError,
             asyncpg.PostgresError,
@@ -219,7 +214,7 @@ class PostgresStore(ConversationStore):
             UnicodeError,
             TimeoutError,
         ) as exc:
-            raise StoreError(f"{self.where}: rows were not saved: {exc}") from exc
+            raise StoreError(f"{self.where}: {failed}: {exc}") from exc
         if not ok:
             raise DuplicateMessageError("the message was handled already")
 
