@@ -206,7 +206,8 @@ class ConversationStore(abc.ABC):
     async def keep_pending(self, message_sid: str, user_id: str, payload: dict[str, Any]) -> None:
         """Store what is needed to redo a message's turn and send its reply, before the
         message is acknowledged without its reply; kept until ``reply_sent``. Its claim starts
-        (or restarts) now, for its owner to renew; nothing is kept once it was handled."""
+        now, for its owner to renew. Nothing is kept once it was handled, nor when it is kept
+        already (a retry's delivery leaves it to the first one's)."""
 
     @abc.abstractmethod
     async def reply_sent(self, message_sid: str) -> None:

@@ -108,7 +108,7 @@ class MemoryStore(ConversationStore):
 
     async def keep_pending(self, message_sid: str, user_id: str, payload: dict[str, Any]) -> None:
         self._check_open()
-        if message_sid not in self._handled:
+        if message_sid not in self._handled and message_sid not in self._pending:
             self._claims[message_sid] = self._clock()
             self._owners[message_sid] = user_id
             self._pending[message_sid] = (user_id, copy.deepcopy(payload))

@@ -42,13 +42,14 @@ INSERT INTO inbound_messages (message_sid, phone_number, received_at, handled)
 VALUES (?, ?, ?, true)
 ON CONFLICT (message_sid) DO UPDATE SET handled = true WHERE NOT inbound_messages.handled
 """
-# Kept until its reply is sent (values sid, user, now, payload); its claim starts now.
+# Kept until its reply is sent (values sid, user, now, payload); its claim starts now. Not once
+# handled, nor when kept already: a retry's delivery never takes over the first one's.
 KEEP_PENDING = """
 INSERT INTO inbound_messages (message_sid, phone_number, received_at, handled, pending)
 VALUES (?, ?, ?, false, ?)
 ON CONFLICT (message_sid) DO UPDATE SET
     pending = excluded.pending, received_at = excluded.received_at
-WHERE NOT inbound_messages.handled
+WHERE NOT inbound_messages.handled AND inbound_messages.pending IS NULL
 """
 
 # Twilio's delivery statuses only move forward (values sid, status, rank, at, error code).

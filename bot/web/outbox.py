@@ -89,11 +89,15 @@ class Outbox:
         replies = pending.replies
         if pending.turn is not None:
             try:
-                replies = (await pending.turn).replies
+                result = await pending.turn
             except Exception:
                 log.exception("turn.failed", extra={"fields": {"user": pending.user}})
                 self._metrics.errors.labels("turn").inc()
                 replies = (self._failure_text(),)
+            else:
+                if result.duplicate:  # a retry: the message is (or was) another delivery's
+                    return
+                replies = result.replies
         if self._closing:  # the turn ended after the grace period: the next start sends it
             log.warning("outbound.abandoned", extra={"fields": {"user": pending.user}})
             return

@@ -194,6 +194,17 @@ class TestStoreContract:
         make_store.now[0] += 60  # type: ignore[attr-defined]
         assert await store.pending_messages() == []  # its reply went out in the response
 
+    async def test_a_retrys_keep_leaves_the_first_delivery_its_message(
+        self, make_store: StoreFactory
+    ) -> None:
+        store = await make_store()
+        await store.keep_pending("SM1", "+1", {"body": "first"})
+        make_store.now[0] += 10  # type: ignore[attr-defined]
+        await store.keep_pending("SM1", "+1", {"body": "retry"})  # neither kept nor renewed
+        make_store.now[0] += 6  # type: ignore[attr-defined]
+        (kept,) = await store.pending_messages()
+        assert kept.payload == {"body": "first"}
+
     async def test_status_keeps_the_latest_stage_whatever_the_arrival_order(
         self, store: ConversationStore
     ) -> None:
