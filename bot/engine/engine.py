@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from bot.access.visible import forget_hidden
@@ -15,6 +14,7 @@ from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import Conversation, failure_text
 from bot.engine.machine import CompiledFlows
 from bot.engine.turn import DUPLICATE, Inbound, TurnResult, clean_text
+from bot.engine.underway import TurnUnderway, deadline
 from bot.errors import DuplicateMessageError
 from bot.flows.model import OTHERWISE
 from bot.nlu.match import IntentMatch
@@ -164,7 +164,7 @@ class Engine:
         since = None if turn.message_type is MessageType.ERROR else turn.convo.entered_at
         return await self._finish(turn, now, since=since)
 
-    def _begin(self, inbound: Inbound, session: Session, repos: tuple[str, ...]) -> _Turn:
+    def _begin(self, inbound: Inbound, session: Session, repos: tuple[str, ...]) -> TurnUnderway:
         compiled = self.flows.current
         hidden = forget_hidden(session, repos)
         convo = Conversation(
@@ -180,13 +180,13 @@ class Engine:
         )
         if hidden:
             convo.trace.append("a repository no longer readable was forgotten")
-        return _Turn(inbound, compiled, convo, session, session.snapshot())
+        return TurnUnderway(inbound, compiled, convo, session, session.snapshot())
 
-    async def _finish(self, turn: _Turn, now: float, *, since: float | None) -> TurnResult:
+    async def _finish(self, turn: TurnUnderway, now: float, *, since: float | None) -> TurnResult:
         convo, compiled, session = turn.convo, turn.compiled, turn.session
         session.state = convo.state
         session.flow_version = compiled.version
-        session.timeout_at = _deadline(compiled, convo.state, since)  # the one place it is set
+        session.timeout_at = deadline(compiled, convo.state, since)  # the one place it is set
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             # transitions' async machine swallows a cancellation; a half turn must not be saved
@@ -297,34 +297,3 @@ class Engine:
         convo.trace.append(f"timeout {state.id} -> {state.timeout.target}")
         await convo.start(state.timeout.target, clear_back=False)
         return MessageType.TIMEOUT
-
-
-@dataclass(slots=True)
-class _Turn:
-    """One turn under way: the session it moves, and the snapshot a failure rolls back to."""
-
-    inbound: Inbound
-    compiled: CompiledFlows
-    convo: Conversation
-    session: Session
-    before: Session
-    message_type: MessageType = MessageType.TEXT
-
-    async def run(self, step: Callable[[], Awaitable[MessageType]]) -> None:
-        try:
-            self.message_type = await step()
-        except Exception:
-            log.exception("turn.failed", extra={"state": self.before.state})
-            # Rolled back: the session as it was, saying the flows' `error` message.
-            self.session = self.before
-            self.convo.state = self.before.state
-            self.convo.replies[:] = [self.convo.message("error")]
-            self.message_type = MessageType.ERROR
-
-
-def _deadline(compiled: CompiledFlows, state_id: str, since: float | None) -> float | None:
-    """When ``state_id``'s own timeout fires, counted from ``since``; None when it has none."""
-    state = compiled.state(state_id) if since is not None else None
-    if since is None or state is None or state.timeout is None:
-        return None
-    return since + state.timeout.seconds
