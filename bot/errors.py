@@ -60,6 +60,10 @@ class StoreError(BotError):
     pass
 
 
+class DuplicateMessageError(BotError):
+    """The message's MessageSid was handled already (a retry of it): nothing was saved."""
+
+
 class SchemaTooNewError(StoreError):
     pass
 

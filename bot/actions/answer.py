@@ -26,6 +26,7 @@ from bot.llm.local import (
 )
 from bot.llm.router import LLMRouter
 from bot.llm.usage import add_spend, spent_today
+from bot.store.base import MessageType
 
 OUTLINE_CONTEXT = 40  # lines read around a result to find the definition that encloses it
 BLOCK_CONTEXT = 15  # lines read around each search hit sent to the model
@@ -206,7 +207,7 @@ async def _history(ctx: ActionContext) -> tuple[Message, ...]:
         return ()
     messages: list[Message] = []
     for row in rows:
-        if row.message_type == "text" and row.message and row.response:
+        if row.message_type is MessageType.TEXT and row.message and row.response:
             messages += [Message("user", row.message), Message("assistant", row.response)]
     return tuple(messages)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.actions.results import forget_results
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import LAST, find_repos
@@ -57,8 +58,7 @@ async def select_repo(ctx: ActionContext) -> None:
             ctx.slots["repo_error"] = unknown_repo(choice)
         return
     if picked != ctx.slots.get("repo"):
-        for stale in ("results", "shown", "page", "query", "total", "snippet", "opened"):
-            ctx.slots.pop(stale, None)
+        forget_results(ctx, and_query=True)
     ctx.slots["repo"] = picked
 
 

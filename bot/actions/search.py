@@ -6,15 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.actions.repos import unreadable
+from bot.actions.results import forget_results
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.errors import SearchError
 from bot.search.types import SearchResponse
 
 PAGE_SIZE = 5
-STALE_AFTER_SEARCH = (
-    "search_error", "search_note", "results", "shown", "more_available", "no_more", "opened",
-    "snippet", "open_error",
-)  # fmt: skip
 SNIPPET_CONTEXT = 6
 SEARCH_SLOTS = frozenset(
     {"query", "page", "total", "results", "shown", "search_kind", "truncated", "incomplete"}
@@ -44,12 +41,6 @@ async def run_search(ctx: ActionContext) -> None:
         ctx.slots["search_error"] = str(exc)
         return
     keep_results(ctx, query, response)
-
-
-def forget_results(ctx: ActionContext) -> None:
-    """Drop what described the previous search's results."""
-    for key in STALE_AFTER_SEARCH:
-        ctx.slots.pop(key, None)
 
 
 def keep_results(ctx: ActionContext, query: str, response: SearchResponse) -> None:

@@ -32,9 +32,10 @@ _SAFE_TO_RETRY_STATUS = frozenset({429, 503})
 
 
 class Sender(Protocol):
-    """Sends ordered message parts to one recipient; returns the created message SIDs."""
+    """Sends ordered message parts to one recipient, from the bot's one number; returns the
+    created message SIDs."""
 
-    async def send(self, to: str, parts: Sequence[str], *, from_: str = "") -> list[str]: ...
+    async def send(self, to: str, parts: Sequence[str]) -> list[str]: ...
 
     async def send_interactive(
         self, to: str, template: ContentTemplate, body: str, *, from_: str = ""
@@ -117,15 +118,22 @@ class TwilioSender:
         )
 
     @staticmethod
-    def configured(settings: Settings) -> bool:
+    def unconfigured(settings: Settings) -> str:
+        """Why nothing can be sent through the REST API; empty when it can."""
         twilio = settings.twilio
-        return twilio.rest_delivery and bool(twilio.account_sid and twilio.auth_token.strip())
+        if not twilio.rest_delivery:
+            return "twilio.rest_delivery is off"
+        if not (twilio.account_sid and twilio.auth_token.strip()):
+            return "TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set"
+        if not twilio.whatsapp_number:
+            return "TWILIO_WHATSAPP_NUMBER (the number replies come from) is not set"
+        return ""
 
-    async def send(self, to: str, parts: Sequence[str], *, from_: str = "") -> list[str]:
+    async def send(self, to: str, parts: Sequence[str]) -> list[str]:
         """Send the parts one after the other; a part goes only once the previous was accepted."""
         sids = []
         for index, part in enumerate(parts):
-            sid = await self._send_one(whatsapp_address(to), part, from_ or self._from)
+            sid = await self._send_one(whatsapp_address(to), part, self._from)
             log.debug("outbound.sent", extra={"fields": {"part": index, "sid": sid}})
             sids.append(sid)
         return sids

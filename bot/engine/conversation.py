@@ -46,6 +46,23 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "inactive": "Welcome back! It has been a while, so we're starting again.",
     "flows_changed": "The conversation was just updated, so we are starting this part again.",
 }
+
+
+def message(compiled: CompiledFlows, name: str, context: Mapping[str, Any]) -> str:
+    """The flows' message ``name`` (flows/intents.yaml `messages:`), else the default."""
+    source = compiled.flows.messages.get(name) or DEFAULT_MESSAGES[name]
+    return compiled.templates.render(source, dict(context))
+
+
+def failure_text(compiled: CompiledFlows) -> str:
+    """What a failed turn says where no turn is left to say it (the store failed, the turn was
+    lost): the same `error` message a turn rolled back in the engine says."""
+    try:
+        return message(compiled, "error", {})
+    except Exception:  # the flows' own text needs a turn's context: the default needs none
+        return compiled.templates.render(DEFAULT_MESSAGES["error"], {})
+
+
 _EXPRESSION = re.compile(r"^\{\{\s*(.+?)\s*\}\}$", re.DOTALL)
 
 
@@ -152,8 +169,7 @@ class Conversation:
             self.replies.append(text.strip())
 
     def message(self, name: str, **extra: Any) -> str:
-        source = self.compiled.flows.messages.get(name) or DEFAULT_MESSAGES[name]
-        return self.compiled.templates.render(source, {**self.template_context(), **extra})
+        return message(self.compiled, name, {**self.template_context(), **extra})
 
     async def start(self, state_id: str | None = None, *, clear_back: bool = True) -> None:
         """Enter ``state_id`` (default: the entry state) directly, as a jump."""

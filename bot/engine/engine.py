@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING, Protocol
 from bot.access.visible import forget_hidden
 from bot.coord.base import KeyedLock
 from bot.engine.actions import ActionRegistry
-from bot.engine.conversation import Conversation
+from bot.engine.conversation import Conversation, failure_text
 from bot.engine.machine import CompiledFlows
-from bot.engine.reply import Choice
-from bot.engine.turn import Inbound, TurnResult, clean_text
+from bot.engine.turn import DUPLICATE, Inbound, TurnResult, clean_text
+from bot.engine.underway import TurnUnderway, deadline
+from bot.errors import DuplicateMessageError
 from bot.flows.model import OTHERWISE
 from bot.nlu.match import IntentMatch
 from bot.nlu.results import on_screen, with_result_number
-from bot.store.base import ConversationRow, ConversationStore, Session
+from bot.store.base import ConversationRow, ConversationStore, MessageType, Session
 
 if TYPE_CHECKING:
     from bot.access.admin import Admin
@@ -63,35 +64,56 @@ class Engine:
     async def handle(self, inbound: Inbound) -> TurnResult:
         """Run one turn for ``inbound.user_id``: one at a time per user, in arrival order.
 
-        Access first: a sender who may not talk gets the refusal and nothing is stored; an
-        admin's `invite`/`revoke`/`who` is answered here; everyone else's turn sees only the
+        Access first: a sender who may not talk gets the refusal and nothing is stored. A
+        message whose MessageSid was handled already (a retry) is answered by nobody: the
+        session and that fact come back in one read, and the turn's save records the MessageSid
+        as handled in the same transaction as the session and the row. An admin's
+        `invite`/`revoke`/`who` is answered here; everyone else's turn sees only the
         repositories they may read."""
         async with self.locks.hold(inbound.user_id):
             viewer = inbound.viewer or await self.access.viewer(inbound.user_id)
             if not viewer.allowed:
                 refusal = self.settings.access.refusal
                 return TurnResult((refusal,), "", None, None, ("refused: not on the list",))
+            session, handled = await self._load(inbound)
+            if handled:
+                return DUPLICATE
             admin_reply = await self.admin.handle(viewer, clean_text(inbound.text))
             if admin_reply is not None:
-                return await self._admin_turn(inbound, admin_reply)
-            session = await self.store.load_session(inbound.user_id)
+                if not await self.record(inbound, admin_reply, MessageType.ADMIN):
+                    return DUPLICATE
+                return TurnResult((admin_reply,), "", "admin", None, ("admin command",))
             return await self._turn(
                 inbound, session or Session(inbound.user_id), repos=viewer.repos
             )
 
-    async def _admin_turn(self, inbound: Inbound, reply: str) -> TurnResult:
-        """An admin command's row is kept like any turn's (it also marks the message handled);
-        the conversation itself does not move."""
+    async def _load(self, inbound: Inbound) -> tuple[Session | None, bool]:
+        if inbound.message_sid is None:
+            return await self.store.load_session(inbound.user_id), False
+        return await self.store.load_turn(inbound.user_id, inbound.message_sid)
+
+    async def record(self, inbound: Inbound, response: str, message_type: MessageType) -> bool:
+        """Keep a message that gets no turn (an admin command, one over the rate limit) with
+        what it was answered, its MessageSid marked handled; the conversation does not move.
+        False: that MessageSid was handled already (a retry), and nothing was kept."""
         row = ConversationRow(
             user_id=inbound.user_id,
             message=inbound.text,
-            response=reply,
+            response=response,
             timestamp=inbound.received_at or self.clock(),
-            message_type="admin",
+            message_type=message_type,
             message_sid=inbound.message_sid,
         )
-        await self.store.append_rows([row])
-        return TurnResult((reply,), "", "admin", None, ("admin command",))
+        try:
+            await self.store.append_rows([row])
+        except DuplicateMessageError:
+            return False
+        return True
+
+    def failure_text(self) -> str:
+        """What a failed turn says (the flows' `error` message), for a layer that saw the turn
+        fail outside the engine (the store down, the turn lost)."""
+        return failure_text(self.flows.current)
 
     async def fire_due_timeouts(
         self, now: float | None = None, *, limit: int = 100
@@ -118,23 +140,40 @@ class Engine:
                     session.timeout_at = None
                     await self.store.save_turn(session, [])
                     continue
-                tick = Inbound(user_id=user_id, text="", channel="timeout", received_at=now)
-                turn = await self._turn(tick, session, repos=viewer.repos, tick=True)
-                fired.append((user_id, turn))
+                fired.append((user_id, await self._timeout_turn(session, viewer.repos, now)))
         return fired
 
     async def _turn(
-        self, inbound: Inbound, session: Session, *, repos: tuple[str, ...], tick: bool = False
+        self, inbound: Inbound, session: Session, *, repos: tuple[str, ...]
     ) -> TurnResult:
+        """A user's message."""
         now = inbound.received_at or self.clock()
+        turn = self._begin(inbound, session, repos)
+        convo, compiled = turn.convo, turn.compiled
+        await turn.run(lambda: self._dispatch(convo, compiled, now, media=inbound.media))
+        turn.session.last_activity = now
+        # A state's timeout counts from the user's last message in it.
+        return await self._finish(turn, now, since=now)
+
+    async def _timeout_turn(
+        self, session: Session, repos: tuple[str, ...], now: float
+    ) -> TurnResult:
+        """A state's timeout firing, with no message: the user is moved to its target."""
+        tick = Inbound(user_id=session.user_id, text="", channel="timeout", received_at=now)
+        turn = self._begin(tick, session, repos)
+        await turn.run(lambda: self._fire_timeout(turn.convo, turn.compiled))
+        # From entering the target (None: the flows dropped it); one that failed is not fired
+        # again on every sweep.
+        since = None if turn.message_type is MessageType.ERROR else turn.convo.entered_at
+        return await self._finish(turn, now, since=since)
+
+    def _begin(self, inbound: Inbound, session: Session, repos: tuple[str, ...]) -> TurnUnderway:
         compiled = self.flows.current
         hidden = forget_hidden(session, repos)
-        before = session.snapshot()
-        text = clean_text(inbound.text)
         convo = Conversation(
             compiled=compiled,
             session=session,
-            text=text,
+            text=clean_text(inbound.text),
             ports=self.ports,
             actions=self.actions,
             classifier=self.ports.classifier,
@@ -144,59 +183,43 @@ class Engine:
         )
         if hidden:
             convo.trace.append("a repository no longer readable was forgotten")
-        message_type = "text"
-        choices: tuple[Choice, ...] = ()
-        try:
-            message_type = await (
-                self._fire_timeout(convo, compiled)
-                if tick
-                else self._dispatch(convo, compiled, now, media=inbound.media)
-            )
-            choices = convo.choices()
-        except Exception:
-            log.exception("turn.failed", extra={"state": before.state})
-            session = before
-            convo.state = before.state
-            convo.replies[:] = [convo.message("error")]
-            message_type = "error"
+        return TurnUnderway(inbound, compiled, convo, session, session.snapshot())
+
+    async def _finish(self, turn: TurnUnderway, now: float, *, since: float | None) -> TurnResult:
+        convo, compiled, session = turn.convo, turn.compiled, turn.session
         session.state = convo.state
         session.flow_version = compiled.version
-        # The one place a state's timer is set.
-        since: float | None
-        if not tick:
-            session.last_activity = now
-            since = now  # a state's timeout counts from the user's last message in it
-        elif message_type == "error":
-            since = None  # a timeout that fails is not fired again on every sweep
-        else:
-            since = convo.entered_at  # from entering its target; None: the flows dropped it
-        session.timeout_at = _deadline(compiled, convo.state, since)
+        session.timeout_at = deadline(compiled, convo.state, since)  # the one place it is set
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             # transitions' async machine swallows a cancellation; a half turn must not be saved
             # as if answered (its message would count as handled, its reply never sent).
             raise asyncio.CancelledError
         replies = tuple(convo.replies)
+        inbound = turn.inbound
         row = ConversationRow(
             user_id=inbound.user_id,
             message=inbound.text,
             response="\n\n".join(replies),
             timestamp=now,
-            message_type=message_type,
+            message_type=turn.message_type,
             message_sid=inbound.message_sid,
             state=convo.state,
             intent=convo.intent,
             score=convo.score,
             meta=convo.meta,
         )
-        await self.store.save_turn(session, [row])
+        try:
+            await self.store.save_turn(session, [row])
+        except DuplicateMessageError:  # a retry of it ran meanwhile (another instance)
+            return DUPLICATE
         return TurnResult(
-            replies, convo.state, convo.intent, convo.score, tuple(convo.trace), choices
+            replies, convo.state, convo.intent, convo.score, tuple(convo.trace), turn.choices
         )
 
     async def _dispatch(
         self, convo: Conversation, compiled: CompiledFlows, now: float, *, media: int = 0
-    ) -> str:
+    ) -> MessageType:
         session = convo.session
         limit = self.settings.limits.max_message_chars
         if not session.state:
@@ -204,29 +227,29 @@ class Engine:
             if media and not convo.text:
                 convo.say(convo.message("media"))
             await self._first_words(convo, compiled, limit)
-            return "text"
+            return MessageType.TEXT
         if compiled.state(session.state) is None:
             # The state was removed by a flow edit: restart its flow (or the entry state).
             flow = compiled.flows.flows.get(session.state.partition(".")[0])
             convo.trace.append(f"state {session.state} is gone (flows {compiled.version})")
             convo.say(convo.message("flows_changed"))
             await convo.start(flow.start if flow else None)
-            return "notice"
+            return MessageType.NOTICE
         if self._inactive(session, now):
             convo.reset_slots(keep=("repo",))
             convo.say(convo.message("inactive"))
             await convo.start()
-            return "timeout"
+            return MessageType.TIMEOUT
         if session.timeout_at is not None and session.timeout_at <= now:
             await self._fire_timeout(convo, compiled)
         if not convo.text:
             convo.say(convo.message("media" if media else "empty"))
-            return "empty"
+            return MessageType.EMPTY
         if len(convo.text) > limit:
             convo.say(convo.message("too_long", length=len(convo.text), limit=limit))
-            return "too_long"
+            return MessageType.TOO_LONG
         await convo.respond(self._understood(convo, compiled, convo.state))
-        return "text"
+        return MessageType.TEXT
 
     def _understood(self, convo: Conversation, compiled: CompiledFlows, state: str) -> IntentMatch:
         """What the text asks for in ``state``. A result on screen named by its symbol or file
@@ -285,18 +308,10 @@ class Engine:
         idle = self.settings.sessions.timeout_minutes * 60
         return bool(session.last_activity) and now - session.last_activity > idle
 
-    async def _fire_timeout(self, convo: Conversation, compiled: CompiledFlows) -> str:
+    async def _fire_timeout(self, convo: Conversation, compiled: CompiledFlows) -> MessageType:
         state = compiled.state(convo.session.state)
         if state is None or state.timeout is None:  # the flows changed since it was set
-            return "timeout"
+            return MessageType.TIMEOUT
         convo.trace.append(f"timeout {state.id} -> {state.timeout.target}")
         await convo.start(state.timeout.target, clear_back=False)
-        return "timeout"
-
-
-def _deadline(compiled: CompiledFlows, state_id: str, since: float | None) -> float | None:
-    """When ``state_id``'s own timeout fires, counted from ``since``; None when it has none."""
-    state = compiled.state(state_id) if since is not None else None
-    if since is None or state is None or state.timeout is None:
-        return None
-    return since + state.timeout.seconds
+        return MessageType.TIMEOUT

@@ -35,6 +35,10 @@ class TurnResult:
     score: float | None
     trace: tuple[str, ...]
     choices: tuple[Choice, ...] = ()  # what the user may tap instead of typing (reply.py)
+    duplicate: bool = False  # a retry of a message already answered: nothing to send
+
+
+DUPLICATE = TurnResult((), "", None, None, ("duplicate: answered already",), duplicate=True)
 
 
 def clean_text(text: str) -> str:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import anthropic
 from anthropic.types import AssistantMessageParam, UserMessageParam
 
 from bot.config import ProviderConfig
 from bot.errors import ProviderError
-from bot.llm.backoff import retry_after_seconds, retryable_status
 from bot.llm.base import ChatRequest, ProviderReply
+from bot.llm.sdk_errors import provider_errors
 
 
 class AnthropicProvider:
@@ -36,7 +34,7 @@ class AnthropicProvider:
             else UserMessageParam(role="user", content=m.content)
             for m in request.messages
         ]
-        try:
+        with provider_errors(self.name, anthropic, time_limit=time_limit):
             # No temperature: this SDK's Messages API no longer takes sampling parameters.
             response = await self._client.messages.create(
                 model=self.config.model,
@@ -45,22 +43,6 @@ class AnthropicProvider:
                 max_tokens=request.max_tokens,
                 timeout=time_limit,
             )
-        except anthropic.APIStatusError as exc:
-            raise ProviderError(
-                self.name,
-                f"HTTP {exc.status_code}: {_short(exc.message)}",
-                retryable=retryable_status(exc.status_code),
-                retry_after=retry_after_seconds(exc.response.headers),
-                status=exc.status_code,
-            ) from exc
-        except anthropic.APITimeoutError as exc:
-            raise ProviderError(
-                self.name, f"no answer within {time_limit:g} s", retryable=True
-            ) from exc
-        except anthropic.APIConnectionError as exc:
-            raise ProviderError(self.name, f"cannot connect: {exc}", retryable=True) from exc
-        except (json.JSONDecodeError, anthropic.APIResponseValidationError) as exc:
-            raise ProviderError(self.name, "answered with malformed JSON", retryable=True) from exc
         if not response.content:
             raise ProviderError(self.name, "answered without content", retryable=True)
         text = "".join(getattr(block, "text", None) or "" for block in response.content)
@@ -74,7 +56,3 @@ class AnthropicProvider:
 
     async def aclose(self) -> None:
         await self._client.close()
-
-
-def _short(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import openai
 
 from bot.config import ProviderConfig
 from bot.errors import ProviderError
-from bot.llm.backoff import retry_after_seconds, retryable_status
 from bot.llm.base import ChatRequest, ProviderReply
+from bot.llm.sdk_errors import provider_errors
 
 
 class OpenAIProvider:
@@ -31,7 +29,7 @@ class OpenAIProvider:
     async def complete(self, request: ChatRequest, *, time_limit: float) -> ProviderReply:
         messages: list[dict[str, str]] = [{"role": "system", "content": request.system}]
         messages += [{"role": m.role, "content": m.content} for m in request.messages]
-        try:
+        with provider_errors(self.name, openai, time_limit=time_limit):
             response = await self._client.chat.completions.create(
                 model=self.config.model,
                 messages=messages,  # type: ignore[arg-type]
@@ -39,22 +37,6 @@ class OpenAIProvider:
                 temperature=request.temperature,
                 timeout=time_limit,
             )
-        except openai.APIStatusError as exc:
-            raise ProviderError(
-                self.name,
-                f"HTTP {exc.status_code}: {_short(exc.message)}",
-                retryable=retryable_status(exc.status_code),
-                retry_after=retry_after_seconds(exc.response.headers),
-                status=exc.status_code,
-            ) from exc
-        except openai.APITimeoutError as exc:
-            raise ProviderError(
-                self.name, f"no answer within {time_limit:g} s", retryable=True
-            ) from exc
-        except openai.APIConnectionError as exc:
-            raise ProviderError(self.name, f"cannot connect: {exc}", retryable=True) from exc
-        except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
-            raise ProviderError(self.name, "answered with malformed JSON", retryable=True) from exc
         message = response.choices[0].message if response.choices else None
         if message is None:
             raise ProviderError(self.name, "answered without a message", retryable=True)
@@ -68,7 +50,3 @@ class OpenAIProvider:
 
     async def aclose(self) -> None:
         await self._client.close()
-
-
-def _short(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

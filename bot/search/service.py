@@ -95,6 +95,7 @@ class SearchService:
         self._tasks: list[asyncio.Task[None]] = []
         self._versions = IndexVersions()
         self._results: ResultCache | None = None
+        self._observe: Callable[[float], None] | None = None
         self._outliners: OutlinerPool | None = None  # with the first query that needs one
 
     @classmethod
@@ -294,6 +295,10 @@ class SearchService:
         """Answer repeated searches of an unchanged index from ``results``."""
         self._results = results
 
+    def time_queries(self, observe: Callable[[float], None] | None) -> None:
+        """Report each query's seconds to ``observe`` (the web app's bot_search_seconds)."""
+        self._observe = observe
+
     async def version(self, repo: str) -> str | None:
         """The indexed version of ``repo`` (a digest of its indexed files); None before it has
         been indexed or for an unknown name."""
@@ -304,6 +309,17 @@ class SearchService:
         self, query: str, *, repo: str | None = None, kind: str | None = None, limit: int = 20
     ) -> SearchResponse:
         """Answer `query`; QueryError for a bad regex or an unknown repo."""
+        if self._observe is None:
+            return await self._answer(query, repo=repo, kind=kind, limit=limit)
+        started = time.perf_counter()
+        try:
+            return await self._answer(query, repo=repo, kind=kind, limit=limit)
+        finally:
+            self._observe(time.perf_counter() - started)
+
+    async def _answer(
+        self, query: str, *, repo: str | None, kind: str | None, limit: int
+    ) -> SearchResponse:
         results = self._results
         if results is None or (self._semantic is not None and self._semantic.available):
             return await self._search(query, repo=repo, kind=kind, limit=limit)

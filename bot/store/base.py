@@ -9,6 +9,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bot.store.members import AuditEntry, Member
@@ -113,6 +114,19 @@ class Session:
         )
 
 
+class MessageType(StrEnum):
+    """What a conversation row records (the ``message_type`` column): every kind written."""
+
+    TEXT = "text"  # a turn that took the words: an intent, a search, an answer
+    NOTICE = "notice"  # the user's state was removed by a flow edit: its flow restarted
+    TIMEOUT = "timeout"  # back after the inactivity timeout, or a state's own timeout fired
+    EMPTY = "empty"  # nothing to read (no text, or only an attachment)
+    TOO_LONG = "too_long"  # longer than limits.max_message_chars: not read
+    ERROR = "error"  # the turn failed and was rolled back: the flows' `error` message
+    ADMIN = "admin"  # an admin's invite, revoke or who
+    RATE_LIMITED = "rate_limited"  # over the per-sender rate limit: kept, not answered
+
+
 @dataclass(frozen=True, slots=True)
 class ConversationRow:
     """One exchange: what the user sent and what the bot answered."""
@@ -121,7 +135,7 @@ class ConversationRow:
     message: str
     response: str
     timestamp: float
-    message_type: str = "text"  # text | rate_limited | duplicate | notice | timeout
+    message_type: MessageType = MessageType.TEXT
     message_sid: str | None = None
     state: str = ""
     intent: str | None = None
@@ -153,12 +167,19 @@ class ConversationStore(abc.ABC):
     async def load_session(self, user_id: str) -> Session | None: ...
 
     @abc.abstractmethod
+    async def load_turn(self, user_id: str, message_sid: str) -> tuple[Session | None, bool]:
+        """The session, and whether ``message_sid`` was handled already, in one read."""
+
+    @abc.abstractmethod
     async def save_turn(self, session: Session, rows: Sequence[ConversationRow]) -> None:
-        """Write the session and the turn's conversation rows in one transaction."""
+        """Write the session and the turn's conversation rows in one transaction, and claim
+        the rows' MessageSids as handled in it: when one was handled already (a retry that
+        ran elsewhere), nothing is written and DuplicateMessageError is raised."""
 
     @abc.abstractmethod
     async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
-        """Store rows that belong to no turn (rate-limited or unprocessed messages)."""
+        """Store rows that belong to no turn (admin commands, rate-limited messages), their
+        MessageSids claimed as handled like save_turn's (DuplicateMessageError likewise)."""
 
     @abc.abstractmethod
     async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
@@ -166,7 +187,8 @@ class ConversationStore(abc.ABC):
 
     @abc.abstractmethod
     async def claim_message(self, message_sid: str, user_id: str) -> bool:
-        """Atomically record an inbound MessageSid; False when it was seen before.
+        """Atomically record an inbound MessageSid ahead of its turn; False when it was seen
+        before. (The WhatsApp webhook does not: its turn's save claims the MessageSid.)
 
         A message counts as handled once a row carrying its MessageSid is saved (save_turn or
         append_rows). A claim that was never handled - its instance died mid-turn - can be
@@ -181,9 +203,11 @@ class ConversationStore(abc.ABC):
         to hold: handled and not kept, or never claimed."""
 
     @abc.abstractmethod
-    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
-        """Store what is needed to redo a claimed message's turn and send its reply, before the
-        message is acknowledged without its reply; kept until ``reply_sent``."""
+    async def keep_pending(self, message_sid: str, user_id: str, payload: dict[str, Any]) -> None:
+        """Store what is needed to redo a message's turn and send its reply, before the
+        message is acknowledged without its reply; kept until ``reply_sent``. Its claim starts
+        now, for its owner to renew. Nothing is kept once it was handled, nor when it is kept
+        already (a retry's delivery leaves it to the first one's)."""
 
     @abc.abstractmethod
     async def reply_sent(self, message_sid: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from bot.errors import StoreError
-from bot.store.base import ConversationRow, Session
+from bot.store.base import ConversationRow, MessageType, Session
 
 SessionValues = tuple[str, str, float, str, float | None]
 RowValues = tuple[str, str, str, float, str, str | None, str, str | None, float | None, str]
@@ -89,7 +89,7 @@ def load_row(values: Sequence[Any]) -> ConversationRow:
         message=message,
         response=response,
         timestamp=float(timestamp),
-        message_type=message_type,
+        message_type=MessageType(message_type),
         message_sid=sid,
         state=state,
         intent=intent,

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.errors import StoreError
+from bot.errors import DuplicateMessageError, StoreError
 from bot.store import codec
 from bot.store.base import (
     ConversationRow,
@@ -59,11 +59,16 @@ class MemoryStore(ConversationStore):
         found = self._sessions.get(user_id)
         return copy.deepcopy(found) if found else None
 
+    async def load_turn(self, user_id: str, message_sid: str) -> tuple[Session | None, bool]:
+        session = await self.load_session(user_id)
+        return session, message_sid in self._handled
+
     async def save_turn(self, session: Session, rows: Sequence[ConversationRow]) -> None:
         self._check_open()
         values = codec.session_values(session)
         encoded = codec.rows_values(rows)
         _validate(values, *encoded)
+        self._check_unhandled(encoded)
         user, data, last_activity, context, _timeout = values
         self._sessions[user] = codec.load_session(user, data, last_activity, context)
         self._keep(encoded)
@@ -72,6 +77,7 @@ class MemoryStore(ConversationStore):
         self._check_open()
         encoded = codec.rows_values(rows)
         _validate(*encoded)
+        self._check_unhandled(encoded)
         self._keep(encoded)
 
     async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
@@ -100,10 +106,12 @@ class MemoryStore(ConversationStore):
         self._claims[message_sid] = self._clock()
         return True
 
-    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
+    async def keep_pending(self, message_sid: str, user_id: str, payload: dict[str, Any]) -> None:
         self._check_open()
-        if message_sid in self._claims and message_sid not in self._handled:
-            self._pending[message_sid] = (self._owners[message_sid], copy.deepcopy(payload))
+        if message_sid not in self._handled and message_sid not in self._pending:
+            self._claims[message_sid] = self._clock()
+            self._owners[message_sid] = user_id
+            self._pending[message_sid] = (user_id, copy.deepcopy(payload))
 
     async def reply_sent(self, message_sid: str) -> None:
         self._check_open()
@@ -206,16 +214,20 @@ class MemoryStore(ConversationStore):
         self._refused[user_id] = now
         return True
 
+    def _check_unhandled(self, encoded: list[codec.RowValues]) -> None:
+        if any(values[5] in self._handled for values in encoded):
+            raise DuplicateMessageError("the message was handled already")
+
     def _keep(self, encoded: list[codec.RowValues]) -> None:
         for row in _decoded(encoded):
             self._rows.append(row)
             sid = row.message_sid
-            if sid is not None and sid in self._claims:
+            if sid is not None:
                 self._handled.add(sid)
                 if sid in self._pending:  # its reply still has to go out
                     self._replies[sid] = row.response
                 else:
-                    del self._claims[sid]
+                    self._claims.pop(sid, None)
                     self._owners.pop(sid, None)
 
 

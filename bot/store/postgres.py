@@ -9,8 +9,9 @@ from typing import Any
 
 import asyncpg
 
-from bot.errors import StoreError
+from bot.errors import DuplicateMessageError, StoreError
 from bot.store import access_sql, codec, migrations
+from bot.store import turn_sql as ts
 from bot.store.base import (
     ConversationRow,
     ConversationStore,
@@ -21,48 +22,42 @@ from bot.store.base import (
 from bot.store.members import AuditEntry, Member
 from bot.store.urls import redacted
 
-_UPSERT_SESSION = """
-INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)
-VALUES ($1, $2::jsonb, $3, $4::jsonb, $5)
-ON CONFLICT (phone_number) DO UPDATE SET
-    session_data = excluded.session_data,
-    last_activity = excluded.last_activity,
-    user_context = excluded.user_context,
-    timeout_at = excluded.timeout_at
-"""
 _ROWS_FROM = (
     "SELECT * FROM unnest({0}::text[], {1}::text[], {2}::text[], {3}::float8[], {4}::text[], "
     "{5}::text[], {6}::text[], {7}::text[], {8}::float8[], {9}::jsonb[])"
 )
-_HANDLED = "UPDATE inbound_messages SET handled = true WHERE message_sid = ANY({0}::text[])"
-_INSERT_ROWS = (
-    f"WITH handled AS ({_HANDLED.format('$6')}) "
-    f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
-    + _ROWS_FROM.format(*(f"${n}" for n in range(1, 11)))
-)
+
+
+def _claimed_rows(first: int, now: int) -> str:
+    """The CTEs claiming the rows' MessageSids as handled (rows as ten arrays from ``$first``,
+    the time at ``$now``) and ``ok``: none was handled before. The writes that follow run only
+    when ok, so a retry's turn saved elsewhere leaves this one writing nothing."""
+    users, sids = f"${first}::text[]", f"${first + 5}::text[]"
+    claim = ts.CLAIM_HANDLED.replace("VALUES (?, ?, ?, true)", "SELECT sid, u, {0}, true FROM m")
+    return (
+        f"m AS (SELECT sid, u FROM unnest({sids}, {users}) AS r(sid, u) WHERE sid IS NOT NULL), "
+        f"claimed AS ({claim.format(f'${now}::float8')} RETURNING 1), "
+        "ok AS (SELECT (SELECT count(*) FROM claimed) = (SELECT count(*) FROM m) AS ok)"
+    )
+
+
+def _rows_insert(first: int) -> str:
+    rows = _ROWS_FROM.format(*(f"${n}" for n in range(first, first + 10)))
+    return f"INSERT INTO conversations ({codec.ROW_COLUMNS}) {rows} WHERE (SELECT ok FROM ok)"
+
+
+_INSERT_ROWS = f"WITH {_claimed_rows(1, 11)}, added AS ({_rows_insert(1)}) SELECT ok FROM ok"
 _SAVE_TURN = (
-    f"WITH saved AS ({_UPSERT_SESSION}), handled AS ({_HANDLED.format('$11')}) "
-    f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
-    + _ROWS_FROM.format(*(f"${n}" for n in range(6, 16)))
+    f"WITH {_claimed_rows(6, 16)}, "
+    f"saved AS (INSERT INTO user_sessions ({ts.SESSION_COLUMNS}) "
+    "SELECT $1::text, $2::jsonb, $3::float8, $4::jsonb, $5::float8 WHERE (SELECT ok FROM ok) "
+    f"{ts.ON_SESSION_CONFLICT}), "
+    f"added AS ({_rows_insert(6)}) SELECT ok FROM ok"
 )
-_CLAIM = """
-INSERT INTO inbound_messages (message_sid, phone_number, received_at) VALUES ($1, $2, $3)
-ON CONFLICT (message_sid) DO UPDATE SET
-    received_at = excluded.received_at, phone_number = excluded.phone_number
-WHERE inbound_messages.handled = false AND inbound_messages.received_at < $4
-RETURNING 1
-"""
-_UPSERT_STATUS = """
-INSERT INTO outbound_status (message_sid, status, status_rank, updated_at, error_code)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (message_sid) DO UPDATE SET
-    status = excluded.status,
-    status_rank = excluded.status_rank,
-    updated_at = excluded.updated_at,
-    error_code = excluded.error_code
-WHERE excluded.status_rank > outbound_status.status_rank
-RETURNING 1
-"""
+_LOAD_TURN = ts.numbered(ts.LOAD_TURN)
+_CLAIM = ts.numbered(ts.CLAIM) + " RETURNING 1"
+_KEEP_PENDING = ts.numbered(ts.KEEP_PENDING)
+_UPSERT_STATUS = ts.numbered(ts.UPSERT_STATUS) + " RETURNING 1"
 _SELECT_MEMBER = access_sql.numbered(access_sql.SELECT_MEMBER)
 _SELECT_MEMBERS = access_sql.SELECT_MEMBERS
 _SELECT_AUDIT = access_sql.numbered(access_sql.SELECT_AUDIT)
@@ -185,27 +180,33 @@ class PostgresStore(ConversationStore):
         )
         return codec.load_session(user_id, *found[0]) if found else None
 
+    async def load_turn(self, user_id: str, message_sid: str) -> tuple[Session | None, bool]:
+        data, last_activity, context, handled = (
+            await self._fetch(_LOAD_TURN, message_sid, user_id)
+        )[0]
+        session = (
+            None if data is None else codec.load_session(user_id, data, last_activity, context)
+        )
+        return session, bool(handled)
+
     async def save_turn(self, session: Session, rows: Sequence[ConversationRow]) -> None:
-        # One statement is one transaction and one round trip: the session upsert runs as a
-        # data-modifying CTE beside the inserts of the rows.
+        # One statement is one transaction and one round trip: the claim of the MessageSid, the
+        # session upsert and the rows run as data-modifying CTEs of one statement.
         s, r = codec.session_values(session), codec.rows_values(rows)
-        try:
-            await self._ready().execute(_SAVE_TURN, *s, *_columns(r))
-        except (
-            OSError,
-            asyncpg.PostgresError,
-            asyncpg.InterfaceError,
-            UnicodeError,
-            TimeoutError,
-        ) as exc:
-            raise StoreError(f"{self.where}: the turn was not saved: {exc}") from exc
+        await self._claiming_write(
+            "the turn was not saved", _SAVE_TURN, *s, *_columns(r), self._clock()
+        )
 
     async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
         r = codec.rows_values(rows)
-        if not r:
-            return
+        if r:
+            await self._claiming_write(
+                "rows were not saved", _INSERT_ROWS, *_columns(r), self._clock()
+            )
+
+    async def _claiming_write(self, failed: str, statement: str, *args: Any) -> None:
         try:
-            await self._ready().execute(_INSERT_ROWS, *_columns(r))
+            ok = await self._ready().fetchval(statement, *args)
         except (
             OSError,
             asyncpg.PostgresError,
@@ -213,7 +214,9 @@ class PostgresStore(ConversationStore):
             UnicodeError,
             TimeoutError,
         ) as exc:
-            raise StoreError(f"{self.where}: rows were not saved: {exc}") from exc
+            raise StoreError(f"{self.where}: {failed}: {exc}") from exc
+        if not ok:
+            raise DuplicateMessageError("the message was handled already")
 
     async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
         if limit <= 0:
@@ -242,13 +245,9 @@ class PostgresStore(ConversationStore):
         )
         return bool(found)
 
-    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
-        await self._fetch(
-            "UPDATE inbound_messages SET pending = $1::jsonb "
-            "WHERE message_sid = $2 AND handled = false",
-            json.dumps(payload, ensure_ascii=False),
-            message_sid,
-        )
+    async def keep_pending(self, message_sid: str, user_id: str, payload: dict[str, Any]) -> None:
+        encoded = json.dumps(payload, ensure_ascii=False)
+        await self._fetch(_KEEP_PENDING, message_sid, user_id, self._clock(), encoded)
 
     async def reply_sent(self, message_sid: str) -> None:
         await self._fetch(

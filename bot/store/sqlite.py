@@ -160,6 +160,17 @@ class SqliteStore(ConversationStore):
                 raise StoreError(f"SQLite {self.path}: {exc}") from exc
         return await self._read(lambda c: sql.load_session(c, user_id))
 
+    async def load_turn(self, user_id: str, message_sid: str) -> tuple[Session | None, bool]:
+        inline = self._inline  # a point lookup, inline like load_session
+        if inline is not None:
+            try:
+                return sql.load_turn(inline, user_id, message_sid)
+            except BUSY:
+                pass
+            except ERRORS as exc:
+                raise StoreError(f"SQLite {self.path}: {exc}") from exc
+        return await self._read(lambda c: sql.load_turn(c, user_id, message_sid))
+
     async def history(self, user_id: str, limit: int = 20) -> list[ConversationRow]:
         if limit <= 0:
             return []
@@ -197,13 +208,13 @@ class SqliteStore(ConversationStore):
         return await self._committer.submit(work)
 
     async def save_turn(self, session: Session, rows: Sequence[ConversationRow]) -> None:
-        s, r = codec.session_values(session), codec.rows_values(rows)
-        await self._write(lambda c: sql.save_turn(c, s, r))
+        s, r, now = codec.session_values(session), codec.rows_values(rows), self._clock()
+        await self._write(lambda c: sql.save_turn(c, s, r, now))
 
     async def append_rows(self, rows: Sequence[ConversationRow]) -> None:
-        r = codec.rows_values(rows)
+        r, now = codec.rows_values(rows), self._clock()
         if r:
-            await self._write(lambda c: sql.insert_rows(c, r))
+            await self._write(lambda c: sql.insert_rows(c, r, now))
 
     async def claim_message(self, message_sid: str, user_id: str) -> bool:
         now = self._clock()
@@ -214,9 +225,9 @@ class SqliteStore(ConversationStore):
         now = self._clock()
         return bool(await self._write(lambda c: sql.renew_claim(c, message_sid, now)))
 
-    async def keep_pending(self, message_sid: str, payload: dict[str, Any]) -> None:
-        encoded = json.dumps(payload, ensure_ascii=False)
-        await self._write(lambda c: sql.keep_pending(c, message_sid, encoded))
+    async def keep_pending(self, message_sid: str, user_id: str, payload: dict[str, Any]) -> None:
+        values = (message_sid, user_id, self._clock(), json.dumps(payload, ensure_ascii=False))
+        await self._write(lambda c: sql.keep_pending(c, values))
 
     async def reply_sent(self, message_sid: str) -> None:
         await self._write(lambda c: sql.reply_sent(c, message_sid))

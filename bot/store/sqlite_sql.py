@@ -8,32 +8,15 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from bot.errors import DuplicateMessageError
 from bot.store import codec, migrations
+from bot.store import turn_sql as ts
 from bot.store.base import ConversationRow, PendingMessage, Session
 from bot.store.sqlite_open import Opener
 
-_UPSERT_SESSION = """
-INSERT INTO user_sessions (phone_number, session_data, last_activity, user_context, timeout_at)
-VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (phone_number) DO UPDATE SET
-    session_data = excluded.session_data,
-    last_activity = excluded.last_activity,
-    user_context = excluded.user_context,
-    timeout_at = excluded.timeout_at
-"""
 _INSERT_ROW = (
     f"INSERT INTO conversations ({codec.ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_UPSERT_STATUS = """
-INSERT INTO outbound_status (message_sid, status, status_rank, updated_at, error_code)
-VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (message_sid) DO UPDATE SET
-    status = excluded.status,
-    status_rank = excluded.status_rank,
-    updated_at = excluded.updated_at,
-    error_code = excluded.error_code
-WHERE excluded.status_rank > outbound_status.status_rank
-"""
 
 
 def prepare(conn: sqlite3.Connection, where: str, busy_ms: int, auto_migrate: bool) -> None:
@@ -128,33 +111,30 @@ def apply_batch(conn: sqlite3.Connection, works: Sequence[Any]) -> list[tuple[bo
 
 
 def save_turn(
-    conn: sqlite3.Connection, session: codec.SessionValues, rows: list[codec.RowValues]
+    conn: sqlite3.Connection,
+    session: codec.SessionValues,
+    rows: list[codec.RowValues],
+    now: float,
 ) -> None:
-    conn.execute(_UPSERT_SESSION, session)
-    insert_rows(conn, rows)
+    insert_rows(conn, rows, now)  # first: a duplicate writes nothing at all
+    conn.execute(ts.UPSERT_SESSION, session)
 
 
-def insert_rows(conn: sqlite3.Connection, rows: list[codec.RowValues]) -> None:
+def insert_rows(conn: sqlite3.Connection, rows: list[codec.RowValues], now: float) -> None:
+    """Run inside the caller's transaction (or savepoint), which a duplicate rolls back."""
+    for row in rows:
+        sid = row[5]
+        if sid is not None and conn.execute(ts.CLAIM_HANDLED, (sid, row[0], now)).rowcount != 1:
+            raise DuplicateMessageError("the message was handled already")
     if len(rows) == 1:
         conn.execute(_INSERT_ROW, rows[0])
     elif rows:
         conn.executemany(_INSERT_ROW, rows)
-    for row in rows:
-        if row[5] is not None:  # its MessageSid: handled now
-            conn.execute("UPDATE inbound_messages SET handled = 1 WHERE message_sid = ?", (row[5],))
-
-
-_CLAIM = """
-INSERT INTO inbound_messages (message_sid, phone_number, received_at, handled) VALUES (?, ?, ?, 0)
-ON CONFLICT (message_sid) DO UPDATE SET
-    received_at = excluded.received_at, phone_number = excluded.phone_number
-WHERE inbound_messages.handled = 0 AND inbound_messages.received_at < ?
-"""
 
 
 def claim(conn: sqlite3.Connection, values: tuple[str, str, float, float]) -> bool:
     """values: sid, user, now, and the claim time before which an unhandled claim is stale."""
-    return conn.execute(_CLAIM, values).rowcount == 1
+    return conn.execute(ts.CLAIM, values).rowcount == 1
 
 
 def renew_claim(conn: sqlite3.Connection, message_sid: str, now: float) -> bool:
@@ -170,11 +150,9 @@ def renew_claim(conn: sqlite3.Connection, message_sid: str, now: float) -> bool:
     )
 
 
-def keep_pending(conn: sqlite3.Connection, message_sid: str, payload: str) -> None:
-    conn.execute(
-        "UPDATE inbound_messages SET pending = ? WHERE message_sid = ? AND handled = 0",
-        (payload, message_sid),
-    )
+def keep_pending(conn: sqlite3.Connection, values: tuple[str, str, float, str]) -> None:
+    """values: sid, user, now (its claim starts), the payload."""
+    conn.execute(ts.KEEP_PENDING, values)
 
 
 def reply_sent(conn: sqlite3.Connection, message_sid: str) -> None:
@@ -214,7 +192,7 @@ def pending_messages(
 
 
 def record_status(conn: sqlite3.Connection, values: tuple[str, str, int, float, Any]) -> bool:
-    return conn.execute(_UPSERT_STATUS, values).rowcount == 1
+    return conn.execute(ts.UPSERT_STATUS, values).rowcount == 1
 
 
 def purge(conn: sqlite3.Connection, cutoff: float) -> int:
@@ -224,6 +202,16 @@ def purge(conn: sqlite3.Connection, cutoff: float) -> int:
     conn.execute("DELETE FROM outbound_status WHERE updated_at < ?", (cutoff,))
     conn.execute("DELETE FROM access_refusals WHERE refused_at < ?", (cutoff,))
     return int(gone)
+
+
+def load_turn(
+    conn: sqlite3.Connection, user_id: str, message_sid: str
+) -> tuple[Session | None, bool]:
+    data, last_activity, context, handled = conn.execute(
+        ts.LOAD_TURN, (message_sid, user_id)
+    ).fetchone()
+    session = None if data is None else codec.load_session(user_id, data, last_activity, context)
+    return session, bool(handled)
 
 
 def load_session(conn: sqlite3.Connection, user_id: str) -> Session | None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.errors import StoreError
+from bot.errors import BotError, StoreError
 from bot.store import sqlite_sql as sql
 
 T = TypeVar("T")
@@ -102,7 +102,7 @@ class GroupCommitter:
                 job.future.set_exception(store_error(self._where, value))
 
 
-def store_error(where: str, exc: BaseException) -> StoreError:
-    if isinstance(exc, StoreError):
+def store_error(where: str, exc: BaseException) -> BotError:
+    if isinstance(exc, BotError):  # StoreError, DuplicateMessageError: as they were raised
         return exc
     return StoreError(f"SQLite {where}: {type(exc).__name__}: {exc}")

@@ -18,11 +18,12 @@ from aiohttp import web
 from bot.background import background
 from bot.channels.slack import SlackSignature
 from bot.channels.slack_send import SlackSender
-from bot.channels.twilio import SignatureChecker, split_replies
+from bot.channels.twilio import SignatureChecker
 from bot.channels.twilio_rest import Sender, TwilioSender
 from bot.config import Settings
 from bot.coord.factory import Coordination
 from bot.engine.timeouts import run_sweep
+from bot.search.service import SearchService
 from bot.services import Services
 from bot.store.lease import renew_every
 from bot.store.maintenance import Maintenance
@@ -30,7 +31,7 @@ from bot.web.githooks import GitHookHandler
 from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler, live
 from bot.web.logs import hash_key, user_hash
-from bot.web.metrics import Metrics, TimedSearch
+from bot.web.metrics import Metrics
 from bot.web.operator import OperatorAuth
 from bot.web.outbox import Outbox
 from bot.web.production import check_production
@@ -38,7 +39,7 @@ from bot.web.recovery import Recovery
 from bot.web.slack import SlackHandler
 from bot.web.status import StatusHandler
 from bot.web.turns import Turns
-from bot.web.webhook import FAILURE_TEXT, RATE_LIMIT_NOTICE, WebhookHandler
+from bot.web.webhook import RATE_LIMIT_NOTICE, WebhookHandler
 
 log = logging.getLogger("bot.web")
 
@@ -135,9 +136,8 @@ def _services_ctx(given: Services | None) -> _Ctx:
         services = given
         try:
             if services is None:
-                search = TimedSearch.from_settings(settings)
-                if isinstance(search, TimedSearch):  # from_settings is typed as the base class
-                    search.observe = metrics.search_seconds.observe
+                search = SearchService.from_settings(settings)
+                search.time_queries(metrics.search_seconds.observe)
                 services = await Services.create(settings, search=search, locks=app[COORD].locks)
                 if services.llm is not None:
                     services.llm.attach_metrics(metrics.registry)
@@ -155,12 +155,8 @@ def _services_ctx(given: Services | None) -> _Ctx:
 
 async def _sender_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    if not TwilioSender.configured(settings):
-        reason = (
-            "TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set"
-            if settings.twilio.rest_delivery
-            else "twilio.rest_delivery is off"
-        )
+    reason = TwilioSender.unconfigured(settings)
+    if reason:
         log.warning("outbound.disabled", extra={"fields": {"reason": reason}})
         yield
         return
@@ -182,7 +178,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         store=store,
         metrics=metrics,
         max_reply_chars=limits.max_reply_chars,
-        failure_text=FAILURE_TEXT,
+        failure_text=services.engine.failure_text,
         grace_seconds=min(
             max(limits.outbound_timeout_seconds, limits.reply_budget_seconds),
             settings.server.shutdown_grace_seconds * OUTBOX_SHARE,
@@ -196,7 +192,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     guard = TwilioGuard(checker=checker, max_bytes=limits.max_body_bytes, metrics=metrics)
     operators = OperatorAuth.from_settings(settings)
-    turns = Turns(engine=services.engine, store=store, renew_every=renew_every(reclaim))
+    turns = Turns(engine=services.engine)
     app[TURNS] = turns
     key = hash_key(settings)
     recovery = Recovery(
@@ -219,6 +215,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
             rate_limit_per_minute=limits.rate_limit_per_minute,
             reply_budget_seconds=limits.reply_budget_seconds,
             max_reply_chars=limits.max_reply_chars,
+            failure_text=services.engine.failure_text,
         ),
         status=StatusHandler(guard=guard, store=store, metrics=metrics),
         git=GitHookHandler(secret=settings.server.git_webhook_secret, sync=services.git),
@@ -393,26 +390,20 @@ async def _metrics(request: web.Request) -> web.StreamResponse:
 
 
 async def _timeouts_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Fire due state timeouts in the background and send what the target state says. Without
-    outbound credentials nothing could be sent, so timeouts then fire on the user's next message."""
-    sender: Sender | None = app.get(SENDER)
-    settings = app[SETTINGS]
-    number = settings.twilio.whatsapp_number
-    if sender is None or not number:
-        if sender is not None:
-            log.warning(
-                "timeouts.not_sent",
-                extra={"fields": {"reason": "TWILIO_WHATSAPP_NUMBER is not set"}},
-            )
+    """Fire due state timeouts in the background and send what the target state says, through
+    the outbox like every reply sent outside a webhook's response. Without outbound credentials
+    nothing could be sent, so timeouts then fire on the user's next message."""
+    outbox = app[OUTBOX]
+    if not outbox.can_send:
         yield
         return
-    max_chars = settings.limits.max_reply_chars
+    key = hash_key(app[SETTINGS])
 
     async def deliver(user: str, replies: Sequence[str]) -> None:
-        if not user.startswith("+"):  # a Slack user (slack:T:U): no WhatsApp number to send to
+        if not user.startswith("+"):  # a Slack or Teams user: no WhatsApp number to send to
             log.info("timeouts.not_sent", extra={"fields": {"reason": "not a WhatsApp user"}})
             return
-        await sender.send(user, split_replies(replies, max_chars), from_=number)
+        await outbox.send(user, replies, user_hash(user, key))
 
     sweep = run_sweep(app[SERVICES].engine, deliver, interval=app[SETTINGS].sessions.sweep_seconds)
     async with background(sweep, name="timeouts.sweep"):

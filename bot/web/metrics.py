@@ -1,13 +1,11 @@
 """Prometheus metrics, one registry per app (no process-wide globals).
 
 Language-model calls are exported by the LLM router itself on the same registry
-(``bot_llm_latency_seconds``, tokens, cost); code search is timed by TimedSearch.
+(``bot_llm_latency_seconds``, tokens, cost); code search reports each query's time to
+``search_seconds`` (SearchService.time_queries).
 """
 
 from __future__ import annotations
-
-import time
-from collections.abc import Callable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -17,9 +15,6 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-
-from bot.search.service import SearchService
-from bot.search.types import SearchResponse
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -68,18 +63,3 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
-
-
-class TimedSearch(SearchService):
-    """The search service, timing every query into ``bot_search_seconds``."""
-
-    observe: Callable[[float], None] = staticmethod(lambda _seconds: None)
-
-    async def search(
-        self, query: str, *, repo: str | None = None, kind: str | None = None, limit: int = 20
-    ) -> SearchResponse:
-        started = time.perf_counter()
-        try:
-            return await super().search(query, repo=repo, kind=kind, limit=limit)
-        finally:
-            self.observe(time.perf_counter() - started)

@@ -1,7 +1,9 @@
-"""Replies that missed the webhook's budget: sent through the REST API when their turn ends.
+"""The one way replies go out through the REST API, from the bot's one number: replies that missed
+the webhook's budget (sent when their turn ends), saved replies recovered after a crash, and what
+a state's timeout says.
 
-Every such delivery is a tracked task. At shutdown they get a grace period to finish; a turn still
-running after it is cancelled. Its message was kept in the store before it was acknowledged
+Every delivery of a message's reply is a tracked task, its claim renewed until the reply is out.
+At shutdown they get a grace period to finish; a turn still running after it is cancelled. Its
 (keep_pending) and stays kept until its reply has been sent (reply_sent): the next instance to
 start finishes the turn, or sends the saved reply (bot/web/recovery.py).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.channels.twilio import InboundMessage
@@ -40,7 +43,7 @@ class Outbox:
         store: ConversationStore,
         metrics: Metrics,
         max_reply_chars: int,
-        failure_text: str,
+        failure_text: Callable[[], str],
         grace_seconds: float = 10.0,
         renew_every: float = 5.0,
         interactive: bool = False,
@@ -75,7 +78,7 @@ class Outbox:
         self._track(_Pending(message, None, replies, user))
 
     def _track(self, pending: _Pending) -> None:
-        task = asyncio.create_task(self._deliver(pending))
+        task = asyncio.create_task(self._held(pending))
         self._tasks[task] = pending
         task.add_done_callback(self._tasks.pop)
 
@@ -85,30 +88,35 @@ class Outbox:
             return False
         return render(result.replies, result.choices, interactive=True).template is not None
 
+    async def _held(self, pending: _Pending) -> None:
+        """The kept message stays this instance's (its claim renewed) until its reply is out."""
+        sid = pending.message.message_sid
+        async with claim_held(self._store, sid, every=self._renew_every):
+            await self._deliver(pending)
+
     async def _deliver(self, pending: _Pending) -> None:
-        reply = WhatsAppReply(())
         if pending.turn is not None:
             try:
                 result = await pending.turn
+            except Exception:
+                log.exception("turn.failed", extra={"fields": {"user": pending.user}})
+                self._metrics.errors.labels("turn").inc()
+                reply = render((self._failure_text(),), max_chars=self._max_chars)
+            else:
+                if result.duplicate:  # a retry: the message is (or was) another delivery's
+                    return
                 reply = render(
                     result.replies,
                     result.choices,
                     max_chars=self._max_chars,
                     interactive=self._interactive,
                 )
-            except Exception:
-                log.exception("turn.failed", extra={"fields": {"user": pending.user}})
-                self._metrics.errors.labels("turn").inc()
-                reply = render((self._failure_text,), max_chars=self._max_chars)
         else:
             reply = render(pending.replies, max_chars=self._max_chars)
         if self._closing:  # the turn ended after the grace period: the next start sends it
             log.warning("outbound.abandoned", extra={"fields": {"user": pending.user}})
             return
-        if (reply.parts or reply.template) and self._sender is not None:
-            sid = pending.message.message_sid
-            async with claim_held(self._store, sid, every=self._renew_every):
-                await self._send(self._sender, pending, reply)
+        await self._send(pending.message.sender, reply, pending.user)
         # Sent, or given up on after the sender's own retries: never sent again. Only a process
         # that dies before this line leaves the reply to the next start.
         try:
@@ -116,43 +124,46 @@ class Outbox:
         except BotError:
             log.exception("outbound.not_recorded", extra={"fields": {"user": pending.user}})
 
-    async def _send(self, sender: Sender, pending: _Pending, reply: WhatsAppReply) -> None:
-        message = pending.message
+    async def send(self, to: str, replies: Sequence[str], user: str) -> None:
+        """Split ``replies`` for the channel and send them to ``to`` (``user``: hashed, for
+        logs); a failure is counted and logged, never raised."""
+        await self._send(to, render(tuple(replies), max_chars=self._max_chars), user)
+
+    async def _send(self, to: str, reply: WhatsAppReply, user: str) -> None:
+        if not (reply.parts or reply.template) or self._sender is None:
+            return
         try:
-            sids = await sender.send(message.sender, reply.parts, from_=message.to)
+            sids = await self._sender.send(to, reply.parts)
             if reply.template is not None:
-                sids.append(await self._send_choices(sender, pending, reply))
+                sids.append(await self._send_choices(self._sender, to, reply, user))
         except DeliveryError as exc:
-            self._failed(pending, str(exc), maybe_sent=exc.maybe_sent)
+            self._failed(user, str(exc), maybe_sent=exc.maybe_sent)
             return
         except Exception as exc:  # a bug must not vanish into an unretrieved task
-            log.exception("outbound.error", extra={"fields": {"user": pending.user}})
-            self._failed(pending, repr(exc), maybe_sent=True)
+            log.exception("outbound.error", extra={"fields": {"user": user}})
+            self._failed(user, repr(exc), maybe_sent=True)
             return
         self._metrics.outbound.labels("sent").inc(len(sids))
-        log.info("outbound.sent", extra={"fields": {"user": pending.user, "parts": len(sids)}})
+        log.info("outbound.sent", extra={"fields": {"user": user, "parts": len(sids)}})
 
-    async def _send_choices(self, sender: Sender, pending: _Pending, reply: WhatsAppReply) -> str:
+    async def _send_choices(self, sender: Sender, to: str, reply: WhatsAppReply, user: str) -> str:
         """The interactive message; when Twilio takes no template (nothing was sent), its text
         alone, where the flows' words still say what can be typed."""
         assert reply.template is not None
-        message = pending.message
         try:
-            return await sender.send_interactive(
-                message.sender, reply.template, reply.body, from_=message.to
-            )
+            return await sender.send_interactive(to, reply.template, reply.body)
         except DeliveryError as exc:
             if exc.maybe_sent:
                 raise
-            fields = {"user": pending.user, "error": str(exc)}
+            fields = {"user": user, "error": str(exc)}
             log.warning("outbound.interactive_failed", extra={"fields": fields})
-            (sid,) = await sender.send(message.sender, [reply.body], from_=message.to)
+            (sid,) = await sender.send(to, [reply.body])
             return sid
 
-    def _failed(self, pending: _Pending, error: str, *, maybe_sent: bool) -> None:
+    def _failed(self, user: str, error: str, *, maybe_sent: bool) -> None:
         self._metrics.outbound.labels("failed").inc()
         self._metrics.errors.labels("outbound").inc()
-        fields = {"user": pending.user, "error": error, "maybe_sent": maybe_sent}
+        fields = {"user": user, "error": error, "maybe_sent": maybe_sent}
         log.error("outbound.failed", extra={"fields": fields})
 
     async def close(self) -> None:

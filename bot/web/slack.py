@@ -32,14 +32,12 @@ from bot.channels.slack_send import SlackPoster
 from bot.coord.base import RateLimiter
 from bot.engine.turn import Inbound, TurnResult
 from bot.errors import BotError, DeliveryError, MalformedRequestError
-from bot.store.base import ConversationRow, ConversationStore
+from bot.store.base import ConversationStore, MessageType
 from bot.web.logs import user_hash
 from bot.web.metrics import Metrics
 from bot.web.turns import Turns
 
 log = logging.getLogger("bot.web")
-
-FAILURE_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 class SlackHandler:
@@ -147,7 +145,7 @@ class SlackHandler:
             log.exception("slack.failed", extra={"fields": {"user": user}})
             self._metrics.errors.labels("store").inc()
             self._metrics.messages["failed"].inc()
-            self._spawn(self._post(message, (FAILURE_TEXT,), user))
+            self._spawn(self._post(message, (self._turns.failure_text(),), user))
             return
         inbound = Inbound(
             user_id=message.user_id,
@@ -171,15 +169,14 @@ class SlackHandler:
     async def _rate_limited(self, message: SlackMessage, user: str, *, notify: bool) -> None:
         self._metrics.messages["rate_limited"].inc()
         log.info("slack.rate_limited", extra={"fields": {"user": user, "notified": notify}})
-        row = ConversationRow(
+        inbound = Inbound(
             user_id=message.user_id,
-            message=message.text,
-            response=self._notice if notify else "",
-            timestamp=self._clock(),
-            message_type="rate_limited",
+            text=message.text,
             message_sid=message.claim_id,
+            channel="slack",
+            received_at=self._clock(),
         )
-        await self._store.append_rows([row])
+        await self._turns.keep(inbound, self._notice if notify else "", MessageType.RATE_LIMITED)
         if notify:
             self._spawn(self._post(message, (self._notice,), user))
 
@@ -193,11 +190,14 @@ class SlackHandler:
             log.exception("turn.failed", extra={"fields": {"user": user}})
             self._metrics.messages["failed"].inc()
             self._metrics.errors.labels("turn").inc()
-            await self._post(message, (FAILURE_TEXT,), user)
+            await self._post(message, (self._turns.failure_text(),), user)
             return
         finally:
             self._metrics.turns.inc()
             self._metrics.turn_seconds.observe(time.perf_counter() - started)
+        if result.duplicate:  # a retry ran the turn meanwhile: its reply is that one's
+            self._metrics.messages["duplicate"].inc()
+            return
         await self._post(message, result.replies, user, result)
 
     async def _post(

@@ -27,11 +27,11 @@ from bot.channels.teams_send import TeamsSender
 from bot.coord.base import RateLimiter
 from bot.engine.turn import Inbound, TurnResult
 from bot.errors import BotError, DeliveryError, MalformedRequestError
-from bot.store.base import ConversationRow, ConversationStore
+from bot.store.base import ConversationStore, MessageType
 from bot.web.logs import user_hash
 from bot.web.metrics import Metrics
 from bot.web.turns import Turns
-from bot.web.webhook import FAILURE_TEXT, RATE_LIMIT_NOTICE
+from bot.web.webhook import RATE_LIMIT_NOTICE
 
 log = logging.getLogger("bot.web")
 
@@ -94,7 +94,7 @@ class TeamsHandler:
             log.exception("teams.failed", extra={"fields": {"user": self._user(message)}})
             self._metrics.messages["failed"].inc()
             self._metrics.errors.labels("store").inc()
-            await self._send(self._sender, message, (FAILURE_TEXT,))
+            await self._send(self._sender, message, (self._turns.failure_text(),))
         return web.Response(status=200)
 
     async def _activity(self, request: web.Request) -> Activity:
@@ -142,11 +142,14 @@ class TeamsHandler:
             log.exception("turn.failed", extra={"fields": {"user": self._user(message)}})
             self._metrics.messages["failed"].inc()
             self._metrics.errors.labels("turn").inc()
-            await self._send(sender, message, (FAILURE_TEXT,))
+            await self._send(sender, message, (self._turns.failure_text(),))
             return
         finally:
             self._metrics.turns.inc()
             self._metrics.turn_seconds.observe(time.perf_counter() - started)
+        if result.duplicate:  # a retry ran the turn meanwhile: its reply is that one's
+            self._metrics.messages["duplicate"].inc()
+            return
         self._metrics.messages["replied"].inc()
         await self._deliver(sender, message, result)
 
@@ -164,15 +167,14 @@ class TeamsHandler:
         self._metrics.messages["rate_limited"].inc()
         fields = {"user": self._user(message), "notified": notify}
         log.info("webhook.rate_limited", extra={"fields": fields})
-        row = ConversationRow(
+        inbound = Inbound(
             user_id=message.user_id,
-            message=message.text,
-            response=self._notice if notify else "",
-            timestamp=self._clock(),
-            message_type="rate_limited",
+            text=message.text,
             message_sid=message.message_key,
+            channel="teams",
+            received_at=self._clock(),
         )
-        await self._store.append_rows([row])
+        await self._turns.keep(inbound, self._notice if notify else "", MessageType.RATE_LIMITED)
         if notify:
             await self._send(sender, message, (self._notice,))
 

@@ -1,5 +1,5 @@
-"""Starting the turn of one inbound message, its claim (MessageSid, Slack event id) held while it
-runs."""
+"""Starting the turn of one inbound message (WhatsApp, Slack, Teams), and keeping one that gets
+no turn; what a failed turn says. Channels reach the engine through here only."""
 
 from __future__ import annotations
 
@@ -11,35 +11,52 @@ from typing import Protocol
 from bot.access.policy import Viewer
 from bot.channels.twilio import InboundMessage
 from bot.engine.turn import Inbound, TurnResult
-from bot.store.base import ConversationStore
-from bot.store.lease import claim_held
+from bot.store.base import MessageType
 
 
 class TurnHandler(Protocol):
     async def handle(self, inbound: Inbound) -> TurnResult: ...
 
+    async def record(self, inbound: Inbound, response: str, message_type: MessageType) -> bool: ...
+
+    def failure_text(self) -> str: ...
+
 
 class Turns:
-    def __init__(
-        self,
-        *,
-        engine: TurnHandler,
-        store: ConversationStore,
-        renew_every: float,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, *, engine: TurnHandler, clock: Callable[[], float] = time.time) -> None:
         self._engine = engine
-        self._store = store
-        self._renew_every = renew_every
         self._clock = clock
 
     def start(
         self, message: InboundMessage, *, viewer: Viewer | None = None
     ) -> asyncio.Future[TurnResult]:
-        """The turn, running: a claim that outlasts the reclaim window stays this instance's.
-        ``viewer`` is what the sender may read, when the caller already asked (else the
-        engine asks)."""
-        inbound = Inbound(
+        """The turn, running. ``viewer`` is what the sender may read, when the caller already
+        asked (else the engine asks). Its save claims the MessageSid: a retry of a message
+        answered already comes back as a duplicate with nothing to send."""
+        return self.run(self._inbound(message, viewer))
+
+    def run(self, inbound: Inbound) -> asyncio.Future[TurnResult]:
+        """The turn of a message any channel has parsed; its save claims ``inbound.message_sid``
+        (a Slack event id, a Teams activity key): a retry comes back as a duplicate."""
+        return asyncio.ensure_future(self._engine.handle(inbound))
+
+    async def keep(self, inbound: Inbound, response: str, message_type: MessageType) -> bool:
+        """Keep a message of any channel that gets no turn; False: handled already."""
+        return await self._engine.record(inbound, response, message_type)
+
+    def failure_text(self) -> str:
+        """What a turn that failed outside the engine says (the flows' `error` message)."""
+        return self._engine.failure_text()
+
+    async def record(
+        self, message: InboundMessage, response: str, message_type: MessageType
+    ) -> bool:
+        """Keep a message that gets no turn (over the rate limit) and what it was answered;
+        False: it was handled already (a retry)."""
+        return await self.keep(self._inbound(message, None), response, message_type)
+
+    def _inbound(self, message: InboundMessage, viewer: Viewer | None) -> Inbound:
+        return Inbound(
             user_id=message.sender,
             text=message.text,
             message_sid=message.message_sid,
@@ -49,14 +66,3 @@ class Turns:
             media=message.num_media,
             viewer=viewer,
         )
-        return self.run(inbound)
-
-    def run(self, inbound: Inbound) -> asyncio.Future[TurnResult]:
-        """The turn of a message any channel has already parsed, claimed under
-        ``inbound.message_sid``."""
-        return asyncio.ensure_future(self._run(inbound))
-
-    async def _run(self, inbound: Inbound) -> TurnResult:
-        assert inbound.message_sid is not None
-        async with claim_held(self._store, inbound.message_sid, every=self._renew_every):
-            return await self._engine.handle(inbound)

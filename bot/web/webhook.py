@@ -1,10 +1,13 @@
 """POST /webhook: one inbound WhatsApp message in, TwiML out.
 
 Order of checks: size, form, signature (guard.py); then access (a sender who may not talk gets
-one refusal a day and nothing else: no session, no claim, no row); then MessageSid dedupe (an
-atomic insert in the store), the per-sender rate limit, and the turn. A turn that ends within the
-reply budget is answered inside the response; a slower one gets ``<Response/>`` at once and its
-reply goes out through the REST API. A legitimate request always gets a TwiML body and a 200.
+one refusal a day and nothing else: no session, no claim, no row); then the per-sender rate limit
+and the turn. MessageSid dedupe is the engine's: the turn's save claims it in the same
+transaction as the session and the row, so a retry of a message answered already comes back as a
+duplicate and gets an empty ``<Response/>``. A turn that ends within the reply budget is answered
+inside the response; a slower one gets ``<Response/>`` at once and its reply goes out through the
+REST API. A legitimate request always gets a TwiML body and a 200; when the turn or the store
+fails, it says the flows' `error` message (Engine.failure_text).
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from aiohttp import web
 from bot.access.policy import AccessPolicy, Viewer
 from bot.channels.twilio import EMPTY_TWIML, InboundMessage, inbound_message, split_replies, twiml
 from bot.coord.base import RateLimiter
+from bot.engine.turn import TurnResult
 from bot.errors import BotError, MalformedRequestError
-from bot.store.base import ConversationRow, ConversationStore
+from bot.store.base import ConversationStore, MessageType
 from bot.web.guard import TwilioGuard
 from bot.web.logs import user_hash
 from bot.web.metrics import Metrics
@@ -35,7 +39,6 @@ RATE_LIMIT_NOTICE = (
     "I've kept them; please wait a minute before sending more."
 )
 MAX_REMEMBERED_REFUSALS = 10_000
-FAILURE_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 def _xml(body: str) -> web.Response:
@@ -57,6 +60,7 @@ class WebhookHandler:
         rate_limit_per_minute: int,
         reply_budget_seconds: float,
         max_reply_chars: int,
+        failure_text: Callable[[], str],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._guard = guard
@@ -75,6 +79,7 @@ class WebhookHandler:
         self._notice = RATE_LIMIT_NOTICE.format(limit=rate_limit_per_minute)
         self._budget = reply_budget_seconds
         self._max_chars = max_reply_chars
+        self._failure_text = failure_text
         self._clock = clock
 
     async def __call__(self, request: web.Request) -> web.Response:
@@ -99,7 +104,7 @@ class WebhookHandler:
             log.exception("webhook.failed", extra={"fields": {"user": self._user(message)}})
             self._metrics.messages["failed"].inc()
             self._metrics.errors.labels("store").inc()
-            return _xml(twiml([FAILURE_TEXT]))
+            return _xml(twiml([self._failure_text()]))
 
     def _user(self, message: InboundMessage) -> str:
         """The sender as logs show it (hashed only when a line is written)."""
@@ -109,14 +114,15 @@ class WebhookHandler:
         viewer = await self._access.viewer(message.sender)
         if not viewer.allowed:
             return await self._refuse(message)
-        if not await self._store.claim_message(message.message_sid, message.sender):
-            self._metrics.messages["duplicate"].inc()
-            log.info("webhook.duplicate", extra={"fields": {"user": self._user(message)}})
-            return _xml(EMPTY_TWIML)
         decision = await self._limiter.hit(message.sender)
         if not decision.allowed:
             return await self._rate_limited(message, notify=decision.notify)
         return await self._turn(message, viewer)
+
+    def _duplicate(self, message: InboundMessage) -> web.Response:
+        self._metrics.messages["duplicate"].inc()
+        log.info("webhook.duplicate", extra={"fields": {"user": self._user(message)}})
+        return _xml(EMPTY_TWIML)
 
     async def _refuse(self, message: InboundMessage) -> web.Response:
         """Told once per interval, whichever instance they reach (the store keeps when); their
@@ -136,21 +142,15 @@ class WebhookHandler:
         self._metrics.messages["rate_limited"].inc()
         fields = {"user": self._user(message), "notified": notify}
         log.info("webhook.rate_limited", extra={"fields": fields})
-        row = ConversationRow(
-            user_id=message.sender,
-            message=message.text,
-            response=self._notice if notify else "",
-            timestamp=self._clock(),
-            message_type="rate_limited",
-            message_sid=message.message_sid,
-        )
-        await self._store.append_rows([row])
+        notice = self._notice if notify else ""
+        if not await self._turns.record(message, notice, MessageType.RATE_LIMITED):
+            return self._duplicate(message)
         return _xml(twiml([self._notice]) if notify else EMPTY_TWIML)
 
     async def _turn(self, message: InboundMessage, viewer: Viewer) -> web.Response:
         started = time.perf_counter()
         turn = self._turns.start(message, viewer=viewer)
-        turn.add_done_callback(lambda _t: self._turn_done(started))
+        turn.add_done_callback(lambda done: self._turn_done(done, started))
         # Without REST credentials a late reply could not be sent at all: wait for it instead.
         budget = self._budget if self._outbox.can_send else None
         done, _pending = await asyncio.wait((turn,), timeout=budget)
@@ -167,17 +167,17 @@ class WebhookHandler:
             log.exception("turn.failed", extra={"fields": {"user": self._user(message)}})
             self._metrics.messages["failed"].inc()
             self._metrics.errors.labels("turn").inc()
-            return _xml(twiml([FAILURE_TEXT]))
+            return _xml(twiml([self._failure_text()]))
+        if result.duplicate:
+            return self._duplicate(message)
         if self._outbox.interactive(result):
             # Buttons exist only in the REST API: the whole reply goes that way, in order.
             user = self._user(message)
-            await self._keep(message, user)
             self._outbox.deliver_later(message, turn, user)
             self._metrics.messages["replied"].inc()
             return _xml(EMPTY_TWIML)
-        replies = result.replies
         self._metrics.messages["replied"].inc()
-        parts = split_replies(replies, self._max_chars)
+        parts = split_replies(result.replies, self._max_chars)
         if log.isEnabledFor(logging.DEBUG):
             fields = {"user": self._user(message), "parts": len(parts), "text": message.text}
             log.debug("webhook.replied", extra={"fields": fields})
@@ -187,10 +187,12 @@ class WebhookHandler:
         """Acknowledged without its reply: keep the message until its turn is saved, so a crash
         before then is finished at the next start (bot/web/recovery.py)."""
         try:
-            await self._store.keep_pending(message.message_sid, message.pending())
+            await self._store.keep_pending(message.message_sid, message.sender, message.pending())
         except BotError:
             log.exception("webhook.not_kept", extra={"fields": {"user": user}})
 
-    def _turn_done(self, started: float) -> None:
+    def _turn_done(self, turn: asyncio.Future[TurnResult], started: float) -> None:
+        if not turn.cancelled() and turn.exception() is None and turn.result().duplicate:
+            return  # a retry answered by nobody: no turn ran
         self._metrics.turns.inc()
         self._metrics.turn_seconds.observe(time.perf_counter() - started)

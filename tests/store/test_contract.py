@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.errors import StoreError
+from bot.errors import DuplicateMessageError, StoreError
 from bot.store.base import ConversationRow, ConversationStore, Session
 from bot.store.lease import claim_held
 from tests.store.conftest import StoreFactory
@@ -144,6 +144,67 @@ class TestStoreContract:
         assert await store.claim_message("SMt", "+1") is False
         assert await store.claim_message("SMr", "+1") is False
 
+    async def test_the_turns_read_says_whether_its_message_was_handled(
+        self, store: ConversationStore
+    ) -> None:
+        assert await store.load_turn("+1", "SM1") == (None, False)
+        await store.save_turn(_session("+1"), [_row("+1", "hi", 1.0, message_sid="SM1")])
+        assert await store.load_turn("+1", "SM1") == (_session("+1"), True)
+        assert await store.load_turn("+1", "SM2") == (_session("+1"), False)
+        assert await store.load_turn("+2", "SM1") == (None, True)
+
+    async def test_a_turn_of_a_message_handled_already_saves_nothing(
+        self, store: ConversationStore
+    ) -> None:
+        await store.save_turn(
+            _session("+1", "greeting.menu"), [_row("+1", "hi", 1.0, message_sid="SM1")]
+        )
+        with pytest.raises(DuplicateMessageError):
+            await store.save_turn(
+                _session("+1", "search.results"), [_row("+1", "hi again", 2.0, message_sid="SM1")]
+            )
+        with pytest.raises(DuplicateMessageError):
+            await store.append_rows([_row("+1", "too fast", 3.0, message_sid="SM1")])
+        got = await store.load_session("+1")
+        assert got is not None and got.state == "greeting.menu"
+        assert [r.message for r in await store.history("+1")] == ["hi"]
+        await store.save_turn(_session("+1", "search.results"), [_row("+1", "next", 4.0)])
+        assert [r.message for r in await store.history("+1")] == ["hi", "next"]
+
+    async def test_two_instances_saving_one_message_save_it_once(
+        self, make_store: StoreFactory
+    ) -> None:
+        stores = [await make_store() for _ in range(4)]  # instances sharing one database
+        saves = [
+            s.save_turn(_session("+1", f"s.{n}"), [_row("+1", f"turn {n}", 1.0, message_sid="SM1")])
+            for n, s in enumerate(stores * 5)
+        ]
+        outcomes = await asyncio.gather(*saves, return_exceptions=True)
+        assert [o for o in outcomes if not isinstance(o, DuplicateMessageError)] == [None]
+        (row,) = await stores[0].history("+1")
+        got = await stores[0].load_session("+1")
+        assert got is not None and got.state == f"s.{row.message.split()[1]}"  # the same turn
+
+    async def test_a_message_kept_after_its_turn_was_saved_is_not_kept(
+        self, make_store: StoreFactory
+    ) -> None:
+        store = await make_store()
+        await store.save_turn(_session("+1"), [_row("+1", "hi", 1.0, message_sid="SM1")])
+        await store.keep_pending("SM1", "+1", {"body": "hi"})
+        make_store.now[0] += 60  # type: ignore[attr-defined]
+        assert await store.pending_messages() == []  # its reply went out in the response
+
+    async def test_a_retrys_keep_leaves_the_first_delivery_its_message(
+        self, make_store: StoreFactory
+    ) -> None:
+        store = await make_store()
+        await store.keep_pending("SM1", "+1", {"body": "first"})
+        make_store.now[0] += 10  # type: ignore[attr-defined]
+        await store.keep_pending("SM1", "+1", {"body": "retry"})  # neither kept nor renewed
+        make_store.now[0] += 6  # type: ignore[attr-defined]
+        (kept,) = await store.pending_messages()
+        assert kept.payload == {"body": "first"}
+
     async def test_status_keeps_the_latest_stage_whatever_the_arrival_order(
         self, store: ConversationStore
     ) -> None:
@@ -196,7 +257,6 @@ class TestStoreContract:
             pytest.skip("the memory store keeps nothing across a restart, by design")
         first = await make_store()
         await first.save_turn(_session("+1"), [_row("+1", "hi", 1.0, message_sid="SMa")])
-        assert await first.claim_message("SMa", "+1")
         await first.record_status("SMb", "sent", 1.0)
         await first.close()
         second = await make_store()
@@ -252,7 +312,7 @@ class TestPendingMessages:
     ) -> None:
         store = await make_store()
         assert await store.claim_message("SMp", "+1")
-        await store.keep_pending("SMp", {"body": "where is Template", "to": "whatsapp:+1415"})
+        await store.keep_pending("SMp", "+1", {"body": "where is Template", "to": "whatsapp:+1415"})
         assert await store.pending_messages() == []  # its owner may still be working on it
         make_store.now[0] += 16  # type: ignore[attr-defined]
         restarted = await make_store()

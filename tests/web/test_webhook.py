@@ -217,9 +217,11 @@ async def test_a_failing_store_still_gets_a_twiml_answer(start) -> None:
     await services.store.close()
     status, body = await post_signed(client, "/webhook", inbound("SM1", "hi"))
     assert status == 200
+    # the words of a turn that fails inside the engine: the flows' `error` message
     assert messages(body) == [
-        "Sorry, something went wrong on my side. Please try again in a moment."
+        "Sorry, something went wrong on my side. Please try again, or send “help”."
     ]
+    assert messages(body) == [services.engine.failure_text()]
 
 
 async def test_a_charset_on_the_content_type_is_accepted(start) -> None:
@@ -308,3 +310,32 @@ async def test_twilios_retry_of_a_slow_turn_still_running_is_not_processed_again
     assert [r.message_sid for r in rows].count("SMslow") == 1  # one row
     assert slow_search.calls == 1  # one search (one LLM call, had the turn asked one)
     assert len([m for m in fake.sent if m.body.startswith("Found")]) == 1  # one reply
+
+
+async def test_late_replies_come_from_the_bots_one_number_whatever_the_to_field(
+    start, slow_search, fake_twilio
+) -> None:
+    fake, _ = fake_twilio
+    client, _ = await start(limits={"reply_budget_seconds": 0.1})
+    await ready(client, USER)
+    slow_search.delay = 0.5
+    other = {**inbound("SM2", "/def handler_/"), "To": "whatsapp:+14150000000"}
+    status, body = await post_signed(client, "/webhook", other)
+    assert (status, messages(body)) == (200, [])  # acknowledged; the reply follows
+    for _ in range(100):
+        if fake.sent:
+            break
+        await asyncio.sleep(0.05)
+    assert fake.sent and {m.from_ for m in fake.sent} == {BOT_NUMBER}
+
+
+async def test_without_the_bots_number_nothing_is_sent_later_the_webhook_waits(
+    start, slow_search, fake_twilio
+) -> None:
+    fake, _ = fake_twilio
+    client, _ = await start(limits={"reply_budget_seconds": 0.1}, twilio={"whatsapp_number": ""})
+    await ready(client, USER)
+    slow_search.delay = 0.5
+    status, body = await post_signed(client, "/webhook", inbound("SM2", "/def handler_/"))
+    assert status == 200 and messages(body)[0].startswith("Found")  # in the response itself
+    assert fake.sent == []
