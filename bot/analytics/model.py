@@ -110,7 +110,7 @@ class DayStats:
 class WeekUsers:
     week: str  # the Monday that starts the ISO week, "2026-11-30"
     channel: str
-    active_users: int
+    active_users: int  # over the whole week (of each week the window touches)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,7 @@ class Reports:
         src, hours, days = self._source, window.hours, window.days
         traffic = await src.traffic(hours, channel)
         per_day = {(d, c): n for d, c, n in await src.users_per_day(days, channel)}
-        weeks = await src.users_per_week(days, channel)
+        weeks = await src.users_per_week(((days[0] + 3) // 7, (days[1] + 3) // 7), channel)
         active = dict(await src.senders(days, channel, "active"))
         limited = dict(await src.senders(days, channel, "rate_limited"))
         latency: dict[str, list[tuple[int, int]]] = defaultdict(list)

@@ -95,9 +95,9 @@ class Source(Protocol):
         ...
 
     async def users_per_week(
-        self, days: tuple[int, int], channel: str | None
+        self, weeks: tuple[int, int], channel: str | None
     ) -> list[tuple[int, str, int]]:
-        """(ISO week: (day + 3) // 7, channel, distinct active users over its days in range)."""
+        """(ISO week: (day + 3) // 7, channel, active users that week), weeks in range."""
         ...
 
     async def senders(

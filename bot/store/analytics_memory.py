@@ -104,10 +104,11 @@ class MemorySource:
         return [(d, c, n) for (d, c), n in counts.items()]
 
     async def users_per_week(
-        self, days: tuple[int, int], channel: str | None
+        self, weeks: tuple[int, int], channel: str | None
     ) -> list[tuple[int, str, int]]:
-        weeks = {((d + 3) // 7, c, u) for d, c, u in self._senders(days, channel, "active")}
-        counts = Counter((w, c) for w, c, _ in weeks)
+        days = (weeks[0] * 7 - 3, weeks[1] * 7 + 3)
+        found = {((d + 3) // 7, c, u) for d, c, u in self._senders(days, channel, "active")}
+        counts = Counter((w, c) for w, c, _ in found)
         return [(w, c, n) for (w, c), n in counts.items()]
 
     async def senders(

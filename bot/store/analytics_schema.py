@@ -10,7 +10,8 @@ no channel, conversation or outcome and are left out of the totals.
 
 What a row counts as:
 - a *message*: a turn of a conversation (``started`` set) that is not a fired state timeout;
-- *active*: the sender of a message that day; *rate limited*: a row of type rate_limited;
+- *active*: the sender of a message that day (and week); *rate limited*: a row of type
+  rate_limited;
 - a *search*: a row whose meta has ``search`` (``query``, ``repo``, ``results``, ``ms``);
 - its *cost*: meta ``llm.cost_usd``.
 """
@@ -28,8 +29,9 @@ COLUMNS: tuple[str, ...] = (
     "ALTER TABLE conversations ADD COLUMN actions TEXT NOT NULL DEFAULT ''",
     # a transcript: one conversation's rows in order
     "CREATE INDEX idx_conversations_run ON conversations (phone_number, started, timestamp)",
-    # the funnel's misunderstood texts
-    "CREATE INDEX idx_conversations_misunderstood ON conversations (timestamp, state_before) "
+    # the funnel's misunderstood texts, read from the index alone
+    "CREATE INDEX idx_conversations_misunderstood "
+    "ON conversations (timestamp, channel, state_before, message) "
     "WHERE outcome = 'not_understood'",
 )
 
@@ -45,7 +47,8 @@ TABLES: tuple[str, ...] = (
         turns INTEGER NOT NULL,
         UNIQUE (phone_number, started)
     )""",
-    "CREATE INDEX idx_runs_last_at ON conversation_runs (last_at)",
+    # the conversations page, its filters and counts, read from the index alone
+    "CREATE INDEX idx_runs_last_at ON conversation_runs (last_at, channel, last_state, outcome)",
     """CREATE TABLE traffic_hourly (
         hour BIGINT NOT NULL,
         channel TEXT NOT NULL,
@@ -54,14 +57,14 @@ TABLES: tuple[str, ...] = (
         rate_limited INTEGER NOT NULL,
         cost_usd {real} NOT NULL,
         PRIMARY KEY (hour, channel)
-    )""",
+    ){without_rowid}""",
     """CREATE TABLE latency_hourly (
         hour BIGINT NOT NULL,
         channel TEXT NOT NULL,
         bucket INTEGER NOT NULL,
         turns INTEGER NOT NULL,
         PRIMARY KEY (hour, channel, bucket)
-    )""",
+    ){without_rowid}""",
     """CREATE TABLE transitions_hourly (
         hour BIGINT NOT NULL,
         channel TEXT NOT NULL,
@@ -70,14 +73,23 @@ TABLES: tuple[str, ...] = (
         outcome TEXT NOT NULL,
         turns INTEGER NOT NULL,
         PRIMARY KEY (hour, channel, state_before, state, outcome)
-    )""",
+    ){without_rowid}""",
     """CREATE TABLE users_daily (
+        kind TEXT NOT NULL,
         day BIGINT NOT NULL,
         channel TEXT NOT NULL,
-        kind TEXT NOT NULL,
         phone_number TEXT NOT NULL,
-        PRIMARY KEY (day, channel, kind, phone_number)
-    )""",
+        PRIMARY KEY (kind, day, channel, phone_number)
+    ){without_rowid}""",
+    # distinct senders over a window, without sorting them
+    "CREATE INDEX idx_users_daily_sender ON users_daily (kind, channel, phone_number, day)",
+    """CREATE TABLE users_weekly (
+        kind TEXT NOT NULL,
+        week BIGINT NOT NULL,
+        channel TEXT NOT NULL,
+        phone_number TEXT NOT NULL,
+        PRIMARY KEY (kind, week, channel, phone_number)
+    ){without_rowid}""",
     """CREATE TABLE searches_daily (
         day BIGINT NOT NULL,
         repo TEXT NOT NULL,
@@ -87,14 +99,14 @@ TABLES: tuple[str, ...] = (
         total_ms {real} NOT NULL,
         max_ms {real} NOT NULL,
         PRIMARY KEY (day, repo, query)
-    )""",
+    ){without_rowid}""",
     """CREATE TABLE search_latency_daily (
         day BIGINT NOT NULL,
         repo TEXT NOT NULL,
         bucket INTEGER NOT NULL,
         searches INTEGER NOT NULL,
         PRIMARY KEY (day, repo, bucket)
-    )""",
+    ){without_rowid}""",
 )
 
 
@@ -103,6 +115,7 @@ def _upserts(hour: str, day: str, cost: str, search: dict[str, str]) -> list[tup
     message = "(NEW.started IS NOT NULL AND NEW.outcome <> 'timeout')"
     turn = "NEW.started IS NOT NULL"
     latest = "excluded.last_at >= conversation_runs.last_at"
+    kind = "CASE WHEN NEW.message_type = 'rate_limited' THEN 'rate_limited' ELSE 'active' END"
     return [
         (
             "",
@@ -134,11 +147,15 @@ def _upserts(hour: str, day: str, cost: str, search: dict[str, str]) -> list[tup
         ),
         (
             f"{message} OR NEW.message_type = 'rate_limited'",
-            f"""INSERT INTO users_daily (day, channel, kind, phone_number)
-            VALUES ({day}, NEW.channel,
-                CASE WHEN NEW.message_type = 'rate_limited' THEN 'rate_limited' ELSE 'active' END,
-                NEW.phone_number)
-            ON CONFLICT (day, channel, kind, phone_number) DO NOTHING""",
+            f"""INSERT INTO users_daily (kind, day, channel, phone_number)
+            VALUES ({kind}, {day}, NEW.channel, NEW.phone_number)
+            ON CONFLICT (kind, day, channel, phone_number) DO NOTHING""",
+        ),
+        (
+            message,
+            f"""INSERT INTO users_weekly (kind, week, channel, phone_number)
+            VALUES ('active', ({day} + 3) / 7, NEW.channel, NEW.phone_number)
+            ON CONFLICT (kind, week, channel, phone_number) DO NOTHING""",
         ),
         (
             turn,
@@ -200,7 +217,12 @@ def _sqlite() -> tuple[str, ...]:
         _sqlite_number("$.llm.cost_usd"),
         search,
     )
-    fill = {"real": "REAL", "serial": "INTEGER", "autoincrement": " AUTOINCREMENT"}
+    fill = {
+        "real": "REAL",
+        "serial": "INTEGER",
+        "autoincrement": " AUTOINCREMENT",
+        "without_rowid": " WITHOUT ROWID",  # the totals live in their primary key's b-tree
+    }
     triggers = tuple(
         f"CREATE TRIGGER analytics_{i} AFTER INSERT ON conversations "
         + (f"WHEN {when} " if when else "")
@@ -241,7 +263,12 @@ def _postgres() -> tuple[str, ...]:
         f"IF {when} THEN {statement}; END IF;" if when else f"{statement};"
         for when, statement in upserts
     )
-    fill = {"real": "DOUBLE PRECISION", "serial": "BIGSERIAL", "autoincrement": ""}
+    fill = {
+        "real": "DOUBLE PRECISION",
+        "serial": "BIGSERIAL",
+        "autoincrement": "",
+        "without_rowid": "",
+    }
     return (
         *(s.format(**fill) for s in COLUMNS),
         *(s.format(**fill) for s in TABLES),
@@ -268,8 +295,10 @@ def purge_statements(cutoff: float) -> list[tuple[str, tuple[float | int]]]:
         ("DELETE FROM conversation_runs WHERE last_at < ?", (cutoff,)),
         *((f"DELETE FROM {t} WHERE hour < ?", (hour,)) for t in HOURLY),
         *((f"DELETE FROM {t} WHERE day < ?", (day,)) for t in DAILY),
+        *((f"DELETE FROM {t} WHERE week < ?", ((day + 3) // 7,)) for t in WEEKLY),
     ]
 
 
 HOURLY = ("traffic_hourly", "latency_hourly", "transitions_hourly")
 DAILY = ("users_daily", "searches_daily", "search_latency_daily")
+WEEKLY = ("users_weekly",)

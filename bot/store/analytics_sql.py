@@ -63,7 +63,7 @@ class SqlSource:
         args: list[Any] = [*days]
         found = await self._fetch(
             "SELECT day, channel, COUNT(*) FROM users_daily "
-            "WHERE day BETWEEN ? AND ? AND kind = 'active'"
+            "WHERE kind = 'active' AND day BETWEEN ? AND ?"
             + _filter("channel", channel, args)
             + " GROUP BY day, channel",
             args,
@@ -71,14 +71,14 @@ class SqlSource:
         return [(int(d), str(c), int(n)) for d, c, n in found]
 
     async def users_per_week(
-        self, days: tuple[int, int], channel: str | None
+        self, weeks: tuple[int, int], channel: str | None
     ) -> list[tuple[int, str, int]]:
-        args: list[Any] = [*days]
+        args: list[Any] = [*weeks]
         found = await self._fetch(
-            "SELECT (day + 3) / 7 AS week, channel, COUNT(DISTINCT phone_number) FROM users_daily "
-            "WHERE day BETWEEN ? AND ? AND kind = 'active'"
+            "SELECT week, channel, COUNT(*) FROM users_weekly "
+            "WHERE kind = 'active' AND week BETWEEN ? AND ?"
             + _filter("channel", channel, args)
-            + " GROUP BY (day + 3) / 7, channel",
+            + " GROUP BY week, channel",
             args,
         )
         return [(int(w), str(c), int(n)) for w, c, n in found]
@@ -86,17 +86,18 @@ class SqlSource:
     async def senders(
         self, days: tuple[int, int], channel: str | None, kind: str
     ) -> list[tuple[str, int]]:
-        args: list[Any] = [*days, kind]
-        where = "WHERE day BETWEEN ? AND ? AND kind = ?" + _filter("channel", channel, args)
-        per = await self._fetch(
-            f"SELECT channel, COUNT(DISTINCT phone_number) FROM users_daily {where} "
-            "GROUP BY channel",
+        args: list[Any] = [kind, *days]
+        # One pass over the index in (channel, sender) order; counted here, per channel and
+        # over every channel together.
+        found = await self._fetch(
+            "SELECT DISTINCT channel, phone_number FROM users_daily "
+            "WHERE kind = ? AND day BETWEEN ? AND ?" + _filter("channel", channel, args),
             args,
         )
-        every = await self._fetch(
-            f"SELECT COUNT(DISTINCT phone_number) FROM users_daily {where}", args
-        )
-        return [(str(c), int(n)) for c, n in per] + [("", int(every[0][0]))]
+        per: dict[str, int] = {}
+        for name, _ in found:
+            per[str(name)] = per.get(str(name), 0) + 1
+        return [*per.items(), ("", len({str(user) for _, user in found}))]
 
     async def latency(
         self, hours: tuple[int, int], channel: str | None
