@@ -144,6 +144,8 @@ class Reports:
         return ConversationPage(items, total, filters.offset, filters.limit)
 
     async def transcript(self, key: int) -> tuple[TurnRow, ...]:
+        if not 0 < key < 2**63:  # no such key; a database integer could not even hold it
+            return ()
         return tuple(
             TurnRow.of(
                 at=t.at,

@@ -221,6 +221,13 @@ class TestSearches:
             ("jinja2", 1, 0, BOUNDS[bucket(12)]),
         ]
 
+    @pytest.mark.parametrize(("limit", "shown"), [(-5, 1), (0, 1), (10**9, 2)])
+    async def test_any_limit_is_kept_within_bounds(
+        self, filled: ConversationStore, limit: int, shown: int
+    ) -> None:
+        stats = await filled.analytics.searches(TWO_DAYS, limit=limit)
+        assert len(stats.top) == shown
+
     async def test_one_repository(self, filled: ConversationStore) -> None:
         stats = await filled.analytics.searches(TWO_DAYS, repo="jinja2", limit=5)
         assert [q.query for q in stats.top] == ["Template"]
@@ -274,8 +281,11 @@ class TestConversations:
         assert turns[2].text == "call me at …0123" and turns[2].user == "…1111"
         assert "+15550001111" not in repr(turns) and "900123" not in repr(turns)
 
-    async def test_an_unknown_conversation_is_empty(self, filled: ConversationStore) -> None:
-        assert await filled.analytics.transcript(999_999) == ()
+    @pytest.mark.parametrize("key", [999_999, 0, -1, 2**63, 10**30])
+    async def test_an_unknown_conversation_is_empty(
+        self, filled: ConversationStore, key: int
+    ) -> None:
+        assert await filled.analytics.transcript(key) == ()
 
 
 async def test_facets(filled: ConversationStore) -> None:
