@@ -19,8 +19,11 @@ PostgreSQL give the same figures for the same rows, checked by tests/store/test_
   filters' choices.
 
 A `Window` is [since, until) in epoch seconds; days and weeks are UTC. Figures are kept per
-hour (per day for active users and searches: bot/store/analytics_schema.py), so a window
-counts every hour (day) it touches; `Window.span` is the window so widened. Sender ids and phone
+hour (messages, errors, rate-limited messages, cost), per day (everything else) and per week
+(active users per week): bot/store/analytics_schema.py. A window counts every hour, day or week
+it touches; `Window.span` is the window widened to whole hours (conversations, misunderstood
+texts, refusals). Active users are per day and per week only: a distinct count over any window
+would mean reading every sender of it. Sender ids and phone
 numbers inside texts are masked in bot/analytics/masking.py as the rows are built: every field
 below that holds a user or a text holds it masked already.
 
@@ -117,7 +120,6 @@ class WeekUsers:
 class ChannelTotals:
     channel: str  # "" for all channels together
     messages: int
-    active_users: int
     errors: int
     rate_limited: int
     rate_limited_senders: int
@@ -157,10 +159,10 @@ class StateFunnel:
     entered: int  # turns that came into it from another state (or started there)
     turns: int  # turns answered while in it
     next: tuple[Transition, ...]  # where those turns went, most first (not staying put)
-    stopped: int  # conversations in the window whose last turn left them here
+    stopped: int  # conversations whose last turn, on the window's days, left them here
     not_understood: int
     clarified: int  # clarifying questions asked
-    misunderstood: tuple[TextCount, ...]  # most frequent not-understood texts, masked
+    misunderstood: tuple[TextCount, ...]  # most frequent of the latest 5,000 such texts, masked
 
     @property
     def not_understood_rate(self) -> float:
