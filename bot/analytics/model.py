@@ -11,8 +11,8 @@ PostgreSQL give the same figures for the same rows, checked by tests/store/test_
   clarifying-question rates and the most frequent misunderstood texts (masked).
 - ``searches(window, repo=None, limit=20) -> SearchStats``: top queries, queries with no
   result, slowest queries, and totals per repository.
-- ``conversations(window, filters) -> ConversationPage``: conversations active in the window,
-  newest first, filtered by channel, last state and outcome, ``limit``/``offset`` paged.
+- ``conversations(window, filters) -> ConversationPage``: conversations whose last turn is in
+  the window, newest first, filtered by channel, last state and outcome, ``limit``/``offset`` paged.
 - ``transcript(key) -> tuple[TurnRow, ...]``: the turns of one conversation, oldest first;
   ``key`` is `ConversationSummary.key`, an opaque number (no phone number goes in a URL).
 - ``facets(window) -> Facets``: the channels, states, outcomes and repositories seen, for the
@@ -23,9 +23,10 @@ hour (messages, errors, rate-limited messages, cost), per day (everything else) 
 (active users per week): bot/store/analytics_schema.py. A window counts every hour, day or week
 it touches; `Window.span` is the window widened to whole hours (conversations, misunderstood
 texts, refusals). Active users are per day and per week only: a distinct count over any window
-would mean reading every sender of it. Sender ids and phone
-numbers inside texts are masked in bot/analytics/masking.py as the rows are built: every field
-below that holds a user or a text holds it masked already.
+would mean reading every sender of it.
+
+Sender ids and phone numbers inside texts are masked in bot/analytics/masking.py as the rows
+are built: every field below that holds a user or a text holds it masked already.
 
 Turn outcomes (`TurnRow.outcome`, a conversation's outcome is its last turn's): "ok";
 "not_understood" (the fallback message was said); "clarify" (a clarifying question was asked);

@@ -5,8 +5,8 @@ outcome, the start of the conversation it belongs to and the actions it ran. Tri
 inserted row keep running totals beside them (per hour for traffic; per day for latency,
 transitions, where conversations stopped, active users and searches; per week for active users;
 one row per conversation), so a dashboard page sums a few thousand rows instead of scanning a
-month of turns. The totals are written in the turn's
-own transaction: they never disagree with the rows. Rows written before this migration carry
+month of turns. The totals are written in the turn's own transaction: they never disagree with
+the rows. Rows written before this migration carry
 no channel, conversation or outcome and are left out of the totals.
 
 What a row counts as:
