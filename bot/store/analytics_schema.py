@@ -147,6 +147,11 @@ def _triggers(hour: str, day: str, cost: str, search: dict[str, str]) -> list[Tr
     kind = "CASE WHEN NEW.message_type = 'rate_limited' THEN 'rate_limited' ELSE 'active' END"
     moved = day.format(t="OLD.last_at") + " <> " + day.format(t="NEW.last_at")
     stop = "day, channel, state"
+    was = f"({day.format(t='OLD.last_at')}, OLD.channel, OLD.last_state)"
+    now = f"({day.format(t='NEW.last_at')}, NEW.channel, NEW.last_state)"
+    changed = f"{moved} OR OLD.last_state <> NEW.last_state"
+    leave = _count("stops_daily", stop, was[1:-1], "conversations", "-1")
+    arrive = _count("stops_daily", stop, now[1:-1], "conversations", "1")
     return [
         ("conversations", "INSERT", "", f"""INSERT INTO traffic_hourly
             (hour, channel, messages, errors, rate_limited, cost_usd)
@@ -205,12 +210,11 @@ def _triggers(hour: str, day: str, cost: str, search: dict[str, str]) -> list[Tr
         ("conversation_runs", "INSERT", "", _count(
             "stops_daily", stop, f"{day.format(t='NEW.last_at')}, NEW.channel, NEW.last_state",
             "conversations", "1")),
-        ("conversation_runs", "UPDATE", f"{moved} OR OLD.last_state <> NEW.last_state", _count(
-            "stops_daily", stop, f"{day.format(t='OLD.last_at')}, OLD.channel, OLD.last_state",
-            "conversations", "-1")),
-        ("conversation_runs", "UPDATE", f"{moved} OR OLD.last_state <> NEW.last_state", _count(
-            "stops_daily", stop, f"{day.format(t='NEW.last_at')}, NEW.channel, NEW.last_state",
-            "conversations", "1")),
+        # A conversation moves from one stop to another: the two rows are changed in the order
+        # of their keys, so two turns moving in opposite directions cannot deadlock.
+        ("conversation_runs", "UPDATE", f"({changed}) AND {was} <= {now}", leave),
+        ("conversation_runs", "UPDATE", changed, arrive),
+        ("conversation_runs", "UPDATE", f"({changed}) AND {was} > {now}", leave),
     ]  # fmt: skip
 
 

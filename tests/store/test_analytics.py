@@ -3,6 +3,7 @@ the same pages out (bot/analytics/model.py), with numbers masked."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 from typing import Any
@@ -391,3 +392,24 @@ async def test_every_page_matches_the_memory_store(make_store: StoreFactory) -> 
 
 def _keyless(page: ConversationPage) -> ConversationPage:
     return dataclasses.replace(page, items=tuple(dataclasses.replace(i, key=0) for i in page.items))
+
+
+async def test_concurrent_turns_moving_both_ways_are_all_counted(store: ConversationStore) -> None:
+    """Conversations moving A -> B and B -> A at once (the stops of both states change in
+    every turn): no turn is lost to a lock, and every conversation stops once."""
+    users = [f"+1555000{n:04d}" for n in range(40)]
+    for n, user in enumerate(users):
+        first = "a.state" if n % 2 else "b.state"
+        row = _turn(user, D0 + 10, "", first, started=D0 + 10)
+        await store.save_turn(Session(user, state=first), [row])
+
+    async def move(n: int, user: str, step: int) -> None:
+        here, there = ("a.state", "b.state") if (n + step) % 2 else ("b.state", "a.state")
+        row = _turn(user, D0 + 20 + step, here, there, started=D0 + 10)
+        await store.save_turn(Session(user, state=there), [row])
+
+    for step in range(3):
+        await asyncio.gather(*(move(n, user, step) for n, user in enumerate(users)))
+    funnel = await store.analytics.funnel(TWO_DAYS)
+    assert sum(s.stopped for s in funnel.states) == 40
+    assert sum(s.turns for s in funnel.states) == 120
