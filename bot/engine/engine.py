@@ -13,6 +13,7 @@ from bot.coord.base import KeyedLock
 from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import Conversation, failure_text
 from bot.engine.machine import CompiledFlows
+from bot.engine.record import turn_row
 from bot.engine.turn import DUPLICATE, Inbound, TurnResult, clean_text
 from bot.engine.underway import TurnUnderway, deadline
 from bot.errors import DuplicateMessageError
@@ -70,6 +71,7 @@ class Engine:
         as handled in the same transaction as the session and the row. An admin's
         `invite`/`revoke`/`who` is answered here; everyone else's turn sees only the
         repositories they may read."""
+        began = time.perf_counter()
         async with self.locks.hold(inbound.user_id):
             viewer = inbound.viewer or await self.access.viewer(inbound.user_id)
             if not viewer.allowed:
@@ -84,7 +86,7 @@ class Engine:
                     return DUPLICATE
                 return TurnResult((admin_reply,), "", "admin", None, ("admin command",))
             return await self._turn(
-                inbound, session or Session(inbound.user_id), repos=viewer.repos
+                inbound, session or Session(inbound.user_id), repos=viewer.repos, began=began
             )
 
     async def _load(self, inbound: Inbound) -> tuple[Session | None, bool]:
@@ -103,6 +105,7 @@ class Engine:
             timestamp=inbound.received_at or self.clock(),
             message_type=message_type,
             message_sid=inbound.message_sid,
+            channel=inbound.channel,
         )
         try:
             await self.store.append_rows([row])
@@ -144,16 +147,22 @@ class Engine:
         return fired
 
     async def _turn(
-        self, inbound: Inbound, session: Session, *, repos: tuple[str, ...]
+        self,
+        inbound: Inbound,
+        session: Session,
+        *,
+        repos: tuple[str, ...],
+        began: float | None = None,
     ) -> TurnResult:
-        """A user's message."""
+        """A user's message; ``began``: perf_counter() when it reached the engine (the reply
+        latency the dashboard shows)."""
         now = inbound.received_at or self.clock()
         turn = self._begin(inbound, session, repos)
         convo, compiled = turn.convo, turn.compiled
         await turn.run(lambda: self._dispatch(convo, compiled, now, media=inbound.media))
         turn.session.last_activity = now
         # A state's timeout counts from the user's last message in it.
-        return await self._finish(turn, now, since=now)
+        return await self._finish(turn, now, since=now, began=began)
 
     async def _timeout_turn(
         self, session: Session, repos: tuple[str, ...], now: float
@@ -165,7 +174,7 @@ class Engine:
         # From entering the target (None: the flows dropped it); one that failed is not fired
         # again on every sweep.
         since = None if turn.message_type is MessageType.ERROR else turn.convo.entered_at
-        return await self._finish(turn, now, since=since)
+        return await self._finish(turn, now, since=since, tick=True)
 
     def _begin(self, inbound: Inbound, session: Session, repos: tuple[str, ...]) -> TurnUnderway:
         compiled = self.flows.current
@@ -185,7 +194,15 @@ class Engine:
             convo.trace.append("a repository no longer readable was forgotten")
         return TurnUnderway(inbound, compiled, convo, session, session.snapshot())
 
-    async def _finish(self, turn: TurnUnderway, now: float, *, since: float | None) -> TurnResult:
+    async def _finish(
+        self,
+        turn: TurnUnderway,
+        now: float,
+        *,
+        since: float | None,
+        began: float | None = None,
+        tick: bool = False,
+    ) -> TurnResult:
         convo, compiled, session = turn.convo, turn.compiled, turn.session
         session.state = convo.state
         session.flow_version = compiled.version
@@ -196,18 +213,16 @@ class Engine:
             # as if answered (its message would count as handled, its reply never sent).
             raise asyncio.CancelledError
         replies = tuple(convo.replies)
-        inbound = turn.inbound
-        row = ConversationRow(
-            user_id=inbound.user_id,
-            message=inbound.text,
-            response="\n\n".join(replies),
-            timestamp=now,
+        latency = None if began is None else (time.perf_counter() - began) * 1000
+        row = turn_row(
+            turn.inbound,
+            convo,
+            before=turn.before,
+            session=session,
             message_type=turn.message_type,
-            message_sid=inbound.message_sid,
-            state=convo.state,
-            intent=convo.intent,
-            score=convo.score,
-            meta=convo.meta,
+            now=now,
+            latency_ms=latency,
+            tick=tick,
         )
         try:
             await self.store.save_turn(session, [row])

@@ -9,9 +9,12 @@ from typing import Any
 
 import asyncpg
 
+from bot.analytics.model import Analytics
+from bot.analytics.reports import Reports
 from bot.errors import DuplicateMessageError, StoreError
-from bot.store import access_sql, codec, migrations
+from bot.store import access_sql, analytics_schema, codec, migrations
 from bot.store import turn_sql as ts
+from bot.store.analytics_sql import SqlSource
 from bot.store.base import (
     ConversationRow,
     ConversationStore,
@@ -24,14 +27,17 @@ from bot.store.urls import redacted
 
 _ROWS_FROM = (
     "SELECT * FROM unnest({0}::text[], {1}::text[], {2}::text[], {3}::float8[], {4}::text[], "
-    "{5}::text[], {6}::text[], {7}::text[], {8}::float8[], {9}::jsonb[])"
+    "{5}::text[], {6}::text[], {7}::text[], {8}::float8[], {9}::jsonb[], {10}::text[], "
+    "{11}::text[], {12}::float8[], {13}::text[], {14}::float8[], {15}::text[])"
 )
+
+_ROW_FIELDS = 16
 
 
 def _claimed_rows(first: int, now: int) -> str:
-    """The CTEs claiming the rows' MessageSids as handled (rows as ten arrays from ``$first``,
-    the time at ``$now``) and ``ok``: none was handled before. The writes that follow run only
-    when ok, so a retry's turn saved elsewhere leaves this one writing nothing."""
+    """The CTEs claiming the rows' MessageSids as handled (rows as _ROW_FIELDS arrays from
+    ``$first``, the time at ``$now``) and ``ok``: none was handled before. The writes that
+    follow run only when ok, so a retry's turn saved elsewhere leaves this one writing nothing."""
     users, sids = f"${first}::text[]", f"${first + 5}::text[]"
     claim = ts.CLAIM_HANDLED.replace("VALUES (?, ?, ?, true)", "SELECT sid, u, {0}, true FROM m")
     return (
@@ -42,13 +48,15 @@ def _claimed_rows(first: int, now: int) -> str:
 
 
 def _rows_insert(first: int) -> str:
-    rows = _ROWS_FROM.format(*(f"${n}" for n in range(first, first + 10)))
+    rows = _ROWS_FROM.format(*(f"${n}" for n in range(first, first + _ROW_FIELDS)))
     return f"INSERT INTO conversations ({codec.ROW_COLUMNS}) {rows} WHERE (SELECT ok FROM ok)"
 
 
-_INSERT_ROWS = f"WITH {_claimed_rows(1, 11)}, added AS ({_rows_insert(1)}) SELECT ok FROM ok"
+_INSERT_ROWS = (
+    f"WITH {_claimed_rows(1, 1 + _ROW_FIELDS)}, added AS ({_rows_insert(1)}) SELECT ok FROM ok"
+)
 _SAVE_TURN = (
-    f"WITH {_claimed_rows(6, 16)}, "
+    f"WITH {_claimed_rows(6, 6 + _ROW_FIELDS)}, "
     f"saved AS (INSERT INTO user_sessions ({ts.SESSION_COLUMNS}) "
     "SELECT $1::text, $2::jsonb, $3::float8, $4::jsonb, $5::float8 WHERE (SELECT ok FROM ok) "
     f"{ts.ON_SESSION_CONFLICT}), "
@@ -293,13 +301,19 @@ class PostgresStore(ConversationStore):
         return str(found[0][0]) if found else None
 
     async def purge_older_than(self, cutoff: float) -> int:
+        totals = analytics_schema.purge_statements(cutoff)
         found = await self._fetch(
             "WITH gone AS (DELETE FROM conversations WHERE timestamp < $1 RETURNING 1), "
             "d AS (DELETE FROM inbound_messages WHERE received_at < $1), "
             "s AS (DELETE FROM outbound_status WHERE updated_at < $1), "
-            "r AS (DELETE FROM access_refusals WHERE refused_at < $1) "
-            "SELECT COUNT(*) FROM gone",
+            "r AS (DELETE FROM access_refusals WHERE refused_at < $1), "
+            + ", ".join(
+                f"t{i} AS ({statement.replace('?', f'${i + 2}')})"
+                for i, (statement, _) in enumerate(totals)
+            )
+            + " SELECT COUNT(*) FROM gone",
             cutoff,
+            *(args[0] for _, args in totals),
         )
         return int(found[0][0])
 
@@ -320,6 +334,13 @@ class PostgresStore(ConversationStore):
 
     async def ping(self) -> None:
         await self._fetch("SELECT 1")
+
+    @property
+    def analytics(self) -> Analytics:
+        return Reports(SqlSource(self._select, meta_text="meta::text"))
+
+    async def _select(self, query: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        return [tuple(r) for r in await self._fetch(access_sql.numbered(query), *args)]
 
     # -- access
 
@@ -349,5 +370,5 @@ class PostgresStore(ConversationStore):
 
 
 def _columns(rows: list[codec.RowValues]) -> list[list[object]]:
-    """Rows as ten column arrays, for unnest()."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 10
+    """Rows as column arrays, for unnest()."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * _ROW_FIELDS
