@@ -161,7 +161,7 @@ def text_search(
     pool = max(limit, RERANK_MIN) * RERANK_POOL  # the same pool for any limit: same order
     for snap in snaps:
         weights = _file_weights(snap, filters, tests_asked)
-        asked_concepts = thesaurus.concepts(words, snap.bm25.vocab)
+        asked_concepts = thesaurus.concepts(words, snap.bm25.vocab, snap.bm25.compounds)
         for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights):
             ranked.append((score * standing(snap, ref.symbol, errors_asked), snap, ref))
     ranked.sort(key=lambda item: -item[0])
