@@ -16,7 +16,7 @@ from bot.search.engine import Found, best_line, candidates, mentioned, regex_lin
 from bot.search.index import RepoSnapshot, is_secondary, is_stub
 from bot.search.pattern import Pattern, compile_pattern, escape
 from bot.search.qualifiers import Filters
-from bot.search.ranking import TEST_PRIOR
+from bot.search.ranking import TEST_PRIOR, ChunkRef
 from bot.search.scan import line_text, matching_lines
 from bot.search.symbols import Symbol
 from bot.search.types import Hit
@@ -33,6 +33,10 @@ DUNDER_STANDING = 0.6
 PRIVATE_STANDING = 0.85
 IMPORTED_STANDING = 0.1  # per file importing the name, up to five
 ERROR_STANDING = 0.7
+ABSTRACT_STANDING = 0.8
+FIT_BONUS = 0.3  # a definition named with only asked words (see `_fit`)
+BODILESS_PENALTY = 1.5  # below a namesake with a body, above a type stub's (-4)
+BODILESS_LINES = 8
 _ERROR_SUFFIXES = ("Error", "Exception", "Warning", "Mismatch", "Failure")
 _ERRORS_ASKED = {"error", "exception", "rais", "fail", "warn", "mismatch"}
 
@@ -106,9 +110,21 @@ def _definitions(
             if filters.kind == "class" and sym.kind not in _KIND_GROUPS["class"]:
                 continue  # kind:class asks for classes only; "X class" only prefers them
             score = definition_score(sym, rel, asked, symbol_kind) - 2.0 * typos
+            score -= BODILESS_PENALTY if _bodiless(sym, data) else 0.0
             found.append(Hit(snap.name, rel, sym.line, sym.header, sym.qualname, "definition",
                              round(score, 3)))  # fmt: skip
     return found
+
+
+def _bodiless(sym: Symbol, data: bytes) -> bool:
+    """A declaration without a body (`def f(x: int) -> int: ...`: an `@overload`, a
+    protocol's method) or an abstract method: shown after the definitions that do the work."""
+    if sym.end - sym.line >= BODILESS_LINES:
+        return False
+    if _line(data, sym.end).rstrip().endswith("..."):
+        return True
+    above = (_line(data, n).strip() for n in range(max(1, sym.line - 3), sym.line))
+    return any(line.startswith("@") and "abstractmethod" in line for line in above)
 
 
 def definition_score(sym: Symbol, rel: str, asked: str, symbol_kind: str | None) -> float:
@@ -125,9 +141,10 @@ def definition_score(sym: Symbol, rel: str, asked: str, symbol_kind: str | None)
         held_by = sym.qualname.rpartition(".")[0].rsplit(".", 1)[-1].lower()
         wanted = owner.rsplit(".", 1)[-1].lower()
         near = fuzzy.allowed_typos(wanted)
-        score += (
-            5.0 if held_by and OSA.distance(held_by, wanted, score_cutoff=near) <= near else 0.0
-        )
+        if held_by == wanted:
+            score += 5.0
+        elif held_by and OSA.distance(held_by, wanted, score_cutoff=near) <= near:
+            score += 3.0  # a misspelt class: after the class spelled as asked
     if symbol_kind:
         score += 3.0 if sym.kind in _KIND_GROUPS.get(symbol_kind, {symbol_kind}) else -2.0
     score += 1.0 if "." not in sym.qualname else 0.0
@@ -162,8 +179,10 @@ def text_search(
     for snap in snaps:
         weights = _file_weights(snap, filters, tests_asked)
         asked_concepts = thesaurus.concepts(words, snap.bm25.vocab, snap.bm25.compounds)
+        said = {word for concept in asked_concepts for word, _weight in concept}
         for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights):
-            ranked.append((score * standing(snap, ref.symbol, errors_asked), snap, ref))
+            score *= standing(snap, ref.symbol, errors_asked) * _fit(ref, said)
+            ranked.append((score, snap, ref))
     ranked.sort(key=lambda item: -item[0])
     needles = [w.encode() for w in dict.fromkeys(words)]
     hits = []
@@ -183,8 +202,8 @@ def text_search(
 
 def standing(snap: RepoSnapshot, qualname: str | None, errors_asked: bool = False) -> float:
     """How likely a definition is what a question is about, beside its words: the more files
-    import it, the more central; private helpers, dunder methods and (unless the question is
-    about errors) exception classes rank below the rest."""
+    import it, the more central; private helpers, dunder methods, abstract classes and (unless
+    the question is about errors) exception classes rank below the rest."""
     if not qualname:
         return 1.0
     name = qualname.rsplit(".", 1)[-1]
@@ -196,7 +215,19 @@ def standing(snap: RepoSnapshot, qualname: str | None, errors_asked: bool = Fals
         factor = 1.0
     if not errors_asked and name.endswith(_ERROR_SUFFIXES):
         factor *= ERROR_STANDING
+    if name.startswith("Abstract"):
+        factor *= ABSTRACT_STANDING  # it declares; its subclasses do the work
     return factor * (1.0 + IMPORTED_STANDING * min(snap.imported.get(name, 0), 5))
+
+
+def _fit(ref: ChunkRef, said: set[str]) -> float:
+    """Above 1 for a definition whose own name is made of two or more asked words (a name of
+    one word is too easily asked by chance): "cookie jar" is
+    `CookieJar` before `AbstractCookieJar`, "safe load" `safe_load` before `safe_load_all`."""
+    if not ref.is_definition or not ref.symbol:
+        return 1.0
+    own = set(terms.words(ref.symbol.rsplit(".", 1)[-1]))
+    return 1.0 + FIT_BONUS if len(own) >= 2 and own <= said else 1.0
 
 
 def _corrected(snaps: Sequence[RepoSnapshot], words: list[str]) -> list[str]:
