@@ -35,6 +35,7 @@ IMPORTED_STANDING = 0.1  # per file importing the name, up to five
 ERROR_STANDING = 0.7
 ABSTRACT_STANDING = 0.8
 FIT_BONUS = 0.3  # a definition named with only asked words (see `_fit`)
+IMPORTED_FROM = 0.5  # per file importing a definition from its module, up to two
 BODILESS_PENALTY = 1.5  # below a namesake with a body, above a type stub's (-4)
 BODILESS_LINES = 8
 _ERROR_SUFFIXES = ("Error", "Exception", "Warning", "Mismatch", "Failure")
@@ -111,9 +112,18 @@ def _definitions(
                 continue  # kind:class asks for classes only; "X class" only prefers them
             score = definition_score(sym, rel, asked, symbol_kind) - 2.0 * typos
             score -= BODILESS_PENALTY if _bodiless(sym, data) else 0.0
+            score += IMPORTED_FROM * min(snap.imported.get(f"{_module(rel)}.{sym.name}", 0), 2)
             found.append(Hit(snap.name, rel, sym.line, sym.header, sym.qualname, "definition",
                              round(score, 3)))  # fmt: skip
     return found
+
+
+def _module(rel: str) -> str:
+    """The last part of the module name of a file: "jinja2/environment.py" -> "environment",
+    "yaml/__init__.py" -> "yaml"."""
+    parts = rel.rsplit("/", 2)
+    stem = parts[-1].split(".", 1)[0]
+    return parts[-2] if stem == "__init__" and len(parts) > 1 else stem
 
 
 def _bodiless(sym: Symbol, data: bytes) -> bool:
@@ -135,8 +145,12 @@ def definition_score(sym: Symbol, rel: str, asked: str, symbol_kind: str | None)
     score = 10.0
     score -= 3.0 if is_secondary(rel) else 0.0
     score -= 4.0 if is_stub(rel) else 0.0
-    score += 5.0 if sym.name == typed else 0.0
-    score += 1.0 if sym.name[:1].isupper() == typed[:1].isupper() else 0.0
+    if symbol_kind and typed.islower():
+        # "request class", "lexer class": typed in lower case, the kind says more than the case.
+        score += 1.0 if sym.name == typed else 0.0
+    else:
+        score += 5.0 if sym.name == typed else 0.0
+        score += 1.0 if sym.name[:1].isupper() == typed[:1].isupper() else 0.0
     if owner:
         held_by = sym.qualname.rpartition(".")[0].rsplit(".", 1)[-1].lower()
         wanted = owner.rsplit(".", 1)[-1].lower()
