@@ -35,6 +35,7 @@ IMPORTED_STANDING = 0.1  # per file importing the name, up to five
 ERROR_STANDING = 0.7
 ABSTRACT_STANDING = 0.8
 FIT_BONUS = 0.3  # a definition named with only asked words (see `_fit`)
+FILE_SCORE = 20.0  # a file asked by its name ("loaders.py")
 IMPORTED_FROM = 0.5  # per file importing a definition from its module, up to two
 BODILESS_PENALTY = 1.5  # below a namesake with a body, above a type stub's (-4)
 BODILESS_LINES = 8
@@ -86,6 +87,31 @@ def symbol_search(
     hits = (defs + references)[:limit]
     total = len(defs) + max(refs.total - len(def_lines), len(references))
     return Found(hits, total, capped=refs.capped)
+
+
+_FILE_SUFFIXES_TEXT = """py pyi pyx pxd js jsx mjs ts tsx java c h cc cpp hpp go rs rb cs kt php
+    md rst txt json yaml yml toml cfg ini sh html css sql"""
+_FILE_SUFFIXES = frozenset(_FILE_SUFFIXES_TEXT.split())
+
+
+def named_files(snaps: Sequence[RepoSnapshot], name: str, filters: Filters) -> list[Hit]:
+    """The files a name like "environment.py" or "README.md" names (by their file name, in any
+    case), code before tests and docs, each at its first line; empty for other names."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or suffix.lower() not in _FILE_SUFFIXES:
+        return []
+    wanted = name.lower()
+    hits = []
+    for snap in snaps:
+        for fid, rel in enumerate(snap.paths):
+            data = snap.contents[fid]
+            if data is None or rel.rsplit("/", 1)[-1].lower() != wanted:
+                continue
+            if filters.allows(rel):
+                score = FILE_SCORE - (3.0 if is_secondary(rel) else 0.0) - rel.count("/") * 0.01
+                hits.append(Hit(snap.name, rel, 1, _line(data, 1), None, "definition", score))
+    hits.sort(key=lambda h: (-h.score, h.repo, h.path))
+    return hits
 
 
 def _definitions(

@@ -11,7 +11,7 @@ from bot.search.direct import direct_search
 from bot.search.engine import Found, regex_search
 from bot.search.files import RepoSource
 from bot.search.index import RepoSnapshot
-from bot.search.lookup import symbol_search, text_search
+from bot.search.lookup import named_files, symbol_search, text_search
 from bot.search.qualifiers import Filters
 from bot.search.query import ParsedQuery
 from bot.search.references import reference_search
@@ -96,6 +96,9 @@ def _indexed(
             filters=flt,
         )  # fmt: skip
     if parsed.kind == "symbol":
+        files = named_files(snaps, parsed.text, parsed.filters)
+        if files:
+            return Found(files[:limit], len(files))
         found = symbol_search(
             snaps,
             parsed.text,
