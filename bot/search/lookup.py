@@ -39,6 +39,7 @@ FILE_SCORE = 20.0  # a file asked by its name ("loaders.py")
 IMPORTED_FROM = 0.5  # per file importing a definition from its module, up to two
 BODILESS_PENALTY = 1.5  # below a namesake with a body, above a type stub's (-4)
 BODILESS_LINES = 8
+BODILESS_STANDING = 0.5
 _ERROR_SUFFIXES = ("Error", "Exception", "Warning", "Mismatch", "Failure")
 _ERRORS_ASKED = {"error", "exception", "rais", "fail", "warn", "mismatch"}
 
@@ -137,7 +138,7 @@ def _definitions(
             if filters.kind == "class" and sym.kind not in _KIND_GROUPS["class"]:
                 continue  # kind:class asks for classes only; "X class" only prefers them
             score = definition_score(sym, rel, asked, symbol_kind) - 2.0 * typos
-            score -= BODILESS_PENALTY if _bodiless(sym, data) else 0.0
+            score -= BODILESS_PENALTY if _bodiless(sym.line, sym.end, data) else 0.0
             score += IMPORTED_FROM * min(snap.imported.get(f"{_module(rel)}.{sym.name}", 0), 2)
             found.append(Hit(snap.name, rel, sym.line, sym.header, sym.qualname, "definition",
                              round(score, 3)))  # fmt: skip
@@ -152,15 +153,17 @@ def _module(rel: str) -> str:
     return parts[-2] if stem == "__init__" and len(parts) > 1 else stem
 
 
-def _bodiless(sym: Symbol, data: bytes) -> bool:
-    """A declaration without a body (`def f(x: int) -> int: ...`: an `@overload`, a
-    protocol's method) or an abstract method: shown after the definitions that do the work."""
-    if sym.end - sym.line >= BODILESS_LINES:
+def _bodiless(line: int, end: int, data: bytes) -> bool:
+    """The definition on lines `line`..`end` is a declaration without a body (`def f(x: int)
+    -> int: ...`: an `@overload`, a protocol's method) or an abstract method: shown after the
+    definitions that do the work."""
+    if end - line >= BODILESS_LINES:
         return False
-    if _line(data, sym.end).rstrip().endswith("..."):
+    lines = data.split(b"\n", end)[max(0, line - 4) : end]
+    if lines and lines[-1].rstrip().endswith(b"..."):
         return True
-    above = (_line(data, n).strip() for n in range(max(1, sym.line - 3), sym.line))
-    return any(line.startswith("@") and "abstractmethod" in line for line in above)
+    above = lines[: min(3, line - 1)]
+    return any(t.strip().startswith(b"@") and b"abstractmethod" in t for t in above)
 
 
 def definition_score(sym: Symbol, rel: str, asked: str, symbol_kind: str | None) -> float:
@@ -222,6 +225,9 @@ def text_search(
         said = {word for concept in asked_concepts for word, _weight in concept}
         for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights):
             score *= standing(snap, ref.symbol, errors_asked) * _fit(ref, said)
+            data = snap.contents[ref.fid]
+            if ref.is_definition and data is not None and _bodiless(ref.line, ref.end, data):
+                score *= BODILESS_STANDING
             ranked.append((score, snap, ref))
     ranked.sort(key=lambda item: -item[0])
     needles = [w.encode() for w in dict.fromkeys(words)]
