@@ -65,7 +65,15 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
     text = data.decode("utf-8", "replace")
     lines = text.split("\n")
     symbols = tuple(
-        Symbol(s.name, s.qualname, s.kind, s.line, s.end, _shown(lines[s.line - 1]))
+        Symbol(
+            s.name,
+            s.qualname,
+            s.kind,
+            s.line,
+            s.end,
+            _shown(lines[s.line - 1]),
+            _bodiless(lines, s.line, s.end),
+        )
         for s in sorted(outliner.outline(suffix, data), key=lambda s: s.line)
     )
     path_terms = Counter(terms.words(rel.replace("/", " ")))
@@ -123,6 +131,20 @@ def _imported_names(text: str) -> tuple[str, ...]:
     for m in _ALL.finditer(text):
         names.update(_QUOTED_NAME.findall(m[1]))
     return tuple(sorted(names))
+
+
+BODILESS_LINES = 8
+_ABSTRACT = re.compile(r"^\s*@(?:abc\.)?abstractmethod\b")
+
+
+def _bodiless(lines: list[str], line: int, end: int) -> bool:
+    """A definition without a body (`def f(x: int) -> int: ...`: an `@overload`, a protocol's
+    method) or an abstract method: it declares what another definition does."""
+    if end - line >= BODILESS_LINES or end > len(lines):
+        return False
+    if lines[end - 1].rstrip().endswith("..."):
+        return True
+    return any(_ABSTRACT.match(text) for text in lines[max(0, line - 4) : line - 1])
 
 
 def _innermost(symbols: tuple[Symbol, ...], line: int) -> str | None:

@@ -38,7 +38,6 @@ FIT_BONUS = 0.15  # a definition named with only asked words (see `_fit`)
 FILE_SCORE = 20.0  # a file asked by its name ("loaders.py")
 IMPORTED_FROM = 0.5  # per file importing a definition from its module, up to two
 BODILESS_PENALTY = 1.5  # below a namesake with a body, above a type stub's (-4)
-BODILESS_LINES = 8
 BODILESS_STANDING = 0.5
 _ERROR_SUFFIXES = ("Error", "Exception", "Warning", "Mismatch", "Failure")
 _ERRORS_ASKED = {"error", "exception", "rais", "fail", "warn", "mismatch"}
@@ -138,7 +137,7 @@ def _definitions(
             if filters.kind == "class" and sym.kind not in _KIND_GROUPS["class"]:
                 continue  # kind:class asks for classes only; "X class" only prefers them
             score = definition_score(sym, rel, asked, symbol_kind) - 2.0 * typos
-            score -= BODILESS_PENALTY if _bodiless(sym.line, sym.end, data) else 0.0
+            score -= BODILESS_PENALTY if sym.bodiless else 0.0
             score += IMPORTED_FROM * min(snap.imported.get(f"{_module(rel)}.{sym.name}", 0), 2)
             found.append(Hit(snap.name, rel, sym.line, sym.header, sym.qualname, "definition",
                              round(score, 3)))  # fmt: skip
@@ -151,19 +150,6 @@ def _module(rel: str) -> str:
     parts = rel.rsplit("/", 2)
     stem = parts[-1].split(".", 1)[0]
     return parts[-2] if stem == "__init__" and len(parts) > 1 else stem
-
-
-def _bodiless(line: int, end: int, data: bytes) -> bool:
-    """The definition on lines `line`..`end` is a declaration without a body (`def f(x: int)
-    -> int: ...`: an `@overload`, a protocol's method) or an abstract method: shown after the
-    definitions that do the work."""
-    if end - line >= BODILESS_LINES:
-        return False
-    lines = data.split(b"\n", end)[max(0, line - 4) : end]
-    if lines and lines[-1].rstrip().endswith(b"..."):
-        return True
-    above = lines[: min(3, line - 1)]
-    return any(t.strip().startswith(b"@") and b"abstractmethod" in t for t in above)
 
 
 def definition_score(sym: Symbol, rel: str, asked: str, symbol_kind: str | None) -> float:
@@ -225,8 +211,7 @@ def text_search(
         said = {word for concept in asked_concepts for word, _weight in concept}
         for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights):
             score *= standing(snap, ref.symbol, errors_asked) * _fit(ref, said)
-            data = snap.contents[ref.fid]
-            if ref.is_definition and data is not None and _bodiless(ref.line, ref.end, data):
+            if ref.is_definition and _defined_at(snap, ref.fid, ref.line).bodiless:
                 score *= BODILESS_STANDING
             ranked.append((score, snap, ref))
     ranked.sort(key=lambda item: -item[0])
@@ -301,13 +286,22 @@ def _file_weights(
     return weights
 
 
-def _header(snap: RepoSnapshot, fid: int, line: int) -> str:
-    """The first line of the definition starting at `line`, as the index keeps it."""
+_NOTHING = Symbol("", "", "", 0, 0)
+
+
+def _defined_at(snap: RepoSnapshot, fid: int, line: int) -> Symbol:
+    """The definition starting at `line` as the index keeps it (an empty one when none)."""
     info = snap.files[fid]
     if info is None:
-        return ""
+        return _NOTHING
     i = bisect.bisect_left(info.symbols, line, key=lambda s: s.line)
-    return info.symbols[i].header if i < len(info.symbols) else ""
+    found = info.symbols[i] if i < len(info.symbols) else _NOTHING
+    return found if found.line == line else _NOTHING
+
+
+def _header(snap: RepoSnapshot, fid: int, line: int) -> str:
+    """The first line of the definition starting at `line`, as the index keeps it."""
+    return _defined_at(snap, fid, line).header
 
 
 def _line(data: bytes, line: int) -> str:
