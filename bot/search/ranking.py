@@ -22,6 +22,7 @@ STUB_PRIOR = 0.6  # type stubs (.pyi) below the code they describe
 LOOSE_PRIOR = 0.6  # code between definitions (imports, re-exports, comments) below definitions
 NAME_BONUS = 1.5  # a definition whose name holds all the asked words scores 1 + NAME_BONUS times
 MEMBER_SHARE = 0.3  # of its best-scoring method added to a class's score
+MAX_COMPOUNDS = 64  # run-together names kept per word (a question word costs one sum each)
 COMMON_SHARE = 0.5  # a word in more than this share of the chunks is left out of the score
 CLASS_KINDS = frozenset({"class", "struct", "interface", "impl"})
 
@@ -126,7 +127,7 @@ def compounds(
         if len(word) >= 2 * terms.MIN_PART and name_counts[tid]:
             for part in dict.fromkeys(terms.split_compound(word, vocab)):
                 found.setdefault(part, []).append(word)
-    return {part: tuple(names) for part, names in found.items()}
+    return {part: tuple(names[:MAX_COMPOUNDS]) for part, names in found.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,6 +181,10 @@ async def test_a_name_typed_as_separate_words_finds_its_definition(
 async def test_a_run_together_name_is_found_by_its_words_in_any_order(
     make_repo: Callable[..., Settings],
 ) -> None:
+    known = {"xml", "attr", "fil", "siz", "format", "form"}  # indexed (stemmed) words
+    assert terms.split_compound("xmlattr", known) == ("xml", "attr")
+    assert terms.split_compound("filesizeformat", known) == ("fil", "siz", "format")
+    assert terms.split_compound("formattr", {"form"}) == ()  # only into words the index knows
     files = {
         "tpl/filters.py": "def do_xmlattr(d):\n    return ' '.join(f'{k}={v}' for k, v in d)\n\n\n"
         "def do_wordcount(s):\n    return len(s.split())\n",
