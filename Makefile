@@ -22,10 +22,14 @@ $(TOOLS): tools/package.json tools/package-lock.json scripts/install-tools.sh
 	PY=$(PY) ./scripts/install-tools.sh
 	touch $(TOOLS)
 
+# Bytecode compiled first (a no-op when it is current): with PYTHONDONTWRITEBYTECODE set, Python
+# would otherwise compile every module at every start.
 run: setup
+	@$(BIN)/python -m compileall -q bot server.py >/dev/null
 	$(BIN)/python server.py
 
 chat: setup
+	@$(BIN)/python -m compileall -q bot >/dev/null
 	$(BIN)/python -m bot chat
 
 test: setup tools

@@ -42,6 +42,7 @@ class RepoConfig:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     description: str = ""
+    aliases: tuple[str, ...] = ()  # other names people use for it: "the bot", "the http library"
     allow: tuple[str, ...] = ()  # groups and users who may read it; empty: everyone
 
     @property

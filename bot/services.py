@@ -78,7 +78,7 @@ class Services:
         """`repos` in flow templates: the repositories ``names`` (one sender's), numbered."""
         repos = (self.settings.repo(name) for name in names)
         return [
-            {"n": i, "name": r.name, "description": r.description}
+            {"n": i, "name": r.name, "description": r.description, "aliases": r.aliases}
             for i, r in enumerate((r for r in repos if r is not None), start=1)
         ]
 

@@ -27,7 +27,13 @@ async def select_repo(ctx: ActionContext) -> None:
         picked, rest = _repo_and_query(choice, names)
         if picked is not None and rest:  # "aiohttp, ClientSession": that search, there
             ctx.slots["pending_query"] = rest
-        picked = picked or ctx.entities.get("repo")
+        named = ctx.entities.get("repo")
+        if picked is None and named in names and _more_than_a_name(choice, str(named), ctx):
+            # "find ClientSession in the http lib", "where is the template engine's Undefined
+            # class": a repository named by another name, around a search
+            picked = str(named)
+            ctx.slots["pending_query"] = str(ctx.entities.get("query") or choice)
+        picked = picked or named
     number = None if explicit else ctx.entities.get("number")
     if number == LAST and names:  # "the last one" in the list
         number = len(names)
@@ -82,16 +88,29 @@ _NOT_A_QUERY = frozenset({"the", "repo", "repository", "one", "please", "pls", "
 
 
 def _described_repo(choice: str, listing: list[dict[str, Any]]) -> str | None:
-    """ "the template engine": the one repository whose description has those words."""
+    """ "the template engine", "the bot's code": the one repository whose description or
+    aliases have those words."""
     wanted = {w for w in words(choice) if len(w) > 2 and w not in _NOT_A_QUERY}
     if not wanted:
         return None
-    scored = [
-        (len(wanted & set(words(str(r.get("description") or "")))), str(r["name"])) for r in listing
-    ]
+    scored = [(len(wanted & _described_by(r)), str(r["name"])) for r in listing]
     best = max((s for s, _n in scored), default=0)
     winners = [n for s, n in scored if s == best]
     return winners[0] if best and len(winners) == 1 else None
+
+
+def _more_than_a_name(choice: str, name: str, ctx: ActionContext) -> bool:
+    """ "where is the template engine's Undefined class", not just "the template engine"."""
+    if not _reads_as_query(choice):
+        return False
+    listing = [r for r in ctx.ports.repo_listing((name,))]
+    said = set(words(name)).union(*(_described_by(r) for r in listing))
+    return any(w not in said and w not in _NOT_A_QUERY for w in words(choice))
+
+
+def _described_by(repo: dict[str, Any]) -> set[str]:
+    said = [str(repo.get("description") or ""), *(str(a) for a in repo.get("aliases") or ())]
+    return {w for text in said for w in words(text)}
 
 
 def _reads_as_query(text: str) -> bool:

@@ -238,26 +238,35 @@ class Conversation:
         return declared.label if declared is not None else None
 
     def _names_a_definition(self, match: IntentMatch) -> bool:
-        """A one-word command that is also the name of something the selected repository
-        defines: both readings are likely, so the user is asked."""
+        """A one-word global command that leaves where the user is ("reset", "cancel") and is
+        also the name of something the selected repository defines: both readings are likely,
+        so the user is asked. The state's own commands ("next" among results) and
+        pleasantries ("k", "thanks") lose nothing when taken as typed, so they are."""
         repo = self.session.slots.get("repo")
         word = self.text.strip()
-        if not isinstance(repo, str) or repo not in self.repos or " " in word:
+        if not isinstance(repo, str) or repo not in self.repos or " " in word or len(word) < 3:
+            return False
+        command = self.compiled.flows.globals.get(match.intent or "")
+        if command is None or command.builtin == "hint":
             return False
         return word.isidentifier() and self.ports.search.defines(word, repo)
 
     async def _names_code(self, words: tuple[str, ...], typed: tuple[str, ...]) -> bool:
         """A message that is partly a command's words names code when any word typed is
         something the repository defines ("reset cookies in the jar"), or when two or more
-        words besides the command's all occur in it ("explain how autoescaping works")."""
+        words besides the command's all occur in it ("explain how autoescaping works").
+        Before a repository is chosen, any of the sender's repositories counts."""
         repo = self.session.slots.get("repo")
-        if not isinstance(repo, str) or repo not in self.repos:
-            return False
+        chosen = isinstance(repo, str) and repo in self.repos
         search = self.ports.search
-        if any(search.defines(w, repo) for w in typed if w.isidentifier() and len(w) > 2):
-            return True
         own = [w for w in words if not w.startswith("{")]
-        return len(own) >= 2 and await search.occurs(" ".join(own), repo)
+        for name in (repo,) if chosen else self.repos:
+            assert isinstance(name, str)
+            if any(search.defines(w, name) for w in typed if w.isidentifier() and len(w) > 2):
+                return True
+            if len(own) >= 2 and await search.occurs(" ".join(own), name):
+                return True
+        return False
 
     async def _occurs_in_code(self, match: IntentMatch) -> bool:
         """Where any text is taken (a search, a name), a near miss is not read as a command

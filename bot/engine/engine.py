@@ -16,6 +16,7 @@ from bot.engine.machine import CompiledFlows
 from bot.engine.turn import Inbound, TurnResult, clean_text
 from bot.flows.model import OTHERWISE
 from bot.nlu.match import IntentMatch
+from bot.nlu.results import on_screen, with_result_number
 from bot.store.base import ConversationRow, ConversationStore, Session
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class Engine:
         self.admin = admin
         self.clock = clock
         self.settings = ports.settings
+        # Other names people use for the repositories ("the bot"): alias -> repository.
+        self.aliases = {alias: r.name for r in self.settings.repos for alias in r.aliases}
 
     async def handle(self, inbound: Inbound) -> TurnResult:
         """Run one turn for ``inbound.user_id``: one at a time per user, in arrival order.
@@ -217,9 +220,22 @@ class Engine:
         if len(convo.text) > limit:
             convo.say(convo.message("too_long", length=len(convo.text), limit=limit))
             return "too_long"
-        match = compiled.matcher(convo.state).match(convo.text, repos=convo.repos)
-        await convo.respond(match)
+        await convo.respond(self._understood(convo, compiled, convo.state))
         return "text"
+
+    def _understood(self, convo: Conversation, compiled: CompiledFlows, state: str) -> IntentMatch:
+        """What the text asks for in ``state``. A result on screen named by its symbol or file
+        ("explain the get_bucket one") is that result's number, when the text is then a
+        command about a result; otherwise the text is matched as typed."""
+        matcher = compiled.matcher(state)
+        renumbered = with_result_number(convo.text, on_screen(convo.session.slots))
+        if renumbered is not None:
+            match = matcher.match(renumbered, repos=convo.repos, aliases=self.aliases)
+            intent = compiled.flows.intents.get(match.intent or "")
+            if intent is not None and intent.about == "result" and "number" in match.entities:
+                convo.trace.append(f"a result named: read as '{renumbered}'")
+                return match
+        return matcher.match(convo.text, repos=convo.repos, aliases=self.aliases)
 
     async def _first_words(self, convo: Conversation, compiled: CompiledFlows, limit: int) -> None:
         """With `first_message: answer`, a new user's first message is answered after the
@@ -232,7 +248,7 @@ class Engine:
             return
         if not compiled.has_trigger(state, OTHERWISE):
             return
-        match = compiled.matcher(state.id).match(convo.text, repos=convo.repos)
+        match = self._understood(convo, compiled, state.id)
         command = compiled.flows.globals.get(match.intent or "")
         if command is not None and command.builtin == "hint":
             convo.trace.append("first message: a pleasantry, the welcome answers it")

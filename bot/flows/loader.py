@@ -38,7 +38,8 @@ TOP_KEYS = frozenset(
     {"flow", "description", "start", "states", "intents", "globals", "messages", "entry"}
     | {"first_message", "entities"}
 )
-INTENT_KEYS = frozenset({"examples", "label", "hint"})
+INTENT_KEYS = frozenset({"examples", "label", "hint", "about"})
+INTENT_ABOUT = frozenset({"result"})
 GLOBAL_KEYS = frozenset({"builtin", "to", "say", "reset", "keep"})
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # What an unreadable file seems to declare, read from its raw lines.
@@ -247,12 +248,18 @@ def _load_intents(col: _Collector, file: str, data: Any) -> None:
             continue
         label = spec.get("label") if isinstance(spec, LineMap) else None
         hint = spec.get("hint") if isinstance(spec, LineMap) else None
+        about = spec.get("about") if isinstance(spec, LineMap) else None
+        if about is not None and about not in INTENT_ABOUT:
+            where = Source(file, spec.line_of("about")) if isinstance(spec, LineMap) else src
+            col.add(where, f"intent '{name}': about must be one of {sorted(INTENT_ABOUT)}")
+            about = None
         col.intents[name] = Intent(
             name,
             tuple(str(e) for e in examples),
             src,
             label=str(label) if label is not None else None,
             hint=str(hint) if hint is not None else None,
+            about=str(about) if about is not None else None,
         )
 
 

@@ -106,6 +106,9 @@ class Intent:
     source: Source
     label: str | None = None  # how a clarifying question names it ("more results")
     hint: str | None = None  # how help and next-step lines offer it ("*more* for more results")
+    # "result": about one result; a result on screen named by its symbol or file stands for its
+    # number ("explain the get_bucket one" is "explain 5")
+    about: str | None = None
 
 
 ENTITY_KINDS = frozenset({"number", "repo", "reference", "query"})

@@ -61,8 +61,7 @@ def answer_from_hits(
         lines.append(f"*{n}.* `{location(hit)}`{symbol}\n`{text}`")
         if n == 1 and excerpt:
             lines.append(f"```\n{excerpt}\n```")
-    lines.append("Send *explain N* for what a result does, or *open N* to see its code.")
-    return "\n\n".join(lines)
+    return "\n\n".join(lines)  # what to send next is the flow's to say
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,13 @@ so "open the third one", "open #3" and "open3" all meet the example "open {n}".
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
+
+from bot.nlu.text import words as text_words
 
 NUMBER = "{n}"
 REPO = "{repo}"
@@ -31,6 +33,7 @@ CARDINALS: dict[str, int] = {
     "huit": 8, "neuf": 9, "dix": 10, "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "funf": 5,
     "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
     "ek": 1, "teen": 3, "char": 4, "paanch": 5, "twee": 2, "drie": 3, "vijf": 5,
+    "два": 2, "три": 3, "четыре": 4, "пять": 5,
 }  # fmt: skip
 ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -45,6 +48,11 @@ ORDINALS: dict[str, int] = {
     "pehla": 1, "pehli": 1, "doosra": 2, "doosri": 2, "dusra": 2, "dusri": 2, "teesra": 3,
     "teesri": 3, "tisra": 3, "chautha": 4, "chauthi": 4, "paanchva": 5,
     "eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5,
+    # ru, folded as the matcher folds it ("й" loses its breve)
+    "первыи": 1, "первая": 1, "первое": 1, "первую": 1, "второи": 2, "вторая": 2, "второе": 2,
+    "вторую": 2, "третии": 3, "третья": 3, "третье": 3, "третью": 3, "четвертыи": 4,
+    "четвертая": 4, "четвертое": 4, "четвертую": 4, "пятыи": 5, "пятая": 5, "пятое": 5,
+    "пятую": 5, "шестои": 6,
 }  # fmt: skip
 # Words that say "the result this is about": the one opened or explained last.
 REFERENCES = frozenset({"this", "it", "that", "this one", "that one", "isso", "esto", "ca"})
@@ -55,7 +63,7 @@ NOUNS = frozenset(
 NUMBER_WORDS = frozenset({"number", "no", "nr", "num", "nro", "numero", "nummer", "n"})
 LAST = "last"  # "the last one": the last result shown, resolved where the results are known
 LAST_WORDS = frozenset({"last", "ultimo", "ultima", "dernier", "derniere", "letzte", "letzten"})
-_DIGITS = re.compile(r"^#?(-?\d{1,6})(?:st|nd|rd|th|e|eme|er|o|a|º|ª|\.)?$")
+_DIGITS = re.compile(r"^#?(-?\d{1,6})(?:st|nd|rd|th|e|eme|er|o|a|s|º|ª|\.)?$")  # 3rd, 5's
 _GLUED = re.compile(r"^([a-z]{2,})(\d{1,4})$")  # "open3"
 
 
@@ -130,33 +138,53 @@ def _one_is_a_noun(tokens: list[str], i: int) -> bool:
     return i > 0 and tokens[i - 1] not in _BEFORE_ONE
 
 
-def find_repos(tokens: list[str], repos: Sequence[str], *, cutoff: float = 84.0) -> Found:
+def find_repos(
+    tokens: list[str],
+    repos: Sequence[str],
+    *,
+    aliases: Mapping[str, str] | None = None,
+    cutoff: float = 84.0,
+) -> Found:
     """Repository names anywhere in the words, also misspelt ("jnja2") or without a trailing
-    version digit ("jinja" for jinja2). Short words are left alone: "code" is not "codechat"."""
+    version digit ("jinja" for jinja2). Short words are left alone: "code" is not "codechat".
+    ``aliases`` (alias -> name, from the configuration) name a repository too: "the bot",
+    "the http library"; only those of ``repos`` count, spelt as configured or nearly."""
     found = Found(list(tokens))
     if not repos:
         return found
-    keys = {name: _repo_words(name) for name in repos}
+    keys = [(_repo_words(name), name, False) for name in repos]
+    keys += [
+        (words, name, True)
+        for alias, name in (aliases or {}).items()
+        if name in repos and (words := text_words(alias))
+    ]
     i = 0
     out: list[str] = []
     while i < len(tokens):
-        best: tuple[float, str, int] | None = None
-        for name, words in keys.items():
+        best: tuple[float, int, str] | None = None
+        for words, name, alias in keys:
             width = len(words)
             window = " ".join(tokens[i : i + width])
             target = " ".join(words)
-            if len(window) < 4:
+            if alias:
+                close = len(target) >= 8 and fuzz.ratio(window, target) >= 90
+                score = 100.0 if window == target or close else 0.0
+            elif len(window) < 4:
                 continue
-            score = max(fuzz.ratio(window, target), fuzz.ratio(window, target.rstrip("0123456789")))
-            if score >= cutoff and (best is None or score > best[0]):
-                best = (score, name, width)
+            else:
+                score = max(
+                    fuzz.ratio(window, target), fuzz.ratio(window, target.rstrip("0123456789"))
+                )
+            better = best is None or (score, width) > (best[0], best[1])
+            if score >= cutoff and better:
+                best = (score, width, name)
         if best is None:
             out.append(tokens[i])
             i += 1
             continue
-        found.values.setdefault("repo", best[1])
+        found.values.setdefault("repo", best[2])
         out.append(REPO)
-        i += best[2]
+        i += best[1]
     found.tokens = out
     return found
 

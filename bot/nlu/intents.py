@@ -68,20 +68,24 @@ class IntentMatcher:
         self._words = Vocabulary(self._choices, self._owners, preferred=self._preferred)
         self.words: frozenset[str] = self._words.words
 
-    def match(self, text: str, *, repos: Sequence[str] = ()) -> IntentMatch:
+    def match(
+        self, text: str, *, repos: Sequence[str] = (), aliases: Mapping[str, str] | None = None
+    ) -> IntentMatch:
+        """What ``text`` asks for; ``repos`` are the sender's repositories and ``aliases`` the
+        other names they go by (alias -> repository)."""
         raw = text.strip()
         if not raw or len(raw) > MAX_COMMAND_CHARS * 3:
             return IntentMatch(None, 0.0)
-        scoped = extract_query(raw, repos)
+        scoped = extract_query(raw, repos, aliases)
         if scoped is not None and scoped.get("repo"):
             return IntentMatch(None, 0.0, scoped, how="query")
         if is_literal(raw) or looks_like_code(raw):
             # Still a repository named around the code: "`_cancel_tasks` in aiohttp".
-            named = ent.find_repos(normalize(raw).split(), repos).values
+            named = ent.find_repos(normalize(raw).split(), repos, aliases=aliases).values
             return IntentMatch(None, 0.0, dict(named), how="code")
         if len(raw) > MAX_COMMAND_CHARS:
             return IntentMatch(None, 0.0)
-        keyed, found = self._keyed(raw, repos)
+        keyed, found = self._keyed(raw, repos, aliases)
         if not keyed:
             return IntentMatch(None, 0.0)
         entities = dict(found)
@@ -96,25 +100,31 @@ class IntentMatcher:
         if fuzzy.intent is None and scoped is not None:
             return IntentMatch(None, fuzzy.score, {**entities, **scoped}, how="query")
         if fuzzy.intent is None:
-            return self._by_clause(raw, repos) or self._words.headed(keyed, entities) or fuzzy
+            return (
+                self._by_clause(raw, repos, aliases) or self._words.headed(keyed, entities) or fuzzy
+            )
         return fuzzy
 
-    def _by_clause(self, raw: str, repos: Sequence[str]) -> IntentMatch | None:
+    def _by_clause(
+        self, raw: str, repos: Sequence[str], aliases: Mapping[str, str] | None
+    ) -> IntentMatch | None:
         """ "perfect, bye", "never mind that, explain 5 instead": the last clause that is
         surely a command decides."""
         clauses = [c for c in _CLAUSES.split(raw) if c.strip()]
         if len(clauses) < 2:
             return None
-        found = [self.match(clause, repos=repos) for clause in clauses]
+        found = [self.match(clause, repos=repos, aliases=aliases) for clause in clauses]
         if any(f.intent is None for f in found):
             return None  # "hi, how does jinja2 load templates?": a greeting, then a question
         return next((f for f in reversed(found) if f.sure), None)
 
-    def _keyed(self, raw: str, repos: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    def _keyed(
+        self, raw: str, repos: Sequence[str], aliases: Mapping[str, str] | None
+    ) -> tuple[str, dict[str, Any]]:
         tokens = normalize(raw).split()
         values: dict[str, Any] = {}
         for step in (
-            lambda t: ent.find_repos(t, repos),
+            lambda t: ent.find_repos(t, repos, aliases=aliases),
             lambda t: ent.Found(ent.split_glued(t, self.words)),
             ent.find_numbers,
             ent.find_reference,

@@ -7,7 +7,7 @@ words name one of the sender's repositories.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.nlu import entities as ent
@@ -21,25 +21,28 @@ _REPO_WORDS = r"(?:\s+(?:repo|repository|code|codebase|project))?"
 # "search aiohttp for X", "search in aiohttp for X"
 _REPO_FIRST = re.compile(
     rf"^\s*(?:(?:actually|now|ok|so|and)\s+)?(?:search|grep|look|check)\s+(?:{_IN}\s+)?(?:the\s+)?"
-    rf"(?P<repo>[\w.-]+){_REPO_WORDS}\s+for\s+(?P<q>.+?)\s*$",
+    rf"(?P<repo>[\w.-]+(?:\s+[\w.'’-]+){{0,3}}?){_REPO_WORDS}\s+for\s+(?P<q>.+?)\s*$",
     re.IGNORECASE,
 )
 # "find X in aiohttp", "search for X in the jinja2 repo", "X in aiohttp?" (with a verb only)
 _REPO_LAST = re.compile(
-    rf"^\s*{_VERB}\s+(?P<q>.+?)\s+{_IN}\s+(?:the\s+)?(?P<repo>[\w.-]+){_REPO_WORDS}\s*[?.!]*\s*$",
+    rf"^\s*{_VERB}\s+(?P<q>.+)\s+{_IN}\s+(?P<repo>(?:the\s+)?[\w.'’-]+(?:\s+[\w.'’-]+){{0,3}})"
+    rf"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 _PLAIN = re.compile(rf"^\s*{_VERB}\s+(?P<q>.+?)\s*$", re.IGNORECASE)
 
 
-def extract_query(text: str, repos: Sequence[str]) -> dict[str, Any] | None:
+def extract_query(
+    text: str, repos: Sequence[str], aliases: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
     """{"query": ..., "repo": ...} for a search said as a sentence; None otherwise.
     "search for X" without a repository gives only the query."""
     for pattern in (_REPO_FIRST, _REPO_LAST):
         m = pattern.match(text)
         if m is None:
             continue
-        named = ent.find_repos(words(m.group("repo")), repos).values.get("repo")
+        named = ent.find_repos(words(m.group("repo")), repos, aliases=aliases).values.get("repo")
         query = m.group("q").strip().strip("\"'`“”")
         if named and query:
             return {"query": query, "repo": named}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.nlu.unspaced import spaced
+
 # Emoji people send instead of words; each is read as the word beside it.
 EMOJI_WORDS: dict[str, str] = {
     "👋": "hi",
@@ -90,7 +92,7 @@ def words(text: str) -> list[str]:
     A message of question marks alone ("?") asks for help."""
     if _QUESTION_MARKS.match(text):
         return ["help"]
-    text = _APOSTROPHE.sub("", fold(emoji_as_words(text)))
+    text = _APOSTROPHE.sub("", fold(emoji_as_words(spaced(text))))
     return _SPACE.sub(" ", _PUNCT.sub(" ", text)).split()
 
 

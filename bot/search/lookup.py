@@ -314,16 +314,26 @@ def _line(data: bytes, line: int) -> str:
     return line_text(data, start, len(data) if end < 0 else end)
 
 
-def occurs(snap: RepoSnapshot, text: str, *, timeout: float) -> bool:
+def occurs(snap: RepoSnapshot, text: str, *, timeout: float, max_bytes: int = 0) -> bool:
     """Every word of `text` (two letters or more) is a whole word somewhere in `snap`'s code, in
     any case; tests and docs do not count (they quote typos and prose). False when `text` has no
-    such word or the time runs out."""
+    such word, or the time runs out. ``max_bytes`` (0: no limit) bounds the code read for each
+    word, so that the answer depends on the code, not on how busy the machine is; the timeout
+    is only a safety net."""
     words = dict.fromkeys(w.lower() for w in _WORDS.findall(text))
     deadline = time.monotonic() + timeout
     for word in words:
         pattern = compile_pattern(rf"\b{escape(word)}\b", ignore_case=True, timeout=timeout)
         code, _tests_and_docs = candidates(snap, pattern)
-        if not any(_has_match(pattern, snap.contents[fid], deadline) for fid in code):
+        read = 0
+        for fid in code:
+            data = snap.contents[fid]
+            if _has_match(pattern, data, deadline):
+                break
+            read += len(data or b"")
+            if max_bytes and read > max_bytes:
+                return False
+        else:
             return False
     return bool(words)
 

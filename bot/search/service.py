@@ -35,6 +35,10 @@ from bot.secrets import SecretMasker
 log = logging.getLogger(__name__)
 MAX_CONTEXT = 50
 INLINE_BUDGET = 0.015  # seconds a symbol query may spend scanning for references on the loop
+# Whether words occur in the code: at most this much code read per word (about 10 ms here), and
+# a safety net of time, so the answer does not change with the load on the machine.
+OCCURS_MAX_BYTES = 8 * 1024 * 1024
+OCCURS_TIMEOUT = 0.25
 REBUILD_AFTER = 500  # changed files folded back into the base index by a rebuild
 FETCHING = "still getting the code of {names} from git: ask again in a minute"
 FETCH_FAILED = "could not get the code of {names} from git (operators: see /health)"
@@ -434,7 +438,9 @@ class SearchService:
 
         await self._first_query_waits()
         snap = self._snaps.get(repo)
-        return snap is not None and lookup.occurs(snap, text, timeout=INLINE_BUDGET)
+        return snap is not None and lookup.occurs(
+            snap, text, timeout=OCCURS_TIMEOUT, max_bytes=OCCURS_MAX_BYTES
+        )
 
     def defines(self, name: str, repo: str) -> bool:
         """True when `repo` defines a function, class or other symbol called `name`."""

@@ -40,3 +40,13 @@ def test_an_entity_without_a_known_kind_is_refused(tmp_path: Path) -> None:
     (tmp_path / "intents.yaml").write_text(INTENTS.replace("kind: number", "kind: digits"))
     _flows, problems = load_flows(tmp_path)
     assert any("entity 'number' needs a kind" in p.message for p in problems)
+
+
+def test_an_intent_about_something_unknown_is_refused_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "main.yaml").write_text(FLOW.replace("numbr", "number"))
+    about = '  pick:\n    about: results\n    examples: ["{n}"]'
+    intents = INTENTS.replace('  pick: ["{n}"]', about)
+    (tmp_path / "intents.yaml").write_text(intents)
+    _flows, problems = load_flows(tmp_path)
+    found = [p for p in problems if "about must be one of ['result']" in p.message]
+    assert len(found) == 1 and found[0].line == 5

@@ -9,7 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.errors import PathOutsideRepoError, QueryError
 from bot.search.files import FileFilter
-from bot.search.index import build, update
+from bot.search.index import RepoSnapshot, build, update
 from bot.search.service import SearchService
 from bot.search.symbols import Outliner
 
@@ -212,3 +212,20 @@ def test_a_changed_file_updates_how_often_a_name_is_imported(tmp_path: Path) -> 
     (repo / "a.py").write_text("import core\n")
     fresh = update(snap, ["a.py", "b.py"], flt, outliner=Outliner())
     assert fresh.imported == {"helper": 1, "other": 1, "core.helper": 1, "core.other": 1}
+
+
+def test_occurs_reads_at_most_its_byte_budget_whatever_the_load(
+    package_snapshots: dict[str, RepoSnapshot],
+) -> None:
+    """A word found only after more code than the budget is read counts as absent, on a quiet
+    or a busy machine alike: the time limit is only a safety net."""
+    from bot.search import lookup
+
+    snap = package_snapshots["jinja2"]
+    assert lookup.occurs(snap, "Environment template", timeout=60.0)
+    assert lookup.occurs(snap, "Environment template", timeout=60.0, max_bytes=10_000_000)
+    assert not lookup.occurs(snap, "Environment zqxj", timeout=60.0, max_bytes=10_000_000)
+    # The first file whose trigrams could hold "autoescape" does not have the whole word; with
+    # a budget of one byte, no other file is read.
+    assert lookup.occurs(snap, "autoescape", timeout=60.0)
+    assert not lookup.occurs(snap, "autoescape", timeout=60.0, max_bytes=1)

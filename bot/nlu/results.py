@@ -1,0 +1,84 @@
+"""Results named by what they show: "explain the get_bucket one", "the environment.py one, show
+me", "let me see the code of ChoiceLoader.load".
+
+A result on screen is named by its symbol (`Bucket.__init__`, also `__init__` or "Bucket init")
+or its file (`environment.py`). When exactly one result on screen carries the name, the text is
+read with the result's number in its place; the engine keeps that reading only when it is a
+command about a result (open, explain), so "where is get_bucket used" stays a search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from bot.nlu.text import words
+
+MIN_NAME_CHARS = 4  # "py", "os", "app": too common to name one result
+
+
+def result_names(hit: Mapping[str, Any]) -> list[list[str]]:
+    """The word sequences that name ``hit``: its symbol, the symbol's last part, its file."""
+    names: list[list[str]] = []
+    symbol = str(hit.get("symbol") or "")
+    path = str(hit.get("path") or "")
+    for name in (symbol, symbol.rsplit(".", 1)[-1], path, path.rsplit("/", 1)[-1]):
+        tokens = words(name)
+        if tokens and len(name) >= MIN_NAME_CHARS and tokens not in names:
+            names.append(tokens)
+    return names
+
+
+def with_result_number(text: str, shown: Iterable[tuple[int, Mapping[str, Any]]]) -> str | None:
+    """``text`` with the name of one result on screen replaced by its number ("explain #5"), or
+    None when no result, or more than one, is named. A name covers whole words as typed:
+    `BaseLoader` does not name a result inside `BaseLoader.get_source`."""
+    tokens, edges = _words_and_edges(text)
+    best: tuple[int, int, int] | None = None  # (length, start, number)
+    named: set[int] = set()
+    for number, hit in shown:
+        for name in result_names(hit):
+            start = _find(tokens, name, edges)
+            if start is None:
+                continue
+            named.add(number)
+            if best is None or len(name) > best[0]:
+                best = (len(name), start, number)
+    if best is None or len(named) != 1:
+        return None
+    width, start, number = best
+    rest = tokens[:start] + tokens[start + width :]
+    if not set(rest) - _NOT_A_COMMAND:
+        return None  # the name alone ("BaseLoader.get_source", "the environment.py one"): a search
+    return " ".join([*tokens[:start], f"#{number}", *tokens[start + width :]])
+
+
+_NOT_A_COMMAND = frozenset({"the", "one", "a", "this", "that", "in", "of"})
+
+
+def _words_and_edges(text: str) -> tuple[list[str], set[int]]:
+    """The words of ``text`` and the indexes where a typed word starts (and the end)."""
+    tokens: list[str] = []
+    edges = {0}
+    for piece in text.split():
+        tokens += words(piece)
+        edges.add(len(tokens))
+    return tokens, edges
+
+
+def on_screen(slots: Mapping[str, Any], *, cited: int = 10) -> list[tuple[int, Mapping[str, Any]]]:
+    """The results the user can see (the page shown, or the first ``cited`` of an answer), with
+    the numbers they were shown with."""
+    results: Sequence[Any] = slots.get("results") or []
+    numbered = [(i, hit) for i, hit in enumerate(results, 1) if isinstance(hit, Mapping)]
+    shown: Sequence[Any] = slots.get("shown") or []
+    if shown:
+        return [(i, hit) for i, hit in numbered if hit in shown]
+    return numbered[:cited]
+
+
+def _find(tokens: list[str], name: list[str], edges: set[int]) -> int | None:
+    for i in range(len(tokens) - len(name) + 1):
+        if i in edges and i + len(name) in edges and tokens[i : i + len(name)] == name:
+            return i
+    return None

@@ -1,0 +1,113 @@
+"""Other names: repository aliases, results named by symbol or file, and commands in scripts
+written without spaces."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.entities import find_numbers, find_repos
+from bot.nlu.queries import extract_query
+from bot.nlu.results import on_screen, with_result_number
+from bot.nlu.text import normalize
+
+REPOS = ["codechat", "jinja2", "aiohttp"]
+ALIASES = {"the bot": "codechat", "bots own code": "codechat", "http library": "aiohttp"}
+
+
+@pytest.mark.parametrize(
+    ("text", "repo"),
+    [
+        ("switch to the bot's own code", "codechat"),
+        ("can we do the http library instead", "aiohttp"),
+        ("the http libary", "aiohttp"),  # a long alias misspelt
+        ("use jinja", "jinja2"),
+    ],
+)
+def test_an_alias_names_its_repository(text: str, repo: str) -> None:
+    assert find_repos(normalize(text).split(), REPOS, aliases=ALIASES).values["repo"] == repo
+
+
+def test_an_alias_of_a_repository_the_sender_may_not_read_names_nothing() -> None:
+    found = find_repos(normalize("the bot").split(), ["jinja2"], aliases=ALIASES)
+    assert "repo" not in found.values
+
+
+def test_an_alias_around_a_search_scopes_it() -> None:
+    assert extract_query("find ClientSession in the http library", REPOS, ALIASES) == {
+        "query": "ClientSession",
+        "repo": "aiohttp",
+    }
+    assert extract_query("search for foo in the bot's own code", REPOS, ALIASES) == {
+        "query": "foo",
+        "repo": "codechat",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("解释一下第四个", "explain 4"),  # zh: explain the fourth
+        ("打开第4个", "open 4"),
+        ("看看第二个", "show 2"),
+        ("2番を説明して", "2 explain"),  # ja: explain number 2
+        ("切换仓库", "switch repo"),
+        ("谢谢", "thanks"),
+        ("ありがとう", "thanks"),
+        ("第十二个", "12"),
+    ],
+)
+def test_commands_written_without_spaces_read_as_words(text: str, key: str) -> None:
+    assert normalize(text) == key
+
+
+def test_text_without_spaces_that_is_no_command_keeps_its_characters() -> None:
+    assert normalize("開発の方法") == "開発の方法"
+
+
+@pytest.mark.parametrize(("text", "number"), [("покажи третий", 3), ("объясни пятый", 5)])
+def test_russian_ordinals_are_numbers(text: str, number: int) -> None:
+    assert find_numbers(normalize(text).split()).values["number"] == number
+
+
+SHOWN = [
+    {"path": "environment.py", "line": 144, "symbol": "Environment"},
+    {"path": "__init__.py", "line": 9, "symbol": ""},
+    {"path": "bccache.py", "line": 25, "symbol": ""},
+    {"path": "bccache.py", "line": 55, "symbol": "Bucket.__init__"},
+    {"path": "bccache.py", "line": 169, "symbol": "BytecodeCache.get_bucket"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("explain the get_bucket one", "explain the #5 one"),
+        ("the environment.py one, show me", "the #1 one show me"),
+        ("show the Bucket.__init__ one", "show the #4 one"),
+        ("and the Bucket init one, what's that for?", "and the #4 one whats that for"),
+    ],
+)
+def test_a_result_named_by_its_symbol_or_file_is_its_number(text: str, read: str) -> None:
+    assert with_result_number(text, enumerate(SHOWN, 1)) == read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BytecodeCache.get_bucket",  # the name alone is a search
+        "the environment.py one",
+        "explain bccache.py",  # three results are in that file
+        "explain get_template",  # no result shown has that name
+        "BaseLoader.get_source",
+    ],
+)
+def test_no_single_result_named_leaves_the_text_alone(text: str) -> None:
+    shown = [*SHOWN, {"path": "loaders.py", "line": 42, "symbol": "BaseLoader"}]
+    assert with_result_number(text, enumerate(shown, 1)) is None
+
+
+def test_the_results_on_screen_keep_the_numbers_they_were_shown_with() -> None:
+    results = [{"path": f"f{i}.py", "line": i} for i in range(1, 13)]
+    slots = {"results": results, "shown": results[5:10]}
+    assert [n for n, _hit in on_screen(slots)] == [6, 7, 8, 9, 10]
+    assert [n for n, _hit in on_screen({"results": results}, cited=3)] == [1, 2, 3]
