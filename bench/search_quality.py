@@ -1,7 +1,8 @@
 """Search quality on labelled queries: top-1 and MRR@5 per query kind, beside a ripgrep anchor.
 
     .venv/bin/python bench/search_quality.py [--dev tests/search_quality/dev.yaml]
-        [--heldout tests/search_quality/heldout.yaml] [--show-misses]
+        [--dev2 tests/search_quality/dev2.yaml] [--heldout tests/search_quality/heldout.yaml]
+        [--show-misses] [--no-heldout]
 
 Each labelled query names a repository (a folder of site-packages: jinja2, aiohttp, yaml =
 yaml/ + yaml-stubs/, markupsafe, multidict) and the places that answer it; a hit is right when
@@ -10,8 +11,10 @@ into a temporary folder, one repository per name, so paths read as in site-packa
 
 The anchor, measured in the same run on the same files: ripgrep over the query's words
 (`rg -i -w`), files ranked by how many lines match, each file's first matching line as its hit,
-qualifiers dropped. Held-out figures are printed as aggregates only (`--show-misses` lists the
-dev misses, never held-out ones). Ends with one `RESULT key=value ...` line.
+qualifiers dropped. Two tuning sets (dev, and dev2: mostly plain-language questions and
+misspelt names) are measured apart. Held-out figures are printed as aggregates only
+(`--show-misses` lists the tuning sets' misses, never held-out ones). Ends with one
+`RESULT key=value ...` line.
 """
 
 from __future__ import annotations
@@ -179,6 +182,7 @@ def table(title: str, mine: dict[str, Tally], anchor: dict[str, Tally]) -> None:
 
 async def main(args: argparse.Namespace) -> int:
     dev = load(args.dev)
+    dev2 = load(args.dev2) if args.dev2.is_file() else []
     heldout = load(args.heldout) if args.heldout.is_file() else []
     with tempfile.TemporaryDirectory(prefix="search-quality-") as tmp:
         roots = copy_packages(Path(tmp))
@@ -191,21 +195,26 @@ async def main(args: argparse.Namespace) -> int:
         print(f"indexed {len(roots)} repositories in {time.perf_counter() - started:.1f} s")
         mine, anchor, times = await measure(service, roots, dev, args.show_misses)
         table(f"dev ({len(dev)} queries)", mine, anchor)
+        mine2, anchor2, times2 = await measure(service, roots, dev2, args.show_misses)
+        if dev2:
+            table(f"dev2 ({len(dev2)} queries)", mine2, anchor2)
         held_mine, held_anchor, held_times = await measure(service, roots, heldout, False)
         if heldout:
             table(f"held-out ({len(heldout)} queries; aggregates only)", held_mine, held_anchor)
         await service.close()
-    every = sorted(times + held_times)
+    every = sorted(times + times2 + held_times)
     print(f"\nour search per query: p50 {every[len(every) // 2] * 1000:.1f} ms, "
           f"max {every[-1] * 1000:.1f} ms")  # fmt: skip
     top1, mrr = mine["all"].figures()
     rg1, rgmrr = anchor["all"].figures()
     h1, hmrr = held_mine["all"].figures() if heldout else (float("nan"), float("nan"))
     hrg1, hrgmrr = held_anchor["all"].figures() if heldout else (float("nan"), float("nan"))
+    d2, d2mrr = mine2["all"].figures() if dev2 else (float("nan"), float("nan"))
     print(
         f"RESULT top1={top1:.3f} mrr5={mrr:.3f} heldout_top1={h1:.3f} heldout_mrr5={hmrr:.3f} "
         f"rg_top1={rg1:.3f} rg_mrr5={rgmrr:.3f} rg_heldout_top1={hrg1:.3f} "
-        f"rg_heldout_mrr5={hrgmrr:.3f} dev_n={len(dev)} heldout_n={len(heldout)}"
+        f"rg_heldout_mrr5={hrgmrr:.3f} dev2_top1={d2:.3f} dev2_mrr5={d2mrr:.3f} "
+        f"dev_n={len(dev)} dev2_n={len(dev2)} heldout_n={len(heldout)}"
     )
     return 0
 
@@ -214,6 +223,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = ROOT / "tests" / "search_quality"
     parser.add_argument("--dev", type=Path, default=here / "dev.yaml")
+    parser.add_argument("--dev2", type=Path, default=here / "dev2.yaml")
     parser.add_argument("--heldout", type=Path, default=here / "heldout.yaml")
     parser.add_argument("--show-misses", action="store_true", help="list the dev queries missed")
     parser.add_argument("--no-heldout", action="store_true", help="measure the dev set only")

@@ -65,7 +65,15 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
     text = data.decode("utf-8", "replace")
     lines = text.split("\n")
     symbols = tuple(
-        Symbol(s.name, s.qualname, s.kind, s.line, s.end, _shown(lines[s.line - 1]))
+        Symbol(
+            s.name,
+            s.qualname,
+            s.kind,
+            s.line,
+            s.end,
+            _shown(lines[s.line - 1]),
+            _bodiless(lines, s.line, s.end),
+        )
         for s in sorted(outliner.outline(suffix, data), key=lambda s: s.line)
     )
     path_terms = Counter(terms.words(rel.replace("/", " ")))
@@ -103,7 +111,7 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
     return FileData(symbols, tuple(chunks), count, imports)
 
 
-_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
 _ALL = re.compile(r"^__all__[ \t]*(?::[^=]*)?\+?=[ \t]*[\[(]([^\])]*)[\])]", re.M)
 _NAME = re.compile(r"\b[A-Za-z_]\w*\b")
 _QUOTED_NAME = re.compile(r"[\"']([A-Za-z_]\w*)[\"']")
@@ -111,13 +119,32 @@ _QUOTED_NAME = re.compile(r"[\"']([A-Za-z_]\w*)[\"']")
 
 def _imported_names(text: str) -> tuple[str, ...]:
     """Names this module imports by name (`from x import A, B`) or exports (`__all__`): how
-    often a definition is imported elsewhere tells how central it is."""
+    often a definition is imported elsewhere tells how central it is. A name imported from a
+    module is also kept with the module's last part (`from .environment import Template` ->
+    "environment.Template"), which tells namesakes in different modules apart."""
     names: set[str] = set()
     for m in _FROM_IMPORT.finditer(text):
-        names.update(n for n in _NAME.findall(m[1].split("#")[0]) if n != "as")
+        module = m[1].rsplit(".", 1)[-1]
+        found = [n for n in _NAME.findall(m[2].split("#")[0]) if n != "as"]
+        names.update(found)
+        names.update(f"{module}.{n}" for n in found if module)
     for m in _ALL.finditer(text):
         names.update(_QUOTED_NAME.findall(m[1]))
     return tuple(sorted(names))
+
+
+BODILESS_LINES = 8
+_ABSTRACT = re.compile(r"^\s*@(?:abc\.)?abstractmethod\b")
+
+
+def _bodiless(lines: list[str], line: int, end: int) -> bool:
+    """A definition without a body (`def f(x: int) -> int: ...`: an `@overload`, a protocol's
+    method) or an abstract method: it declares what another definition does."""
+    if end - line >= BODILESS_LINES or end > len(lines):
+        return False
+    if lines[end - 1].rstrip().endswith("..."):
+        return True
+    return any(_ABSTRACT.match(text) for text in lines[max(0, line - 4) : line - 1])
 
 
 def _innermost(symbols: tuple[Symbol, ...], line: int) -> str | None:

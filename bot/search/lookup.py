@@ -16,7 +16,7 @@ from bot.search.engine import Found, best_line, candidates, mentioned, regex_lin
 from bot.search.index import RepoSnapshot, is_secondary, is_stub
 from bot.search.pattern import Pattern, compile_pattern, escape
 from bot.search.qualifiers import Filters
-from bot.search.ranking import TEST_PRIOR
+from bot.search.ranking import TEST_PRIOR, ChunkRef
 from bot.search.scan import line_text, matching_lines
 from bot.search.symbols import Symbol
 from bot.search.types import Hit
@@ -33,6 +33,12 @@ DUNDER_STANDING = 0.6
 PRIVATE_STANDING = 0.85
 IMPORTED_STANDING = 0.1  # per file importing the name, up to five
 ERROR_STANDING = 0.7
+ABSTRACT_STANDING = 0.8
+FIT_BONUS = 0.15  # a definition named with only asked words (see `_fit`)
+FILE_SCORE = 20.0  # a file asked by its name ("loaders.py")
+IMPORTED_FROM = 0.5  # per file importing a definition from its module, up to two
+BODILESS_PENALTY = 1.5  # below a namesake with a body, above a type stub's (-4)
+BODILESS_STANDING = 0.5
 _ERROR_SUFFIXES = ("Error", "Exception", "Warning", "Mismatch", "Failure")
 _ERRORS_ASKED = {"error", "exception", "rais", "fail", "warn", "mismatch"}
 
@@ -83,6 +89,31 @@ def symbol_search(
     return Found(hits, total, capped=refs.capped)
 
 
+_FILE_SUFFIXES_TEXT = """py pyi pyx pxd js jsx mjs ts tsx java c h cc cpp hpp go rs rb cs kt php
+    md rst txt json yaml yml toml cfg ini sh html css sql"""
+_FILE_SUFFIXES = frozenset(_FILE_SUFFIXES_TEXT.split())
+
+
+def named_files(snaps: Sequence[RepoSnapshot], name: str, filters: Filters) -> list[Hit]:
+    """The files a name like "environment.py" or "README.md" names (by their file name, in any
+    case), code before tests and docs, each at its first line; empty for other names."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or suffix.lower() not in _FILE_SUFFIXES:
+        return []
+    wanted = name.lower()
+    hits = []
+    for snap in snaps:
+        for fid, rel in enumerate(snap.paths):
+            data = snap.contents[fid]
+            if data is None or rel.rsplit("/", 1)[-1].lower() != wanted:
+                continue
+            if filters.allows(rel):
+                score = FILE_SCORE - (3.0 if is_secondary(rel) else 0.0) - rel.count("/") * 0.01
+                hits.append(Hit(snap.name, rel, 1, _line(data, 1), None, "definition", score))
+    hits.sort(key=lambda h: (-h.score, h.repo, h.path))
+    return hits
+
+
 def _definitions(
     snaps: Sequence[RepoSnapshot],
     asked: str,
@@ -106,9 +137,19 @@ def _definitions(
             if filters.kind == "class" and sym.kind not in _KIND_GROUPS["class"]:
                 continue  # kind:class asks for classes only; "X class" only prefers them
             score = definition_score(sym, rel, asked, symbol_kind) - 2.0 * typos
+            score -= BODILESS_PENALTY if sym.bodiless else 0.0
+            score += IMPORTED_FROM * min(snap.imported.get(f"{_module(rel)}.{sym.name}", 0), 2)
             found.append(Hit(snap.name, rel, sym.line, sym.header, sym.qualname, "definition",
                              round(score, 3)))  # fmt: skip
     return found
+
+
+def _module(rel: str) -> str:
+    """The last part of the module name of a file: "jinja2/environment.py" -> "environment",
+    "yaml/__init__.py" -> "yaml"."""
+    parts = rel.rsplit("/", 2)
+    stem = parts[-1].split(".", 1)[0]
+    return parts[-2] if stem == "__init__" and len(parts) > 1 else stem
 
 
 def definition_score(sym: Symbol, rel: str, asked: str, symbol_kind: str | None) -> float:
@@ -119,15 +160,20 @@ def definition_score(sym: Symbol, rel: str, asked: str, symbol_kind: str | None)
     score = 10.0
     score -= 3.0 if is_secondary(rel) else 0.0
     score -= 4.0 if is_stub(rel) else 0.0
-    score += 5.0 if sym.name == typed else 0.0
-    score += 1.0 if sym.name[:1].isupper() == typed[:1].isupper() else 0.0
+    if symbol_kind and typed.islower():
+        # "request class", "lexer class": typed in lower case, the kind says more than the case.
+        score += 1.0 if sym.name == typed else 0.0
+    else:
+        score += 5.0 if sym.name == typed else 0.0
+        score += 1.0 if sym.name[:1].isupper() == typed[:1].isupper() else 0.0
     if owner:
         held_by = sym.qualname.rpartition(".")[0].rsplit(".", 1)[-1].lower()
         wanted = owner.rsplit(".", 1)[-1].lower()
         near = fuzzy.allowed_typos(wanted)
-        score += (
-            5.0 if held_by and OSA.distance(held_by, wanted, score_cutoff=near) <= near else 0.0
-        )
+        if held_by == wanted:
+            score += 5.0
+        elif held_by and OSA.distance(held_by, wanted, score_cutoff=near) <= near:
+            score += 3.0  # a misspelt class: after the class spelled as asked
     if symbol_kind:
         score += 3.0 if sym.kind in _KIND_GROUPS.get(symbol_kind, {symbol_kind}) else -2.0
     score += 1.0 if "." not in sym.qualname else 0.0
@@ -161,9 +207,13 @@ def text_search(
     pool = max(limit, RERANK_MIN) * RERANK_POOL  # the same pool for any limit: same order
     for snap in snaps:
         weights = _file_weights(snap, filters, tests_asked)
-        asked_concepts = thesaurus.concepts(words, snap.bm25.vocab)
+        asked_concepts = thesaurus.concepts(words, snap.bm25.vocab, snap.bm25.compounds)
+        said = {word for concept in asked_concepts for word, _weight in concept}
         for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights):
-            ranked.append((score * standing(snap, ref.symbol, errors_asked), snap, ref))
+            score *= standing(snap, ref.symbol, errors_asked) * _fit(ref, said)
+            if ref.is_definition and _defined_at(snap, ref.fid, ref.line).bodiless:
+                score *= BODILESS_STANDING
+            ranked.append((score, snap, ref))
     ranked.sort(key=lambda item: -item[0])
     needles = [w.encode() for w in dict.fromkeys(words)]
     hits = []
@@ -183,8 +233,8 @@ def text_search(
 
 def standing(snap: RepoSnapshot, qualname: str | None, errors_asked: bool = False) -> float:
     """How likely a definition is what a question is about, beside its words: the more files
-    import it, the more central; private helpers, dunder methods and (unless the question is
-    about errors) exception classes rank below the rest."""
+    import it, the more central; private helpers, dunder methods, abstract classes and (unless
+    the question is about errors) exception classes rank below the rest."""
     if not qualname:
         return 1.0
     name = qualname.rsplit(".", 1)[-1]
@@ -196,7 +246,19 @@ def standing(snap: RepoSnapshot, qualname: str | None, errors_asked: bool = Fals
         factor = 1.0
     if not errors_asked and name.endswith(_ERROR_SUFFIXES):
         factor *= ERROR_STANDING
+    if name.startswith("Abstract"):
+        factor *= ABSTRACT_STANDING  # it declares; its subclasses do the work
     return factor * (1.0 + IMPORTED_STANDING * min(snap.imported.get(name, 0), 5))
+
+
+def _fit(ref: ChunkRef, said: set[str]) -> float:
+    """Above 1 for a definition whose own name is made of two or more asked words (a name of
+    one word is too easily asked by chance): "cookie jar" is
+    `CookieJar` before `AbstractCookieJar`, "safe load" `safe_load` before `safe_load_all`."""
+    if not ref.is_definition or not ref.symbol:
+        return 1.0
+    own = set(terms.words(ref.symbol.rsplit(".", 1)[-1]))
+    return 1.0 + FIT_BONUS if len(own) >= 2 and own <= said else 1.0
 
 
 def _corrected(snaps: Sequence[RepoSnapshot], words: list[str]) -> list[str]:
@@ -224,13 +286,22 @@ def _file_weights(
     return weights
 
 
-def _header(snap: RepoSnapshot, fid: int, line: int) -> str:
-    """The first line of the definition starting at `line`, as the index keeps it."""
+_NOTHING = Symbol("", "", "", 0, 0)
+
+
+def _defined_at(snap: RepoSnapshot, fid: int, line: int) -> Symbol:
+    """The definition starting at `line` as the index keeps it (an empty one when none)."""
     info = snap.files[fid]
     if info is None:
-        return ""
+        return _NOTHING
     i = bisect.bisect_left(info.symbols, line, key=lambda s: s.line)
-    return info.symbols[i].header if i < len(info.symbols) else ""
+    found = info.symbols[i] if i < len(info.symbols) else _NOTHING
+    return found if found.line == line else _NOTHING
+
+
+def _header(snap: RepoSnapshot, fid: int, line: int) -> str:
+    """The first line of the definition starting at `line`, as the index keeps it."""
+    return _defined_at(snap, fid, line).header
 
 
 def _line(data: bytes, line: int) -> str:

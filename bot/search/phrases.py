@@ -35,7 +35,8 @@ _REFERENCES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _FILLER_TEXT = """
     where is are the a an find show me locate go to jump open definition of define defined
     declared implemented who defines look up lookup please can you i do how what which does
-    in code for see get tell about whre wheres where's"""
+    in code for see get tell about whre wheres where's whats what's use using work works
+    explain mean means"""
 _FILLER = frozenset(_FILLER_TEXT.split())
 _KIND_WORDS = {
     "class": "class", "function": "function", "func": "function", "method": "function",
@@ -92,8 +93,9 @@ def _looks_like_code(word: str) -> bool:
 
 
 def _near(word: str, vocabulary: frozenset[str] | dict[str, str]) -> str | None:
-    """The vocabulary word one typo (a transposition counts as one) away, for words of four
-    letters or more; "teh" is taken for "the" too."""
+    """The vocabulary word one typo (a transposition counts as one) away, for words of five
+    letters or more; in shorter ones only two letters swapped ("teh", "shwo"): "dump" is no
+    misspelt "jump"."""
     if len(word) < 3:
         return None
     limit = 1
@@ -102,7 +104,7 @@ def _near(word: str, vocabulary: frozenset[str] | dict[str, str]) -> str | None:
             abs(len(candidate) - len(word)) <= limit
             and len(candidate) >= 3
             and OSA.distance(word, candidate, score_cutoff=limit) <= limit
-            and (len(word) >= 4 or sorted(word) == sorted(candidate))
+            and (len(word) >= 5 or sorted(word) == sorted(candidate))
         ):
             return candidate
     return None

@@ -42,6 +42,7 @@ class ParsedQuery:
     exact: bool = False  # a quoted name: spelled exactly so
     relation: str | None = None  # references: "calls" | "uses" | "tests"
     guessed_name: bool = False  # the one word among question words: maybe not a name at all
+    phrase: str = ""  # for a guessed name, the words it was found among ("get template")
 
 
 def parse_query(query: str, kind: str | None = None) -> ParsedQuery:
@@ -92,7 +93,7 @@ def _parse(text: str, kind: str | None) -> ParsedQuery:
         return ParsedQuery("symbol", found[0], symbol_kind=found[1])
     among = bare_symbol(text)
     if among is not None:
-        return ParsedQuery("symbol", among[0], symbol_kind=among[1], guessed_name=True)
+        return ParsedQuery("symbol", among[0], symbol_kind=among[1], guessed_name=True, phrase=text)
     return _guess(text)
 
 

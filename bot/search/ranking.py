@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from bot.search import terms
 from bot.search.analyze import Chunk
 from bot.search.thesaurus import Concept
 
@@ -21,6 +22,8 @@ STUB_PRIOR = 0.6  # type stubs (.pyi) below the code they describe
 LOOSE_PRIOR = 0.6  # code between definitions (imports, re-exports, comments) below definitions
 NAME_BONUS = 1.5  # a definition whose name holds all the asked words scores 1 + NAME_BONUS times
 MEMBER_SHARE = 0.3  # of its best-scoring method added to a class's score
+MAX_COMPOUNDS = 64  # run-together names kept per word (a question word costs one sum each)
+COMMON_SHARE = 0.5  # a word in more than this share of the chunks is left out of the score
 CLASS_KINDS = frozenset({"class", "struct", "interface", "impl"})
 
 
@@ -110,7 +113,21 @@ class Bm25Builder:
             name_offsets=name_offsets, name_docs=name_docs,
             fids=np.frombuffer(self.fids, dtype=np.int32).copy(),
             parents=np.frombuffer(self.parents, dtype=np.int32).copy(),
+            compounds=compounds(self.vocab, name_counts),
         )  # fmt: skip
+
+
+def compounds(
+    vocab: dict[str, int], name_counts: npt.NDArray[np.int64]
+) -> dict[str, tuple[str, ...]]:
+    """Word -> the run-together names holding it ("attr" -> xmlattr, getattr...), from the
+    words of definitions' names, so "xml attributes" finds `do_xmlattr`."""
+    found: dict[str, list[str]] = {}
+    for word, tid in vocab.items():
+        if len(word) >= 2 * terms.MIN_PART and name_counts[tid]:
+            for part in dict.fromkeys(terms.split_compound(word, vocab)):
+                found.setdefault(part, []).append(word)
+    return {part: tuple(names[:MAX_COMPOUNDS]) for part, names in found.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +144,7 @@ class Bm25:
     name_docs: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     fids: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     parents: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    compounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     dead: frozenset[int] = frozenset()  # fids whose chunks changed since the build
     extra: tuple[Extra, ...] = ()  # chunks of files changed since the build
 
@@ -151,11 +169,7 @@ class Bm25:
     ) -> list[tuple[float, ChunkRef]]:
         """The `k` best chunks for `concepts` (see thesaurus.py), best first, scores times
         `weights[fid]` when given (0 leaves a file out)."""
-        known = [
-            [(self.vocab[w], weight) for w, weight in concept if w in self.vocab]
-            for concept in concepts
-        ]
-        known = [c for c in known if c]
+        known = self._telling(concepts)
         ranked: list[tuple[float, ChunkRef]] = []
         if known and len(self.refs):
             size = len(self.refs)
@@ -163,22 +177,18 @@ class Bm25:
             matched = np.zeros(size, dtype=np.float32)
             named = np.zeros(size, dtype=np.float32)
             for concept in known:
-                holds = np.zeros(size, dtype=np.bool_) if len(concept) > 1 else None
-                in_name = np.zeros(size, dtype=np.bool_) if len(concept) > 1 else None
-                for tid, weight in concept:
+                holds = np.zeros(size, dtype=np.bool_)
+                in_name = np.zeros(size, dtype=np.bool_)
+                for word, weight in concept:
+                    tid = self.vocab[word]
                     lo, hi = self.offsets[tid], self.offsets[tid + 1]
                     docs = self.docs[lo:hi]
                     scores[docs] += (weight * self.idf[tid]) * self.weights[lo:hi]
+                    holds[docs] = True
                     nlo, nhi = self.name_offsets[tid], self.name_offsets[tid + 1]
-                    if holds is None or in_name is None:
-                        matched[docs] += 1
-                        named[self.name_docs[nlo:nhi]] += 1
-                    else:
-                        holds[docs] = True
-                        in_name[self.name_docs[nlo:nhi]] = True
-                if holds is not None and in_name is not None:
-                    matched += holds
-                    named += in_name
+                    in_name[self.name_docs[nlo:nhi]] = True
+                matched += holds
+                named += in_name
             # A chunk holding more of the asked words beats one repeating a single rare word;
             # a definition named with the asked words beats one that only mentions them.
             scores *= self.prior * np.sqrt(matched / len(known))
@@ -206,14 +216,31 @@ class Bm25:
         ranked.sort(key=lambda item: -item[0])
         return ranked[:k]
 
+    def _telling(self, concepts: Sequence[Concept]) -> list[Concept]:
+        """The concepts with a word the index knows (only those words); a word found in most
+        chunks (the repository's own name, in every path) tells none apart and is left out,
+        unless every word is so common."""
+        common = len(self.refs) * COMMON_SHARE
+        known = []
+        for concept in concepts:
+            words = tuple((w, weight) for w, weight in concept if w in self.vocab)
+            if words:
+                first = self.vocab[words[0][0]]
+                df = int(self.offsets[first + 1] - self.offsets[first])
+                known.append((words, df < common))
+        telling = [c for c, tells in known if tells]
+        return telling or [c for c, _tells in known]
+
     def _score(self, extra: Extra, concepts: Sequence[Concept]) -> float:
         """BM25 of a chunk changed since the build, as `top` scores the built ones."""
         n = max(len(self.refs), 1)
         norm = K1 * (1 - B + B * extra.length / self.avgdl)
+        fresh = [
+            c for c in concepts
+            if not any(w in self.vocab for w, _ in c) and any(w in extra.terms for w, _ in c)
+        ]  # fmt: skip
         total, matched, named, asked = 0.0, 0, 0, 0
-        for concept in concepts:
-            if not any(w in self.vocab or w in extra.terms for w, _ in concept):
-                continue
+        for concept in self._telling(concepts) + fresh:
             asked += 1
             matched += any(extra.terms.get(w, 0) for w, _ in concept)
             named += any(w in extra.name_terms for w, _ in concept)

@@ -11,7 +11,8 @@ from bot.search.direct import direct_search
 from bot.search.engine import Found, regex_search
 from bot.search.files import RepoSource
 from bot.search.index import RepoSnapshot
-from bot.search.lookup import symbol_search, text_search
+from bot.search.lookup import named_files, symbol_search, text_search
+from bot.search.qualifiers import Filters
 from bot.search.query import ParsedQuery
 from bot.search.references import reference_search
 from bot.search.symbols import Outliner
@@ -95,6 +96,9 @@ def _indexed(
             filters=flt,
         )  # fmt: skip
     if parsed.kind == "symbol":
+        files = named_files(snaps, parsed.text, parsed.filters)
+        if files:
+            return Found(files[:limit], len(files))
         found = symbol_search(
             snaps,
             parsed.text,
@@ -105,6 +109,11 @@ def _indexed(
             exact=parsed.exact,
             definitions_only=parsed.relation == "defs",
         )
+        if parsed.guessed_name and parsed.relation != "defs":
+            # "get template", "strict undefined": one name typed as words beats a word of it.
+            joined = _joined_name(snaps, parsed.phrase, parsed.filters, limit, timeout)
+            if joined is not None:
+                return joined
         defined = any(h.kind == "definition" for h in found.hits)
         if parsed.guessed_name and not defined and parsed.relation != "defs":
             # Question words around a word that names nothing: rank it as a question.
@@ -112,28 +121,30 @@ def _indexed(
             return words if words.hits else found
         return found
     if parsed.auto:
-        joined = _joined_name(snaps, parsed, limit, timeout)
+        joined = _joined_name(snaps, parsed.text, parsed.filters, limit, timeout)
         if joined is not None:
             return joined
     return text_search(snaps, parsed.text, limit=limit, filters=flt)
 
 
 def _joined_name(
-    snaps: Sequence[RepoSnapshot], parsed: ParsedQuery, limit: int, timeout: float
+    snaps: Sequence[RepoSnapshot], text: str, filters: Filters, limit: int, timeout: float
 ) -> Found | None:
     """Two or three bare words may be one name typed with spaces ("json respnse", "Multi
     Dict"): their definitions when the words joined (with "_" or nothing) name something."""
-    words = parsed.text.split()
+    words = text.split()
     if not 2 <= len(words) <= 3 or not all(_WORD.fullmatch(w) for w in words):
         return None
     if any(w.lower() in _PHRASE_WORDS for w in words):
         return None  # "load the file" is a phrase, not a name
     for name in ("_".join(words), "".join(words)):
-        found = symbol_search(
-            snaps, name, symbol_kind=None, limit=limit, timeout=timeout, filters=parsed.filters
-        )
-        if any(h.kind == "definition" for h in found.hits):
-            return found
+        if symbol_search(
+            snaps, name, symbol_kind=None, limit=1, timeout=timeout, filters=filters,
+            definitions_only=True,
+        ).hits:  # fmt: skip
+            return symbol_search(
+                snaps, name, symbol_kind=None, limit=limit, timeout=timeout, filters=filters
+            )
     return None
 
 

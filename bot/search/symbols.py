@@ -21,6 +21,7 @@ class Symbol:
     line: int  # 1-based first line
     end: int  # 1-based last line
     header: str = ""  # the first line, stripped (shown in results)
+    bodiless: bool = False  # `def f(x: int) -> int: ...`, an abstract method (see analyze.py)
 
 
 _CYTHON = (".pyx", ".pxd")  # no grammar wheel: read by the patterns below

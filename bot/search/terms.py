@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Container
 from functools import lru_cache
 
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
@@ -12,7 +13,7 @@ _STOP_TEXT = """
     if in into is it its me my no not of on or our should so than that the their them then there
     these they this those to was we were what when where which who why will with would you your
     self cls def return none true false import elif else pass lambda var let const new null void
-    int str bool dict list tuple any py js ts md json yaml yml"""
+    int str bool dict list tuple any py js ts md"""
 STOPWORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 # Words of a question that say nothing about the code sought ("where is the code that ...").
 _FILLER_TEXT = """
@@ -23,7 +24,9 @@ QUERY_FILLER: frozenset[str] = frozenset(_FILLER_TEXT.split())
 
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light suffix stripper: "checked", "checks", "checking" all become "check"."""
+    """A light suffix stripper that brings a word and the names made from it together:
+    "checked", "checks", "checking" -> "check"; "tokenizer", "tokenize" -> "token";
+    "compression", "compressor" -> "compress"."""
     w = word
     if len(w) > 3:
         if w.endswith("ies") and len(w) > 4:
@@ -36,10 +39,30 @@ def stem(word: str) -> str:
             w = w[:-3]
         elif w.endswith("ed") and len(w) > 4:
             w = w[:-2]
+        w = _derived(w)
         if w.endswith("e") and len(w) > 3:
             w = w[:-1]
         if w.endswith("y") and len(w) > 3:
             w = w[:-1] + "i"
+    return w
+
+
+def _derived(w: str) -> str:
+    """The word a noun of action or agent is made from: "-ization", "-izer", "-ize" (also
+    "-iz" left by "-ized"), "-tion"/"-sion" -> "-t"/"-s", "-tor"/"-sor" (not "-er": a
+    "runner" is no "run", a "header" no "head")."""
+    if w.endswith(("ization", "isation")) and len(w) > 9:
+        return w[:-7]
+    if w.endswith(("izer", "iser")) and len(w) > 6:
+        return w[:-4]
+    if w.endswith("ize") and len(w) > 6:
+        return w[:-3]
+    if w.endswith("iz") and len(w) > 5:
+        return w[:-2]
+    if w.endswith(("tion", "sion")) and len(w) > 6:
+        return w[:-3]
+    if w.endswith(("tor", "sor")) and len(w) > 6:
+        return w[:-2]
     return w
 
 
@@ -70,3 +93,30 @@ def count(text: str, into: Counter[str] | None = None) -> Counter[str]:
         if word:
             counts[word] = get(word, 0) + n
     return counts
+
+
+MIN_PART = 3  # letters in each word of a run-together name
+
+
+def split_compound(term: str, known: Container[str]) -> tuple[str, ...]:
+    """The indexed words a run-together name is made of ("xmlattr" -> xml, attr; "striptag" ->
+    strip, tag; "filesizeformat" -> file, siz, format), two or three of at least three letters
+    each, fewest first; () when it is not so made."""
+    for count in (2, 3):
+        parts = _split(term, known, count)
+        if parts:
+            return parts
+    return ()
+
+
+def _split(term: str, known: Container[str], count: int) -> tuple[str, ...]:
+    if count == 1:
+        word = normal(term)
+        return (word,) if len(term) >= MIN_PART and word and word in known else ()
+    for cut in range(MIN_PART, len(term) - MIN_PART * (count - 1) + 1):
+        head = normal(term[:cut])
+        if head and head in known:
+            rest = _split(term[cut:], known, count - 1)
+            if rest:
+                return (head, *rest)
+    return ()

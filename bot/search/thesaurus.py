@@ -7,11 +7,12 @@ ALTERNATIVE_WEIGHT; a chunk matches the concept when it holds any of them.
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 
 from bot.search import terms
 
 ALTERNATIVE_WEIGHT = 0.5
+COMPOUND_WEIGHT = 0.5  # a name run together from the word and another ("xmlattr")
 # Groups of words that code and questions use for one another, generic to programming (no
 # project's names). Each word of a group stands for every other one.
 _GROUPS = """
@@ -50,7 +51,7 @@ write dump serialize emit save store output
 read load parse deserialize input
 keep store storage save
 disk file filesystem
-remove delete drop discard unlink
+remove delete drop discard unlink strip
 check verify validate ensure assert
 make create build new construct
 start run launch begin open
@@ -59,7 +60,10 @@ send write post emit
 get fetch retrieve obtain
 set assign put update
 find search lookup locate
-convert transform translate coerce
+convert transform translate coerce turn
+all every each
+several many multiple multi
+evaluate eval compute
 show display render print
 list sequence array
 copy clone duplicate
@@ -96,12 +100,22 @@ for _line in _GROUPS.strip().splitlines():
 Concept = tuple[tuple[str, float], ...]
 
 
-def concepts(words: Sequence[str], vocabulary: Container[str]) -> list[Concept]:
+def concepts(
+    words: Sequence[str],
+    vocabulary: Container[str],
+    compounds: Mapping[str, Sequence[str]] | None = None,
+) -> list[Concept]:
     """One concept per asked word (stemmed, as `terms.words` gives them), with the
-    alternatives the index knows."""
-    out = [
-        ((word, 1.0), *((alt, ALTERNATIVE_WEIGHT) for alt in _ALTERNATIVES.get(word, ())
-                        if alt in vocabulary))
-        for word in words
-    ]  # fmt: skip
+    alternatives the index knows and the run-together names holding the word or one of them
+    (`compounds`: "attr" -> xmlattr)."""
+    out = []
+    for word in words:
+        alternatives = [alt for alt in _ALTERNATIVES.get(word, ()) if alt in vocabulary]
+        concept = {word: 1.0}
+        for alt in alternatives:
+            concept.setdefault(alt, ALTERNATIVE_WEIGHT)
+        for part in (word, *alternatives) if compounds else ():
+            for name in compounds.get(part, ()) if compounds else ():
+                concept.setdefault(name, COMPOUND_WEIGHT)
+        out.append(tuple(concept.items()))
     return out

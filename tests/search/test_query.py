@@ -72,6 +72,10 @@ def test_questions_about_uses_are_reference_queries(query: str, name: str, relat
         ("where is the safe_load function", "safe_load", "function"),
         ("json_respone function", "json_respone", "function"),
         ("show me LoopContext", "LoopContext", None),
+        ("shwo me LoopContext", "LoopContext", None),
+        ("where is teh dump funtion", "dump", "function"),  # "dump" is no misspelt "jump"
+        ("how do i use ClientSesion", "ClientSesion", None),
+        ("how does ClientSession work", "ClientSession", None),
     ],
 )
 def test_one_name_among_question_words_even_misspelt_is_a_symbol_query(

@@ -144,8 +144,13 @@ async def test_closing_the_service_stops_a_server_that_is_still_starting(tmp_pat
     await service.start()
     response = await service.search("signature token", kind="semantic")
     assert response.kind == "text"  # still starting: answered by keywords
+    started = tmp_path / "slow" / "STARTS"
+    for _ in range(200):  # on a busy machine the process may take seconds to come up
+        if started.is_file() and started.read_text().strip():
+            break
+        await asyncio.sleep(0.05)
     await service.close()
-    lines = (tmp_path / "slow" / "STARTS").read_text().split()
+    lines = started.read_text().split()
     pid = int(lines[1])
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # no process left behind

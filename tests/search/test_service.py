@@ -207,11 +207,11 @@ def test_a_changed_file_updates_how_often_a_name_is_imported(tmp_path: Path) -> 
     (repo / "a.py").write_text("from core import helper\n")
     flt = FileFilter(repo)
     snap = build("tiny", flt, outliner=Outliner())
-    assert snap.imported == {"helper": 1}
+    assert snap.imported == {"helper": 1, "core.helper": 1}  # also by the module's name
     (repo / "b.py").write_text("from core import helper, other\n")
     (repo / "a.py").write_text("import core\n")
     fresh = update(snap, ["a.py", "b.py"], flt, outliner=Outliner())
-    assert fresh.imported == {"helper": 1, "other": 1}
+    assert fresh.imported == {"helper": 1, "other": 1, "core.helper": 1, "core.other": 1}
 
 
 def test_occurs_reads_at_most_its_byte_budget_whatever_the_load(
