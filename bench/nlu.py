@@ -158,11 +158,11 @@ async def prepared(services: Services) -> dict[str, Session]:
 
 
 async def run_cases(
-    services: Services, sessions: dict[str, Session], cases: list[dict[str, Any]]
+    services: Services, sessions: dict[str, Session], cases: list[dict[str, Any]], name: str
 ) -> list[tuple[dict[str, Any], Outcome, bool]]:
     out = []
     for i, case in enumerate(cases):
-        user = f"case-{i}"
+        user = f"{name}-case-{i}"  # a user of its own: "new" cases are first messages
         state = case["state"]
         if state != "new":
             session = copy.deepcopy(sessions[state])
@@ -282,7 +282,7 @@ async def main() -> int:
             for name in names:
                 cases = yaml.safe_load((SETS / f"{name}.yaml").read_text())["cases"]
                 texts += [str(c["text"]) for c in cases]
-                results = await run_cases(services, sessions, cases)
+                results = await run_cases(services, sessions, cases, name)
                 # The held-out set's misses are never listed: it is not tuned on.
                 figures[name] = report(name, results, args.show_errors and name in TUNING)
             p99, anchor = matching_cost(services, texts)
