@@ -10,10 +10,12 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.analytics.model import Analytics
 from bot.store.members import AuditEntry, Member
+
+if TYPE_CHECKING:
+    from bot.analytics.model import Analytics
 
 # Twilio's delivery statuses in the order a message moves through them; a callback that arrives
 # late with an earlier status never overwrites a later one.

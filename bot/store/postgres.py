@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from bot.analytics.model import Analytics
-from bot.analytics.reports import Reports
 from bot.errors import DuplicateMessageError, StoreError
 from bot.store import access_sql, analytics_schema, codec, migrations
 from bot.store import turn_sql as ts
-from bot.store.analytics_sql import SqlSource
 from bot.store.base import (
     ConversationRow,
     ConversationStore,
@@ -24,6 +21,9 @@ from bot.store.base import (
 )
 from bot.store.members import AuditEntry, Member
 from bot.store.urls import redacted
+
+if TYPE_CHECKING:
+    from bot.analytics.model import Analytics
 
 _ROWS_FROM = (
     "SELECT * FROM unnest({0}::text[], {1}::text[], {2}::text[], {3}::float8[], {4}::text[], "
@@ -337,6 +337,10 @@ class PostgresStore(ConversationStore):
 
     @property
     def analytics(self) -> Analytics:
+        # Imported when the dashboard first asks: the chat and the webhook never do.
+        from bot.analytics.reports import Reports
+        from bot.store.analytics_sql import SqlSource
+
         return Reports(SqlSource(self._select, meta_text="meta::text"))
 
     async def _select(self, query: str, args: Sequence[Any]) -> list[Sequence[Any]]:

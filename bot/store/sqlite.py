@@ -17,16 +17,13 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
-from bot.analytics.model import Analytics
-from bot.analytics.reports import Reports
 from bot.errors import StoreError
 from bot.store import access_sql, codec, migrations
 from bot.store import sqlite_sql as sql
-from bot.store.analytics_sql import SqlSource
 from bot.store.base import (
     ConversationRow,
     ConversationStore,
@@ -37,6 +34,9 @@ from bot.store.base import (
 from bot.store.members import AuditEntry, Member
 from bot.store.sqlite_open import BUSY, ERRORS, Opener, private_file
 from bot.store.sqlite_writer import GroupCommitter, Work, run_on
+
+if TYPE_CHECKING:
+    from bot.analytics.model import Analytics
 
 T = TypeVar("T")
 READ_ERRORS: tuple[type[Exception], ...] = (*ERRORS, ValueError)  # ValueError: closed
@@ -193,6 +193,10 @@ class SqliteStore(ConversationStore):
 
     @property
     def analytics(self) -> Analytics:
+        # Imported when the dashboard first asks: the chat and the webhook never do.
+        from bot.analytics.reports import Reports
+        from bot.store.analytics_sql import SqlSource
+
         return Reports(SqlSource(self._select))
 
     async def _select(self, query: str, args: Sequence[Any]) -> list[Sequence[Any]]:
