@@ -23,6 +23,7 @@ from bot.engine.timeouts import run_sweep
 from bot.services import Services
 from bot.store.lease import renew_every
 from bot.store.maintenance import Maintenance
+from bot.web.dashboard.app import dashboard_app, mount
 from bot.web.githooks import GitHookHandler
 from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler, live
@@ -72,6 +73,7 @@ class Startup:
     signatures: bool
     rest_delivery: bool
     public_base_url: str
+    dashboard: bool
 
 
 STARTUP = web.AppKey("startup", Startup)
@@ -109,6 +111,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.router.add_get("/live", live)
     app.router.add_get("/metrics", _metrics)
     app.router.add_post("/hooks/git", _git_hook)
+    dashboard = dashboard_app(
+        settings,
+        analytics=lambda: app[SERVICES].store.analytics(),
+        flows=lambda: app[SERVICES].flows.current.flows,
+    )
+    mount(app, dashboard)
     return app
 
 
@@ -228,6 +236,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         signatures=checker.enabled,
         rest_delivery=outbox.can_send,
         public_base_url=settings.server.public_base_url,
+        dashboard=settings.dashboard.enabled,
     )
     try:
         async with recovery.running():
