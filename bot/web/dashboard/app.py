@@ -13,7 +13,7 @@ from bot.analytics.model import Analytics
 from bot.config import Settings
 from bot.flows.model import FlowSet
 from bot.web.dashboard.auth import Gate
-from bot.web.dashboard.export import csv_response
+from bot.web.dashboard.export import csv_response, table_named
 from bot.web.dashboard.pages import Pages
 from bot.web.dashboard.passwords import Logins
 from bot.web.dashboard.render import ROOT, Renderer, secure_headers
@@ -55,7 +55,10 @@ def dashboard_app(
     pages = Pages(analytics=analytics, flows=flows, gate=gate, renderer=renderer, clock=clock)
 
     async def export(request: web.Request) -> web.Response:
-        return await csv_response(analytics(), request.match_info["name"], pages.view(request))
+        name = request.match_info["name"]
+        table_named(name)  # an unknown name is a 404 before anything is read
+        view = pages.view(request)
+        return await csv_response(analytics(), name, view)
 
     app = web.Application(middlewares=[gate.middleware, pages.problems])
     app.on_response_prepare.append(_prepare)

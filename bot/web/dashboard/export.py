@@ -165,11 +165,15 @@ TABLES: dict[str, Callable[[Analytics, View], Awaitable[Rows]]] = {
 }
 
 
-async def csv_response(analytics: Analytics, name: str, view: View) -> web.Response:
+def table_named(name: str) -> Callable[[Analytics, View], Awaitable[Rows]]:
     table = TABLES.get(name)
     if table is None:
         raise web.HTTPNotFound(text=f"No table is called {name[:40]!r}; see the Export page.")
-    header, rows = await table(analytics, view)
+    return table
+
+
+async def csv_response(analytics: Analytics, name: str, view: View) -> web.Response:
+    header, rows = await table_named(name)(analytics, view)
     filename = f"codechat-{name}-{view.since_day}-{view.until_day}.csv"
     return web.Response(
         text=to_csv(header, rows),

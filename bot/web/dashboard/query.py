@@ -73,9 +73,7 @@ def _text(query: Mapping[str, str], name: str) -> str | None:
 
 def read_view(query: Mapping[str, str], *, raw_length: int, now: float) -> View:
     if raw_length > MAX_QUERY:
-        raise QueryError(
-            f"the address asks for too much: at most {MAX_QUERY} characters of filters"
-        )
+        raise QueryError(f"the address is too long: at most {MAX_QUERY} characters of filters")
     preset = query.get("window", DEFAULT)
     today = dt.datetime.fromtimestamp(now, dt.UTC).date()
     if preset in PRESETS:
