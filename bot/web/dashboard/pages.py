@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,12 +12,15 @@ from aiohttp import web
 from markupsafe import Markup
 
 from bot.analytics.model import Analytics, AnalyticsError, Overview, Window
+from bot.errors import BotError
 from bot.flows.model import FlowSet
 from bot.web.dashboard.auth import Gate
 from bot.web.dashboard.charts import bar_chart, line_chart
 from bot.web.dashboard.flowmap import flow_diagram
 from bot.web.dashboard.query import QueryError, View, read_view
 from bot.web.dashboard.render import Renderer
+
+log = logging.getLogger("bot.web.dashboard")
 
 TOP_N = 10
 EXPORTS = (
@@ -218,6 +222,16 @@ class Pages:
         except (QueryError, AnalyticsError) as exc:
             return self._page(
                 request, "error.html", "", title="Cannot show this", status=400, message=str(exc)
+            )
+        except BotError as exc:  # the database is unreachable, or refused the query
+            log.error("dashboard.store_failed", extra={"fields": {"error": str(exc)}})
+            return self._page(
+                request,
+                "error.html",
+                "",
+                title="The database did not answer",
+                status=503,
+                message="The figures could not be read just now; try again in a moment.",
             )
 
 
