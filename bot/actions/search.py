@@ -3,6 +3,7 @@ through and opening its results."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from bot.actions.repos import unreadable
@@ -38,11 +39,17 @@ async def run_search(ctx: ActionContext) -> None:
         ctx.slots["search_error"] = problem
         return
     limit = int(ctx.args.get("limit") or ctx.ports.settings.search.max_results)
+    started = time.perf_counter()
     try:
         response = await ctx.ports.search.search(query, repo=repo, limit=limit)
     except SearchError as exc:
         ctx.slots["search_error"] = str(exc)
         return
+    ms = (time.perf_counter() - started) * 1000
+    # Recorded with the turn: the dashboard's search page (bot/store/analytics_schema.py).
+    ctx.meta["search"] = {
+        "query": query, "repo": str(repo or ""), "results": response.total, "ms": round(ms, 1)
+    }  # fmt: skip
     keep_results(ctx, query, response)
 
 

@@ -18,7 +18,9 @@ PostgreSQL give the same figures for the same rows, checked by tests/store/test_
 - ``facets(window) -> Facets``: the channels, states, outcomes and repositories seen, for the
   filters' choices.
 
-A `Window` is [since, until) in epoch seconds; days and weeks are UTC. Sender ids and phone
+A `Window` is [since, until) in epoch seconds; days and weeks are UTC. Figures are kept per
+hour (per day for active users and searches: bot/store/analytics_schema.py), so a window
+counts every hour (day) it touches; `Window.span` is the window so widened. Sender ids and phone
 numbers inside texts are masked in bot/analytics/masking.py as the rows are built: every field
 below that holds a user or a text holds it masked already.
 
@@ -37,9 +39,11 @@ from typing import Protocol
 
 from bot.analytics.masking import mask_text, mask_user
 
+HOUR = 3_600.0
 DAY = 86_400.0
 OUTCOMES = ("ok", "not_understood", "clarify", "not_here", "error", "timeout", "empty", "too_long")
 MAX_PAGE = 500
+MAX_TURNS = 1000  # of one transcript
 
 
 class AnalyticsError(ValueError):
@@ -65,6 +69,22 @@ class Window:
     def last(cls, seconds: float, now: float) -> Window:
         """The ``seconds`` before ``now``: the last 24 h is ``Window.last(86400, now)``."""
         return cls(now - seconds, now)
+
+    @property
+    def hours(self) -> tuple[int, int]:
+        """The first and last hour (epoch hours) the window touches."""
+        return int(self.since // HOUR), math.ceil(self.until / HOUR) - 1
+
+    @property
+    def days(self) -> tuple[int, int]:
+        """The first and last UTC day (epoch days) the window touches."""
+        return int(self.since // DAY), math.ceil(self.until / DAY) - 1
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """[since, until) widened to whole hours: what every figure counts."""
+        first, last = self.hours
+        return first * HOUR, (last + 1) * HOUR
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,11 +328,12 @@ class Analytics(Protocol):
     ) -> SearchStats: ...
 
     async def conversations(
-        self, window: Window, filters: ConversationFilter = ConversationFilter()
+        self, window: Window, filters: ConversationFilter | None = None
     ) -> ConversationPage: ...
 
     async def transcript(self, key: int) -> tuple[TurnRow, ...]:
-        """Empty when there is no such conversation (purged, or a made-up key)."""
+        """At most MAX_TURNS turns, oldest first; empty when there is no such conversation
+        (purged, or a made-up key)."""
         ...
 
     async def facets(self, window: Window) -> Facets: ...

@@ -81,6 +81,8 @@ class Conversation:
         self.intent: str | None = None
         self.score: float | None = None
         self.entered_at: float | None = None  # when the last state was entered this turn
+        self.actions_run: list[str] = []  # recorded with the turn, for the dashboard
+        self.outcome = "ok"  # or not_understood | not_here | clarify (bot/analytics/model.py)
 
     # -- what the machine calls -------------------------------------------------------------
 
@@ -120,6 +122,7 @@ class Conversation:
                 repos=self.repos,
             )
             started = time.perf_counter()
+            self.actions_run.append(call.name)
             await spec.fn(ctx)
             self.trace.append(f"action {call.name} {(time.perf_counter() - started) * 1000:.1f}ms")
             self.replies.extend(ctx.replies)
@@ -191,6 +194,7 @@ class Conversation:
         if intent and not self.compiled.has_trigger(state, intent):
             label = self._label(intent)
             if label and match.sure:  # a command that means nothing here is said so
+                self.outcome = "not_here"
                 self.say(self.message("not_here", label=label))
                 self.say(self._next_line(state))
                 return
@@ -210,6 +214,7 @@ class Conversation:
                 self.trace.append(f"transition {state.id} -> {self.state} on {trigger}")
                 await self.compiled.settle(self)
                 return
+        self.outcome = "not_understood"
         self.say(self.message("fallback"))
         self.say_help(state)
 
@@ -231,6 +236,7 @@ class Conversation:
         self.trace.append(f"asked: {match.intent} or search")
         self.session.slots[clarify.SLOT] = clarify.question(match, self.text, state.id)
         self.intent, self.score = "clarify", match.score
+        self.outcome = "clarify"
         self.say(self.message("clarify", first=self._label(match.intent) or match.intent))
 
     def _label(self, intent: str) -> str | None:

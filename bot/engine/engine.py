@@ -13,6 +13,7 @@ from bot.coord.base import KeyedLock
 from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import Conversation
 from bot.engine.machine import CompiledFlows
+from bot.engine.record import turn_row
 from bot.engine.turn import Inbound, TurnResult, clean_text
 from bot.flows.model import OTHERWISE
 from bot.nlu.match import IntentMatch
@@ -62,6 +63,7 @@ class Engine:
         Access first: a sender who may not talk gets the refusal and nothing is stored; an
         admin's `invite`/`revoke`/`who` is answered here; everyone else's turn sees only the
         repositories they may read."""
+        began = time.perf_counter()
         async with self.locks.hold(inbound.user_id):
             viewer = inbound.viewer or await self.access.viewer(inbound.user_id)
             if not viewer.allowed:
@@ -72,7 +74,7 @@ class Engine:
                 return await self._admin_turn(inbound, admin_reply)
             session = await self.store.load_session(inbound.user_id)
             return await self._turn(
-                inbound, session or Session(inbound.user_id), repos=viewer.repos
+                inbound, session or Session(inbound.user_id), repos=viewer.repos, began=began
             )
 
     async def _admin_turn(self, inbound: Inbound, reply: str) -> TurnResult:
@@ -85,6 +87,7 @@ class Engine:
             timestamp=inbound.received_at or self.clock(),
             message_type="admin",
             message_sid=inbound.message_sid,
+            channel=inbound.channel,
         )
         await self.store.append_rows([row])
         return TurnResult((reply,), "", "admin", None, ("admin command",))
@@ -120,8 +123,15 @@ class Engine:
         return fired
 
     async def _turn(
-        self, inbound: Inbound, session: Session, *, repos: tuple[str, ...], tick: bool = False
+        self,
+        inbound: Inbound,
+        session: Session,
+        *,
+        repos: tuple[str, ...],
+        tick: bool = False,
+        began: float | None = None,
     ) -> TurnResult:
+        """``began``: perf_counter() when the message reached the engine (reply latency)."""
         now = inbound.received_at or self.clock()
         compiled = self.flows.current
         hidden = forget_hidden(session, repos)
@@ -171,17 +181,16 @@ class Engine:
             # as if answered (its message would count as handled, its reply never sent).
             raise asyncio.CancelledError
         replies = tuple(convo.replies)
-        row = ConversationRow(
-            user_id=inbound.user_id,
-            message=inbound.text,
-            response="\n\n".join(replies),
-            timestamp=now,
+        latency = None if began is None else (time.perf_counter() - began) * 1000
+        row = turn_row(
+            inbound,
+            convo,
+            before=before,
+            session=session,
             message_type=message_type,
-            message_sid=inbound.message_sid,
-            state=convo.state,
-            intent=convo.intent,
-            score=convo.score,
-            meta=convo.meta,
+            now=now,
+            latency_ms=latency,
+            tick=tick,
         )
         await self.store.save_turn(session, [row])
         return TurnResult(replies, convo.state, convo.intent, convo.score, tuple(convo.trace))

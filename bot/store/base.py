@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.analytics.model import Analytics
 from bot.store.members import AuditEntry, Member
 
 # Twilio's delivery statuses in the order a message moves through them; a callback that arrives
@@ -127,6 +128,16 @@ class ConversationRow:
     intent: str | None = None
     score: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)  # provider, model, tokens, latency...
+    # What the dashboard reads (bot/analytics): where the message came from, the state it found,
+    # how long its reply took, how the turn went (bot/analytics/model.py OUTCOMES), when the
+    # conversation it belongs to started (None: no conversation, e.g. rate limited) and the
+    # flow actions it ran.
+    channel: str = ""
+    state_before: str = ""
+    latency_ms: float | None = None
+    outcome: str = ""
+    started: float | None = None
+    actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +258,11 @@ class ConversationStore(abc.ABC):
     async def claim_refusal(self, user_id: str, now: float, every_seconds: float) -> bool:
         """True when ``user_id`` was not refused within ``every_seconds`` before ``now`` (and
         records ``now``): the one refusal they are told. Atomic across instances."""
+
+    @property
+    @abc.abstractmethod
+    def analytics(self) -> Analytics:
+        """The dashboard's figures, read from this store (bot/analytics/model.py)."""
 
     async def schema_version(self) -> int:
         """The database's schema version; 0 for a store without a schema (memory)."""

@@ -11,7 +11,10 @@ from bot.errors import StoreError
 from bot.store.base import ConversationRow, Session
 
 SessionValues = tuple[str, str, float, str, float | None]
-RowValues = tuple[str, str, str, float, str, str | None, str, str | None, float | None, str]
+RowValues = tuple[
+    str, str, str, float, str, str | None, str, str | None, float | None, str,
+    str, str, float | None, str, float | None, str,
+]  # fmt: skip
 
 
 # PostgreSQL refuses NUL in text and in JSON; every store replaces it the same way, so a
@@ -67,6 +70,12 @@ def row_values(row: ConversationRow) -> RowValues:
         row.intent,
         row.score,
         dumps(row.meta, "conversation row meta"),
+        text(row.channel),
+        text(row.state_before),
+        row.latency_ms,
+        row.outcome,
+        row.started,
+        " ".join(row.actions),
     )
 
 
@@ -83,7 +92,10 @@ def load_session(
 
 
 def load_row(values: Sequence[Any]) -> ConversationRow:
-    (user_id, message, response, timestamp, message_type, sid, state, intent, score, meta) = values
+    (user_id, message, response, timestamp, message_type, sid, state, intent, score, meta) = values[
+        :10
+    ]
+    channel, state_before, latency_ms, outcome, started, actions = values[10:16]
     return ConversationRow(
         user_id=user_id,
         message=message,
@@ -95,10 +107,16 @@ def load_row(values: Sequence[Any]) -> ConversationRow:
         intent=intent,
         score=None if score is None else float(score),
         meta=orjson.loads(meta) if isinstance(meta, str) else dict(meta or {}),
+        channel=channel,
+        state_before=state_before,
+        latency_ms=None if latency_ms is None else float(latency_ms),
+        outcome=outcome,
+        started=None if started is None else float(started),
+        actions=tuple(actions.split()),
     )
 
 
 ROW_COLUMNS = (
     "phone_number, message, response, timestamp, message_type, message_sid, state, intent, "
-    "score, meta"
+    "score, meta, channel, state_before, latency_ms, outcome, started, actions"
 )

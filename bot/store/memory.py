@@ -12,8 +12,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bot.analytics.model import Analytics
+from bot.analytics.reports import Reports
 from bot.errors import StoreError
 from bot.store import codec
+from bot.store.analytics_memory import MemorySource
 from bot.store.base import (
     ConversationRow,
     ConversationStore,
@@ -43,6 +46,11 @@ class MemoryStore(ConversationStore):
         self._audit: list[AuditEntry] = []
         self._refused: dict[str, float] = {}
         self._closed = False
+        self._source = MemorySource(lambda: self._rows, lambda: self._refused)
+
+    @property
+    def analytics(self) -> Analytics:
+        return _Checked(self._source, self._check_open)
 
     async def open(self) -> None:
         self._closed = False
@@ -209,6 +217,7 @@ class MemoryStore(ConversationStore):
     def _keep(self, encoded: list[codec.RowValues]) -> None:
         for row in _decoded(encoded):
             self._rows.append(row)
+            self._source.note(row)
             sid = row.message_sid
             if sid is not None and sid in self._claims:
                 self._handled.add(sid)
@@ -231,3 +240,11 @@ def _validate(*values: tuple[object, ...]) -> None:
 
 def _decoded(encoded: list[codec.RowValues]) -> list[ConversationRow]:
     return [codec.load_row(values) for values in encoded]
+
+
+class _Checked(Reports):
+    """Reports that refuse to read a closed store, like the SQL stores do."""
+
+    def __init__(self, source: MemorySource, check_open: Callable[[], None]) -> None:
+        super().__init__(source)
+        check_open()

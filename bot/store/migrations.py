@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import SchemaTooNewError
+from bot.store import analytics_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ SENDER_KEYS: tuple[str, ...] = (
     f"UPDATE conversations SET phone_number = substr(phone_number, 10) WHERE {_OLD}",
     f"UPDATE inbound_messages SET phone_number = substr(phone_number, 10) WHERE {_OLD}",
 )
+
+_ANALYTICS = "the dashboard: channel, state before, latency, outcome of each turn; running totals"
 
 SQLITE: tuple[Migration, ...] = (
     Migration(
@@ -128,6 +131,7 @@ SQLITE: tuple[Migration, ...] = (
             "WHERE pending IS NOT NULL",
         ),
     ),
+    Migration(5, _ANALYTICS, analytics_schema.SQLITE),
 )
 
 POSTGRES: tuple[Migration, ...] = (
@@ -220,6 +224,7 @@ POSTGRES: tuple[Migration, ...] = (
             "WHERE pending IS NOT NULL",
         ),
     ),
+    Migration(5, _ANALYTICS, analytics_schema.POSTGRES),
 )
 
 CREATE_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -9,8 +9,11 @@ from typing import Any
 
 import asyncpg
 
+from bot.analytics.model import Analytics
+from bot.analytics.reports import Reports
 from bot.errors import StoreError
-from bot.store import access_sql, codec, migrations
+from bot.store import access_sql, analytics_schema, codec, migrations
+from bot.store.analytics_sql import SqlSource
 from bot.store.base import (
     ConversationRow,
     ConversationStore,
@@ -32,18 +35,20 @@ ON CONFLICT (phone_number) DO UPDATE SET
 """
 _ROWS_FROM = (
     "SELECT * FROM unnest({0}::text[], {1}::text[], {2}::text[], {3}::float8[], {4}::text[], "
-    "{5}::text[], {6}::text[], {7}::text[], {8}::float8[], {9}::jsonb[])"
+    "{5}::text[], {6}::text[], {7}::text[], {8}::float8[], {9}::jsonb[], {10}::text[], "
+    "{11}::text[], {12}::float8[], {13}::text[], {14}::float8[], {15}::text[])"
 )
+_ROW_FIELDS = 16
 _HANDLED = "UPDATE inbound_messages SET handled = true WHERE message_sid = ANY({0}::text[])"
 _INSERT_ROWS = (
     f"WITH handled AS ({_HANDLED.format('$6')}) "
     f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
-    + _ROWS_FROM.format(*(f"${n}" for n in range(1, 11)))
+    + _ROWS_FROM.format(*(f"${n}" for n in range(1, 1 + _ROW_FIELDS)))
 )
 _SAVE_TURN = (
     f"WITH saved AS ({_UPSERT_SESSION}), handled AS ({_HANDLED.format('$11')}) "
     f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
-    + _ROWS_FROM.format(*(f"${n}" for n in range(6, 16)))
+    + _ROWS_FROM.format(*(f"${n}" for n in range(6, 6 + _ROW_FIELDS)))
 )
 _CLAIM = """
 INSERT INTO inbound_messages (message_sid, phone_number, received_at) VALUES ($1, $2, $3)
@@ -294,13 +299,19 @@ class PostgresStore(ConversationStore):
         return str(found[0][0]) if found else None
 
     async def purge_older_than(self, cutoff: float) -> int:
+        totals = analytics_schema.purge_statements(cutoff)
         found = await self._fetch(
             "WITH gone AS (DELETE FROM conversations WHERE timestamp < $1 RETURNING 1), "
             "d AS (DELETE FROM inbound_messages WHERE received_at < $1), "
             "s AS (DELETE FROM outbound_status WHERE updated_at < $1), "
-            "r AS (DELETE FROM access_refusals WHERE refused_at < $1) "
-            "SELECT COUNT(*) FROM gone",
+            "r AS (DELETE FROM access_refusals WHERE refused_at < $1), "
+            + ", ".join(
+                f"t{i} AS ({statement.replace('?', f'${i + 2}')})"
+                for i, (statement, _) in enumerate(totals)
+            )
+            + " SELECT COUNT(*) FROM gone",
             cutoff,
+            *(args[0] for _, args in totals),
         )
         return int(found[0][0])
 
@@ -321,6 +332,13 @@ class PostgresStore(ConversationStore):
 
     async def ping(self) -> None:
         await self._fetch("SELECT 1")
+
+    @property
+    def analytics(self) -> Analytics:
+        return Reports(SqlSource(self._select, meta_text="meta::text", binary=' COLLATE "C"'))
+
+    async def _select(self, query: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        return [tuple(r) for r in await self._fetch(access_sql.numbered(query), *args)]
 
     # -- access
 
@@ -350,5 +368,5 @@ class PostgresStore(ConversationStore):
 
 
 def _columns(rows: list[codec.RowValues]) -> list[list[object]]:
-    """Rows as ten column arrays, for unnest()."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 10
+    """Rows as column arrays, for unnest()."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * _ROW_FIELDS

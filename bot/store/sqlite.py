@@ -21,9 +21,12 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.analytics.model import Analytics
+from bot.analytics.reports import Reports
 from bot.errors import StoreError
 from bot.store import access_sql, codec, migrations
 from bot.store import sqlite_sql as sql
+from bot.store.analytics_sql import SqlSource
 from bot.store.base import (
     ConversationRow,
     ConversationStore,
@@ -176,6 +179,14 @@ class SqliteStore(ConversationStore):
 
     async def ping(self) -> None:
         await self._read(lambda c: c.execute("SELECT 1").fetchone())
+
+    @property
+    def analytics(self) -> Analytics:
+        return Reports(SqlSource(self._select))
+
+    async def _select(self, query: str, args: Sequence[Any]) -> list[Sequence[Any]]:
+        found: list[Sequence[Any]] = await self._read(lambda c: c.execute(query, args).fetchall())
+        return found
 
     async def schema_version(self) -> int:
         return await self._read(sql.schema_version)

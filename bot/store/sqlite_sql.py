@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from bot.store import codec, migrations
+from bot.store import analytics_schema, codec, migrations
 from bot.store.base import ConversationRow, PendingMessage, Session
 from bot.store.sqlite_open import Opener
 
@@ -22,7 +22,8 @@ ON CONFLICT (phone_number) DO UPDATE SET
     timeout_at = excluded.timeout_at
 """
 _INSERT_ROW = (
-    f"INSERT INTO conversations ({codec.ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO conversations ({codec.ROW_COLUMNS}) "
+    f"VALUES ({', '.join('?' * len(codec.ROW_COLUMNS.split(',')))})"
 )
 _UPSERT_STATUS = """
 INSERT INTO outbound_status (message_sid, status, status_rank, updated_at, error_code)
@@ -223,6 +224,8 @@ def purge(conn: sqlite3.Connection, cutoff: float) -> int:
     conn.execute("DELETE FROM inbound_messages WHERE received_at < ?", (cutoff,))
     conn.execute("DELETE FROM outbound_status WHERE updated_at < ?", (cutoff,))
     conn.execute("DELETE FROM access_refusals WHERE refused_at < ?", (cutoff,))
+    for statement, args in analytics_schema.purge_statements(cutoff):
+        conn.execute(statement, args)
     return int(gone)
 
 

@@ -143,6 +143,7 @@ class WebhookHandler:
             timestamp=self._clock(),
             message_type="rate_limited",
             message_sid=message.message_sid,
+            channel="whatsapp",
         )
         await self._store.append_rows([row])
         return _xml(twiml([self._notice]) if notify else EMPTY_TWIML)
