@@ -113,7 +113,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.router.add_post("/hooks/git", _git_hook)
     dashboard = dashboard_app(
         settings,
-        analytics=lambda: app[SERVICES].store.analytics(),
+        analytics=lambda: app[SERVICES].store.analytics,
         flows=lambda: app[SERVICES].flows.current.flows,
     )
     mount(app, dashboard)

@@ -19,6 +19,8 @@ PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
+    if value <= 8 and float(value).is_integer():  # small counts: whole-number ticks (4 of them)
+        return 4.0 if value <= 4 else 8.0
     magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1.0
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:
