@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from bot.analytics.model import Analytics, AnalyticsError, Overview, Window
+from bot.analytics.model import Analytics, AnalyticsError, Facets, Overview, Window
 from bot.errors import BotError
 from bot.flows.model import FlowSet
 from bot.web.dashboard.auth import Gate
@@ -106,7 +106,8 @@ class Pages:
         view = self.view(request)
         analytics = self._analytics()
         o = await analytics.overview(view.window, channel=view.channel)
-        facets = await analytics.facets(view.window)
+        # The channel choices are the channels the overview found: one query fewer.
+        facets = Facets(tuple(c.channel for c in o.channels), (), (), ())
         charts = overview_charts(o)
         return self._page(
             request,
@@ -129,7 +130,9 @@ class Pages:
         stopped = sorted(f.states, key=lambda s: -s.stopped)[:TOP_N]
         missed = sorted(f.states, key=lambda s: -s.not_understood_rate)[:TOP_N]
         charts = {
-            "stopped": bar_chart([(s.state, s.stopped) for s in stopped], title="Stopped"),
+            "stopped": bar_chart(
+                [(s.state, s.stopped) for s in stopped if s.stopped], title="Stopped"
+            ),
             "not_understood": bar_chart(
                 [(s.state, round(100 * s.not_understood_rate, 1)) for s in missed],
                 title="Didn't understand",
@@ -153,7 +156,7 @@ class Pages:
         view = self.view(request)
         analytics = self._analytics()
         s = await analytics.searches(view.window, repo=view.repo)
-        facets = await analytics.facets(view.window)
+        facets = Facets((), (), (), tuple(r.repo for r in s.repos))
         charts = {
             "top": bar_chart([(q.query, q.searches) for q in s.top[:TOP_N]], title="Top queries"),
             "repos": bar_chart([(r.repo, r.searches) for r in s.repos], title="Per repository"),
