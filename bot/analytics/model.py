@@ -27,8 +27,9 @@ below that holds a user or a text holds it masked already.
 Turn outcomes (`TurnRow.outcome`, a conversation's outcome is its last turn's): "ok";
 "not_understood" (the fallback message was said); "clarify" (a clarifying question was asked);
 "not_here" (a command that does not apply in that state); "error" (the turn failed);
-"timeout" (a state timeout fired, or the user came back after the inactivity timeout);
-"empty" / "too_long" (nothing to read, or too much).
+"timeout" (a state's timeout fired: a turn without a message, not counted as one);
+"empty" / "too_long" (nothing to read, or too much). A conversation starts with a sender's
+first turn and again when they come back after the inactivity timeout.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """GET /health (JSON; 503 when the database is unreachable), GET /live (the process answers)
-and GET /metrics (Prometheus).
+and GET /metrics (Prometheus text; with ``Accept: application/json``, the product spec's four
+figures: active_sessions, messages_processed, average_response_time, error_rate).
 
 Without the operators' token (operator.py), /health tells only whether the service is up, for
 load balancers, and /metrics answers 401: the details name repositories, providers and errors.
@@ -8,6 +9,7 @@ load balancers, and /metrics answers 401: the details name repositories, provide
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -71,7 +73,7 @@ class HealthHandler:
         self._started = clock()
 
     async def __call__(self, request: web.Request) -> web.Response:
-        database, healthy = "ok", True
+        database, healthy = "connected", True
         try:
             async with asyncio.timeout(PING_TIMEOUT_SECONDS):
                 await self._store.ping()
@@ -81,11 +83,14 @@ class HealthHandler:
         status = 200 if healthy else 503
         if not self._auth.allows(request):
             return web.json_response({"status": "ok" if healthy else "unavailable"}, status=status)
+        llm = _status_of(self._llm)
         body = {
             "status": "ok" if healthy else "unavailable",
+            "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "database": database,
+            "ai_service": llm.get("state", "unknown") if isinstance(llm, dict) else "unknown",
             "search": _status_of(self._search),
-            "llm": _status_of(self._llm),
+            "llm": llm,
             "coordination": _status_of(self._coordination),
             "cache": _status_of(self._cache),
             "outbound_queue": self._queue_depth(),
@@ -118,6 +123,17 @@ class MetricsHandler:
             self._metrics.active_sessions.set(active)
         except BotError as exc:
             log.warning("metrics.sessions_unavailable", extra={"fields": {"error": str(exc)}})
+        if wants_json(request.headers.get("Accept", "")):
+            return web.json_response(self._metrics.summary())
         response = web.Response(body=self._metrics.render())
         response.headers["Content-Type"] = CONTENT_TYPE
         return response
+
+
+def wants_json(accept: str) -> bool:
+    """``Accept`` names application/json (not refused with q=0); Prometheus never does."""
+    for part in accept.split(","):
+        kind, *params = (p.strip() for p in part.split(";"))
+        if kind.lower() == "application/json":
+            return not any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00") for p in params)
+    return False

@@ -69,6 +69,21 @@ class Metrics:
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
+    def summary(self) -> dict[str, float | int | None]:
+        """The product spec's JSON shape of /metrics, from the same counters, since this process
+        started: turns run, their mean time in seconds (None before the first) and the share
+        of them that failed."""
+        value = self.registry.get_sample_value
+        turns = value("bot_turns_total") or 0.0
+        seconds = value("bot_turn_seconds_sum") or 0.0
+        failed = value("bot_errors_total", {"kind": "turn"}) or 0.0
+        return {
+            "active_sessions": int(value("bot_active_sessions") or 0),
+            "messages_processed": int(turns),
+            "average_response_time": round(seconds / turns, 4) if turns else None,
+            "error_rate": round(failed / turns, 4) if turns else 0.0,
+        }
+
 
 class TimedSearch(SearchService):
     """The search service, timing every query into ``bot_search_seconds``."""

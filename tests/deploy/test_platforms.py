@@ -202,7 +202,7 @@ def test_release_then_start_serves_health_on_the_given_port(
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as r:
                     assert r.status == 200
-                    assert json.loads(r.read())["database"] == "ok"
+                    assert json.loads(r.read())["database"] == "connected"
                     break
             except OSError:
                 assert proc.poll() is None, "the server stopped"

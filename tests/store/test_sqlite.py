@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.analytics.model import Window
 from bot.config import settings_from_mapping
 from bot.errors import ConfigError, SchemaTooNewError, StoreError
 from bot.store import migrations
@@ -155,3 +156,31 @@ async def test_a_database_path_with_uri_characters_works(tmp_path: Path) -> None
         assert await store.load_session("+1") is not None
     result = backup_now(db, tmp_path / "backups", keep=1)
     assert result.path.is_file()
+
+
+async def test_rows_from_before_the_dashboard_migration_are_kept_and_left_out(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "bot.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(migrations.CREATE_VERSION_TABLE)
+    for m in SQLITE[:4]:  # a database left by the release before the dashboard
+        for statement in m.statements:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (m.version, m.name))
+    conn.execute(
+        "INSERT INTO conversations (phone_number, message, response, timestamp, state) "
+        "VALUES ('+1', 'old', 'reply', 3600, 'greeting.menu')"
+    )
+    conn.close()
+    async with SqliteStore(db) as store:
+        assert await store.schema_version() == 5
+        (old,) = await store.history("+1")
+        assert (old.message, old.channel, old.started, old.latency_ms) == ("old", "", None, None)
+        row = ConversationRow("+1", "new", "r", 7200, started=7200, channel="whatsapp")
+        await store.save_turn(Session("+1", state="greeting.menu"), [row])
+        overview = await store.analytics.overview(Window(0, 86400))
+        assert overview.total.messages == 1  # the old row has no conversation to count in
+        assert [c.turns for c in (await store.analytics.conversations(Window(0, 86400))).items] == [
+            1
+        ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import json
 import logging
@@ -26,9 +27,20 @@ async def test_health_reports_database_search_and_llm(start) -> None:
         assert resp.status == 200
         body = await resp.json()
     assert body["status"] == "ok"
-    assert body["database"] == "ok"
+    assert body["database"] == "connected"
     assert "search" in body and "llm" in body
     assert body["outbound_queue"] == 0
+
+
+async def test_health_carries_the_time_the_database_and_the_ai_service(start) -> None:
+    client, _ = await start()
+    async with client.get("/health") as resp:
+        body = await resp.json()
+    stamped = dt.datetime.fromisoformat(body["timestamp"])
+    assert abs((dt.datetime.now(dt.UTC) - stamped).total_seconds()) < 60
+    assert body["database"] == "connected"
+    assert body["ai_service"] == body["llm"]["state"]
+    assert body["ai_service"] in ("ok", "degraded", "local_only")
 
 
 async def test_health_is_503_when_the_database_is_unreachable(start) -> None:
@@ -102,6 +114,37 @@ async def test_metrics_count_messages_and_latency_in_prometheus_format(start) ->
     assert "bot_turn_seconds_count 1.0" in text
     assert "bot_active_sessions 1.0" in text
     assert "bot_outbound_queue 0.0" in text
+
+
+async def test_metrics_in_json_when_asked_for_json(start) -> None:
+    client, _ = await start()
+    await post_signed(client, "/webhook", inbound("SM1", "hi"))
+    await post_signed(client, "/webhook", inbound("SM1", "hi"))  # a duplicate runs no turn
+    await post_signed(client, "/webhook", inbound("SM2", "help"))
+    async with client.get("/metrics", headers={"Accept": "application/json"}) as resp:
+        assert resp.content_type == "application/json"
+        body = await resp.json()
+    assert set(body) == {
+        "active_sessions", "messages_processed", "average_response_time", "error_rate"
+    }  # fmt: skip
+    assert (body["active_sessions"], body["messages_processed"], body["error_rate"]) == (1, 2, 0.0)
+    assert 0 < body["average_response_time"] < 30
+    scraper = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.5"
+    for accept in (scraper, "application/json;q=0", "*/*", ""):
+        async with client.get("/metrics", headers={"Accept": accept}) as resp:
+            assert resp.content_type == "text/plain", accept
+            assert "bot_turns_total 2.0" in await resp.text()
+
+
+async def test_metrics_in_json_need_the_operators_token_too(start) -> None:
+    client, _ = await start(env="production", server={"metrics_token": TOKEN})
+    json_only = {"Accept": "application/json"}
+    async with client.get("/metrics", headers=json_only) as resp:
+        assert resp.status == 401 and "messages_processed" not in await resp.text()
+    headers = {**json_only, "Authorization": f"Bearer {TOKEN}"}
+    async with client.get("/metrics", headers=headers) as resp:
+        body = await resp.json()
+    assert (body["messages_processed"], body["average_response_time"]) == (0, None)
 
 
 async def test_status_callbacks_are_recorded_idempotently_and_out_of_order(start) -> None:

@@ -90,7 +90,7 @@ def test_the_server_serves_on_port_and_stops_cleanly_on_sigterm(tmp_path: Path, 
         # Ready means listening: the very next request is answered.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as r:
             health = json.loads(r.read())
-        assert health["database"] == "ok"
+        assert health["database"] == "connected"
     finally:
         proc.send_signal(signal.SIGTERM)
         _, rest = proc.communicate(timeout=30)
