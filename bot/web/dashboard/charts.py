@@ -116,7 +116,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, unit: str = "")
     for i, (label, value) in enumerate(items):
         y = TOP + i * row
         w = max(span * value / top, 1.0) if value else 0.0
-        shown = label if len(label) <= 30 else label[:29] + "…"
+        shown = label if len(label) <= 27 else label[:26] + "…"
         parts.append(
             f'<text class="tick" x="{label_w - 6}" y="{y + 15}" text-anchor="end">'
             f"<title>{escape(label)}</title>{escape(shown)}</text>"

@@ -7,6 +7,7 @@ call goes through a worker thread (``await browser.call(...)``).
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -47,14 +48,20 @@ class Browser:
         return [e for e in entries if e["level"] == "SEVERE"]
 
     async def screenshot(self, name: str) -> Path:
+        """The whole page, not only the window (Chromium's DevTools screenshot)."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        height = await self.call(
-            self.driver.execute_script, "return document.documentElement.scrollHeight"
+        size = await self.call(
+            self.driver.execute_script,
+            "const e = document.documentElement; return [e.scrollWidth, e.scrollHeight];",
         )
-        await self.call(self.driver.set_window_size, 1400, min(max(int(height), 900), 4000))
-        assert await self.call(self.driver.save_screenshot, str(path))
-        await self.call(self.driver.set_window_size, 1400, 900)
+        clip = {"x": 0, "y": 0, "width": size[0], "height": min(size[1], 5000), "scale": 1}
+        shot = await self.call(
+            self.driver.execute_cdp_cmd,
+            "Page.captureScreenshot",
+            {"format": "png", "captureBeyondViewport": True, "clip": clip},
+        )
+        path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
 
