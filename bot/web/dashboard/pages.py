@@ -134,7 +134,11 @@ class Pages:
                 [(s.state, s.stopped) for s in stopped if s.stopped], title="Stopped"
             ),
             "not_understood": bar_chart(
-                [(s.state, round(100 * s.not_understood_rate, 1)) for s in missed],
+                [
+                    (s.state, round(100 * s.not_understood_rate, 1))
+                    for s in missed
+                    if s.not_understood
+                ],
                 title="Didn't understand",
                 unit="%",
             ),
