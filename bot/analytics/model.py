@@ -11,18 +11,22 @@ PostgreSQL give the same figures for the same rows, checked by tests/store/test_
   clarifying-question rates and the most frequent misunderstood texts (masked).
 - ``searches(window, repo=None, limit=20) -> SearchStats``: top queries, queries with no
   result, slowest queries, and totals per repository.
-- ``conversations(window, filters) -> ConversationPage``: conversations active in the window,
-  newest first, filtered by channel, last state and outcome, ``limit``/``offset`` paged.
+- ``conversations(window, filters) -> ConversationPage``: conversations whose last turn is in
+  the window, newest first, filtered by channel, last state and outcome, ``limit``/``offset`` paged.
 - ``transcript(key) -> tuple[TurnRow, ...]``: the turns of one conversation, oldest first;
   ``key`` is `ConversationSummary.key`, an opaque number (no phone number goes in a URL).
 - ``facets(window) -> Facets``: the channels, states, outcomes and repositories seen, for the
   filters' choices.
 
 A `Window` is [since, until) in epoch seconds; days and weeks are UTC. Figures are kept per
-hour (per day for active users and searches: bot/store/analytics_schema.py), so a window
-counts every hour (day) it touches; `Window.span` is the window so widened. Sender ids and phone
-numbers inside texts are masked in bot/analytics/masking.py as the rows are built: every field
-below that holds a user or a text holds it masked already.
+hour (messages, errors, rate-limited messages, cost), per day (everything else) and per week
+(active users per week): bot/store/analytics_schema.py. A window counts every hour, day or week
+it touches; `Window.span` is the window widened to whole hours (conversations, misunderstood
+texts, refusals). Active users are per day and per week only: a distinct count over any window
+would mean reading every sender of it.
+
+Sender ids and phone numbers inside texts are masked in bot/analytics/masking.py as the rows
+are built: every field below that holds a user or a text holds it masked already.
 
 Turn outcomes (`TurnRow.outcome`, a conversation's outcome is its last turn's): "ok";
 "not_understood" (the fallback message was said); "clarify" (a clarifying question was asked);
@@ -110,14 +114,13 @@ class DayStats:
 class WeekUsers:
     week: str  # the Monday that starts the ISO week, "2026-11-30"
     channel: str
-    active_users: int
+    active_users: int  # over the whole week (of each week the window touches)
 
 
 @dataclass(frozen=True, slots=True)
 class ChannelTotals:
     channel: str  # "" for all channels together
     messages: int
-    active_users: int
     errors: int
     rate_limited: int
     rate_limited_senders: int
@@ -157,10 +160,10 @@ class StateFunnel:
     entered: int  # turns that came into it from another state (or started there)
     turns: int  # turns answered while in it
     next: tuple[Transition, ...]  # where those turns went, most first (not staying put)
-    stopped: int  # conversations in the window whose last turn left them here
+    stopped: int  # conversations whose last turn, on the window's days, left them here
     not_understood: int
     clarified: int  # clarifying questions asked
-    misunderstood: tuple[TextCount, ...]  # most frequent not-understood texts, masked
+    misunderstood: tuple[TextCount, ...]  # most frequent of the latest 5,000 such texts, masked
 
     @property
     def not_understood_rate(self) -> float:

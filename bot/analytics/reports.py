@@ -52,23 +52,21 @@ class Reports:
         src, hours, days = self._source, window.hours, window.days
         traffic = await src.traffic(hours, channel)
         per_day = {(d, c): n for d, c, n in await src.users_per_day(days, channel)}
-        weeks = await src.users_per_week(days, channel)
-        active = dict(await src.senders(days, channel, "active"))
+        weeks = await src.users_per_week(((days[0] + 3) // 7, (days[1] + 3) // 7), channel)
         limited = dict(await src.senders(days, channel, "rate_limited"))
         latency: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for name, bucket, turns in await src.latency(hours, channel):
+        for name, bucket, turns in await src.latency(days, channel):
             latency[name].append((bucket, turns))
             latency[""].append((bucket, turns))
         rows = {(t.day, t.channel): t for t in traffic}
         for day, name in per_day:
             rows.setdefault((day, name), Traffic(day, name, 0, 0, 0, 0.0))
-        names = sorted({name for _, name in rows} | set(active) - {""} | set(latency) - {""})
+        names = sorted({name for _, name in rows} | set(latency) - {""})
 
         def totals(name: str, of: list[Traffic]) -> ChannelTotals:
             return ChannelTotals(
                 channel=name,
                 messages=sum(t.messages for t in of),
-                active_users=active.get(name, 0),
                 errors=sum(t.errors for t in of),
                 rate_limited=sum(t.rate_limited for t in of),
                 rate_limited_senders=limited.get(name, 0),
@@ -102,8 +100,8 @@ class Reports:
 
     async def funnel(self, window: Window, *, channel: str | None = None) -> Funnel:
         src = self._source
-        moves = await src.moves(window.hours, channel)
-        stopped = dict(await src.stopped(*window.span, channel))
+        moves = await src.moves(window.days, channel)
+        stopped = dict(await src.stopped(window.days, channel))
         texts: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for state, text, times in await src.misunderstood(*window.span, channel):
             texts[state].append((text, times))
@@ -115,10 +113,15 @@ class Reports:
     ) -> SearchStats:
         src, days = self._source, window.days
         limit = max(1, min(limit, 200))
-        top, empty, slow = [
-            tuple(_query(q) for q in await src.queries(days, repo, order, limit))
-            for order in ("searches", "no_result", "slowest")
-        ]
+        groups = sorted(await src.queries(days, repo), key=lambda q: (q.repo, q.query))
+        top, empty, slow = (
+            tuple(_query(q) for q in sorted(of, key=rank, reverse=True)[:limit])
+            for of, rank in (
+                (groups, lambda q: q.searches),
+                ([q for q in groups if q.no_result], lambda q: q.no_result),
+                (groups, lambda q: q.max_ms),
+            )
+        )
         times: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for name, bucket, count in await src.search_latency(days, repo):
             times[name].append((bucket, count))
@@ -144,6 +147,8 @@ class Reports:
         return ConversationPage(items, total, filters.offset, filters.limit)
 
     async def transcript(self, key: int) -> tuple[TurnRow, ...]:
+        if not 0 < key < 2**63:  # no such key; a database integer could not even hold it
+            return ()
         return tuple(
             TurnRow.of(
                 at=t.at,

@@ -80,7 +80,8 @@ class Turn:
     cost_usd: float
 
 
-SEARCH_ORDERS = ("searches", "no_result", "slowest")
+# The misunderstood texts of a funnel are the most frequent among this many latest ones.
+LATEST_MISUNDERSTOOD = 5000
 
 
 class Source(Protocol):
@@ -95,9 +96,9 @@ class Source(Protocol):
         ...
 
     async def users_per_week(
-        self, days: tuple[int, int], channel: str | None
+        self, weeks: tuple[int, int], channel: str | None
     ) -> list[tuple[int, str, int]]:
-        """(ISO week: (day + 3) // 7, channel, distinct active users over its days in range)."""
+        """(ISO week: (day + 3) // 7, channel, active users that week), weeks in range."""
         ...
 
     async def senders(
@@ -108,7 +109,7 @@ class Source(Protocol):
         ...
 
     async def latency(
-        self, hours: tuple[int, int], channel: str | None
+        self, days: tuple[int, int], channel: str | None
     ) -> list[tuple[str, int, int]]:
         """(channel, bucket, turns) of reply latency (bot/analytics/buckets.py)."""
         ...
@@ -117,25 +118,21 @@ class Source(Protocol):
         """Outsiders whose last refusal is in [since, until)."""
         ...
 
-    async def moves(self, hours: tuple[int, int], channel: str | None) -> list[Move]: ...
+    async def moves(self, days: tuple[int, int], channel: str | None) -> list[Move]: ...
 
-    async def stopped(
-        self, since: float, until: float, channel: str | None
-    ) -> list[tuple[str, int]]:
-        """(last state, conversations) of those whose last turn is in [since, until)."""
+    async def stopped(self, days: tuple[int, int], channel: str | None) -> list[tuple[str, int]]:
+        """(last state, conversations) of those whose last turn is on those days."""
         ...
 
     async def misunderstood(
         self, since: float, until: float, channel: str | None
     ) -> list[tuple[str, str, int]]:
-        """(state, text, times) of turns not understood in [since, until)."""
+        """(state, text, times) of the LATEST_MISUNDERSTOOD latest turns not understood in
+        [since, until)."""
         ...
 
-    async def queries(
-        self, days: tuple[int, int], repo: str | None, order: str, limit: int
-    ) -> list[QueryTotals]:
-        """Per (repo, query), the first ``limit`` by ``order`` (SEARCH_ORDERS): most searched,
-        most often without result (only those with some), slowest run; ties by repo, query."""
+    async def queries(self, days: tuple[int, int], repo: str | None) -> list[QueryTotals]:
+        """Per (repo, query) searched on those days, in any order."""
         ...
 
     async def repo_searches(
@@ -159,5 +156,6 @@ class Source(Protocol):
     async def facets(
         self, hours: tuple[int, int], days: tuple[int, int]
     ) -> tuple[list[str], list[str], list[str], list[str]]:
-        """Sorted channels, states, outcomes (of turns in the hours) and repos (searched)."""
+        """Sorted channels (of rows in the hours), states, outcomes (of turns on the days) and
+        repos (searched on the days)."""
         ...

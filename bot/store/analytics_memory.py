@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.analytics import buckets
-from bot.analytics.source import SEARCH_ORDERS, Move, QueryTotals, Run, RunFilter, Traffic, Turn
+from bot.analytics.source import (
+    LATEST_MISUNDERSTOOD,
+    Move,
+    QueryTotals,
+    Run,
+    RunFilter,
+    Traffic,
+    Turn,
+)
 from bot.store.analytics_sql import cost_of
 from bot.store.base import ConversationRow
 
@@ -104,10 +112,11 @@ class MemorySource:
         return [(d, c, n) for (d, c), n in counts.items()]
 
     async def users_per_week(
-        self, days: tuple[int, int], channel: str | None
+        self, weeks: tuple[int, int], channel: str | None
     ) -> list[tuple[int, str, int]]:
-        weeks = {((d + 3) // 7, c, u) for d, c, u in self._senders(days, channel, "active")}
-        counts = Counter((w, c) for w, c, _ in weeks)
+        days = (weeks[0] * 7 - 3, weeks[1] * 7 + 3)
+        found = {((d + 3) // 7, c, u) for d, c, u in self._senders(days, channel, "active")}
+        counts = Counter((w, c) for w, c, _ in found)
         return [(w, c, n) for (w, c), n in counts.items()]
 
     async def senders(
@@ -118,11 +127,11 @@ class MemorySource:
         return [*per.items(), ("", len({u for _, _, u in found}))]
 
     async def latency(
-        self, hours: tuple[int, int], channel: str | None
+        self, days: tuple[int, int], channel: str | None
     ) -> list[tuple[str, int, int]]:
         counts = Counter(
             (r.channel, buckets.bucket(r.latency_ms))
-            for r in self._in(hours, _hour)
+            for r in self._in(days, _day)
             if r.latency_ms is not None and (channel is None or r.channel == channel)
         )
         return [(c, b, n) for (c, b), n in counts.items()]
@@ -130,10 +139,10 @@ class MemorySource:
     async def refused(self, since: float, until: float) -> int:
         return sum(1 for at in self._refusals().values() if since <= at < until)
 
-    async def moves(self, hours: tuple[int, int], channel: str | None) -> list[Move]:
+    async def moves(self, days: tuple[int, int], channel: str | None) -> list[Move]:
         counts = Counter(
             (r.state_before, r.state, r.outcome)
-            for r in self._in(hours, _hour)
+            for r in self._in(days, _day)
             if r.started is not None and (channel is None or r.channel == channel)
         )
         return [Move(b, s, o, n) for (b, s, o), n in counts.items()]
@@ -158,37 +167,34 @@ class MemorySource:
             )
         return list(runs.values())
 
-    async def stopped(
-        self, since: float, until: float, channel: str | None
-    ) -> list[tuple[str, int]]:
+    async def stopped(self, days: tuple[int, int], channel: str | None) -> list[tuple[str, int]]:
         counts = Counter(
             run.last_state
             for run in self._runs()
-            if since <= run.last_at < until and (channel is None or run.channel == channel)
+            if days[0] <= int(run.last_at // 86400) <= days[1]
+            and (channel is None or run.channel == channel)
         )
         return list(counts.items())
 
     async def misunderstood(
         self, since: float, until: float, channel: str | None
     ) -> list[tuple[str, str, int]]:
-        counts = Counter(
-            (r.state_before, r.message)
+        found = [
+            r
             for r in self._rows()
             if r.outcome == "not_understood"
             and since <= r.timestamp < until
             and (channel is None or r.channel == channel)
-        )
+        ]
+        found.sort(key=lambda r: r.timestamp, reverse=True)
+        counts = Counter((r.state_before, r.message) for r in found[:LATEST_MISUNDERSTOOD])
         return [(s, m, n) for (s, m), n in counts.items()]
 
     def _searches(self, days: tuple[int, int], repo: str | None) -> list[tuple[int, _Search]]:
         found = ((_day(r), _search(r)) for r in self._in(days, _day))
         return [(d, s) for d, s in found if s is not None and (repo is None or s.repo == repo)]
 
-    async def queries(
-        self, days: tuple[int, int], repo: str | None, order: str, limit: int
-    ) -> list[QueryTotals]:
-        if order not in SEARCH_ORDERS:
-            raise ValueError(f"order must be one of {', '.join(SEARCH_ORDERS)}")
+    async def queries(self, days: tuple[int, int], repo: str | None) -> list[QueryTotals]:
         per: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
         for _, s in self._searches(days, repo):
             t = per[(s.repo, s.query)]
@@ -196,17 +202,7 @@ class MemorySource:
             t[1] += s.no_result
             t[2] += s.ms
             t[3] = max(t[3], s.ms)
-        found = [QueryTotals(r, q, int(n), int(e), t, m) for (r, q), (n, e, t, m) in per.items()]
-        if order == "no_result":
-            found = [q for q in found if q.no_result]
-        rank: Callable[[QueryTotals], float] = {
-            "searches": lambda q: q.searches,
-            "no_result": lambda q: q.no_result,
-            "slowest": lambda q: q.max_ms,
-        }[order]
-        found.sort(key=lambda q: (q.repo, q.query))
-        found.sort(key=rank, reverse=True)
-        return found[:limit]
+        return [QueryTotals(r, q, int(n), int(e), t, m) for (r, q), (n, e, t, m) in per.items()]
 
     async def repo_searches(
         self, days: tuple[int, int], repo: str | None
@@ -262,10 +258,9 @@ class MemorySource:
     async def facets(
         self, hours: tuple[int, int], days: tuple[int, int]
     ) -> tuple[list[str], list[str], list[str], list[str]]:
-        rows = list(self._in(hours, _hour))
-        turns = [r for r in rows if r.started is not None]
+        turns = [r for r in self._in(days, _day) if r.started is not None]
         return (
-            sorted({r.channel for r in rows}),
+            sorted({r.channel for r in self._in(hours, _hour)}),
             sorted({s for r in turns for s in (r.state_before, r.state)} - {""}),
             sorted({r.outcome for r in turns}),
             sorted({s.repo for _, s in self._searches(days, None)}),

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from bot.analytics.source import (
-    SEARCH_ORDERS,
+    LATEST_MISUNDERSTOOD,
     Move,
     QueryTotals,
     Run,
@@ -21,12 +21,6 @@ from bot.analytics.source import (
 )
 
 Fetch = Callable[[str, Sequence[Any]], Awaitable[list[Sequence[Any]]]]
-
-_ORDER = {
-    "searches": "SUM(searches) DESC",
-    "no_result": "SUM(no_result) DESC",
-    "slowest": "MAX(max_ms) DESC",
-}
 
 
 def _filter(column: str, value: str | None, args: list[Any]) -> str:
@@ -38,13 +32,11 @@ def _filter(column: str, value: str | None, args: list[Any]) -> str:
 
 class SqlSource:
     """``fetch(sql, args)`` runs one query on the store's read path; ``meta_text`` is how the
-    meta column reads as JSON text; ``binary`` orders text by code point (ties broken alike on
-    every store, whatever the database's collation)."""
+    meta column reads as JSON text."""
 
-    def __init__(self, fetch: Fetch, *, meta_text: str = "meta", binary: str = "") -> None:
+    def __init__(self, fetch: Fetch, *, meta_text: str = "meta") -> None:
         self._fetch = fetch
         self._meta = meta_text
-        self._binary = binary
 
     async def traffic(self, hours: tuple[int, int], channel: str | None) -> list[Traffic]:
         args: list[Any] = [*hours]
@@ -62,23 +54,19 @@ class SqlSource:
     ) -> list[tuple[int, str, int]]:
         args: list[Any] = [*days]
         found = await self._fetch(
-            "SELECT day, channel, COUNT(*) FROM users_daily "
-            "WHERE day BETWEEN ? AND ? AND kind = 'active'"
-            + _filter("channel", channel, args)
-            + " GROUP BY day, channel",
+            "SELECT day, channel, users FROM active_daily WHERE day BETWEEN ? AND ?"
+            + _filter("channel", channel, args),
             args,
         )
         return [(int(d), str(c), int(n)) for d, c, n in found]
 
     async def users_per_week(
-        self, days: tuple[int, int], channel: str | None
+        self, weeks: tuple[int, int], channel: str | None
     ) -> list[tuple[int, str, int]]:
-        args: list[Any] = [*days]
+        args: list[Any] = [*weeks]
         found = await self._fetch(
-            "SELECT (day + 3) / 7 AS week, channel, COUNT(DISTINCT phone_number) FROM users_daily "
-            "WHERE day BETWEEN ? AND ? AND kind = 'active'"
-            + _filter("channel", channel, args)
-            + " GROUP BY (day + 3) / 7, channel",
+            "SELECT week, channel, users FROM active_weekly WHERE week BETWEEN ? AND ?"
+            + _filter("channel", channel, args),
             args,
         )
         return [(int(w), str(c), int(n)) for w, c, n in found]
@@ -86,24 +74,25 @@ class SqlSource:
     async def senders(
         self, days: tuple[int, int], channel: str | None, kind: str
     ) -> list[tuple[str, int]]:
-        args: list[Any] = [*days, kind]
-        where = "WHERE day BETWEEN ? AND ? AND kind = ?" + _filter("channel", channel, args)
-        per = await self._fetch(
-            f"SELECT channel, COUNT(DISTINCT phone_number) FROM users_daily {where} "
-            "GROUP BY channel",
+        args: list[Any] = [kind, *days]
+        # One pass over the index in (channel, sender) order; counted here, per channel and
+        # over every channel together.
+        found = await self._fetch(
+            "SELECT DISTINCT channel, phone_number FROM users_daily "
+            "WHERE kind = ? AND day BETWEEN ? AND ?" + _filter("channel", channel, args),
             args,
         )
-        every = await self._fetch(
-            f"SELECT COUNT(DISTINCT phone_number) FROM users_daily {where}", args
-        )
-        return [(str(c), int(n)) for c, n in per] + [("", int(every[0][0]))]
+        per: dict[str, int] = {}
+        for name, _ in found:
+            per[str(name)] = per.get(str(name), 0) + 1
+        return [*per.items(), ("", len({str(user) for _, user in found}))]
 
     async def latency(
-        self, hours: tuple[int, int], channel: str | None
+        self, days: tuple[int, int], channel: str | None
     ) -> list[tuple[str, int, int]]:
-        args: list[Any] = [*hours]
+        args: list[Any] = [*days]
         found = await self._fetch(
-            "SELECT channel, bucket, SUM(turns) FROM latency_hourly WHERE hour BETWEEN ? AND ?"
+            "SELECT channel, bucket, SUM(turns) FROM latency_daily WHERE day BETWEEN ? AND ?"
             + _filter("channel", channel, args)
             + " GROUP BY channel, bucket",
             args,
@@ -117,26 +106,23 @@ class SqlSource:
         )
         return int(found[0][0])
 
-    async def moves(self, hours: tuple[int, int], channel: str | None) -> list[Move]:
-        args: list[Any] = [*hours]
+    async def moves(self, days: tuple[int, int], channel: str | None) -> list[Move]:
+        args: list[Any] = [*days]
         found = await self._fetch(
-            "SELECT state_before, state, outcome, SUM(turns) FROM transitions_hourly "
-            "WHERE hour BETWEEN ? AND ?"
+            "SELECT state_before, state, outcome, SUM(turns) FROM transitions_daily "
+            "WHERE day BETWEEN ? AND ?"
             + _filter("channel", channel, args)
             + " GROUP BY state_before, state, outcome",
             args,
         )
         return [Move(str(b), str(s), str(o), int(n)) for b, s, o, n in found]
 
-    async def stopped(
-        self, since: float, until: float, channel: str | None
-    ) -> list[tuple[str, int]]:
-        args: list[Any] = [since, until]
+    async def stopped(self, days: tuple[int, int], channel: str | None) -> list[tuple[str, int]]:
+        args: list[Any] = [*days]
         found = await self._fetch(
-            "SELECT last_state, COUNT(*) FROM conversation_runs "
-            "WHERE last_at >= ? AND last_at < ?"
+            "SELECT state, SUM(conversations) FROM stops_daily WHERE day BETWEEN ? AND ?"
             + _filter("channel", channel, args)
-            + " GROUP BY last_state",
+            + " GROUP BY state HAVING SUM(conversations) > 0",
             args,
         )
         return [(str(s), int(n)) for s, n in found]
@@ -145,28 +131,23 @@ class SqlSource:
         self, since: float, until: float, channel: str | None
     ) -> list[tuple[str, str, int]]:
         args: list[Any] = [since, until]
+        where = "WHERE outcome = 'not_understood' AND timestamp >= ? AND timestamp < ?"
+        where += _filter("channel", channel, args)
         found = await self._fetch(
-            "SELECT state_before, message, COUNT(*) FROM conversations "
-            "WHERE outcome = 'not_understood' AND timestamp >= ? AND timestamp < ?"
-            + _filter("channel", channel, args)
-            + " GROUP BY state_before, message",
-            args,
+            "SELECT state_before, message, COUNT(*) FROM ("
+            f"SELECT state_before, message FROM conversations {where} "
+            "ORDER BY timestamp DESC LIMIT ?) AS latest GROUP BY state_before, message",
+            [*args, LATEST_MISUNDERSTOOD],
         )
         return [(str(s), str(m), int(n)) for s, m, n in found]
 
-    async def queries(
-        self, days: tuple[int, int], repo: str | None, order: str, limit: int
-    ) -> list[QueryTotals]:
-        if order not in SEARCH_ORDERS:
-            raise ValueError(f"order must be one of {', '.join(SEARCH_ORDERS)}")
+    async def queries(self, days: tuple[int, int], repo: str | None) -> list[QueryTotals]:
         args: list[Any] = [*days]
-        where = "WHERE day BETWEEN ? AND ?" + _filter("repo", repo, args)
-        having = " HAVING SUM(no_result) > 0" if order == "no_result" else ""
-        args.append(limit)
         found = await self._fetch(
             "SELECT repo, query, SUM(searches), SUM(no_result), SUM(total_ms), MAX(max_ms) "
-            f"FROM searches_daily {where} GROUP BY repo, query{having} "
-            f"ORDER BY {_ORDER[order]}, repo{self._binary}, query{self._binary} LIMIT ?",
+            "FROM searches_daily WHERE day BETWEEN ? AND ?"
+            + _filter("repo", repo, args)
+            + " GROUP BY repo, query",
             args,
         )
         return [
@@ -246,14 +227,13 @@ class SqlSource:
     async def facets(
         self, hours: tuple[int, int], days: tuple[int, int]
     ) -> tuple[list[str], list[str], list[str], list[str]]:
-        h = [*hours]
         channels = await self._fetch(
-            "SELECT DISTINCT channel FROM traffic_hourly WHERE hour BETWEEN ? AND ?", h
+            "SELECT DISTINCT channel FROM traffic_hourly WHERE hour BETWEEN ? AND ?", [*hours]
         )
         moves = await self._fetch(
-            "SELECT DISTINCT state_before, state, outcome FROM transitions_hourly "
-            "WHERE hour BETWEEN ? AND ?",
-            h,
+            "SELECT DISTINCT state_before, state, outcome FROM transitions_daily "
+            "WHERE day BETWEEN ? AND ?",
+            [*days],
         )
         repos = await self._fetch(
             "SELECT DISTINCT repo FROM searches_daily WHERE day BETWEEN ? AND ?", [*days]

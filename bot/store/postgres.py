@@ -335,7 +335,7 @@ class PostgresStore(ConversationStore):
 
     @property
     def analytics(self) -> Analytics:
-        return Reports(SqlSource(self._select, meta_text="meta::text", binary=' COLLATE "C"'))
+        return Reports(SqlSource(self._select, meta_text="meta::text"))
 
     async def _select(self, query: str, args: Sequence[Any]) -> list[Sequence[Any]]:
         return [tuple(r) for r in await self._fetch(access_sql.numbered(query), *args)]
