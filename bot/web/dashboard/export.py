@@ -58,7 +58,6 @@ async def _channels(a: Analytics, v: View) -> Rows:
     header = (
         "channel",
         "messages",
-        "active_users",
         "errors",
         "rate_limited",
         "rate_limited_senders",
@@ -70,7 +69,6 @@ async def _channels(a: Analytics, v: View) -> Rows:
         (
             c.channel or "all",
             c.messages,
-            c.active_users,
             c.errors,
             c.rate_limited,
             c.rate_limited_senders,

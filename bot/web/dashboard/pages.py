@@ -43,6 +43,19 @@ def days_of(window: Window) -> list[str]:
     return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
+def peak_daily_users(o: Overview) -> dict[str, int]:
+    """Per channel, and for all of them ("") the busiest day's active users. (A distinct count
+    over the whole window is not kept: bot/analytics/model.py.) A sender active on two channels
+    the same day counts on each."""
+    by_day: dict[str, int] = {}
+    peak: dict[str, int] = {"": 0}
+    for d in o.days:
+        peak[d.channel] = max(peak.get(d.channel, 0), d.active_users)
+        by_day[d.day] = by_day.get(d.day, 0) + d.active_users
+    peak[""] = max(by_day.values(), default=0)
+    return peak
+
+
 def overview_charts(o: Overview) -> dict[str, Markup]:
     days = days_of(o.window)
     channels = sorted({d.channel for d in o.days})
@@ -118,6 +131,7 @@ class Pages:
             o=o,
             facets=facets,
             charts=charts,
+            peak=peak_daily_users(o),
         )
 
     async def funnel(self, request: web.Request) -> web.Response:
