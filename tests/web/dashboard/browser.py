@@ -1,24 +1,23 @@
-"""Headless Chromium (Debian's chromium and chromium-driver) driven by Selenium, from async tests.
+"""Headless Chromium (Debian's chromium and chromium-driver) driven by Selenium.
 
-WebDriver calls block, and the app under test answers on the test's own event loop, so every
-call goes through a worker thread (``await browser.call(...)``).
+WebDriver calls block until the page has loaded, and the app under test answers on the test's
+own event loop: a test runs its whole browser session in a worker thread
+(``await asyncio.to_thread(session, ...)``) so the loop stays free to serve the pages.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import shutil
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "dashboard"
-_T = TypeVar("_T")
+PAGE_LOAD_SECONDS = 120
 
 
 def chromium_paths() -> tuple[str, str]:
@@ -30,39 +29,6 @@ def chromium_paths() -> tuple[str, str]:
             "(Debian's chromium and chromium-driver; `make setup` runs it)"
         )
     return binary, driver
-
-
-class Browser:
-    def __init__(self, driver: webdriver.Chrome) -> None:
-        self.driver = driver
-
-    async def call(self, fn: Callable[..., _T], *args: Any) -> _T:
-        return await asyncio.to_thread(fn, *args)
-
-    async def get(self, url: str) -> None:
-        await self.call(self.driver.get, url)
-
-    async def errors(self) -> list[dict[str, Any]]:
-        """Console messages at error level since the last call (failed loads, CSP refusals)."""
-        entries = await self.call(self.driver.get_log, "browser")
-        return [e for e in entries if e["level"] == "SEVERE"]
-
-    async def screenshot(self, name: str) -> Path:
-        """The whole page, not only the window (Chromium's DevTools screenshot)."""
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
-        size = await self.call(
-            self.driver.execute_script,
-            "const e = document.documentElement; return [e.scrollWidth, e.scrollHeight];",
-        )
-        clip = {"x": 0, "y": 0, "width": size[0], "height": min(size[1], 5000), "scale": 1}
-        shot = await self.call(
-            self.driver.execute_cdp_cmd,
-            "Page.captureScreenshot",
-            {"format": "png", "captureBeyondViewport": True, "clip": clip},
-        )
-        path.write_bytes(base64.b64decode(shot["data"]))
-        return path
 
 
 def open_chromium() -> webdriver.Chrome:
@@ -81,4 +47,26 @@ def open_chromium() -> webdriver.Chrome:
     ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options, service=Service(driver))
+    chrome = webdriver.Chrome(options=options, service=Service(driver))
+    chrome.set_page_load_timeout(PAGE_LOAD_SECONDS)
+    return chrome
+
+
+def errors(driver: webdriver.Chrome) -> list[dict[str, Any]]:
+    """Console messages at error level since the last call (failed loads, CSP refusals)."""
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def screenshot(driver: webdriver.Chrome, name: str) -> Path:
+    """The whole page, not only the window (Chromium's DevTools screenshot)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    width, height = driver.execute_script(
+        "const e = document.documentElement; return [e.scrollWidth, e.scrollHeight];"
+    )
+    clip = {"x": 0, "y": 0, "width": width, "height": min(height, 5000), "scale": 1}
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
