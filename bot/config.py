@@ -234,6 +234,22 @@ class ServerConfig:
     shutdown_grace_seconds: float = 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class DashboardConfig:
+    """The operators' dashboard at /dashboard: off (404) unless a password or a user is set."""
+
+    password: str = field(default="", repr=False)  # DASHBOARD_PASSWORD: one shared login
+    # "name:scrypt$..." entries (python -m bot.web.dashboard.passwords NAME makes one)
+    users: tuple[str, ...] = field(default=(), repr=False)
+    session_hours: float = 12.0  # a login lasts this long
+    max_failures: int = 5  # bad logins from one address before it waits
+    lockout_minutes: float = 15.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.password or self.users)
+
+
 DEFAULT_REFUSAL = (
     "Sorry, this is a private service and your number is not on its list. "
     "If you think it should be, ask the person who gave you this number."
@@ -282,6 +298,7 @@ class Settings:
     access: AccessConfig = AccessConfig()
     cache: CacheConfig = CacheConfig()
     secrets: SecretsConfig = SecretsConfig()
+    dashboard: DashboardConfig = DashboardConfig()
     repos: tuple[RepoConfig, ...] = ()
     base_dir: Path = field(default=Path("."), compare=False)
 
@@ -308,6 +325,7 @@ ENV_ALIASES: Mapping[str, str] = {
     "PUBLIC_BASE_URL": "server.public_base_url",
     "METRICS_TOKEN": "server.metrics_token",
     "GIT_WEBHOOK_SECRET": "server.git_webhook_secret",
+    "DASHBOARD_PASSWORD": "dashboard.password",
     "DATABASE_URL": "storage.database_url",
     "DATABASE_KEY": "storage.database_key",
     "REDIS_URL": "storage.redis_url",
@@ -574,6 +592,7 @@ def _check(s: Settings) -> None:
             "limits.max_reply_chars",
             f"must be at least 100 (WhatsApp allows 1600), got {s.limits.max_reply_chars}",
         )
+    _check_dashboard(s.dashboard)
     for n, pattern in enumerate(s.secrets.patterns):
         try:
             re.compile(pattern)
@@ -584,6 +603,32 @@ def _check(s: Settings) -> None:
     if dupes:
         raise ConfigError("repos", f"names {dupes[0]!r} more than once; repo names must be unique")
     _check_access(s)
+
+
+def _check_dashboard(d: DashboardConfig) -> None:
+    for key, number in (
+        ("dashboard.session_hours", d.session_hours),
+        ("dashboard.max_failures", d.max_failures),
+        ("dashboard.lockout_minutes", d.lockout_minutes),
+    ):
+        if number <= 0:
+            raise ConfigError(key, f"must be greater than 0, got {number}")
+    if d.password and d.password != d.password.strip():
+        raise ConfigError(
+            "dashboard.password", "has spaces around it: set DASHBOARD_PASSWORD without them"
+        )
+    names = []
+    for n, entry in enumerate(d.users):
+        name, _, hashed = entry.partition(":")
+        if not name.strip() or not hashed.startswith("scrypt$") or hashed.count("$") != 5:
+            raise ConfigError(
+                f"dashboard.users[{n}]",
+                "must be NAME:scrypt$N$r$p$SALT$HASH; make one with "
+                "`python -m bot.web.dashboard.passwords NAME`",
+            )
+        if name in names:
+            raise ConfigError(f"dashboard.users[{n}]", f"names {name!r} more than once")
+        names.append(name)
 
 
 def _check_access(s: Settings) -> None:

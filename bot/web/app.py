@@ -27,6 +27,7 @@ from bot.search.service import SearchService
 from bot.services import Services
 from bot.store.lease import renew_every
 from bot.store.maintenance import Maintenance
+from bot.web.dashboard.app import dashboard_app, mount
 from bot.web.githooks import GitHookHandler
 from bot.web.guard import TwilioGuard
 from bot.web.health import HealthHandler, MetricsHandler, live
@@ -81,6 +82,7 @@ class Startup:
     signatures: bool
     rest_delivery: bool
     public_base_url: str
+    dashboard: bool
 
 
 STARTUP = web.AppKey("startup", Startup)
@@ -123,6 +125,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> web.A
     app.router.add_post("/hooks/git", _git_hook)
     app.router.add_post("/slack/events", _slack_events)
     app.router.add_post("/slack/interactivity", _slack_interactivity)
+    dashboard = dashboard_app(
+        settings,
+        analytics=lambda: app[SERVICES].store.analytics,
+        flows=lambda: app[SERVICES].flows.current.flows,
+    )
+    mount(app, dashboard)
     return app
 
 
@@ -240,6 +248,7 @@ async def _handlers_ctx(app: web.Application) -> AsyncIterator[None]:
         signatures=checker.enabled,
         rest_delivery=outbox.can_send,
         public_base_url=settings.server.public_base_url,
+        dashboard=settings.dashboard.enabled,
     )
     try:
         async with recovery.running():

@@ -1,0 +1,1 @@
+"""The operators' analytics dashboard at /dashboard (docs/dashboard.md)."""
