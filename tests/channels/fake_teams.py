@@ -36,7 +36,7 @@ def _b64(number: int) -> str:
 class SigningKey:
     kid: str
     private: rsa.RSAPrivateKey
-    endorsements: tuple[str, ...] = ("msteams", "webchat", "emulator")
+    endorsements: tuple[str, ...] | None = ("msteams", "webchat", "emulator")  # None: no field
 
     @classmethod
     def make(cls, kid: str | None = None) -> SigningKey:
@@ -45,14 +45,15 @@ class SigningKey:
 
     def jwk(self) -> dict[str, Any]:
         numbers = self.private.public_key().public_numbers()
+        endorsed = {} if self.endorsements is None else {"endorsements": list(self.endorsements)}
         return {
+            **endorsed,
             "kty": "RSA",
             "use": "sig",
             "kid": self.kid,
             "x5t": self.kid,
             "n": _b64(numbers.n),
             "e": _b64(numbers.e),
-            "endorsements": list(self.endorsements),
         }
 
 

@@ -249,6 +249,18 @@ async def test_access_rules_use_the_teams_identity(start: Start, microsoft: Fake
     assert len(await services.store.history(ADA_KEY)) == 1
 
 
+async def test_a_teams_id_listed_in_capitals_lets_its_owner_in(
+    start: Start, microsoft: FakeMicrosoft
+) -> None:
+    listed = f"Teams:{TENANT.upper()}:{ADA.upper()}"  # as the Entra admin centre shows GUIDs
+    access = {"mode": "allowlist", "users": [listed], "refusal": "Private bot, sorry."}
+    client, _services = await start(teams=teams_settings(microsoft), access=access)
+    assert "Search code" in texts(await Teams(client, microsoft).say("hi"))
+    # and an activity that spells Ada's ids in capitals is Ada too
+    shouting = Teams(client, microsoft, tenant=TENANT.upper(), aad_object_id=ADA.upper())
+    assert "Private bot" not in texts(await shouting.say("help"))
+
+
 async def test_the_rate_limit_counts_per_teams_user(start: Start, microsoft: FakeMicrosoft) -> None:
     client, services = await start(
         teams=teams_settings(microsoft), limits={"rate_limit_per_minute": 2}
@@ -432,3 +444,21 @@ def test_production_refuses_half_a_teams_configuration(
     assert missing in str(refused.value)
     both = {"app_id": APP_ID, "app_password": APP_PASSWORD}
     check_production(make_settings(env="production", teams=both))
+
+
+@pytest.mark.parametrize(
+    ("section", "setting", "value"),
+    [
+        ("teams", "openid_metadata_url", "http://127.0.0.1:9/openid"),
+        ("teams", "issuer", "https://sts.windows.net/evil/"),
+        ("teams", "token_url", "https://tokens.example/token"),
+        ("slack", "api_base_url", "http://127.0.0.1:9/api/"),
+    ],
+)
+def test_production_refuses_to_trust_or_send_tokens_to_another_address(
+    make_settings: Callable[..., Any], section: str, setting: str, value: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        check_production(make_settings(env="production", **{section: {setting: value}}))
+    assert f"{section}.{setting}" in str(refused.value) and "BOT_ENV=test" in str(refused.value)
+    check_production(make_settings(env="test", **{section: {setting: value}}))  # tests: anywhere
