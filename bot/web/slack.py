@@ -137,14 +137,14 @@ class SlackHandler:
             if not viewer.allowed:
                 await self._refuse(message, user)
                 return
-            if message.shared:
-                await self._direct_only(message, user)
-                return
             # Slack's retry of an event already counted is not counted again; the engine
             # answers it once (the turn's save claims the event id).
             decision = None if retry else await self._limiter.hit(message.user_id)
             if decision is not None and not decision.allowed:
                 await self._rate_limited(message, user, notify=decision.notify)
+                return
+            if message.shared:
+                await self._direct_only(message, user)
                 return
         except BotError:
             log.exception("slack.failed", extra={"fields": {"user": user}})

@@ -121,12 +121,12 @@ class TeamsHandler:
         if not viewer.allowed:
             await self._refuse(message, sender)
             return
-        if message.shared:
-            await self._direct_only(message, sender)
-            return
         decision = await self._limiter.hit(message.user_id)
         if not decision.allowed:
             await self._rate_limited(message, sender, notify=decision.notify)
+            return
+        if message.shared:
+            await self._direct_only(message, sender)
             return
         inbound = replace(self._inbound(message), viewer=viewer)
         started = time.perf_counter()
