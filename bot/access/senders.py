@@ -2,7 +2,9 @@
 
 Sessions, history, rate limits, dedupe claims and access all use the key this module gives, so
 ``whatsapp:+1 555 123 4567``, ``+1 (555) 123-4567`` and ``+15551234567`` are the same person.
-Channel ids such as ``slack:T1:U2`` or ``console:ana`` are kept as they are.
+Channel ids such as ``slack:T1:U2`` or ``console:ana`` are kept as they are, but for Teams ids
+(``teams:<tenant>:<object id>``, GUIDs that Microsoft and admins write in either case), which are
+lower-cased as the Teams channel keys its senders.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ _WHATSAPP = "whatsapp:"
 _SEPARATORS = re.compile(r"[\s().\-/]")
 _E164_DIGITS = re.compile(r"[0-9]{6,15}")
 _CHANNEL_ID = re.compile(r"[a-z][a-z0-9_-]*:\S+")
+_TEAMS = "teams:"
 
 
 def sender_key(raw: str) -> str:
@@ -21,6 +24,8 @@ def sender_key(raw: str) -> str:
     text = raw.strip()
     if text[: len(_WHATSAPP)].lower() == _WHATSAPP:
         text = text[len(_WHATSAPP) :].strip()
+    if text[: len(_TEAMS)].lower() == _TEAMS:
+        return text.lower()
     phone = _phone(text)
     return phone if phone is not None else text
 

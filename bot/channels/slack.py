@@ -3,8 +3,9 @@
 Every request carries ``X-Slack-Signature`` (``v0=`` HMAC-SHA256 of ``v0:<timestamp>:<body>``
 with the app's Signing Secret) and ``X-Slack-Request-Timestamp``; one older than five minutes is
 refused, so a captured request cannot be replayed. The check is slack-sdk's own
-``SignatureVerifier``. The bot answers DMs and @mentions in channels (in the mention's thread); it
-ignores its own messages and every other bot's.
+``SignatureVerifier``. The bot answers DMs (with a file or not) and @mentions in channels (in the
+mention's thread; a mention, or a button tapped outside a DM, is marked shared: it gets no
+repository content, bot/channels/direct.py); it ignores its own messages and every other bot's.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
 _SPACES = re.compile(r"[ \t]+")
 _SPECIAL = re.compile(r"<[!#@][^>|]*(?:\|([^>]*))?>")
+_READ_SUBTYPES = {"file_share", "thread_broadcast"}  # messages still; other subtypes are not
+DM_PREFIX = "D"  # the ids of direct-message channels (C... channels, G... private ones)
 
 
 class _Clock(Clock):
@@ -62,6 +65,8 @@ class SlackMessage:
     channel: str
     text: str
     thread_ts: str | None  # where the reply goes: the mention's thread; None in a DM
+    shared: bool = False  # a channel (or a tap outside a DM): others may read the reply
+    media: int = 0  # files attached to the message
 
     @property
     def user_id(self) -> str:
@@ -86,8 +91,10 @@ def event_message(envelope: Mapping[str, Any]) -> SlackMessage | None:
     if not isinstance(event, dict):
         raise MalformedRequestError("an event_callback without an event")
     kind = event.get("type")
-    if event.get("bot_id") or event.get("subtype") or event.get("bot_profile"):
-        return None  # bots, ours included; edits, joins, deletions
+    if event.get("bot_id") or event.get("bot_profile"):
+        return None  # bots, ours included
+    if event.get("subtype") and event.get("subtype") not in _READ_SUBTYPES:
+        return None  # edits, joins, deletions
     if event.get("user") in _bot_users(envelope):
         return None
     if kind == "message" and event.get("channel_type") == "im":
@@ -96,6 +103,7 @@ def event_message(envelope: Mapping[str, Any]) -> SlackMessage | None:
         thread = event.get("thread_ts") or event.get("ts")
     else:
         return None
+    files = event.get("files")
     return SlackMessage(
         claim_id=f"slack:{_text(envelope, 'event_id')}",
         team=_team(envelope, event),
@@ -103,6 +111,8 @@ def event_message(envelope: Mapping[str, Any]) -> SlackMessage | None:
         channel=_text(event, "channel"),
         text=plain_text(str(event.get("text") or "")),
         thread_ts=str(thread) if thread else None,
+        shared=kind != "message",
+        media=len(files) if isinstance(files, list) else 0,
     )
 
 
@@ -128,13 +138,15 @@ def action_message(form: bytes) -> SlackMessage | None:
     user, channel = _object(payload, "user"), _object(payload, "channel")
     container, team = _object(payload, "container"), _object(payload, "team")
     thread = container.get("thread_ts")
+    where = _text(channel, "id") if channel else _text(container, "channel_id")
     return SlackMessage(
         claim_id=f"slack-tap:{_text(payload, 'trigger_id')}",
         team=str(team.get("id") or user.get("team_id") or ""),
         user=_text(user, "id"),
-        channel=_text(channel, "id") if channel else _text(container, "channel_id"),
+        channel=where,
         text=value.strip(),
         thread_ts=str(thread) if thread else None,
+        shared=not where.startswith(DM_PREFIX),
     )
 
 

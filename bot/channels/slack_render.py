@@ -20,6 +20,7 @@ BUTTON_LABEL_CHARS = 75  # a button's plain_text
 BUTTON_VALUE_CHARS = 2000
 BUTTONS_PER_BLOCK = 25
 BLOCKS_PER_MESSAGE = 50
+_MIN_CUT = 64  # escaped at most five times longer (&amp;): always within a section
 ACTION_PREFIX = "choice-"  # action_id of a choice's button: choice-1, choice-2...
 
 
@@ -35,14 +36,26 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def split_escaped(text: str, limit: int, cut: int | None = None) -> list[str]:
+    """``text`` escaped, in parts of at most ``limit`` characters. The text is cut before it is
+    escaped, so no cut falls inside ``&lt;``; a part that escaping made too long is cut again,
+    shorter."""
+    cut = cut or limit
+    parts = []
+    for part in split_reply(text.strip(), cut):
+        escaped = escape(part)
+        if len(escaped) <= limit:
+            parts.append(escaped)
+        else:
+            shorter = max(_MIN_CUT, min(cut - 1, cut * limit // len(escaped)))
+            parts.extend(split_escaped(part, limit, shorter))
+    return parts
+
+
 def render(replies: Sequence[str], choices: Sequence[Choice] = ()) -> list[SlackPost]:
     """One message for the turn (several only past Slack's 50 blocks): a section per reply
     (long ones split at 3,000 characters, code fences kept whole), then the choices as buttons."""
-    sections = [
-        _section(part)
-        for reply in replies
-        for part in split_reply(escape(reply.strip()), SECTION_CHARS)
-    ]
+    sections = [_section(part) for reply in replies for part in split_escaped(reply, SECTION_CHARS)]
     actions = _actions(choices)
     blocks: list[dict[str, Any]] = [*sections, *actions]
     if not blocks:

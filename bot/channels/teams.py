@@ -3,7 +3,8 @@
 The sender is ``teams:<tenant id>:<Microsoft Entra object id>``: the same person in another
 tenant, or on WhatsApp, is another conversation. A tap on an Adaptive Card button
 (bot/channels/teams_render.py) arrives as a message whose ``value`` carries the choice's value,
-which is then the message's text, exactly as if it had been typed.
+which is then the message's text, exactly as if it had been typed. Only a personal chat
+(conversationType "personal") is one-to-one; a channel or group chat is marked shared.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.errors import MalformedRequestError
 CHANNEL_ID = "msteams"
 CHOICE_KEY = "choice"  # the key of an Action.Submit's data that holds the choice's value
 MAX_CHOICE_CHARS = 200
+PERSONAL = "personal"  # a one-to-one chat; "channel" and "groupChat" are shared
 _MENTION = re.compile(r"<at>[^<]*</at>", re.I)
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,127}")
 
@@ -39,6 +41,7 @@ class TeamsMessage:
     bot_id: str  # the bot as the conversation knows it (28:...), the reply's sender
     media: int  # attachments other than the text's own HTML copy
     tapped: bool  # the text came from a card button
+    shared: bool = False  # a channel or group chat: others may read the reply (direct.py)
 
 
 def parse_activity(body: bytes) -> Activity:
@@ -89,6 +92,7 @@ def teams_message(activity: Activity) -> TeamsMessage | None:
         bot_id=activity.recipient.id if activity.recipient is not None else "",
         media=media,
         tapped=tapped,
+        shared=conversation.conversation_type != PERSONAL,
     )
 
 

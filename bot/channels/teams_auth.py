@@ -2,13 +2,17 @@
 
 A request to POST /teams/messages carries ``Authorization: Bearer <JWT>``. It is accepted only
 when the token is signed (RS256) by a key published in the JWKS that the OpenID configuration
-names, by a key endorsed for the activity's channel; its issuer is Bot Framework's; its audience
+names, by a key whose endorsements name the activity's channel (a key with none is refused, as
+Microsoft requires); its issuer is Bot Framework's; its audience
 is this bot's app id; it has not expired (five minutes of clock skew, as Microsoft allows); and
 its ``serviceurl`` claim is the activity's serviceUrl, so a token cannot send the bot's replies,
 and its own connector token, anywhere else.
 
 Keys are cached and refetched daily, and at once (at most every few minutes) when a token names
-a key this process has not seen: Microsoft rotates them without notice.
+a key this process has not seen: Microsoft rotates them without notice. When the keys cannot be
+fetched and none are held, requests get KeysUnavailable (503) without a new fetch until a
+back-off (10 s, doubling, at most the refetch interval) has passed: requests, signed or not,
+cannot make the bot hammer the metadata and JWKS endpoints.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ log = logging.getLogger("bot.channels.teams")
 
 CLOCK_SKEW_SECONDS = 300
 MIN_REFETCH_SECONDS = 300.0
+FAILED_FETCH_RETRY_SECONDS = 10.0  # the first back-off after a failed fetch; doubles
 _ALGORITHMS = ["RS256"]
 
 
@@ -43,7 +48,7 @@ class KeysUnavailable(ChannelError):
 @dataclass(frozen=True, slots=True)
 class SigningKey:
     key: Any  # the public key, as PyJWT's PyJWK gives it
-    endorsements: frozenset[str]  # channels this key may sign for; empty: any
+    endorsements: frozenset[str]  # channels this key may sign for; empty: none
 
 
 class BotTokenValidator:
@@ -67,6 +72,8 @@ class BotTokenValidator:
         self._clock = clock
         self._keys: dict[str, SigningKey] = {}
         self._fetched_at: float | None = None
+        self._failed_at: float | None = None  # the last failed fetch while no keys were held
+        self._failures = 0
         self._lock = asyncio.Lock()
 
     async def validate(
@@ -100,7 +107,7 @@ class BotTokenValidator:
             )
         except jwt.InvalidTokenError as exc:
             raise TokenRejected(_reason(exc)) from None
-        if key.endorsements and channel_id not in key.endorsements:
+        if channel_id not in key.endorsements:
             raise TokenRejected(f"key not endorsed for channel {channel_id!r}")
         if _same_url(claims.get("serviceurl")) != _same_url(service_url):
             raise TokenRejected("serviceurl claim is not the activity's serviceUrl")
@@ -113,6 +120,7 @@ class BotTokenValidator:
         may_refetch = self._fetched_at is None or now - self._fetched_at >= self._min_refetch
         if stale or (unknown and may_refetch):
             async with self._lock:
+                self._backing_off(now)
                 if self._fetched_at is None or self._fetched_at < now:
                     await self._fetch()
         found = self._keys.get(kid)
@@ -120,21 +128,34 @@ class BotTokenValidator:
             raise TokenRejected("signed by an unknown key")
         return found
 
+    def _backing_off(self, now: float) -> None:
+        if self._failed_at is None:
+            return
+        wait = min(FAILED_FETCH_RETRY_SECONDS * 2 ** (self._failures - 1), self._min_refetch)
+        if now - self._failed_at < wait:
+            left = wait - (now - self._failed_at)
+            raise KeysUnavailable(
+                f"the signing keys could not be fetched; next try in {left:.0f} s"
+            )
+
     async def _fetch(self) -> None:
         try:
             metadata = await self._json(self._metadata_url)
             jwks_uri = metadata.get("jwks_uri")
             if not isinstance(jwks_uri, str) or not jwks_uri:
-                raise KeysUnavailable("the OpenID configuration names no jwks_uri")
+                raise ValueError("the OpenID configuration names no jwks_uri")
             jwks = await self._json(jwks_uri)
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             if self._keys:  # keep checking with the keys we have; retry later
                 self._fetched_at = self._clock()
                 log.warning("teams.keys_refresh_failed", extra={"fields": {"error": repr(exc)}})
                 return
+            self._failed_at = self._clock()
+            self._failures += 1
             raise KeysUnavailable(f"the signing keys could not be fetched: {exc!r}") from None
         self._keys = _signing_keys(jwks)
         self._fetched_at = self._clock()
+        self._failed_at, self._failures = None, 0
         log.info("teams.keys_fetched", extra={"fields": {"keys": len(self._keys)}})
 
     async def _json(self, url: str) -> dict[str, Any]:

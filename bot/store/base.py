@@ -128,6 +128,7 @@ class MessageType(StrEnum):
     ERROR = "error"  # the turn failed and was rolled back: the flows' `error` message
     ADMIN = "admin"  # an admin's invite, revoke or who
     RATE_LIMITED = "rate_limited"  # over the per-sender rate limit: kept, not answered
+    SHARED = "shared"  # in a channel or group chat: not read, asked to write one-to-one
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from prometheus_client import (
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # Inbound message outcomes; each has a pre-bound child so the hot path skips the label lookup.
-OUTCOMES = ("replied", "deferred", "duplicate", "rate_limited", "failed", "refused")
+OUTCOMES = ("replied", "deferred", "duplicate", "rate_limited", "failed", "refused", "shared")
 REJECTIONS = ("signature", "malformed", "too_large")
 _FAST = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 _SLOW = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from bot.config import Settings
+from bot.config import Settings, SlackConfig, TeamsConfig
 from bot.errors import ConfigError
 
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
@@ -21,6 +21,38 @@ def check_production(settings: Settings) -> None:
         _account_sid(settings.twilio.account_sid)
     _slack(settings.slack.signing_secret, settings.slack.bot_token)
     _teams(settings.teams.app_id, settings.teams.app_password)
+    _real_services(settings)
+
+
+def _real_services(settings: Settings) -> None:
+    """The addresses that decide who is believed (Bot Framework's keys and issuer) or where
+    tokens and replies go (Entra, Slack's API) stay Microsoft's and Slack's own: an override
+    is for tests (BOT_ENV=test) and would hand the bot's trust, or its tokens, elsewhere."""
+    teams, slack = TeamsConfig(), SlackConfig()
+    overrides = (
+        (
+            "teams.openid_metadata_url",
+            settings.teams.openid_metadata_url,
+            teams.openid_metadata_url,
+            "BOT_TEAMS__OPENID_METADATA_URL",
+        ),
+        ("teams.issuer", settings.teams.issuer, teams.issuer, "BOT_TEAMS__ISSUER"),
+        ("teams.token_url", settings.teams.token_url, teams.token_url, "BOT_TEAMS__TOKEN_URL"),
+        (
+            "slack.api_base_url",
+            settings.slack.api_base_url,
+            slack.api_base_url,
+            "SLACK_API_BASE_URL",
+        ),
+    )
+    for name, value, default, variable in overrides:
+        if value != default:
+            raise ConfigError(
+                name,
+                f"is {value!r}, not the service's own address, and BOT_ENV=production "
+                f"refuses it: it decides which tokens are believed or where the bot's tokens "
+                f"and replies go. Unset {variable} (overrides are for BOT_ENV=test)",
+            )
 
 
 def _auth_token(token: str) -> None:

@@ -2,9 +2,11 @@
 
 Order: size, signature (401 and nothing changes when it is forged or stale), then what the
 request says. A message for the bot (a DM, an @mention, a tapped choice) is checked like a
-WhatsApp message (access, the event id claimed so Slack's retries are answered once, the rate
-limit), acknowledged at once (Slack wants an answer within 3 s) and answered through
-chat.postMessage when its turn ends: in the mention's thread, plainly in a DM.
+WhatsApp message (access, the rate limit; Slack's retries are answered once because the turn's
+save claims the event id, and a retry is not counted again), acknowledged at once (Slack wants
+an answer within 3 s) and answered through chat.postMessage when its turn ends. Only a DM gets
+a turn: a mention in a channel, or a button tapped outside a DM, is answered in its thread by
+a request to write in a DM (bot/channels/direct.py), so private code is never shown there.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
 
 from bot.access.policy import AccessPolicy
+from bot.channels.direct import DIRECT_ONLY
 from bot.channels.slack import (
     RETRY_HEADER,
     SIGNATURE_HEADER,
@@ -133,13 +137,14 @@ class SlackHandler:
             if not viewer.allowed:
                 await self._refuse(message, user)
                 return
-            if not await self._store.claim_message(message.claim_id, message.user_id):
-                self._metrics.messages["duplicate"].inc()
-                log.info("slack.duplicate", extra={"fields": {"user": user, "retry": retry}})
-                return
-            decision = await self._limiter.hit(message.user_id)
-            if not decision.allowed:
+            # Slack's retry of an event already counted is not counted again; the engine
+            # answers it once (the turn's save claims the event id).
+            decision = None if retry else await self._limiter.hit(message.user_id)
+            if decision is not None and not decision.allowed:
                 await self._rate_limited(message, user, notify=decision.notify)
+                return
+            if message.shared:
+                await self._direct_only(message, user)
                 return
         except BotError:
             log.exception("slack.failed", extra={"fields": {"user": user}})
@@ -147,16 +152,19 @@ class SlackHandler:
             self._metrics.messages["failed"].inc()
             self._spawn(self._post(message, (self._turns.failure_text(),), user))
             return
-        inbound = Inbound(
+        inbound = replace(self._inbound(message), viewer=viewer)
+        self._metrics.messages["deferred"].inc()
+        self._spawn(self._answer(message, self._turns.run(inbound), user))
+
+    def _inbound(self, message: SlackMessage) -> Inbound:
+        return Inbound(
             user_id=message.user_id,
             text=message.text,
             message_sid=message.claim_id,
             channel="slack",
             received_at=self._clock(),
-            viewer=viewer,
+            media=message.media,
         )
-        self._metrics.messages["deferred"].inc()
-        self._spawn(self._answer(message, self._turns.run(inbound), user))
 
     async def _refuse(self, message: SlackMessage, user: str) -> None:
         self._metrics.messages["refused"].inc()
@@ -166,18 +174,23 @@ class SlackHandler:
         if told:
             self._spawn(self._post(message, (self._access.config.refusal,), user))
 
+    async def _direct_only(self, message: SlackMessage, user: str) -> None:
+        """A mention in a channel, a tap outside a DM: no turn, no repository content; asked
+        once (a retry of it is not answered again) to write in a DM."""
+        kept = await self._turns.keep(self._inbound(message), DIRECT_ONLY, MessageType.SHARED)
+        self._metrics.messages["shared"].inc()
+        log.info("slack.shared", extra={"fields": {"user": user, "told": kept}})
+        if kept:
+            self._spawn(self._post(message, (DIRECT_ONLY,), user))
+
     async def _rate_limited(self, message: SlackMessage, user: str, *, notify: bool) -> None:
         self._metrics.messages["rate_limited"].inc()
-        log.info("slack.rate_limited", extra={"fields": {"user": user, "notified": notify}})
-        inbound = Inbound(
-            user_id=message.user_id,
-            text=message.text,
-            message_sid=message.claim_id,
-            channel="slack",
-            received_at=self._clock(),
+        response = self._notice if notify else ""
+        kept = await self._turns.keep(self._inbound(message), response, MessageType.RATE_LIMITED)
+        log.info(
+            "slack.rate_limited", extra={"fields": {"user": user, "notified": notify and kept}}
         )
-        await self._turns.keep(inbound, self._notice if notify else "", MessageType.RATE_LIMITED)
-        if notify:
+        if notify and kept:  # not kept: a retry of a message handled already
             self._spawn(self._post(message, (self._notice,), user))
 
     async def _answer(

@@ -3,11 +3,13 @@
 Order of checks (without an app id the route answers 503 before them, bot/web/app.py): size
 (413), a bearer token at all (401), the activity's shape (400), the token (401: signature,
 issuer, audience, expiry, serviceUrl; bot/channels/teams_auth.py). Nothing is stored before
-these pass. Then, as for WhatsApp: access (one refusal per interval), the activity claimed by
-its key (a retried activity is answered once), the per-sender rate limit, and the turn through
-Turns and the engine. The reply goes out through the connector while the request waits (Bot
-Framework allows 15 s; a slower turn still sends its reply when it ends), then the request is
-answered 200.
+these pass. Then, as for WhatsApp: access (one refusal per interval), the per-sender rate
+limit, and the turn through Turns and the engine (whose save claims the activity's key, so a
+retried activity is answered once). Only a personal chat gets a turn: in a channel or group
+chat, a message or a card tap is answered by a request to write one-to-one
+(bot/channels/direct.py), so private code is never shown there. The reply goes out through
+the connector while the request waits (Bot Framework allows 15 s; a slower turn still sends
+its reply when it ends), then the request is answered 200.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from aiohttp import web
 from microsoft_agents.activity import Activity, ChannelAccount, ConversationAccount
 
 from bot.access.policy import AccessPolicy
+from bot.channels.direct import DIRECT_ONLY
 from bot.channels.teams import TeamsMessage, channel_of, parse_activity, teams_message
 from bot.channels.teams_auth import BotTokenValidator, KeysUnavailable, TokenRejected
 from bot.channels.teams_render import render
@@ -117,24 +121,14 @@ class TeamsHandler:
         if not viewer.allowed:
             await self._refuse(message, sender)
             return
-        if not await self._store.claim_message(message.message_key, message.user_id):
-            self._metrics.messages["duplicate"].inc()
-            log.info("teams.duplicate", extra={"fields": {"user": self._user(message)}})
-            return
         decision = await self._limiter.hit(message.user_id)
         if not decision.allowed:
             await self._rate_limited(message, sender, notify=decision.notify)
             return
-        inbound = Inbound(
-            user_id=message.user_id,
-            text=message.text,
-            message_sid=message.message_key,
-            profile_name=message.user_name,
-            channel="teams",
-            received_at=self._clock(),
-            media=message.media,
-            viewer=viewer,
-        )
+        if message.shared:
+            await self._direct_only(message, sender)
+            return
+        inbound = replace(self._inbound(message), viewer=viewer)
         started = time.perf_counter()
         try:
             result = await self._turns.run(inbound)
@@ -161,22 +155,36 @@ class TeamsHandler:
         if told:
             await self._send(sender, message, (self._refusal,))
 
+    async def _direct_only(self, message: TeamsMessage, sender: TeamsSender) -> None:
+        """No turn, no repository content in a shared conversation; asked once (a retried
+        activity is not answered again) to write one-to-one."""
+        kept = await self._turns.keep(self._inbound(message), DIRECT_ONLY, MessageType.SHARED)
+        self._metrics.messages["shared"].inc()
+        log.info("teams.shared", extra={"fields": {"user": self._user(message), "told": kept}})
+        if kept:
+            await self._send(sender, message, (DIRECT_ONLY,))
+
     async def _rate_limited(
         self, message: TeamsMessage, sender: TeamsSender, *, notify: bool
     ) -> None:
         self._metrics.messages["rate_limited"].inc()
-        fields = {"user": self._user(message), "notified": notify}
+        response = self._notice if notify else ""
+        kept = await self._turns.keep(self._inbound(message), response, MessageType.RATE_LIMITED)
+        fields = {"user": self._user(message), "notified": notify and kept}
         log.info("webhook.rate_limited", extra={"fields": fields})
-        inbound = Inbound(
+        if notify and kept:  # not kept: a retry of an activity handled already
+            await self._send(sender, message, (self._notice,))
+
+    def _inbound(self, message: TeamsMessage) -> Inbound:
+        return Inbound(
             user_id=message.user_id,
             text=message.text,
             message_sid=message.message_key,
+            profile_name=message.user_name,
             channel="teams",
             received_at=self._clock(),
+            media=message.media,
         )
-        await self._turns.keep(inbound, self._notice if notify else "", MessageType.RATE_LIMITED)
-        if notify:
-            await self._send(sender, message, (self._notice,))
 
     async def _send(self, sender: TeamsSender, message: TeamsMessage, texts: Sequence[str]) -> None:
         result = TurnResult(replies=tuple(texts), state="", intent=None, score=None, trace=())

@@ -29,6 +29,12 @@ def test_channel_ids_are_kept_as_they_are(raw: str) -> None:
     assert user_key(raw) == raw
 
 
+def test_a_teams_id_is_one_key_whatever_its_case() -> None:
+    raw = "Teams:72F988BF-86F1-41AF-91AB-2D7CD011DB47:6C3B1A32-4C4A-4B8E-9D1E-1F0C2B3A4D5E"
+    assert user_key(raw) == sender_key(raw) == raw.lower()
+    assert sender_key("slack:T1:U2") == "slack:T1:U2"  # Slack's ids are case-sensitive
+
+
 def test_a_sender_key_never_fails_and_keeps_what_it_cannot_read() -> None:
     assert sender_key("first-search") == "first-search"
     assert sender_key("+12") == "+12"  # too short for a number: not rewritten

@@ -36,7 +36,7 @@ def _b64(number: int) -> str:
 class SigningKey:
     kid: str
     private: rsa.RSAPrivateKey
-    endorsements: tuple[str, ...] = ("msteams", "webchat", "emulator")
+    endorsements: tuple[str, ...] | None = ("msteams", "webchat", "emulator")  # None: no field
 
     @classmethod
     def make(cls, kid: str | None = None) -> SigningKey:
@@ -45,14 +45,15 @@ class SigningKey:
 
     def jwk(self) -> dict[str, Any]:
         numbers = self.private.public_key().public_numbers()
+        endorsed = {} if self.endorsements is None else {"endorsements": list(self.endorsements)}
         return {
+            **endorsed,
             "kty": "RSA",
             "use": "sig",
             "kid": self.kid,
             "x5t": self.kid,
             "n": _b64(numbers.n),
             "e": _b64(numbers.e),
-            "endorsements": list(self.endorsements),
         }
 
 
@@ -176,11 +177,13 @@ def activity(
     tenant: str = TENANT,
     aad_object_id: str = "6c3b1a32-4c4a-4b8e-9d1e-1f0c2b3a4d5e",
     conversation_id: str = "a:1Xo2pQ-personal-chat",
+    conversation_type: str = "personal",
     value: dict[str, Any] | None = None,
     channel_id: str = "msteams",
     kind: str = "message",
 ) -> dict[str, Any]:
-    """An activity as Teams posts it for a message in a personal chat."""
+    """An activity as Teams posts it for a message in a personal chat (or, by its
+    conversation_type, in a "channel" or a "groupChat")."""
     body: dict[str, Any] = {
         "type": kind,
         "id": activity_id or str(int(time.time() * 1000)) + uuid.uuid4().hex[:6],
@@ -189,7 +192,11 @@ def activity(
         "serviceUrl": service_url,
         "channelId": channel_id,
         "from": {"id": "29:1abcUserId", "name": "Ada Lovelace", "aadObjectId": aad_object_id},
-        "conversation": {"conversationType": "personal", "tenantId": tenant, "id": conversation_id},
+        "conversation": {
+            "conversationType": conversation_type,
+            "tenantId": tenant,
+            "id": conversation_id,
+        },
         "recipient": {"id": f"28:{APP_ID}", "name": "codechat"},
         "textFormat": "plain",
         "locale": "en-US",

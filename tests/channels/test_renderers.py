@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
+import pytest
+
 from bot.channels import console_render, slack_render, whatsapp_render
 from bot.channels.slack import plain_text
 from bot.engine.reply import Choice
@@ -23,6 +28,21 @@ def test_slack_keeps_code_fences_whole_when_a_long_reply_is_split() -> None:
     assert len(sections) > 1 and all(len(s) <= 3000 for s in sections)
     assert all(s.count("```") % 2 == 0 for s in sections)
     assert "line 399 = a &lt; b" in sections[-1]
+
+
+@pytest.mark.parametrize("at", [2997, 2998, 2999, 3000, 3001])
+def test_slack_never_cuts_a_long_reply_inside_an_escaped_character(at: int) -> None:
+    text = "x" * at + "<" + "y" * (3500 - at)
+    sections = [b["text"]["text"] for m in slack_render.render([text]) for b in m.blocks]
+    assert len(sections) > 1 and all(len(s) <= 3000 for s in sections)
+    assert not any(re.search(r"&(?!(?:lt|gt|amp);)", s) for s in sections)  # no "&l" | "t;"
+    assert "".join(unescape(s) for s in sections) == text  # nothing lost or garbled
+
+
+def test_slack_a_reply_of_nothing_but_escaped_characters_fits_its_sections() -> None:
+    sections = [b["text"]["text"] for m in slack_render.render(["<>&" * 2500]) for b in m.blocks]
+    assert all(len(s) <= 3000 for s in sections)
+    assert "".join(unescape(s) for s in sections) == "<>&" * 2500
 
 
 def test_slack_buttons_carry_the_value_and_a_short_label() -> None:

@@ -132,6 +132,15 @@ async def test_a_key_not_endorsed_for_the_channel_is_refused(
         await check(validator, microsoft.token(), microsoft)
 
 
+@pytest.mark.parametrize("endorsements", [(), None], ids=["empty", "absent"])
+async def test_a_key_with_no_endorsements_is_refused(
+    validator: BotTokenValidator, microsoft: FakeMicrosoft, endorsements: tuple[str, ...] | None
+) -> None:
+    microsoft.keys[0].endorsements = endorsements
+    with pytest.raises(TokenRejected, match="not endorsed"):
+        await check(validator, microsoft.token(), microsoft)
+
+
 async def test_rotated_keys_are_fetched_when_a_token_names_a_new_one(
     validator: BotTokenValidator, microsoft: FakeMicrosoft, clock: Clock
 ) -> None:
@@ -190,3 +199,45 @@ async def test_a_wrong_password_gets_no_connector_token(
     )
     with pytest.raises(DeliveryError, match="HTTP 401 invalid_client"):
         await tokens.token()
+
+
+async def test_a_failing_key_endpoint_is_not_fetched_on_every_request(
+    aiohttp_server: ServerFactory,
+    microsoft: FakeMicrosoft,
+    http: aiohttp.ClientSession,
+    clock: Clock,
+) -> None:
+    asked: list[str] = []
+    back: list[bool] = []
+
+    async def down(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        if back:
+            return web.json_response({"jwks_uri": f"{microsoft.base_url}/v1/.well-known/keys"})
+        return web.Response(status=503)
+
+    app = web.Application()
+    app.router.add_get("/openid", down)
+    server = await aiohttp_server(app)
+    validator = BotTokenValidator(
+        app_id=APP_ID,
+        openid_metadata_url=str(server.make_url("/openid")),
+        issuer="https://api.botframework.com",
+        session=http,
+        clock=clock,
+    )
+    for _ in range(20):  # a burst of requests (forged or not) while Microsoft is down
+        with pytest.raises(KeysUnavailable):
+            await check(validator, microsoft.token(), microsoft)
+    assert len(asked) == 1
+    clock.now += 10
+    with pytest.raises(KeysUnavailable):
+        await check(validator, microsoft.token(), microsoft)
+    assert len(asked) == 2  # tried again after the back-off, which then doubles
+    clock.now += 10
+    with pytest.raises(KeysUnavailable):
+        await check(validator, microsoft.token(), microsoft)
+    assert len(asked) == 2
+    back.append(True)  # Microsoft is back
+    clock.now += 10
+    await check(validator, microsoft.token(), microsoft)

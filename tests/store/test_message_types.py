@@ -31,6 +31,6 @@ def test_every_message_type_written_is_listed_and_none_listed_is_unwritten() -> 
 
 def test_the_stored_values_are_the_columns_words() -> None:
     assert [m.value for m in MessageType] == [
-        "text", "notice", "timeout", "empty", "too_long", "error", "admin", "rate_limited"
+        "text", "notice", "timeout", "empty", "too_long", "error", "admin", "rate_limited", "shared"
     ]  # fmt: skip
     assert MessageType("rate_limited") is MessageType.RATE_LIMITED

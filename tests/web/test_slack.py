@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.channels.direct import DIRECT_ONLY
 from bot.errors import ConfigError
 from bot.services import Services
 from bot.web.production import check_production
@@ -147,29 +148,70 @@ async def test_a_tapped_button_is_the_choice(slack: Any) -> None:
     assert session is not None and session.state == "qa.ask"
 
 
-async def test_a_tap_in_a_thread_is_answered_in_that_thread(slack: Any) -> None:
+async def dm_search(client: TestClient[Any, Any], fake: FakeSlack) -> None:
+    """Ada searches demo in her DM: her results are listed there, with buttons to open them."""
+    for n, text in enumerate(("hi", "switch repo", "1", "make_router")):
+        await post_event(client, dm(text, f"EvS0{n}"))
+        await replies(fake, n + 1)
+    assert "app.py" in said(fake.posted[-1])
+
+
+async def test_a_mention_in_a_channel_shows_no_code_and_asks_for_a_dm(slack: Any) -> None:
+    client, services, fake = slack
+    await dm_search(client, fake)
+    before = await services.store.load_session(KEY)
+    status, _ = await post_event(client, mention("open 1", "Ev020"))
+    assert status == 200
+    post = (await replies(fake, 5))[4]
+    assert (post.channel, post.thread_ts) == ("C0GENERAL", "1700000100.000200")
+    assert said(post) == DIRECT_ONLY and buttons(post) == []
+    assert "make_router" not in said(post) and "app.py" not in said(post)
+    assert await services.store.load_session(KEY) == before  # no turn ran
+    rows = await services.store.history(KEY)
+    assert (rows[-1].message, rows[-1].message_type) == ("open 1", "shared")
+    await post_event(client, dm("open 1", "Ev021"))  # the DM still opens it, in the DM
+    opened = (await replies(fake, 6))[5]
+    assert opened.channel == "D0DM" and "def make_router():" in said(opened)
+
+
+async def test_a_retried_mention_is_asked_once(slack: Any) -> None:
     client, _services, fake = slack
-    await post_event(client, mention("hi", "Ev011", ts="1700000200.000300"))
-    (first,) = await replies(fake, 1)
-    assert first.thread_ts == "1700000200.000300"
-    body = tap("1", trigger="trig.2", channel="C0GENERAL", thread="1700000200.000300")
+    body = mention("where is make_router", "Ev022")
+    await post_event(client, body)
+    headers = {**signature_headers(body), "X-Slack-Retry-Num": "1"}
+    await post_event(client, body, headers=headers)
+    await replies(fake, 2)
+    await asyncio.sleep(0.2)
+    assert [said(p) for p in fake.posted] == [DIRECT_ONLY]
+
+
+async def test_a_button_tapped_in_a_channel_opens_nothing(slack: Any) -> None:
+    client, services, fake = slack
+    await dm_search(client, fake)
+    before = await services.store.load_session(KEY)
+    body = tap("open 1", trigger="trig.2", channel="C0GENERAL", thread="1700000200.000300")
     headers = signature_headers(body, content_type="application/x-www-form-urlencoded")
     async with client.post("/slack/interactivity", data=body, headers=headers) as resp:
         assert resp.status == 200
-    post = (await replies(fake, 2))[1]
+    post = (await replies(fake, 5))[4]
     assert (post.channel, post.thread_ts) == ("C0GENERAL", "1700000200.000300")
-    assert "What should I look for in *demo*?" in said(post)
+    assert said(post) == DIRECT_ONLY and "make_router" not in said(post)
+    assert await services.store.load_session(KEY) == before
 
 
-async def test_a_mention_in_a_channel_is_answered_in_its_thread(slack: Any) -> None:
+async def test_a_dm_with_a_file_is_answered(slack: Any) -> None:
     client, services, fake = slack
-    status, _ = await post_event(client, mention("where is make_router", "Ev020"))
-    assert status == 200
-    (post,) = await replies(fake, 1)
-    assert post.channel == "C0GENERAL" and post.thread_ts == "1700000100.000200"
-    assert "app.py" in said(post)  # the mention itself was not part of the search
+    await post_event(client, dm("hi", "Ev024"))
+    await replies(fake, 1)
+    files = [{"id": "F0SHOT", "name": "screenshot.png", "mimetype": "image/png"}]
+    body = dm("", "Ev025", subtype="file_share", files=files)
+    assert (await post_event(client, body))[0] == 200
+    post = (await replies(fake, 2))[1]
+    assert post.channel == "D0DM" and "I can only read text for now" in said(post)
     rows = await services.store.history(KEY)
-    assert rows and rows[-1].message == "where is make_router"
+    assert len(rows) == 2 and rows[-1].message_type == "empty"
+    await post_event(client, dm("menu", "Ev026", subtype="thread_broadcast", thread_ts="1.1"))
+    assert "What would you like to do?" in said((await replies(fake, 3))[2])
 
 
 async def test_slack_retries_of_one_event_are_answered_once(slack: Any) -> None:
@@ -183,6 +225,26 @@ async def test_slack_retries_of_one_event_are_answered_once(slack: Any) -> None:
     await replies(fake, 2)
     await asyncio.sleep(0.2)
     assert len(fake.posted) == 1
+
+
+async def test_a_retry_during_and_after_a_slow_turn_gets_no_second_answer(
+    slack: Any, slow_search: SlowSearch
+) -> None:
+    client, services, fake = slack
+    for n, text in enumerate(("hi", "switch repo", "1")):
+        await post_event(client, dm(text, f"Ev03{n + 5}"))
+        await replies(fake, n + 1)
+    slow_search.delay = 0.5
+    body = dm("make_router", "Ev039")
+    assert (await post_event(client, body))[0] == 200
+    for retry in ("1", "2"):  # the first while the search runs, the second after its reply
+        headers = {**signature_headers(body), "X-Slack-Retry-Num": retry}
+        assert (await post_event(client, body, headers=headers))[0] == 200
+        await replies(fake, 4)
+    await asyncio.sleep(0.3)
+    assert len(fake.posted) == 4 and "app.py" in said(fake.posted[3])
+    rows = await services.store.history(KEY)
+    assert [r.message for r in rows].count("make_router") == 1
 
 
 async def test_the_request_is_acknowledged_before_a_slow_turn_ends(
@@ -279,14 +341,12 @@ async def test_malformed_events_get_400(slack: Any, body: str) -> None:
     assert fake.requests == 0
 
 
-async def test_one_person_is_one_conversation_in_dms_and_mentions_others_their_own(
-    slack: Any,
-) -> None:
+async def test_one_person_is_one_conversation_others_their_own(slack: Any) -> None:
     client, services, fake = slack
     await post_event(client, dm("hi", "Ev070"))
-    await post_event(client, dm("hi", "Ev071", user="U0BEA"))
+    await post_event(client, dm("hi", "Ev071", user="U0BEA", channel="D0BEA"))
     await replies(fake, 2)
-    await post_event(client, mention("2", "Ev072"))
+    await post_event(client, dm("2", "Ev072"))
     await replies(fake, 3)
     ada = await services.store.load_session(KEY)
     bea = await services.store.load_session(f"slack:{TEAM}:U0BEA")
@@ -310,6 +370,24 @@ async def test_the_rate_limit_tells_once_and_keeps_the_message(
     assert sum("faster than I can keep up" in t for t in texts) == 1
     rows = await services.store.history(KEY)
     assert [r.message_type for r in rows].count("rate_limited") == 2
+
+
+async def test_a_replayed_event_over_the_limit_gets_no_notice(
+    start: Start, fake_slack: tuple[FakeSlack, str]
+) -> None:
+    fake, url = fake_slack
+    client, services = await start(
+        slack={"signing_secret": SIGNING_SECRET, "bot_token": fake.token, "api_base_url": url},
+        limits={"rate_limit_per_minute": 1},
+    )
+    body = dm("hi", "Ev085")
+    headers = signature_headers(body)
+    await post_event(client, body, headers=headers)
+    await replies(fake, 1)
+    await post_event(client, body, headers=headers)  # delivered again, answered already
+    await asyncio.sleep(0.3)
+    assert len(fake.posted) == 1 and "faster than I can" not in said(fake.posted[0])
+    assert len(await services.store.history(KEY)) == 1
 
 
 async def test_a_sender_not_on_the_list_is_refused_once(

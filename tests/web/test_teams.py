@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.channels.direct import DIRECT_ONLY
 from bot.errors import ConfigError
 from bot.services import Services
 from bot.web.production import check_production
@@ -26,7 +27,7 @@ from tests.channels.fake_teams import (
     activity,
 )
 from tests.channels.fake_twilio import FakeTwilio
-from tests.web.conftest import inbound, post_signed
+from tests.web.conftest import SlowSearch, inbound, post_signed
 from tests.web.test_timeouts import FLOW as TIMEOUT_FLOW
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
@@ -121,6 +122,27 @@ async def test_a_conversation_searches_and_opens_code(
     assert len(microsoft.token_requests) == 1  # one connector token for the whole chat
 
 
+@pytest.mark.parametrize("kind", ["channel", "groupChat"])
+async def test_in_a_shared_conversation_no_code_is_shown_and_a_chat_is_asked_for(
+    app: tuple[TestClient[Any, Any], Services], microsoft: FakeMicrosoft, kind: str
+) -> None:
+    client, services = app
+    ada = Teams(client, microsoft)
+    for text in ("hi", "switch repo", "1"):
+        await ada.say(text)
+    assert "app.py" in texts(await ada.say("make_router"))
+    before = await services.store.load_session(ADA_KEY)
+    shared = {"conversation_id": "19:general@thread.tacv2", "conversation_type": kind}
+    said = await ada.say("open 1", activity_id="1700000000050", **shared)
+    assert texts(said) == DIRECT_ONLY and "make_router" not in json.dumps(said)
+    assert microsoft.posted[-1].conversation_id == "19:general@thread.tacv2"
+    tapped = await ada.say(value={"choice": "open 1"}, **shared)
+    assert texts(tapped) == DIRECT_ONLY and "make_router" not in json.dumps(tapped)
+    assert await ada.say("open 1", activity_id="1700000000050", **shared) == []  # resent
+    assert await services.store.load_session(ADA_KEY) == before  # no turn ran
+    assert "def make_router():" in texts(await ada.say("open 1"))  # the personal chat opens it
+
+
 async def test_a_card_submit_is_understood_as_its_value(
     app: tuple[TestClient[Any, Any], Services], microsoft: FakeMicrosoft
 ) -> None:
@@ -147,6 +169,24 @@ async def test_a_retried_activity_is_answered_once(
     # The same id in another conversation is another message.
     other = await ada.say("hi", activity_id="1700000000001", conversation_id="a:other")
     assert other
+
+
+async def test_an_activity_resent_while_its_turn_runs_is_answered_once(
+    app: tuple[TestClient[Any, Any], Services], microsoft: FakeMicrosoft, slow_search: SlowSearch
+) -> None:
+    client, services = app
+    ada = Teams(client, microsoft)
+    for text in ("hi", "switch repo", "1"):
+        await ada.say(text)
+    slow_search.delay = 0.5
+    await asyncio.gather(
+        ada.say("make_router", activity_id="1700000000060"),
+        ada.say("make_router", activity_id="1700000000060"),
+    )
+    searched = [p.activity for p in microsoft.posted if "app.py" in p.activity.get("text", "")]
+    assert len(searched) == 1
+    rows = await services.store.history(ADA_KEY)
+    assert [r.message for r in rows].count("make_router") == 1
 
 
 @pytest.mark.parametrize(
@@ -209,6 +249,18 @@ async def test_access_rules_use_the_teams_identity(start: Start, microsoft: Fake
     assert len(await services.store.history(ADA_KEY)) == 1
 
 
+async def test_a_teams_id_listed_in_capitals_lets_its_owner_in(
+    start: Start, microsoft: FakeMicrosoft
+) -> None:
+    listed = f"Teams:{TENANT.upper()}:{ADA.upper()}"  # as the Entra admin centre shows GUIDs
+    access = {"mode": "allowlist", "users": [listed], "refusal": "Private bot, sorry."}
+    client, _services = await start(teams=teams_settings(microsoft), access=access)
+    assert "Search code" in texts(await Teams(client, microsoft).say("hi"))
+    # and an activity that spells Ada's ids in capitals is Ada too
+    shouting = Teams(client, microsoft, tenant=TENANT.upper(), aad_object_id=ADA.upper())
+    assert "Private bot" not in texts(await shouting.say("help"))
+
+
 async def test_the_rate_limit_counts_per_teams_user(start: Start, microsoft: FakeMicrosoft) -> None:
     client, services = await start(
         teams=teams_settings(microsoft), limits={"rate_limit_per_minute": 2}
@@ -222,6 +274,18 @@ async def test_the_rate_limit_counts_per_teams_user(start: Start, microsoft: Fak
     assert "Search code" in texts(await other.say("hi"))
     rows = await services.store.history(ADA_KEY)
     assert [r.message_type for r in rows][-1] == "rate_limited"
+
+
+async def test_a_resent_activity_over_the_limit_gets_no_notice(
+    start: Start, microsoft: FakeMicrosoft
+) -> None:
+    client, services = await start(
+        teams=teams_settings(microsoft), limits={"rate_limit_per_minute": 1}
+    )
+    ada = Teams(client, microsoft)
+    assert "Search code" in texts(await ada.say("hi", activity_id="1700000000007"))
+    assert await ada.say("hi", activity_id="1700000000007") == []  # answered already
+    assert [r.message_type for r in await services.store.history(ADA_KEY)] == ["text"]
 
 
 @pytest.mark.parametrize(
@@ -380,3 +444,21 @@ def test_production_refuses_half_a_teams_configuration(
     assert missing in str(refused.value)
     both = {"app_id": APP_ID, "app_password": APP_PASSWORD}
     check_production(make_settings(env="production", teams=both))
+
+
+@pytest.mark.parametrize(
+    ("section", "setting", "value"),
+    [
+        ("teams", "openid_metadata_url", "http://127.0.0.1:9/openid"),
+        ("teams", "issuer", "https://sts.windows.net/evil/"),
+        ("teams", "token_url", "https://tokens.example/token"),
+        ("slack", "api_base_url", "http://127.0.0.1:9/api/"),
+    ],
+)
+def test_production_refuses_to_trust_or_send_tokens_to_another_address(
+    make_settings: Callable[..., Any], section: str, setting: str, value: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        check_production(make_settings(env="production", **{section: {setting: value}}))
+    assert f"{section}.{setting}" in str(refused.value) and "BOT_ENV=test" in str(refused.value)
+    check_production(make_settings(env="test", **{section: {setting: value}}))  # tests: anywhere
