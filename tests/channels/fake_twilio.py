@@ -39,6 +39,7 @@ class FakeTwilio:
     plan: list[int | float] = field(default_factory=list)  # int: HTTP error status; float: delay
     contents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Content API, by SID
     content_requests: int = 0
+    hang: bool = False  # Messages requests are never answered nor created (Twilio unreachable)
     refuse_content: bool = False  # the Content API answers 400 (an account without it, say)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -84,6 +85,8 @@ class FakeTwilio:
 
     async def _create(self, request: web.Request) -> web.Response:
         self.requests += 1
+        if self.hang:
+            await asyncio.Event().wait()
         step = self.plan.pop(0) if self.plan else None
         if isinstance(step, float):
             await asyncio.sleep(step)

@@ -4,16 +4,21 @@ twilio client and a local stand-in for the Messages and Content APIs; taps under
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels.twilio import EMPTY_TWIML
+from bot.config import Settings
 from bot.services import Services
+from bot.web.app import create_app
 from tests.channels.fake_twilio import FakeTwilio, SentMessage
-from tests.web.conftest import inbound, post_signed
+from tests.web.conftest import SlowSearch, inbound, post_signed
 
 Start = Callable[..., Awaitable[tuple[TestClient[Any, Any], Services]]]
 SENDER = "whatsapp:+15551230077"
@@ -85,3 +90,80 @@ async def test_interactive_off_answers_in_twiml_as_before(
     assert status == 200 and "*1.* Search code" in body
     await asyncio.sleep(0.1)
     assert fake_twilio[0].sent == [] and fake_twilio[0].content_requests == 0
+
+
+def kept(db: Path, sid: str) -> bool:
+    """Whether the message is kept for recovery (its reply not known to be out)."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        row = conn.execute(
+            "SELECT pending IS NOT NULL FROM inbound_messages WHERE message_sid = ?", (sid,)
+        ).fetchone()
+    return bool(row and row[0])
+
+
+async def test_an_interactive_reply_is_kept_until_twilio_has_taken_it(
+    start: Start, fake_twilio: tuple[FakeTwilio, str], tmp_path: Path
+) -> None:
+    fake = fake_twilio[0]
+    fake.plan = [0.8]  # Twilio is slow to take the first message
+    client, _services = await start(twilio={"interactive": True})
+    status, body = await post_signed(client, "/webhook", inbound("SMk1", "hi", SENDER))
+    assert (status, body) == (200, EMPTY_TWIML)
+    assert fake.sent == [] and kept(tmp_path / "bot.db", "SMk1")
+    await sent(fake, 2)
+    for _ in range(100):
+        if not kept(tmp_path / "bot.db", "SMk1"):
+            break
+        await asyncio.sleep(0.02)
+    assert not kept(tmp_path / "bot.db", "SMk1")
+
+
+async def test_a_reply_answered_in_twiml_is_not_left_kept(
+    start: Start, fake_twilio: tuple[FakeTwilio, str], tmp_path: Path
+) -> None:
+    fake = fake_twilio[0]
+    client, _services = await start(twilio={"interactive": True})
+    await post_signed(client, "/webhook", inbound("SMk3", "hi", SENDER))
+    await sent(fake, 2)
+    status, body = await post_signed(client, "/webhook", inbound("SMk4", "search code", SENDER))
+    assert status == 200 and "<Message>" in body  # no choices: answered in the response
+    assert not kept(tmp_path / "bot.db", "SMk4")
+
+
+async def test_an_interactive_reply_lost_in_a_crash_is_sent_once_at_the_next_start(
+    make_settings: Callable[..., Settings],
+    slow_search: SlowSearch,
+    fake_twilio: tuple[FakeTwilio, str],
+) -> None:
+    fake = fake_twilio[0]
+    settings = make_settings(
+        twilio={"interactive": True},
+        limits={"outbound_timeout_seconds": 30},
+        storage={"reclaim_after_seconds": 0.5},
+        server={"shutdown_grace_seconds": 1},
+    )
+    fake.hang = True  # the process dies before Twilio takes the reply
+    services = await Services.create(settings, actions=slow_search, watch_flows=False)
+    client = TestClient(TestServer(create_app(settings, services=services)))
+    await client.start_server()
+    try:
+        status, body = await post_signed(client, "/webhook", inbound("SMk2", "hi", SENDER))
+        assert (status, body) == (200, EMPTY_TWIML)
+    finally:
+        await client.close()  # the delivery is cut short: its reply never went out
+        await services.close()
+    assert fake.sent == []
+    fake.hang = False
+    services = await Services.create(settings, actions=slow_search, watch_flows=False)
+    client = TestClient(TestServer(create_app(settings, services=services)))
+    await client.start_server()
+    try:
+        await sent(fake, 1)
+        await asyncio.sleep(1.2)  # more recovery rounds: nothing is sent twice
+        rows = await services.store.history("+15551230077", limit=10)
+    finally:
+        await client.close()
+        await services.close()
+    welcomes = [m for m in fake.sent if "I help you find your way around code" in m.body]
+    assert len(welcomes) == 1 and welcomes[0].to == SENDER
+    assert [r.message_sid for r in rows].count("SMk2") == 1  # the turn was not run again
