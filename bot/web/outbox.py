@@ -156,7 +156,7 @@ class Outbox:
         alone, where the flows' words still say what can be typed."""
         assert reply.template is not None
         try:
-            return await sender.send_interactive(to, reply.template, reply.body)
+            return await sender.send_interactive(to, reply.template, reply.variables)
         except DeliveryError as exc:
             if exc.maybe_sent:
                 raise

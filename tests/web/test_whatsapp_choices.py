@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.config import Settings
 from bot.services import Services
 from bot.web.app import create_app
 from tests.channels.fake_twilio import FakeTwilio, SentMessage
-from tests.web.conftest import SlowSearch, inbound, post_signed
+from tests.web.conftest import SlowSearch, inbound, post_signed, ready
 
 Start = Callable[..., Awaitable[tuple[TestClient[Any, Any], Services]]]
 SENDER = "whatsapp:+15551230077"
@@ -43,13 +44,15 @@ async def test_the_menu_is_sent_as_quick_reply_buttons_after_the_welcome(
     assert "I help you find your way around code" in welcome.body and not welcome.content_sid
     assert menu.body == "" and menu.content_sid in fake.contents
     assert "What would you like to do?" in json.loads(menu.content_variables)["1"]
-    (template,) = fake.contents.values()
-    actions = template["types"]["twilio/quick-reply"]["actions"]
-    assert [(a["title"], a["id"]) for a in actions] == [
+    shown = menu.content["twilio/quick-reply"]  # the template as Twilio fills it
+    assert "What would you like to do?" in shown["body"]
+    assert [(a["title"], a["id"]) for a in shown["actions"]] == [
         ("Search code", "1"),
         ("Switch repository", "2"),
         ("Ask a question", "3"),
     ]
+    (template,) = fake.contents.values()
+    assert template["friendly_name"] == "codechat_quick_reply_3"
 
 
 async def test_a_tapped_button_is_the_choice_and_a_template_is_created_once(
@@ -69,6 +72,51 @@ async def test_a_tapped_button_is_the_choice_and_a_template_is_created_once(
     menus = [m for m in fake.sent if m.content_sid]
     assert len(menus) == 2 and menus[0].content_sid == menus[1].content_sid
     assert len(fake.contents) == 1
+
+
+def texts(value: Any) -> list[str]:
+    """Every string in a JSON value, keys aside."""
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in texts(v)]
+    return [value] if isinstance(value, str) else []
+
+
+async def test_templates_hold_no_typed_text_nor_file_name_and_list_taps_still_work(
+    start: Start, fake_twilio: tuple[FakeTwilio, str]
+) -> None:
+    fake = fake_twilio[0]
+    client, services = await start(twilio={"interactive": True})
+    await ready(client, SENDER, prefix="SMt")
+    typed = "/def handler_/"  # what the user searches for: theirs alone
+    await post_signed(client, "/webhook", inbound("SMt1", typed, SENDER))
+    for _ in range(300):
+        if fake.sent and "twilio/list-picker" in fake.sent[-1].content:
+            break
+        await asyncio.sleep(0.01)
+    picker = fake.sent[-1]
+    items = picker.content["twilio/list-picker"]["items"]
+    assert (
+        items[0]["id"] == "open 1" and "handler_1" in picker.content["twilio/list-picker"]["body"]
+    )
+    tapped = {**inbound("SMt2", items[0]["item"], SENDER), "ListId": items[0]["id"]}
+    tapped["ListTitle"] = items[0]["item"]
+    before = len(fake.sent)
+    await post_signed(client, "/webhook", tapped)
+    opened = await sent(fake, before + 1)
+    assert any("routes.py" in m.body or "routes.py" in m.content_variables for m in opened[before:])
+    session = await services.store.load_session("+15551230077")
+    assert session is not None and session.state == "followup.snippet"
+    assert fake.contents  # quick replies and a list picker were created
+    for template in fake.contents.values():
+        created = json.dumps(template, ensure_ascii=False)
+        for private in (typed, "routes.py", "demo", "Open 1", "open 1", "Search code"):
+            assert private not in created
+        leaves = texts(template["types"])
+        assert all(t in ("", "Choose") or re.fullmatch(r"\{\{\d+\}\}", t) for t in leaves)
+    names = sorted(t["friendly_name"] for t in fake.contents.values())
+    assert len(names) == len(set(names))  # one per shape
 
 
 async def test_without_a_content_api_the_choices_go_as_plain_text(
