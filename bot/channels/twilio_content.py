@@ -1,10 +1,10 @@
 """Content API templates for interactive WhatsApp messages, each created once.
 
-A template is named by its content (`codechat_<hash>`, whatsapp_render.ContentTemplate), so the
-Content API itself remembers which exist: at the first need, this process reads the account's
-templates once and keeps name -> SID in memory; a template not there is created (once, even when
-many replies need it at the same moment) and remembered. Other instances and the next start find
-it by its name.
+A template is named by its shape (`codechat_quick_reply_3`, whatsapp_render.ContentTemplate) and
+carries no content, so the Content API itself remembers which exist: at the first need, this
+process reads the account's templates once and keeps name -> SID in memory; a template not there
+is created (once, even when many replies need it at the same moment) and remembered. Other
+instances and the next start find it by its name.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class ContentTemplates:
         self._lock = asyncio.Lock()
 
     async def sid(self, template: ContentTemplate) -> str:
-        name = template.request()["friendly_name"]
+        name = template.name
         if self._sids is not None and name in self._sids:
             return self._sids[name]
         async with self._lock:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,7 +38,7 @@ class Sender(Protocol):
     async def send(self, to: str, parts: Sequence[str]) -> list[str]: ...
 
     async def send_interactive(
-        self, to: str, template: ContentTemplate, body: str, *, from_: str = ""
+        self, to: str, template: ContentTemplate, variables: Mapping[str, str], *, from_: str = ""
     ) -> str: ...
 
     async def close(self) -> None: ...
@@ -139,15 +139,15 @@ class TwilioSender:
         return sids
 
     async def send_interactive(
-        self, to: str, template: ContentTemplate, body: str, *, from_: str = ""
+        self, to: str, template: ContentTemplate, variables: Mapping[str, str], *, from_: str = ""
     ) -> str:
-        """One quick-reply or list-picker message: the template (created once) with ``body`` as
-        its text."""
+        """One quick-reply or list-picker message: the template of its shape (created once) with
+        all its text, body, labels and ids, in ``variables``."""
         try:
             sid = await self._templates.sid(template)
         except (TwilioRestException, TimeoutError, aiohttp.ClientError) as exc:
             raise DeliveryError(f"no content template: {exc!r}"[:200]) from None
-        fields = {"content_sid": sid, "content_variables": json.dumps({"1": body})}
+        fields = {"content_sid": sid, "content_variables": json.dumps(dict(variables))}
         return await self._send_one(whatsapp_address(to), "", from_ or self._from, **fields)
 
     async def _list_templates(self) -> dict[str, str]:

@@ -82,9 +82,14 @@ class Outbox:
         self._tasks[task] = pending
         task.add_done_callback(self._tasks.pop)
 
+    @property
+    def may_go_interactive(self) -> bool:
+        """Whether a reply may go out as an interactive message (through the API only)."""
+        return self._interactive and self._sender is not None
+
     def interactive(self, result: TurnResult) -> bool:
         """Whether ``result`` goes out as an interactive message (so only through the API)."""
-        if not self._interactive or self._sender is None:
+        if not self.may_go_interactive:
             return False
         return render(result.replies, result.choices, interactive=True).template is not None
 
@@ -151,7 +156,7 @@ class Outbox:
         alone, where the flows' words still say what can be typed."""
         assert reply.template is not None
         try:
-            return await sender.send_interactive(to, reply.template, reply.body)
+            return await sender.send_interactive(to, reply.template, reply.variables)
         except DeliveryError as exc:
             if exc.maybe_sent:
                 raise

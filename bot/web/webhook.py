@@ -6,7 +6,10 @@ and the turn. MessageSid dedupe is the engine's: the turn's save claims it in th
 transaction as the session and the row, so a retry of a message answered already comes back as a
 duplicate and gets an empty ``<Response/>``. A turn that ends within the reply budget is answered
 inside the response; a slower one gets ``<Response/>`` at once and its reply goes out through the
-REST API. A legitimate request always gets a TwiML body and a 200; when the turn or the store
+REST API. With interactive messages on (`twilio.interactive`), a reply may go through the REST
+API whatever its speed, so every message is kept (keep_pending) before its turn starts and stays
+kept until its reply is out; one answered inside the response is released at once. A legitimate
+request always gets a TwiML body and a 200; when the turn or the store
 fails, it says the flows' `error` message (Engine.failure_text).
 """
 
@@ -149,6 +152,12 @@ class WebhookHandler:
 
     async def _turn(self, message: InboundMessage, viewer: Viewer) -> web.Response:
         started = time.perf_counter()
+        # A reply that may go through the REST API as an interactive message is acknowledged
+        # with an empty <Response/>: the message is kept before its turn starts (the turn's save
+        # cannot keep it any more), and stays kept until its reply has been sent.
+        kept = self._outbox.may_go_interactive
+        if kept:
+            await self._keep(message, self._user(message))
         turn = self._turns.start(message, viewer=viewer)
         turn.add_done_callback(lambda done: self._turn_done(done, started))
         # Without REST credentials a late reply could not be sent at all: wait for it instead.
@@ -156,7 +165,8 @@ class WebhookHandler:
         done, _pending = await asyncio.wait((turn,), timeout=budget)
         if not done:
             user = self._user(message)
-            await self._keep(message, user)
+            if not kept:
+                await self._keep(message, user)
             self._outbox.deliver_later(message, turn, user)
             self._metrics.messages["deferred"].inc()
             log.info("webhook.deferred", extra={"fields": {"user": user, "budget": budget}})
@@ -167,15 +177,20 @@ class WebhookHandler:
             log.exception("turn.failed", extra={"fields": {"user": self._user(message)}})
             self._metrics.messages["failed"].inc()
             self._metrics.errors.labels("turn").inc()
+            if kept:
+                await self._answered(message)
             return _xml(twiml([self._failure_text()]))
         if result.duplicate:
             return self._duplicate(message)
         if self._outbox.interactive(result):
-            # Buttons exist only in the REST API: the whole reply goes that way, in order.
+            # Buttons exist only in the REST API: the whole reply goes that way, in order. The
+            # message was kept: a crash before the reply is out leaves it to recovery.py.
             user = self._user(message)
             self._outbox.deliver_later(message, turn, user)
             self._metrics.messages["replied"].inc()
             return _xml(EMPTY_TWIML)
+        if kept:
+            await self._answered(message)
         self._metrics.messages["replied"].inc()
         parts = split_replies(result.replies, self._max_chars)
         if log.isEnabledFor(logging.DEBUG):
@@ -190,6 +205,13 @@ class WebhookHandler:
             await self._store.keep_pending(message.message_sid, message.sender, message.pending())
         except BotError:
             log.exception("webhook.not_kept", extra={"fields": {"user": user}})
+
+    async def _answered(self, message: InboundMessage) -> None:
+        """Kept ahead of its turn, but answered in this response: nothing left to recover."""
+        try:
+            await self._store.reply_sent(message.message_sid)
+        except BotError:
+            log.exception("webhook.not_released", extra={"fields": {"user": self._user(message)}})
 
     def _turn_done(self, turn: asyncio.Future[TurnResult], started: float) -> None:
         if not turn.cancelled() and turn.exception() is None and turn.result().duplicate:

@@ -1,4 +1,6 @@
-"""A local stand-in for Twilio's REST API (Messages resource), speaking its wire format.
+"""A local stand-in for Twilio's REST API (Messages and Content resources), speaking its wire
+format. A message sent with a ContentSid must supply every ``{{n}}`` of that template in its
+ContentVariables, and the filled template must keep the content type's limits.
 
 The real `twilio` client is pointed at it through TWILIO_API_BASE_URL / twilio.api_base_url.
 """
@@ -8,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +30,7 @@ class SentMessage:
     sid: str
     content_sid: str = ""
     content_variables: str = ""
+    content: dict[str, Any] = field(default_factory=dict)  # the template filled, as shown
 
 
 @dataclass
@@ -39,6 +44,7 @@ class FakeTwilio:
     plan: list[int | float] = field(default_factory=list)  # int: HTTP error status; float: delay
     contents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Content API, by SID
     content_requests: int = 0
+    hang: bool = False  # Messages requests are never answered nor created (Twilio unreachable)
     refuse_content: bool = False  # the Content API answers 400 (an account without it, say)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -84,6 +90,8 @@ class FakeTwilio:
 
     async def _create(self, request: web.Request) -> web.Response:
         self.requests += 1
+        if self.hang:
+            await asyncio.Event().wait()
         step = self.plan.pop(0) if self.plan else None
         if isinstance(step, float):
             await asyncio.sleep(step)
@@ -100,6 +108,19 @@ class FakeTwilio:
             return _error(400, 21602, "Message body is required.")
         if content_sid and content_sid not in self.contents:
             return _error(404, 20404, "The requested resource was not found")
+        content: dict[str, Any] = {}
+        if content_sid:
+            template = self.contents[content_sid]
+            try:
+                variables = json.loads(str(form.get("ContentVariables") or "{}"))
+            except ValueError:
+                return _error(400, 21656, "The ContentVariables Parameter is invalid.")
+            wanted = set(_VARIABLE.findall(json.dumps(template["types"])))
+            if not isinstance(variables, dict) or not wanted <= set(variables):
+                return _error(400, 21656, "The ContentVariables Parameter is invalid.")
+            content = fill(template["types"], variables)
+            if problem := _content_problem(content):
+                return _error(400, 21656, problem)
         if len(body) > 1600:
             return _error(
                 400, 21617, "The concatenated message body exceeds the 1600 character limit."
@@ -113,9 +134,24 @@ class FakeTwilio:
             sid,
             content_sid,
             str(form.get("ContentVariables", "")),
+            content,
         )
         self.sent.append(message)
         return web.json_response(_resource(self.account_sid, message), status=201)
+
+
+_VARIABLE = re.compile(r"\{\{(\d+)\}\}")
+
+
+def fill(types: Any, variables: dict[str, str]) -> Any:
+    """A template's types with each ``{{n}}`` replaced by its value, as the recipient sees it."""
+    if isinstance(types, dict):
+        return {key: fill(value, variables) for key, value in types.items()}
+    if isinstance(types, list):
+        return [fill(value, variables) for value in types]
+    if isinstance(types, str):
+        return _VARIABLE.sub(lambda m: str(variables.get(m.group(1), m.group(0))), types)
+    return types
 
 
 def _resource(account_sid: str, m: SentMessage) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.channels import console_render, slack_render, teams_render, whatsapp_render
 from bot.engine.turn import Inbound, TurnResult
 from bot.search.index import RepoSnapshot
+from tests.channels.fake_twilio import fill
 from tests.engine.conftest import open_services, project_settings
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -57,9 +58,11 @@ def whatsapp(interactive: bool) -> Renderer:
     def render(result: TurnResult) -> str:
         reply = whatsapp_render.render(result.replies, result.choices, interactive=interactive)
         shown = [f"[message]\n{part}" for part in reply.parts]
-        if reply.template is not None:
-            types = json.dumps(reply.template.types, indent=1, ensure_ascii=False)
-            shown.append(f"[interactive {reply.template.kind}]\n{types}\n{{{{1}}}} = {reply.body}")
+        if reply.template is not None:  # the template filled as sent, its body {{1}} below
+            filled = fill(reply.template.types, {**reply.variables, "1": "{{1}}"})
+            types = json.dumps(filled, indent=1, ensure_ascii=False)
+            body = reply.variables["1"]
+            shown.append(f"[interactive {reply.template.name}]\n{types}\n{{{{1}}}} = {body}")
         return "\n".join(shown)
 
     return render

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -74,12 +75,19 @@ def test_whatsapp_three_choices_are_buttons_and_ten_a_list() -> None:
     buttons = whatsapp_render.render(["Hi", "What would you like?"], MENU, interactive=True)
     assert buttons.parts == ("Hi",) and buttons.body == "What would you like?"
     assert buttons.template is not None and buttons.template.kind == "twilio/quick-reply"
+    assert dict(buttons.variables) == {
+        "1": "What would you like?",
+        **{"2": "Search code", "3": "1", "4": "Switch repository", "5": "2"},
+        **{"6": "Ask", "7": "3"},
+    }
     ten = tuple(Choice(f"repository number {n}", str(n)) for n in range(1, 11))
     listed = whatsapp_render.render(["Which?"], ten, interactive=True)
     assert listed.template is not None and listed.template.kind == "twilio/list-picker"
     items = listed.template.types["twilio/list-picker"]["items"]
-    assert [i["id"] for i in items] == [str(n) for n in range(1, 11)]
-    assert all(len(i["item"]) <= 24 for i in items)
+    assert [i["id"] for i in items] == [f"{{{{{2 * n + 1}}}}}" for n in range(1, 11)]
+    ids = [listed.variables[str(2 * n + 1)] for n in range(1, 11)]
+    labels = [listed.variables[str(2 * n)] for n in range(1, 11)]
+    assert ids == [str(n) for n in range(1, 11)] and all(len(label) <= 24 for label in labels)
 
 
 def test_whatsapp_more_than_ten_choices_or_interactive_off_is_plain_text() -> None:
@@ -97,13 +105,33 @@ def test_whatsapp_a_long_last_reply_stays_text_and_the_buttons_get_a_short_body(
     assert [len(p) for p in split.parts] == [1600] and len(split.body) == 400
 
 
-def test_whatsapp_one_template_serves_every_body_with_the_same_choices() -> None:
+def test_whatsapp_one_template_serves_every_reply_of_the_same_shape() -> None:
     a = whatsapp_render.render(["Found 3"], MENU, interactive=True).template
-    b = whatsapp_render.render(["Found 9"], MENU, interactive=True).template
+    b = whatsapp_render.render(["Found 9"], MENU[::-1], interactive=True).template
     other = whatsapp_render.render(["Found 9"], MENU[:2], interactive=True).template
     assert a is not None and b is not None and other is not None
-    assert a.key == b.key != other.key
-    assert a.request()["friendly_name"] == f"codechat_{a.key}"
+    assert a == b != other
+    assert (a.name, other.name) == ("codechat_quick_reply_3", "codechat_quick_reply_2")
+    assert a.request()["friendly_name"] == a.name
+
+
+def test_whatsapp_templates_carry_no_text_of_the_reply_or_its_choices() -> None:
+    private = (
+        Choice("Explain 3 (secret_billing.py)", "explain 3"),
+        Choice("Search “my password is hunter2”", "search my password is hunter2"),
+        *(Choice(f"Open internal/payroll_{n}.py", f"open {n}") for n in range(1, 5)),
+    )
+    for choices in (private[:2], private):
+        reply = whatsapp_render.render(["In *payroll*: 4 results"], choices, interactive=True)
+        assert reply.template is not None
+        created = json.dumps(reply.template.request(), ensure_ascii=False)
+        for secret in ("secret_billing", "hunter2", "payroll", "Explain", "Open", "explain"):
+            assert secret not in created
+        # they go with the one message, in its variables: the ids a tap sends back
+        assert (reply.variables["3"], reply.variables["5"]) == (
+            "explain 3",
+            "search my password is hunter2",
+        )
 
 
 def test_console_prints_each_reply_with_continued_lines_indented() -> None:
