@@ -103,8 +103,7 @@ def _more_than_a_name(choice: str, name: str, ctx: ActionContext) -> bool:
     """ "where is the template engine's Undefined class", not just "the template engine"."""
     if not _reads_as_query(choice):
         return False
-    listing = [r for r in ctx.ports.repo_listing((name,))]
-    said = set(words(name)).union(*(_described_by(r) for r in listing))
+    said = set(words(name)).union(*(_described_by(r) for r in ctx.ports.repo_listing((name,))))
     return any(w not in said and w not in _NOT_A_QUERY for w in words(choice))
 
 

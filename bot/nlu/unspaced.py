@@ -34,6 +34,7 @@ COMMAND_WORDS: dict[str, str] = {
     "这是什么": "what is this", "これは何": "what is this", "これ何": "what is this",
     "这段代码": "this code", "这个": "this", "これ": "this",
 }  # fmt: skip
+_LONGEST_FIRST = sorted(COMMAND_WORDS, key=len, reverse=True)
 _DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}
 _NUMERAL = r"(?:\d{1,4}|[一二三四五六七八九十]{1,3})"
 # 第四个 / 第4個 / 4番 / 4番目 / 四つ目: an ordinal; the numeral is read as digits.
@@ -63,7 +64,7 @@ def spaced(text: str) -> str:
     if not _UNSPACED.search(text):
         return text
     text = _ORDINAL.sub(lambda m: f" {numeral(m.group(1) or m.group(2))} ", text)
-    for phrase in sorted(COMMAND_WORDS, key=len, reverse=True):
+    for phrase in _LONGEST_FIRST:
         if phrase in text:
             text = text.replace(phrase, f" {COMMAND_WORDS[phrase]} ")
     if not _UNSPACED.search(_PARTICLES.sub("", text)):

@@ -6,6 +6,7 @@ Nothing is stored before these pass, so a refused request changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 from multidict import MultiDict
@@ -22,6 +23,25 @@ from bot.web.metrics import Metrics
 log = logging.getLogger("bot.web")
 
 
+async def read_body(
+    request: web.Request,
+    max_bytes: int,
+    too_large: Callable[[int | None], web.HTTPRequestEntityTooLarge],
+) -> bytes:
+    """The request's body, or ``too_large(size)`` raised as soon as it is known to exceed
+    ``max_bytes`` (from Content-Length, from aiohttp's own limit, or once read)."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise too_large(length)
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise too_large(None) from None
+    if len(body) > max_bytes:
+        raise too_large(len(body))
+    return body
+
+
 class TwilioGuard:
     def __init__(self, *, checker: SignatureChecker, max_bytes: int, metrics: Metrics) -> None:
         self.checker = checker
@@ -30,15 +50,7 @@ class TwilioGuard:
 
     async def form(self, request: web.Request) -> MultiDict[str]:
         """The signed form, or an HTTP error: 413 too large, 400 malformed, 403 bad signature."""
-        length = request.content_length
-        if length is not None and length > self._max:
-            raise self._too_large(length)
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            raise self._too_large(None) from None
-        if len(body) > self._max:
-            raise self._too_large(len(body))
+        body = await read_body(request, self._max, self._too_large)
         try:
             form = parse_form(body, request.content_type)
         except MalformedRequestError as exc:

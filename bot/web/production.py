@@ -99,27 +99,35 @@ def _account_sid(sid: str) -> None:
         )
 
 
-def _slack(secret: str, token: str) -> None:
-    """Slack is on with both or off with neither: one alone is a deployment mistake."""
-    if bool(secret.strip()) == bool(token.strip()):
+def _pair(
+    channel: str, first: tuple[str, str, str], second: tuple[str, str, str], where: str
+) -> None:
+    """A channel's two settings ((key, variable, value) each) are both set or neither: one
+    alone is a deployment mistake that would leave the channel off."""
+    (key1, var1, value1), (key2, var2, value2) = first, second
+    if bool(value1.strip()) == bool(value2.strip()):
         return
-    missing = "slack.bot_token" if secret.strip() else "slack.signing_secret"
-    variable = "SLACK_BOT_TOKEN" if secret.strip() else "SLACK_SIGNING_SECRET"
+    missing, variable = (key2, var2) if value1.strip() else (key1, var1)
     raise ConfigError(
         missing,
-        f"is empty while the other Slack setting is set, so Slack would stay off: set "
-        f"{variable} (the app's page on api.slack.com, docs/channels.md), or neither",
+        f"is empty while the other {channel} setting is set, so {channel} would stay off: set "
+        f"{variable} ({where}, docs/channels.md), or neither",
+    )
+
+
+def _slack(secret: str, token: str) -> None:
+    _pair(
+        "Slack",
+        ("slack.signing_secret", "SLACK_SIGNING_SECRET", secret),
+        ("slack.bot_token", "SLACK_BOT_TOKEN", token),
+        "the app's page on api.slack.com",
     )
 
 
 def _teams(app_id: str, password: str) -> None:
-    """Teams likewise: an app id without its password (or the reverse) leaves it off."""
-    if bool(app_id.strip()) == bool(password.strip()):
-        return
-    missing = "teams.app_password" if app_id.strip() else "teams.app_id"
-    variable = "TEAMS_APP_PASSWORD" if app_id.strip() else "TEAMS_APP_ID"
-    raise ConfigError(
-        missing,
-        f"is empty while the other Teams setting is set, so Teams would stay off: set "
-        f"{variable} (the Azure Bot's Configuration page, docs/channels.md), or neither",
+    _pair(
+        "Teams",
+        ("teams.app_id", "TEAMS_APP_ID", app_id),
+        ("teams.app_password", "TEAMS_APP_PASSWORD", password),
+        "the Azure Bot's Configuration page",
     )

@@ -37,6 +37,7 @@ from bot.coord.base import RateLimiter
 from bot.engine.turn import Inbound, TurnResult
 from bot.errors import BotError, DeliveryError, MalformedRequestError
 from bot.store.base import ConversationStore, MessageType
+from bot.web.guard import read_body
 from bot.web.logs import user_hash
 from bot.web.metrics import Metrics
 from bot.web.turns import Turns
@@ -104,15 +105,7 @@ class SlackHandler:
         return web.Response(status=200)
 
     async def _signed_body(self, request: web.Request) -> bytes:
-        length = request.content_length
-        if length is not None and length > self._max:
-            raise self._too_large(length)
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            raise self._too_large(None) from None
-        if len(body) > self._max:
-            raise self._too_large(len(body))
+        body = await read_body(request, self._max, self._too_large)
         if not self._signature.valid(body, request.headers):
             self._metrics.rejected["signature"].inc()
             fields = {"path": request.path, "signed": SIGNATURE_HEADER in request.headers}

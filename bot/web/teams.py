@@ -32,6 +32,7 @@ from bot.coord.base import RateLimiter
 from bot.engine.turn import Inbound, TurnResult
 from bot.errors import BotError, DeliveryError, MalformedRequestError
 from bot.store.base import ConversationStore, MessageType
+from bot.web.guard import read_body
 from bot.web.logs import user_hash
 from bot.web.metrics import Metrics
 from bot.web.turns import Turns
@@ -102,15 +103,7 @@ class TeamsHandler:
         return web.Response(status=200)
 
     async def _activity(self, request: web.Request) -> Activity:
-        length = request.content_length
-        if length is not None and length > self._max:
-            raise self._too_large(length)
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            raise self._too_large(None) from None
-        if len(body) > self._max:
-            raise self._too_large(len(body))
+        body = await read_body(request, self._max, self._too_large)
         try:
             return parse_activity(body)
         except MalformedRequestError as exc:
