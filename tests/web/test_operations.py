@@ -265,7 +265,9 @@ async def test_a_turn_cut_short_by_shutdown_is_finished_at_the_next_start(
     finally:
         await client.close()  # the turn cannot finish within the grace period
         await services.close()
-    assert not fake.sent
+    # Nothing of the cut-short turn was sent (the setup's greeting may have gone by REST when
+    # its own turn missed the tiny reply budget on a busy machine).
+    assert not [m for m in fake.sent if m.body.startswith("Found")]
     slow_search.delay = 0.0
     services = await Services.create(settings, actions=slow_search, watch_flows=False)
     client = TestClient(TestServer(create_app(settings, services=services)))
