@@ -283,7 +283,6 @@ async def test_a_turn_cut_short_by_shutdown_is_finished_at_the_next_start(
         await client.close()
         await services.close()
     assert [r.message_sid for r in rows].count("SM9") == 1
-    assert fake.sent and fake.sent[0].body.startswith("Found")
     assert len([m for m in fake.sent if m.body.startswith("Found")]) == 1
 
 
