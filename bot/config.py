@@ -98,6 +98,9 @@ class FlowsConfig:
 class NluConfig:
     threshold: float = 78.0
     ambiguity_margin: float = 4.0
+    # How sure the classifier learned from `phrasings:` must be to take a message no example
+    # matched as a command (above 0, at most 1; 1 turns it off: no probability exceeds it).
+    learned_confidence: float = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -567,6 +570,11 @@ def _check(s: Settings) -> None:
         )
     if not 0 < s.nlu.threshold <= 100:
         raise ConfigError("nlu.threshold", f"must be between 0 and 100, got {s.nlu.threshold}")
+    if not 0 < s.nlu.learned_confidence <= 1:
+        raise ConfigError(
+            "nlu.learned_confidence",
+            f"must be above 0 and at most 1 (1: off), got {s.nlu.learned_confidence}",
+        )
     if s.server.shutdown_grace_seconds < 1:
         raise ConfigError(
             "server.shutdown_grace_seconds",

@@ -196,13 +196,26 @@ class Conversation:
             if match.sure and self._names_a_definition(match):  # "reset": or Cycler.reset?
                 self._ask(match, state)
                 return
-            if match.how == "partial" and await self._names_code(
+            if match.how == "learned" and (
+                self._defines_any(match.unknown_words) or self._pleasantry_and_more(match)
+            ):
+                # Read by the classifier, and a word it did not know from the intent's
+                # examples is something the code defines, or a greeting or thanks comes with
+                # a sentence of other words ("buongiorno, come funziona il caricamento?"):
+                # a query.
+                self.trace.append(f"'{self.text}' says more: not taken as {match.intent}")
+                match = IntentMatch(None, match.score, match.entities, how="code")
+            elif match.how == "partial" and await self._names_code(
                 match.unknown_words, tuple(self.text.split())
             ):
                 # "explain how autoescape works": the other words name code, so a query.
                 self.trace.append(f"'{self.text}' names code: not taken as {match.intent}")
                 match = IntentMatch(None, match.score, match.entities, how="code")
-            elif match.how != "partial" and not match.sure and await self._occurs_in_code(match):
+            elif (
+                match.how not in ("partial", "learned", "agreed")
+                and not match.sure
+                and await self._occurs_in_code(match)
+            ):
                 if match.how == "edit" and len(self.text.split()) > 1:
                     self._ask(match, state)  # "shwo heap": a command misspelt, or code?
                     return
@@ -214,6 +227,8 @@ class Conversation:
         intent = match.intent
         if match.ambiguous and self.classifier is not None:
             intent = await self._disambiguate(match) or intent
+        if self._about_the_bot(intent, match, state):
+            intent = "help"  # "what is this?", "how does this work?" with no result to mean
         self.intent, self.score = intent, match.score if intent else None
         self.trace.append(f"intent {intent} score {match.score:.0f} ({match.how})")
         command = self.compiled.flows.globals.get(intent or "")
@@ -270,6 +285,21 @@ class Conversation:
         self.say(self.message("clarify", first=first))
         self.asked = clarify_choices(first, self.text)
 
+    def _about_the_bot(self, intent: str | None, match: IntentMatch, state: State) -> bool:
+        """A question about "this" that can mean no result (nothing was opened or explained,
+        and the state has no result to act on) is about the bot itself: help, when the flows
+        have it."""
+        declared = self.compiled.flows.intents.get(intent or "")
+        return (
+            declared is not None
+            and declared.about == "result"
+            and bool(match.entities.get("ref"))
+            and match.entities.get("number") is None
+            and not isinstance(self.session.slots.get("opened"), int)
+            and not self.compiled.has_trigger(state, declared.name)
+            and "help" in self.compiled.flows.globals
+        )
+
     def _label(self, intent: str) -> str | None:
         declared = self.compiled.flows.intents.get(intent)
         return declared.label if declared is not None else None
@@ -288,6 +318,25 @@ class Conversation:
             return False
         return word.isidentifier() and self.ports.search.defines(word, repo)
 
+    def _pleasantry_and_more(self, match: IntentMatch) -> bool:
+        """A greeting, thanks or okay (a global that only answers) said with more than two
+        words no example of it has."""
+        command = self.compiled.flows.globals.get(match.intent or "")
+        return command is not None and command.builtin == "hint" and len(match.unknown_words) > 2
+
+    def _defines_any(self, words: tuple[str, ...]) -> bool:
+        """Any of ``words`` is something the selected repository (before one is chosen, any
+        of the sender's) defines."""
+        repo = self.session.slots.get("repo")
+        names = (repo,) if isinstance(repo, str) and repo in self.repos else tuple(self.repos)
+        search = self.ports.search
+        return any(
+            search.defines(w, name)
+            for name in names
+            for w in words
+            if w.isidentifier() and len(w) > 2
+        )
+
     async def _names_code(self, words: tuple[str, ...], typed: tuple[str, ...]) -> bool:
         """A message that is partly a command's words names code when any word typed is
         something the repository defines ("reset cookies in the jar"), or when two or more
@@ -299,7 +348,7 @@ class Conversation:
         own = [w for w in words if not w.startswith("{")]
         for name in (repo,) if chosen else self.repos:
             assert isinstance(name, str)
-            if any(search.defines(w, name) for w in typed if w.isidentifier() and len(w) > 2):
+            if any(search.defines(w, name) for w in words if w.isidentifier() and len(w) > 2):
                 return True
             if len(own) >= 2 and await search.occurs(" ".join(own), name):
                 return True

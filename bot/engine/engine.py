@@ -293,7 +293,18 @@ class Engine:
             return
         match = self._understood(convo, compiled, state.id)
         command = compiled.flows.globals.get(match.intent or "")
-        if command is not None and command.builtin == "hint":
+        if (
+            command is not None
+            and command.builtin == "hint"
+            and not match.sure
+            and len(match.unknown_words) > 2
+            and await self._plausible_search(convo, match)
+        ):
+            # "hlo bro, jinja me macros kaise kaam karte h": a greeting and a question; the
+            # welcome greets, the question is answered after it.
+            convo.trace.append("first message: a greeting and a question, answered")
+            await convo.respond(IntentMatch(None, match.score, match.entities, how="query"))
+        elif command is not None and command.builtin == "hint":
             convo.trace.append("first message: a pleasantry, the welcome answers it")
             convo.intent, convo.score = match.intent, match.score
         elif match.intent is not None:

@@ -16,10 +16,11 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from bot.config import NluConfig
 from bot.flows.entity_refs import declared_entities
-from bot.flows.model import AUTO, FlowSet, State, Transition
+from bot.flows.model import AUTO, PHRASED_OTHERWISE, FlowSet, State, Transition
 from bot.flows.templates import TemplateCache
 from bot.nlu.entities import LAST
-from bot.nlu.intents import IntentMatcher
+from bot.nlu.intents import IntentMatcher, example_key
+from bot.nlu.learned import OTHER, LazyLearned
 
 log = logging.getLogger("bot.flows")
 
@@ -75,6 +76,10 @@ class CompiledFlows:
         global_intents = {
             name: flows.intents[name].examples for name in flows.globals if name in flows.intents
         }
+        # Without labelled other text the classifier could not tell a search from a command.
+        learned = (
+            LazyLearned(lambda: _labelled(flows)) if PHRASED_OTHERWISE in flows.phrasings else None
+        )
         self._matchers: dict[str, IntentMatcher] = {}
         # States that match the same intents share one matcher: most states know every
         # labelled command, so a handful of matchers serve them all.
@@ -100,6 +105,8 @@ class CompiledFlows:
                     threshold=nlu.threshold,
                     margin=nlu.ambiguity_margin,
                     preferred=global_intents,
+                    learned=learned,
+                    learned_confidence=nlu.learned_confidence,
                 )
             self._matchers[state.id] = built[key]
 
@@ -181,3 +188,16 @@ class CompiledFlows:
         model: MachineModel = event.model
         entered: Callable[[State], Awaitable[None]] = model.entered
         await entered(self._states[event.transition.dest])
+
+
+def _labelled(flows: FlowSet) -> list[tuple[str, str]]:
+    """What the classifier learns from: every intent's examples and the `phrasings:`."""
+    pairs = [
+        (example_key(text), name)
+        for name, intent in flows.intents.items()
+        for text in intent.examples
+    ]
+    for phrased in flows.phrasings.values():
+        label = OTHER if phrased.label == PHRASED_OTHERWISE else phrased.label
+        pairs += [(example_key(text), label) for text in phrased.texts]
+    return pairs

@@ -24,6 +24,7 @@ from bot.flows.model import (
     FlowSet,
     GlobalCommand,
     Intent,
+    Phrasings,
     Source,
     State,
     UnloadedFile,
@@ -36,7 +37,7 @@ from bot.flows.yamlsrc import LineMap, line_of, load_yaml_checked
 FIRST_MESSAGE = ("welcome", "answer")  # a new user's first message: only welcomed, or also answered
 TOP_KEYS = frozenset(
     {"flow", "description", "start", "states", "intents", "globals", "messages", "entry"}
-    | {"first_message", "entities"}
+    | {"first_message", "entities", "phrasings"}
 )
 INTENT_KEYS = frozenset({"examples", "label", "hint", "about"})
 INTENT_ABOUT = frozenset({"result"})
@@ -59,6 +60,7 @@ class _Collector:
     answer_first: bool = False
     unloaded: list[UnloadedFile] = field(default_factory=list)
     entities: dict[str, EntityDecl] = field(default_factory=dict)
+    phrasings: dict[str, Phrasings] = field(default_factory=dict)
 
     def add(
         self,
@@ -150,6 +152,7 @@ def load_flows(
         entry_source=col.entry[1] if col.entry else None,
         unloaded=tuple(col.unloaded),
         entities=col.entities,
+        phrasings=col.phrasings,
     )
     return flowset, col.problems
 
@@ -214,6 +217,7 @@ def _load_file(col: _Collector, name: str, text: str) -> None:
     _load_intents(col, name, data.get("intents"))
     _load_globals(col, name, data.get("globals"))
     _load_messages(col, name, data.get("messages"))
+    _load_phrasings(col, name, data.get("phrasings"))
     if "flow" in data or "states" in data:
         _load_flow(col, name, data, src)
 
@@ -324,6 +328,24 @@ def _load_globals(col: _Collector, file: str, data: Any) -> None:
             keep=tuple(str(k) for k in keep) if isinstance(keep, list) else (str(keep),),
             source=src,
         )
+
+
+def _load_phrasings(col: _Collector, file: str, data: Any) -> None:
+    """`phrasings: {explain: [...], otherwise: [...]}`: labelled whole messages."""
+    if data is None:
+        return
+    if not isinstance(data, LineMap):
+        col.add(Source(file, line_of(data, 1)), "'phrasings' must map intent names to messages")
+        return
+    for label, texts in data.items():
+        src = Source(file, data.line_of(label))
+        if not isinstance(texts, list) or not all(isinstance(t, str | int) for t in texts):
+            col.add(src, f"phrasings of '{label}' must be a list of messages")
+            continue
+        if label in col.phrasings:
+            col.add(src, f"phrasings of '{label}' are declared twice", "duplicate")
+            continue
+        col.phrasings[str(label)] = Phrasings(str(label), tuple(str(t) for t in texts), src)
 
 
 def _load_messages(col: _Collector, file: str, data: Any) -> None:

@@ -124,6 +124,17 @@ class Intent:
     about: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Phrasings:
+    """Messages labelled with one intent (or `otherwise`) under `phrasings:`."""
+
+    label: str
+    texts: tuple[str, ...]
+    source: Source
+
+
+PHRASED_OTHERWISE = "otherwise"  # the label of text that is searched or asked as typed
+
 ENTITY_KINDS = frozenset({"number", "repo", "reference", "query"})
 
 
@@ -187,6 +198,9 @@ class FlowSet:
     entry_source: Source | None = None  # where `entry:` is written (None: not declared)
     unloaded: tuple[UnloadedFile, ...] = ()  # files whose content could not be read
     entities: Mapping[str, EntityDecl] = field(default_factory=dict)
+    # `phrasings:`: whole messages labelled with the intent they meant, or `otherwise` (text
+    # searched or asked as typed); they teach the classifier for what no example matches.
+    phrasings: Mapping[str, Phrasings] = field(default_factory=dict)
 
     def state(self, state_id: str) -> State | None:
         flow, _, _name = state_id.partition(".")

@@ -10,7 +10,15 @@ import jinja2
 from bot.errors import Problem
 from bot.flows.collisions import check_collisions
 from bot.flows.entity_refs import check_entity_refs
-from bot.flows.model import OTHERWISE, FlowSet, Source, State, Transition, UnloadedFile
+from bot.flows.model import (
+    OTHERWISE,
+    PHRASED_OTHERWISE,
+    FlowSet,
+    Source,
+    State,
+    Transition,
+    UnloadedFile,
+)
 from bot.flows.suggest import did_you_mean
 from bot.flows.templates import TemplateCache
 from bot.flows.variables import CONTEXT, ActionInfo, check_variables
@@ -128,6 +136,15 @@ def check_intents(ctx: CheckContext) -> Iterator[Problem]:
                 command.source,
                 f"global '{command.intent}' has no intent with examples of that name"
                 + did_you_mean(command.intent, fs.intents),
+                "unknown_intent",
+            )
+    for phrased in fs.phrasings.values():
+        if phrased.label != PHRASED_OTHERWISE and phrased.label not in fs.intents:
+            known = [*fs.intents, PHRASED_OTHERWISE]
+            yield _problem(
+                phrased.source,
+                f"phrasings of '{phrased.label}': no intent of that name (or '{PHRASED_OTHERWISE}')"
+                + did_you_mean(phrased.label, known),
                 "unknown_intent",
             )
 

@@ -34,6 +34,7 @@ CARDINALS: dict[str, int] = {
     "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10,
     "ek": 1, "teen": 3, "char": 4, "paanch": 5, "twee": 2, "drie": 3, "vijf": 5,
     "два": 2, "три": 3, "четыре": 4, "пять": 5,
+    "एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाँच": 5,
 }  # fmt: skip
 ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
@@ -48,6 +49,8 @@ ORDINALS: dict[str, int] = {
     "pehla": 1, "pehli": 1, "doosra": 2, "doosri": 2, "dusra": 2, "dusri": 2, "teesra": 3,
     "teesri": 3, "tisra": 3, "chautha": 4, "chauthi": 4, "paanchva": 5,
     "eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5,
+    "पहला": 1, "पहली": 1, "दूसरा": 2, "दूसरी": 2, "तीसरा": 3, "तीसरी": 3, "चौथा": 4, "चौथी": 4,
+    "पांचवां": 5, "पाँचवाँ": 5,
     # ru, folded as the matcher folds it ("й" loses its breve)
     "первыи": 1, "первая": 1, "первое": 1, "первую": 1, "второи": 2, "вторая": 2, "второе": 2,
     "вторую": 2, "третии": 3, "третья": 3, "третье": 3, "третью": 3, "четвертыи": 4,
@@ -59,6 +62,7 @@ REFERENCES = frozenset({"this", "it", "that", "this one", "that one", "isso", "e
 # After an ordinal these are nouns ("the third one"); before a number, they say "number".
 NOUNS = frozenset(
     {"one", "result", "match", "hit", "item", "option", "entry", "file", "link", "wala", "wali"}
+    | {"वाला", "वाली"}
 )
 NUMBER_WORDS = frozenset({"number", "no", "nr", "num", "nro", "numero", "nummer", "n"})
 LAST = "last"  # "the last one": the last result shown, resolved where the results are known

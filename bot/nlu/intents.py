@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -19,6 +20,7 @@ from rapidfuzz.distance import OSA
 
 from bot.nlu import entities as ent
 from bot.nlu.codeish import is_literal, looks_like_code
+from bot.nlu.learned import OTHER, LazyLearned
 from bot.nlu.match import IntentMatch
 from bot.nlu.queries import extract_query
 from bot.nlu.text import normalize
@@ -27,6 +29,8 @@ from bot.nlu.vocabulary import STOPWORDS, Vocabulary
 MAX_COMMAND_CHARS = 80  # longer texts are never commands: they go to `otherwise`
 _CLAUSES = re.compile(r"[,;.!]+\s+|\s+(?:and then|then)\s+")
 PLACEHOLDER = ent.NUMBER
+# How sure the classifier must be to overrule a match by words or likeness.
+SECOND_OPINION = 0.97
 
 
 def with_placeholders(normalized: str) -> tuple[str, list[int]]:
@@ -45,8 +49,13 @@ class IntentMatcher:
         threshold: float,
         margin: float,
         preferred: Iterable[str] = (),
+        learned: LazyLearned | None = None,
+        learned_confidence: float = 0.75,
     ) -> None:
         self._threshold = threshold
+        self._learned = learned
+        self._learned_confidence = learned_confidence
+        self._intents = frozenset(examples)
         self._margin = margin
         self._preferred = frozenset(preferred)
         self._exact: dict[str, str] = {}
@@ -94,16 +103,58 @@ class IntentMatcher:
         if exact is not None:
             return IntentMatch(exact, 100.0, entities, how="exact")
         by_words = self._words.by_words(keyed, entities)
+        if by_words is not None and by_words.sure:
+            return self._second_opinion(by_words, keyed)
+        # "never mind that, explain 5 instead": a clause that is surely a command, last.
+        by_clause = self._by_clause(raw, repos, aliases)
+        if by_clause is not None:
+            return by_clause
         if by_words is not None:
-            return by_words
+            return self._second_opinion(by_words, keyed)
         fuzzy = self._fuzzy(keyed, entities)
         if fuzzy.intent is None and scoped is not None:
             return IntentMatch(None, fuzzy.score, {**entities, **scoped}, how="query")
         if fuzzy.intent is None:
-            return (
-                self._by_clause(raw, repos, aliases) or self._words.headed(keyed, entities) or fuzzy
-            )
-        return fuzzy
+            headed = self._words.headed(keyed, entities)
+            learned = self._learned_match(keyed, entities)
+            if learned is None and headed is not None:
+                return self._second_opinion(headed, keyed)
+            return learned or fuzzy
+        return self._second_opinion(fuzzy, keyed)
+
+    def _second_opinion(self, match: IntentMatch, keyed: str) -> IntentMatch:
+        """A match by words or likeness, not by an example, that the classifier reads as
+        another command with near certainty ("start again": the words of a new search, said
+        as people say "start over"): the classifier's reading."""
+        learned = self._learned_match(keyed, dict(match.entities), SECOND_OPINION)
+        if learned is None:
+            return match
+        if learned.intent != match.intent:
+            return learned
+        if match.how == "partial":  # both read the same command: its other words are its own
+            return replace(match, how="agreed")
+        return match
+
+    def _learned_match(
+        self, keyed: str, entities: dict[str, Any], confidence: float | None = None
+    ) -> IntentMatch | None:
+        """What no example matched, read by the classifier learned from labelled messages;
+        taken only when it is sure, and not sure in the caller's sense: the words it does not
+        know from the intent's examples are checked against the code, as a partial match's."""
+        if self._learned is None or self._learned_confidence >= 1:
+            return None
+        found = self._learned.predict(keyed, self._intents)
+        floor = self._learned_confidence if confidence is None else confidence
+        if found is None or found[0] == OTHER or found[1] < floor:
+            return None
+        intent, probability = found
+        vocab = self._words.vocab.get(intent, set())
+        unknown = tuple(
+            w for w in keyed.split() if w not in vocab and w not in STOPWORDS and w[0] != "{"
+        )
+        return IntentMatch(
+            intent, 100.0 * probability, entities, how="learned", unknown_words=unknown
+        )
 
     def _by_clause(
         self, raw: str, repos: Sequence[str], aliases: Mapping[str, str] | None
@@ -116,7 +167,12 @@ class IntentMatcher:
         found = [self.match(clause, repos=repos, aliases=aliases) for clause in clauses]
         if any(f.intent is None for f in found):
             return None  # "hi, how does jinja2 load templates?": a greeting, then a question
-        return next((f for f in reversed(found) if f.sure), None)
+        for clause, match in zip(reversed(clauses), reversed(found), strict=True):
+            if match.sure:
+                return match
+            if len(clause.split()) > 2:
+                return None  # "good morning! what does the lexer do": a sentence comes last
+        return None
 
     def _keyed(
         self, raw: str, repos: Sequence[str], aliases: Mapping[str, str] | None

@@ -13,7 +13,10 @@ class IntentMatch:
     score: float
     entities: Mapping[str, Any] = field(default_factory=dict)
     alternatives: tuple[tuple[str, float], ...] = ()  # close runners-up when ambiguous
-    how: str = ""  # exact | words | fuzzy | edit, or code / query when no intent
+    # exact | words | fuzzy | edit | partial (some words of no example) | learned (the
+    # classifier's reading) | agreed (partial, and the classifier reads the same); or code /
+    # query when no intent
+    how: str = ""
     unknown_words: tuple[str, ...] = ()  # words no example of the winner has
 
     @property

@@ -65,15 +65,21 @@ FILLER_PHRASES: tuple[tuple[str, ...], ...] = (
     ("por", "favour"),
 )
 _APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
-_PUNCT = re.compile(r"[^\w\s#-]+|(?<=\w)-|-(?!\d)|_")
+# Marks that belong to letters of other scripts (Devanagari and other Indic vowel signs, Thai,
+# kana voicing): Python's \w leaves them out, but they are part of the word.
+_MARKS = "\u0900-\u0dff\u0e00-\u0eff\u3099\u309a"
+_PUNCT = re.compile(rf"[^\w\s#{_MARKS}-]+|(?<=\w)-|-(?!\d)|_")
+_ACCENTS = re.compile("[\u0300-\u036f]")  # combining diacritical marks: Latin, Greek, Cyrillic
 _SPACE = re.compile(r"\s+")
 _VARIATION = re.compile("[\ufe0f\u200d\U0001f3fb-\U0001f3ff]")  # emoji selectors, skin tones
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: "Próximo" -> "proximo", "Straße" -> "strasse"."""
+    """Lower case without accents: "Próximo" -> "proximo", "Straße" -> "strasse". Only the
+    accents of Latin, Greek and Cyrillic letters go; the marks other scripts spell with
+    (Devanagari vowel signs, kana voicing: "तीसरा", "コード") are part of their letters."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", decomposed))
 
 
 def emoji_as_words(text: str) -> str:

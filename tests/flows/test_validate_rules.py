@@ -292,3 +292,23 @@ def test_a_cycle_of_then_entries(check: Check) -> None:
     # An action on the way may change what the conditions see: not surely a loop.
     paging = text.replace("  two:\n", "  two:\n    do: [next_page]\n")
     assert "then_loop" not in codes(check({"ask.yaml": paging}))
+
+
+def test_phrasings_name_intents_or_otherwise(check: Check) -> None:
+    good = "phrasings:\n  yes: [count me in]\n  otherwise: [where is the parser]\n"
+    assert check({"ask.yaml": GOOD, "phrasings.yaml": good}) == []
+    (problem,) = check({"ask.yaml": GOOD, "phrasings.yaml": good.replace("yes:", "yse:")})
+    assert problem.code == "unknown_intent" and problem.line == 2
+    assert problem.file.endswith("phrasings.yaml")
+    assert "phrasings of 'yse': no intent of that name" in problem.message
+    assert "(did you mean 'yes'?)" in problem.message
+
+
+def test_phrasings_must_be_lists_of_messages_declared_once(check: Check) -> None:
+    text = "phrasings:\n  yes: count me in\n"
+    (problem,) = check({"ask.yaml": GOOD, "phrasings.yaml": text})
+    assert problem.line == 2 and "phrasings of 'yes' must be a list of messages" in problem.message
+    again = {"a.yaml": "phrasings:\n  no: [nah]\n", "b.yaml": "phrasings:\n  no: [not now]\n"}
+    (problem,) = check({"ask.yaml": GOOD, "phrasings.yaml": "phrasings: {}\n", **again})
+    assert problem.code == "duplicate" and problem.file.endswith("b.yaml")
+    assert "phrasings of 'no' are declared twice" in problem.message

@@ -66,3 +66,19 @@ def test_words_of_one_intent_are_understood_without_an_example_each() -> None:
     assert matcher.match("results").intent is None  # one word: only as an example
     assert matcher.match("mroe").intent == "more"  # one typo
     assert matcher.match("next_page").intent is None  # code
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Explícame el TERCERO", "explicame el tercero"),
+        ("तीसरा वाला", "तीसरा वाला"),  # Devanagari vowel signs are part of the letters
+        ("コード", "コード"),  # so is kana voicing
+    ],
+)
+def test_accents_fold_only_where_they_are_accents(text: str, folded: str) -> None:
+    assert normalize(text) == folded
+
+
+def test_numbers_in_devanagari() -> None:
+    assert find_numbers(normalize("तीसरा वाला").split()).numbers == [3]
