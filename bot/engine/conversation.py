@@ -205,9 +205,7 @@ class Conversation:
                 # a query.
                 self.trace.append(f"'{self.text}' says more: not taken as {match.intent}")
                 match = IntentMatch(None, match.score, match.entities, how="code")
-            elif match.how == "partial" and await self._names_code(
-                match.unknown_words, tuple(self.text.split())
-            ):
+            elif match.how == "partial" and await self._names_code(match.unknown_words):
                 # "explain how autoescape works": the other words name code, so a query.
                 self.trace.append(f"'{self.text}' names code: not taken as {match.intent}")
                 match = IntentMatch(None, match.score, match.entities, how="code")
@@ -337,8 +335,8 @@ class Conversation:
             if w.isidentifier() and len(w) > 2
         )
 
-    async def _names_code(self, words: tuple[str, ...], typed: tuple[str, ...]) -> bool:
-        """A message that is partly a command's words names code when any word typed is
+    async def _names_code(self, words: tuple[str, ...]) -> bool:
+        """A message that is partly a command's words names code when any of its other words is
         something the repository defines ("reset cookies in the jar"), or when two or more
         words besides the command's all occur in it ("explain how autoescaping works").
         Before a repository is chosen, any of the sender's repositories counts."""

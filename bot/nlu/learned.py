@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 
 import numpy as np
 
@@ -53,10 +53,8 @@ class LearnedIntents:
         vocabulary: dict[str, int] = {}
         counts: list[list[int]] = []  # per feature, per label
         totals = [0] * len(self.labels)
-        documents = [0] * len(self.labels)
         for found, label in rows:
             column = index[label]
-            documents[column] += 1
             for feature in found:
                 row = vocabulary.setdefault(feature, len(counts))
                 if row == len(counts):
@@ -72,8 +70,6 @@ class LearnedIntents:
         # varied, and how often each was written down says nothing about the next message.
         self._prior = np.zeros(len(self.labels))
         self._unseen = np.log(SMOOTHING / denominators)
-        self.size = size
-        self.trained_on = sum(documents)
 
     def predict(self, keyed: str, allowed: Collection[str]) -> tuple[str, float] | None:
         """The most likely of ``allowed`` labels (OTHER always allowed) and its probability
@@ -93,20 +89,6 @@ class LearnedIntents:
         shifted = np.exp(picked - picked[best])
         return self.labels[columns[best]], float(1.0 / shifted.sum())
 
-    def ranked(self, keyed: str, allowed: Collection[str]) -> Sequence[tuple[str, float]]:
-        """Every allowed label with its probability, most likely first (for reports)."""
-        columns = [i for i, label in enumerate(self.labels) if label in allowed or label == OTHER]
-        rows = [self._vocabulary[f] for f in features(keyed) if f in self._vocabulary]
-        if not columns or not rows:
-            return ()
-        tempered = self._weights[rows].sum(axis=0) / math.sqrt(len(rows))
-        picked = (self._prior + tempered)[columns]
-        top = float(picked.max())
-        weights = [math.exp(float(s) - top) for s in picked]
-        total = sum(weights)
-        pairs = [(self.labels[c], w / total) for c, w in zip(columns, weights, strict=True)]
-        return sorted(pairs, key=lambda p: -p[1])
-
 
 class LazyLearned:
     """Trained on the first prediction, not when the flows compile: most messages are
@@ -123,10 +105,3 @@ class LazyLearned:
 
     def predict(self, keyed: str, allowed: Collection[str]) -> tuple[str, float] | None:
         return self._model().predict(keyed, allowed)
-
-    def ranked(self, keyed: str, allowed: Collection[str]) -> Sequence[tuple[str, float]]:
-        return self._model().ranked(keyed, allowed)
-
-    @property
-    def model(self) -> LearnedIntents:
-        return self._model()
