@@ -43,7 +43,14 @@ class Vocabulary:
         # Words of each intent's examples that are neither filler nor shared by every intent.
         self.words: frozenset[str] = frozenset(w for v in self.vocab.values() for w in v)
         self._content = frozenset(self.words - STOPWORDS - ent.PLACEHOLDERS)
-        self._spellable = sorted(self._content)  # a fixed order: the same fix in every process
+        # By length: a word one or two edits away is at most that many letters longer or shorter.
+        self._spellable: dict[int, list[str]] = {}
+        for word in sorted(self._content):
+            self._spellable.setdefault(len(word), []).append(word)
+        # Each intent's examples with their words sorted, for token_sort_ratio as a plain ratio.
+        self._sorted: dict[str, list[str]] = {}
+        for choice, owner in zip(choices, owners, strict=True):
+            self._sorted.setdefault(owner, []).append(" ".join(sorted(choice.split())))
         # Each intent's own words: not filler, and used by at most three intents.
         spread: dict[str, int] = {}
         for vocab in self.vocab.values():
@@ -124,12 +131,11 @@ class Vocabulary:
         return IntentMatch(owners[0], score, entities, rest, how="partial", unknown_words=unknown)
 
     def rank(self, keyed: str, owners: list[str]) -> list[str]:
+        words = " ".join(sorted(keyed.split()))
+
         def best(owner: str) -> float:
-            return max(
-                fuzz.token_sort_ratio(keyed, choice)
-                for choice, o in zip(self._choices, self._owners, strict=True)
-                if o == owner
-            )
+            found = process.extractOne(words, self._sorted[owner], scorer=fuzz.ratio)
+            return found[1] if found else 0.0
 
         return sorted(owners, key=lambda o: (-best(o), o not in self._preferred))
 
@@ -139,9 +145,14 @@ class Vocabulary:
         if len(word) < 4 or not word.isalpha():
             return None
         limit = 1 if len(word) < 8 else 2
+        near = [
+            w
+            for size in range(len(word) - limit, len(word) + limit + 1)
+            for w in self._spellable.get(size, ())
+        ]
         found = process.extract(
             word,
-            self._spellable,
+            near,
             scorer=OSA.distance,
             processor=None,
             limit=None,
