@@ -59,6 +59,7 @@ async def answer_question(ctx: ActionContext) -> None:
     keep_results(ctx, question, response)
     results: list[dict[str, Any]] = ctx.slots["results"]
     best = results[: settings.llm.max_snippets]
+    ctx.slots["cited"] = len(best)  # "the last one" is the last result the answer cites
     blocks = await _blocks(ctx, best, settings.llm.max_snippet_chars)
     task = Task(
         prompt="answer",
@@ -142,7 +143,7 @@ def register(registry: ActionRegistry) -> None:
         answer_question,
         params=frozenset({"question", "repo"}),
         doc=answer_question.__doc__ or "",
-        sets=SEARCH_SLOTS - {"search_error"},
+        sets=(SEARCH_SLOTS - {"search_error"}) | {"cited"},
     )
     registry.register(
         "explain_result",

@@ -12,6 +12,7 @@ from bot.engine.actions import ActionContext, ActionRegistry
 from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import LAST, find_repos
 from bot.nlu.text import words
+from bot.nlu.vocabulary import STOPWORDS
 
 
 async def select_repo(ctx: ActionContext) -> None:
@@ -79,12 +80,21 @@ def _repo_and_query(text: str, names: list[str]) -> tuple[str | None, str]:
         found = find_repos(words(piece), names).values.get("repo") if piece.strip() else None
         if found is not None:
             rest = "".join(pieces[:i] + pieces[i + 1 :]).strip(" ,:;-–—")
-            rest_words = [w for w in words(rest) if w not in _NOT_A_QUERY]
+            # "jinja 2": the name's own version digits, typed apart
+            digits = str(found)[len(str(found).rstrip("0123456789")) :]
+            rest_words = [w for w in words(rest) if w not in _NOT_A_QUERY and w != digits]
             return str(found), rest if rest_words else ""
     return None, ""
 
 
-_NOT_A_QUERY = frozenset({"the", "repo", "repository", "one", "please", "pls", "code", "use", "in"})
+# Words said around a choice ("jinja2 is fine", "i'll take jinja", "codechat, the bot itself"):
+# none of them makes the rest a search.
+_NOT_A_QUERY = STOPWORDS | frozenset(
+    {"repo", "repository", "code", "codebase", "project", "use", "in", "one", "please", "pls",
+     "is", "fine", "good", "great", "works", "take", "ill", "pick", "choose", "select", "go",
+     "with", "that", "this", "itself", "bot", "thanks", "thx", "option", "sure", "yes", "yeah",
+     "yep", "perfect", "cool", "then", "first", "mean", "meant", "sorry"}
+)  # fmt: skip
 
 
 def _described_repo(choice: str, listing: list[dict[str, Any]]) -> str | None:

@@ -43,6 +43,10 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
         "“{{ text | shorten(60) }}” reads as *{{ label }}*, which doesn't apply here. To "
         'search for it, send it in quotes: "{{ text | shorten(60) }}".'
     ),
+    "also_code": (
+        "To search the code for “{{ text | shorten(60) }}” instead, send "
+        "*find {{ text | shorten(60) }}*."
+    ),
     "inactive": "Welcome back! It has been a while, so we're starting again.",
     "flows_changed": "The conversation was just updated, so we are starting this part again.",
 }
@@ -192,10 +196,14 @@ class Conversation:
         self.default_repo()
         match = self._answer_to_question(match, state)
         takes_text = self.compiled.has_trigger(state, OTHERWISE)
+        also_code = ""
         if takes_text and match.intent and match.how != "clarified":
             if match.sure and self._names_a_definition(match):  # "reset": or Cycler.reset?
-                self._ask(match, state)
-                return
+                if not self._list_on_screen(state):
+                    self._ask(match, state)  # asked for a search, the user typed a name
+                    return
+                # Among results or choices, a command: taken, and the search offered.
+                also_code = self.text.strip()
             if match.how == "learned" and (
                 self._defines_any(match.unknown_words) or self._pleasantry_and_more(match)
             ):
@@ -232,6 +240,8 @@ class Conversation:
         command = self.compiled.flows.globals.get(intent or "")
         if command is not None:
             await self._run_global(command, state)
+            if also_code:
+                self.say(self.message("also_code", text=also_code))
             return
         if intent and not self.compiled.has_trigger(state, intent):
             label = self._label(intent)
@@ -315,6 +325,15 @@ class Conversation:
         if command is None or command.builtin == "hint":
             return False
         return word.isidentifier() and self.ports.search.defines(word, repo)
+
+    def _list_on_screen(self, state: State) -> bool:
+        """The state offers numbered things to pick (results, repositories, menu options):
+        what is typed there is first of all an answer to them, not a search."""
+        return any(
+            intent.about == "result" or any("{n}" in e for e in intent.examples)
+            for intent in self.compiled.flows.intents.values()
+            if self.compiled.has_trigger(state, intent.name)
+        )
 
     def _pleasantry_and_more(self, match: IntentMatch) -> bool:
         """A greeting, thanks or okay (a global that only answers) said with more than two

@@ -126,7 +126,10 @@ class CompiledFlows:
         if found.get("ref") and by_kind["number"] is None and isinstance(opened, int):
             by_kind["number"] = opened
         shown = slots.get("shown") or slots.get("results") or []
-        if by_kind["number"] == LAST and shown:  # "the last one": the last result shown
+        cited = slots.get("cited")  # an answer cites its first results, a page shows five
+        if by_kind["number"] == LAST and isinstance(cited, int) and cited > 0:
+            by_kind["number"] = cited
+        elif by_kind["number"] == LAST and shown:  # "the last one": the last result shown
             by_kind["number"] = shown[-1]["n"]
         return {
             name: by_kind[kind]

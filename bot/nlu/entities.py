@@ -165,7 +165,7 @@ def find_repos(
     i = 0
     out: list[str] = []
     while i < len(tokens):
-        best: tuple[float, int, str] | None = None
+        best: tuple[float, int, str, bool] | None = None
         for words, name, alias in keys:
             width = len(words)
             window = " ".join(tokens[i : i + width])
@@ -181,12 +181,14 @@ def find_repos(
                 )
             better = best is None or (score, width) > (best[0], best[1])
             if score >= cutoff and better:
-                best = (score, width, name)
+                best = (score, width, name, alias)
         if best is None:
             out.append(tokens[i])
             i += 1
             continue
         found.values.setdefault("repo", best[2])
+        if not best[3]:
+            found.values["repo_by_name"] = True  # not only "the bot", which may mean this one
         out.append(REPO)
         i += best[1]
     found.tokens = out

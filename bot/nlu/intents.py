@@ -31,6 +31,8 @@ _CLAUSES = re.compile(r"[,;.!]+\s+|\s+(?:and then|then)\s+")
 PLACEHOLDER = ent.NUMBER
 # How sure the classifier must be to overrule a match by words or likeness.
 SECOND_OPINION = 0.97
+# How sure it must be that text is no command to overrule a match by some of a command's words.
+OTHER_CONFIDENCE = 0.9
 
 
 def with_placeholders(normalized: str) -> tuple[str, list[int]]:
@@ -132,6 +134,10 @@ class IntentMatcher:
         """A match by words or likeness, not by an example, that the classifier reads as
         another command with near certainty ("start again": the words of a new search, said
         as people say "start over"): the classifier's reading."""
+        if match.how == "partial" and self._surely_other(keyed):
+            # "how are numbered options parsed": some words of a command, and the classifier
+            # is sure it is a question like those people ask about code.
+            return IntentMatch(None, match.score, match.entities, how="learned")
         learned = self._learned_match(keyed, dict(match.entities), SECOND_OPINION)
         if learned is None:
             return match
@@ -140,6 +146,12 @@ class IntentMatcher:
         if match.how == "partial":  # both read the same command: its other words are its own
             return replace(match, how="agreed")
         return match
+
+    def _surely_other(self, keyed: str) -> bool:
+        if self._learned is None or self._learned_confidence >= 1:
+            return False
+        found = self._learned.predict(keyed, self._intents)
+        return found is not None and found[0] == OTHER and found[1] >= OTHER_CONFIDENCE
 
     def _learned_match(
         self, keyed: str, entities: dict[str, Any], confidence: float | None = None
@@ -155,6 +167,10 @@ class IntentMatcher:
             return None
         intent, probability = found
         vocab = self._words.vocab.get(intent, set())
+        if entities.get("repo_by_name") and ent.REPO not in vocab:
+            # "how would i do the same in aiohttp": a repository named where the command takes
+            # none is where to ask or search, not a command.
+            return None
         unknown = tuple(
             w for w in keyed.split() if w not in vocab and w not in STOPWORDS and w[0] != "{"
         )

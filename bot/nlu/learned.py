@@ -27,6 +27,11 @@ SMOOTHING = 0.3
 _MIN_GRAM, _MAX_GRAM = 3, 5
 
 
+def _unspaced(char: str) -> bool:
+    """A character of a script written without spaces between words (Chinese, Japanese)."""
+    return "\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff"
+
+
 def features(keyed: str) -> set[str]:
     """The features of one normalised, placeholder-marked message."""
     words = keyed.split()
@@ -40,6 +45,11 @@ def features(keyed: str) -> set[str]:
         padded = f"<{word}>"
         for size in range(_MIN_GRAM, _MAX_GRAM + 1):
             found.update(f"c {padded[i : i + size]}" for i in range(len(padded) - size + 1))
+        if any(_unspaced(c) for c in word):
+            # "搜索代码", "質問があります": one "word" is a whole sentence; its characters and
+            # pairs of characters are its words.
+            found.update(f"w {c}" for c in word if _unspaced(c))
+            found.update(f"b {a}{b}" for a, b in itertools.pairwise(word))
     return found
 
 

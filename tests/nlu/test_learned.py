@@ -94,3 +94,32 @@ def test_a_confidence_of_one_turns_the_classifier_off() -> None:
 
 def test_text_is_normalised_alike_for_examples_and_messages() -> None:
     assert normalize("Explícame el 3") == "explicame el 3"
+
+
+def test_chinese_and_japanese_are_read_by_their_characters() -> None:
+    """Written without spaces, a whole sentence is one "word": its characters and pairs of
+    characters are what it shares with other messages."""
+    found = features("搜索代码")
+    assert {"w 搜", "w 码", "b 搜索", "b 代码"} <= found
+    model = LearnedIntents(
+        [*LABELLED, ("搜索代码", "search"), ("新的搜索", "search"), ("代码在哪里", OTHER)]
+    )
+    got = model.predict("新搜索", {"search", "explain", "start_over"})
+    assert got is not None and got[0] == "search"
+
+
+def test_a_few_words_of_a_command_yield_to_a_sure_reading_as_a_question() -> None:
+    """ "how are numbered options parsed" shares some words with help's examples; the
+    classifier, sure it is a question about code, makes it one."""
+    examples = {"help": ["how do i use this", "what are my options", "how do numbers work"]}
+    labelled = [(k, "help") for k in examples["help"]] + [
+        ("how are templates parsed", OTHER),
+        ("how are options parsed in the cli", OTHER),
+        ("where are numbered lists rendered", OTHER),
+        ("how is the config parsed", OTHER),
+    ]
+    matcher = IntentMatcher(
+        examples, threshold=78, margin=4, learned=LazyLearned(lambda: labelled)
+    )
+    assert matcher.match("how are numbered options parsed").intent is None
+    assert matcher.match("what are my options").intent == "help"
