@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 MAX_CHARS = 400  # of a summary: its first paragraph, at most
-HEADER_LINES = 12  # a signature longer than this is not searched for a docstring
+HEADER_LINES = 60  # a signature longer than this is not searched for a docstring
 _PYTHON = (".py", ".pyi", ".pyx", ".pxd")
 _DOCSTRING = re.compile(r"""^[rRuUbB]{0,2}("{3}|'{3}|"|')""")
 _HASH_COMMENTS = (*_PYTHON, ".rb", ".sh")
@@ -30,13 +30,19 @@ def summary(lines: list[str], line: int, suffix: str) -> str:
 def _docstring(lines: list[str], line: int) -> str:
     """The first paragraph of the string that is the first statement after the header."""
     last = min(len(lines), line - 1 + HEADER_LINES)
-    i = line - 1
-    while i < last and not _TRAILING_COMMENT.sub("", lines[i]).rstrip().endswith(":"):
+    i, depth = line - 1, 0
+    while i < last:
+        code = _TRAILING_COMMENT.sub("", lines[i]).rstrip()
+        depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+        if depth <= 0 and code.endswith(":"):
+            break
         i += 1
+    else:
+        return ""
     i += 1
     while i < len(lines) and not lines[i].strip():
         i += 1
-    if i >= min(len(lines), last + 2):
+    if i >= len(lines):
         return ""
     start = lines[i].strip()
     opened = _DOCSTRING.match(start)
