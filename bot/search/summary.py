@@ -18,6 +18,7 @@ _HASH_COMMENT = re.compile(r"^\s*#(?![!])")
 _SLASH_COMMENT = re.compile(r"^\s*(?://+|/\*+|\*+/?)")
 _DECORATOR = re.compile(r"^\s*@")
 _TRAILING_COMMENT = re.compile(r"\s#.*$")
+_STRING = re.compile(r""""[^"]*"|'[^']*'""")
 
 
 def summary(lines: list[str], line: int, suffix: str) -> str:
@@ -32,7 +33,7 @@ def _docstring(lines: list[str], line: int) -> str:
     last = min(len(lines), line - 1 + HEADER_LINES)
     i, depth = line - 1, 0
     while i < last:
-        code = _TRAILING_COMMENT.sub("", lines[i]).rstrip()
+        code = _TRAILING_COMMENT.sub("", _STRING.sub("", lines[i])).rstrip()
         depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
         if depth <= 0 and code.endswith(":"):
             break
