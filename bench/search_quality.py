@@ -1,7 +1,8 @@
 """Search quality on labelled queries: top-1 and MRR@5 per query kind, beside a ripgrep anchor.
 
     .venv/bin/python bench/search_quality.py [--dev tests/search_quality/dev.yaml]
-        [--dev2 tests/search_quality/dev2.yaml] [--heldout tests/search_quality/heldout.yaml]
+        [--dev2 tests/search_quality/dev2.yaml]
+        [--heldout tests/search_quality/heldout.yaml tests/search_quality/heldout2.yaml]
         [--show-misses] [--no-heldout]
 
 Each labelled query names a repository (a folder of site-packages: jinja2, aiohttp, yaml =
@@ -12,7 +13,8 @@ into a temporary folder, one repository per name, so paths read as in site-packa
 The anchor, measured in the same run on the same files: ripgrep over the query's words
 (`rg -i -w`), files ranked by how many lines match, each file's first matching line as its hit,
 qualifiers dropped. Two tuning sets (dev, and dev2: mostly plain-language questions and
-misspelt names) are measured apart. Held-out figures are printed as aggregates only
+misspelt names) are measured apart. The held-out sets (heldout and heldout2 by default; every
+file given to `--heldout`) are pooled into one part, printed as aggregates only
 (`--show-misses` lists the tuning sets' misses, never held-out ones). Ends with one
 `RESULT key=value ...` line.
 """
@@ -183,7 +185,7 @@ def table(title: str, mine: dict[str, Tally], anchor: dict[str, Tally]) -> None:
 async def main(args: argparse.Namespace) -> int:
     dev = load(args.dev)
     dev2 = load(args.dev2) if args.dev2.is_file() else []
-    heldout = load(args.heldout) if args.heldout.is_file() else []
+    heldout = [item for path in args.heldout if path.is_file() for item in load(path)]
     with tempfile.TemporaryDirectory(prefix="search-quality-") as tmp:
         roots = copy_packages(Path(tmp))
         repos = [{"name": name, "path": str(root)} for name, root in roots.items()]
@@ -224,10 +226,16 @@ if __name__ == "__main__":
     here = ROOT / "tests" / "search_quality"
     parser.add_argument("--dev", type=Path, default=here / "dev.yaml")
     parser.add_argument("--dev2", type=Path, default=here / "dev2.yaml")
-    parser.add_argument("--heldout", type=Path, default=here / "heldout.yaml")
+    parser.add_argument(
+        "--heldout",
+        type=Path,
+        nargs="+",
+        default=[here / "heldout.yaml", here / "heldout2.yaml"],
+        help="held-out sets, pooled (aggregates only)",
+    )
     parser.add_argument("--show-misses", action="store_true", help="list the dev queries missed")
     parser.add_argument("--no-heldout", action="store_true", help="measure the dev set only")
     cli = parser.parse_args()
     if cli.no_heldout:
-        cli.heldout = Path("/nonexistent")
+        cli.heldout = []
     sys.exit(asyncio.run(main(cli)))

@@ -8,9 +8,10 @@ import os
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.search import terms
+from bot.search.summary import summary
 from bot.search.symbols import Outliner, Symbol
 
 NAME_WEIGHT = 3  # a word in a function's name counts as much as three in its body
@@ -31,6 +32,8 @@ class Chunk:
     terms: dict[str, int]
     length: int
     kind: str = ""  # the kind of the definition the chunk starts with; "" for code between
+    summary: dict[str, int] = field(default_factory=dict)  # words of its docstring's summary
+    nested: bool = False  # a definition inside a function (a helper of that function)
 
     @property
     def name_terms(self) -> tuple[str, ...]:
@@ -86,6 +89,7 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
     bounds = sorted({1, len(lines) + 1} | {s.line for s in cuts} | ends)
     bounds = [b for b in bounds if 1 <= b <= len(lines) + 1]
     by_line = {s.line: s for s in reversed(cuts)}  # the outermost definition on a line wins
+    kinds = {s.qualname: s.kind for s in cuts}
     chunks = []
     for begin, stop in itertools.pairwise(bounds):
         sym = by_line.get(begin)
@@ -100,12 +104,17 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
                 counts[word] += NAME_WEIGHT
             qual: str | None = sym.qualname
             kind = sym.kind
+            said = terms.count(summary(lines, begin, suffix)) if kind != "heading" else None
         else:
             qual = _innermost(symbols, begin)
             kind = ""
+            said = None
         if counts:
             length = sum(counts.values())
-            chunks.append(Chunk(begin, stop - 1, qual, dict(counts), length, kind))
+            nested = sym is not None and kinds.get(sym.qualname.rpartition(".")[0]) == "function"
+            chunks.append(
+                Chunk(begin, stop - 1, qual, dict(counts), length, kind, dict(said or {}), nested)
+            )
     imports = _imported_names(text) if suffix in (".py", ".pyi") else ()
     count = len(lines) - (1 if text.endswith("\n") else 0)
     return FileData(symbols, tuple(chunks), count, imports)

@@ -39,3 +39,17 @@ def closest_in_any(word: str, vocabularies: Iterable[Collection[str]]) -> list[s
     distances = {w: OSA.distance(word, w) for w in pool}
     best = min(distances.values())
     return sorted(w for w, d in distances.items() if d == best)
+
+
+SHORT_WORD = 5  # letters under which a word is read as another only with two letters swapped
+
+
+def closest_word(word: str, vocabularies: Iterable[Collection[str]]) -> list[str]:
+    """`closest_in_any` for a word of a question: a word under SHORT_WORD letters is read as
+    another only when two of its letters are swapped ("fsat" -> fast), since one letter more,
+    less or changed makes another real word of most short words ("show" is no misspelt
+    "slow", "disk" no "dis")."""
+    found = closest_in_any(word, vocabularies)
+    if len(word) >= SHORT_WORD:
+        return found
+    return [near for near in found if sorted(near) == sorted(word)]

@@ -200,14 +200,15 @@ def text_search(
     asked = terms.query_words(text) or terms.words(text)
     if not asked:
         return Found([], 0)
-    words = _corrected(snaps, asked)
+    readings = _corrected(snaps, asked)
+    words = [word for reading in readings for word in reading]
     tests_asked = bool(_TESTS_ASKED & set(words))
     errors_asked = bool(_ERRORS_ASKED & set(words))
     ranked = []
     pool = max(limit, RERANK_MIN) * RERANK_POOL  # the same pool for any limit: same order
     for snap in snaps:
         weights = _file_weights(snap, filters, tests_asked)
-        asked_concepts = thesaurus.concepts(words, snap.bm25.vocab, snap.bm25.compounds)
+        asked_concepts = thesaurus.concepts(readings, snap.bm25.vocab, snap.bm25.compounds)
         said = {word for concept in asked_concepts for word, _weight in concept}
         for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights):
             score *= standing(snap, ref.symbol, errors_asked) * _fit(ref, said)
@@ -261,13 +262,18 @@ def _fit(ref: ChunkRef, said: set[str]) -> float:
     return 1.0 + FIT_BONUS if len(own) >= 2 and own <= said else 1.0
 
 
-def _corrected(snaps: Sequence[RepoSnapshot], words: list[str]) -> list[str]:
-    """Each word no repository knows replaced by the nearest words some repository knows."""
-    out = []
-    for word in words:
-        near = fuzzy.closest_in_any(word, [s.bm25.vocab.keys() for s in snaps])
-        out.extend(near[:2] or [word])
-    return out
+def _corrected(snaps: Sequence[RepoSnapshot], words: list[str]) -> list[tuple[str, ...]]:
+    """How each asked word is read, once per word: as asked, or, when no repository knows it,
+    as the nearest words some repository knows (one or two: either may be meant). A word of
+    the thesaurus is a real word, read as asked: its synonyms may be in the code."""
+    out: list[tuple[str, ...]] = []
+    for word in dict.fromkeys(words):
+        if thesaurus.knows(word):
+            out.append((word,))
+            continue
+        near = fuzzy.closest_word(word, [s.bm25.vocab.keys() for s in snaps])
+        out.append(tuple(near[:2]) or (word,))
+    return list(dict.fromkeys(out))
 
 
 def _file_weights(

@@ -20,10 +20,12 @@ B = 0.75
 TEST_PRIOR = 0.7  # tests and docs rank a little below the code they describe
 STUB_PRIOR = 0.6  # type stubs (.pyi) below the code they describe
 LOOSE_PRIOR = 0.6  # code between definitions (imports, re-exports, comments) below definitions
+NESTED_PRIOR = 0.8  # a function's inner helper below the definitions others can call
 NAME_BONUS = 1.5  # a definition whose name holds all the asked words scores 1 + NAME_BONUS times
 MEMBER_SHARE = 0.3  # of its best-scoring method added to a class's score
 MAX_COMPOUNDS = 64  # run-together names kept per word (a question word costs one sum each)
 COMMON_SHARE = 0.5  # a word in more than this share of the chunks is left out of the score
+SUMMARY_WEIGHT = 0.5  # of the summary field (a definition's docstring summary) beside the body
 CLASS_KINDS = frozenset({"class", "struct", "interface", "impl"})
 
 
@@ -46,10 +48,12 @@ class Extra:
     terms: dict[str, int]
     length: int
     name_terms: tuple[str, ...] = ()
+    summary: dict[str, int] = field(default_factory=dict)
+    prior: float = 1.0  # `chunk_prior`
 
 
 def chunk_prior(chunk: Chunk) -> float:
-    return LOOSE_PRIOR if not chunk.kind else 1.0
+    return LOOSE_PRIOR if not chunk.kind else NESTED_PRIOR if chunk.nested else 1.0
 
 
 class Bm25Builder:
@@ -67,6 +71,7 @@ class Bm25Builder:
         self.name_docs = array("i")
         self.fids = array("i")
         self.parents = array("i")  # doc -> the doc of its class's own chunk, -1 for none
+        self.summary = _FieldBuilder()
 
     def add(self, fid: int, chunks: Sequence[Chunk], prior: float) -> None:
         vocab = self.vocab
@@ -87,6 +92,7 @@ class Bm25Builder:
             named = chunk.name_terms
             self.name_tids.extend([vocab.setdefault(t, len(vocab)) for t in named])
             self.name_docs.extend([doc] * len(named))
+            self.summary.add(doc, chunk.summary, vocab)
 
     def build(self) -> Bm25:
         lengths = np.frombuffer(self.lengths, dtype=np.float32)
@@ -114,7 +120,60 @@ class Bm25Builder:
             fids=np.frombuffer(self.fids, dtype=np.int32).copy(),
             parents=np.frombuffer(self.parents, dtype=np.int32).copy(),
             compounds=compounds(self.vocab, name_counts),
+            summary=self.summary.build(len(self.vocab)),
         )  # fmt: skip
+
+
+class _FieldBuilder:
+    """The postings of a short field of some chunks (a docstring's summary), BM25-weighted
+    against the field's own average length."""
+
+    def __init__(self) -> None:
+        self.tids = array("i")
+        self.docs = array("i")
+        self.tfs = array("i")
+        self.lengths: list[int] = []
+
+    def add(self, doc: int, counts: dict[str, int], vocab: dict[str, int]) -> None:
+        if counts:
+            self.tids.extend([vocab.setdefault(t, len(vocab)) for t in counts])
+            self.tfs.extend(counts.values())
+            self.docs.extend([doc] * len(counts))
+            self.lengths.append(sum(counts.values()))
+
+    def build(self, words: int) -> Field:
+        tids = np.frombuffer(self.tids, dtype=np.int32)
+        order = np.argsort(tids, kind="stable")
+        docs = np.frombuffer(self.docs, dtype=np.int32)[order].copy()
+        tf = np.frombuffer(self.tfs, dtype=np.int32)[order].astype(np.float32)
+        lengths = np.zeros(int(docs.max()) + 1 if len(docs) else 0, dtype=np.float32)
+        np.add.at(lengths, docs, tf)
+        avg = float(np.mean(self.lengths)) if self.lengths else 1.0
+        norm = K1 * (1 - B + B * lengths[docs] / avg)
+        weights = (tf * (K1 + 1) / (tf + norm)).astype(np.float32)
+        counts = np.bincount(tids, minlength=words)
+        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        return Field(offsets, docs, weights, avg)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    offsets: npt.NDArray[np.int64]  # term id -> its postings (ids past the field's are empty)
+    docs: npt.NDArray[np.int32]
+    weights: npt.NDArray[np.float32]  # tf part of BM25, per posting
+    avg: float  # average length of the field where a chunk has it
+
+    def postings(self, tid: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        if tid + 1 >= len(self.offsets):
+            return self.docs[:0], self.weights[:0]
+        lo, hi = self.offsets[tid], self.offsets[tid + 1]
+        return self.docs[lo:hi], self.weights[lo:hi]
+
+    def weight(self, tf: int, length: int) -> float:
+        return tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self.avg)) if tf else 0.0
+
+
+_NO_FIELD = Field(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32), 1.0)
 
 
 def compounds(
@@ -145,6 +204,7 @@ class Bm25:
     fids: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     parents: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     compounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    summary: Field = _NO_FIELD  # words of definitions' docstring summaries
     dead: frozenset[int] = frozenset()  # fids whose chunks changed since the build
     extra: tuple[Extra, ...] = ()  # chunks of files changed since the build
 
@@ -153,7 +213,7 @@ class Bm25:
         fresh = tuple(
             Extra(
                 ChunkRef(fid, c.line, c.end, c.symbol, bool(c.kind)),
-                c.terms, c.length, c.name_terms,
+                c.terms, c.length, c.name_terms, c.summary, chunk_prior(c),
             )
             for fid, c in chunks
         )  # fmt: skip
@@ -177,17 +237,25 @@ class Bm25:
             matched = np.zeros(size, dtype=np.float32)
             named = np.zeros(size, dtype=np.float32)
             for concept in known:
-                holds = np.zeros(size, dtype=np.bool_)
+                # An asked word counts once in a chunk, by its best-scoring spelling: a chunk
+                # saying both "get" and "fetch" is no better for "get" than one saying "get".
+                best = np.zeros(size, dtype=np.float32)
+                said = np.zeros(size, dtype=np.float32)  # the same in the summary field
                 in_name = np.zeros(size, dtype=np.bool_)
                 for word, weight in concept:
                     tid = self.vocab[word]
                     lo, hi = self.offsets[tid], self.offsets[tid + 1]
                     docs = self.docs[lo:hi]
-                    scores[docs] += (weight * self.idf[tid]) * self.weights[lo:hi]
-                    holds[docs] = True
+                    gain = (weight * self.idf[tid]) * self.weights[lo:hi]
+                    best[docs] = np.maximum(best[docs], gain)
+                    sdocs, sweights = self.summary.postings(tid)
+                    if len(sdocs):
+                        gain = (SUMMARY_WEIGHT * weight * self.idf[tid]) * sweights
+                        said[sdocs] = np.maximum(said[sdocs], gain)
                     nlo, nhi = self.name_offsets[tid], self.name_offsets[tid + 1]
                     in_name[self.name_docs[nlo:nhi]] = True
-                matched += holds
+                matched += best > 0
+                scores += best + said
                 named += in_name
             # A chunk holding more of the asked words beats one repeating a single rare word;
             # a definition named with the asked words beats one that only mentions them.
@@ -235,6 +303,7 @@ class Bm25:
         """BM25 of a chunk changed since the build, as `top` scores the built ones."""
         n = max(len(self.refs), 1)
         norm = K1 * (1 - B + B * extra.length / self.avgdl)
+        summary_length = sum(extra.summary.values())
         fresh = [
             c for c in concepts
             if not any(w in self.vocab for w, _ in c) and any(w in extra.terms for w, _ in c)
@@ -244,14 +313,17 @@ class Bm25:
             asked += 1
             matched += any(extra.terms.get(w, 0) for w, _ in concept)
             named += any(w in extra.name_terms for w, _ in concept)
+            best = said = 0.0
             for word, weight in concept:
                 tf = extra.terms.get(word, 0)
                 if tf:
                     tid = self.vocab.get(word)
                     df = int(self.offsets[tid + 1] - self.offsets[tid]) if tid is not None else 0
                     idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-                    total += weight * idf * tf * (K1 + 1) / (tf + norm)
+                    best = max(best, weight * idf * tf * (K1 + 1) / (tf + norm))
+                    in_summary = self.summary.weight(extra.summary.get(word, 0), summary_length)
+                    said = max(said, SUMMARY_WEIGHT * weight * idf * in_summary)
+            total += best + said
         if not asked:
             return 0.0
-        prior = LOOSE_PRIOR if not extra.ref.is_definition else 1.0
-        return total * prior * math.sqrt(matched / asked) * (1 + NAME_BONUS * named / asked)
+        return total * extra.prior * math.sqrt(matched / asked) * (1 + NAME_BONUS * named / asked)

@@ -89,6 +89,62 @@ password secret token
 user account
 time date datetime timestamp
 format fmt template
+ssl tls secure
+http https
+dns resolve resolver
+regex regexp pattern
+identifier id ident
+asynchronous async await coroutine
+synchronous sync blocking
+iterate iterator iter loop
+cache memoize cached
+log logger logging
+debug trace traceback
+host hostname server
+exit quit terminate kill
+lock mutex semaphore
+schedule scheduler
+reset clear
+empty blank
+default fallback
+option flag
+enable allow permit
+disable deny forbid block
+hide mask
+register add
+add append insert push
+sort order
+filter select
+replace substitute swap
+wrap decorate decorator
+call invoke
+handle process handler
+upload attach
+mime content
+object instance obj
+node element item
+byte bytes binary
+stream pipe
+skip ignore
+close cleanup release
+open connect
+path filename
+line row
+column col
+index idx position pos
+character char
+lowercase lower
+uppercase upper capitalize
+whitespace space blank
+previous prev last
+next following
+parent owner outer
+child children inner nested
+tree ast syntax
+expression expr
+statement stmt
+token tokenize lex lexer
+plugin extension ext
 """
 _ALTERNATIVES: dict[str, tuple[str, ...]] = {}
 for _line in _GROUPS.strip().splitlines():
@@ -100,21 +156,45 @@ for _line in _GROUPS.strip().splitlines():
 Concept = tuple[tuple[str, float], ...]
 
 
+def related(word: str) -> tuple[str, ...]:
+    """The deed of a doer (stemmed): "loader" ~ load, "parser" ~ pars(e), "scanner" ~ scan.
+    The stemmer keeps "-er" (a "header" is no "head"), so this is an alternative, not the same
+    word; nor is the doer offered for the deed ("run" would find every `Runner`)."""
+    if len(word) < 3:
+        return ()
+    if word.endswith("er") and len(word) > 5:
+        base = word[:-2]
+        undoubled = (base[:-1],) if base[-1] == base[-2] and base[-1] not in "lsz" else ()
+        return (base, *undoubled)
+    return ()
+
+
+def knows(word: str) -> bool:
+    """Whether `word` (stemmed) is in one of the thesaurus's groups."""
+    return word in _ALTERNATIVES
+
+
 def concepts(
-    words: Sequence[str],
+    asked: Sequence[str | Sequence[str]],
     vocabulary: Container[str],
     compounds: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Concept]:
-    """One concept per asked word (stemmed, as `terms.words` gives them), with the
-    alternatives the index knows and the run-together names holding the word or one of them
-    (`compounds`: "attr" -> xmlattr)."""
+    """One concept per asked word (stemmed, as `terms.words` gives them; or the readings of a
+    misspelt word, any of which may be meant), with the alternatives the index knows and the
+    run-together names holding the word or one of them (`compounds`: "attr" -> xmlattr)."""
     out = []
-    for word in words:
-        alternatives = [alt for alt in _ALTERNATIVES.get(word, ()) if alt in vocabulary]
-        concept = {word: 1.0}
+    for readings in asked:
+        spelled = (readings,) if isinstance(readings, str) else tuple(readings)
+        concept = dict.fromkeys(spelled, 1.0)
+        alternatives = [
+            alt
+            for word in spelled
+            for alt in (*_ALTERNATIVES.get(word, ()), *related(word))
+            if alt in vocabulary and alt not in spelled
+        ]
         for alt in alternatives:
             concept.setdefault(alt, ALTERNATIVE_WEIGHT)
-        for part in (word, *alternatives) if compounds else ():
+        for part in (*spelled, *alternatives) if compounds else ():
             for name in compounds.get(part, ()) if compounds else ():
                 concept.setdefault(name, COMPOUND_WEIGHT)
         out.append(tuple(concept.items()))

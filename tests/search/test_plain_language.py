@@ -1,0 +1,134 @@
+"""Plain-language questions: what a definition says it does, synonyms counted once, words
+read as asked, doers and deeds, inner helpers after the functions others call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.config import Settings
+from bot.search.service import SearchService
+from bot.search.summary import summary
+
+BODY = "\n".join(f"        total += weight_{i} * factor_{i}" for i in range(30))
+LINKS = f'''def linkify(s, rel=None):
+    """Convert URLs in text into clickable links."""
+    total = 0
+    for part in s.split():
+{BODY}
+    return total
+
+
+def wrap(text, url):
+    return [text, url, "links"]
+'''
+
+
+async def service_over(make_repo: Callable[..., Settings], files: dict[str, str]) -> SearchService:
+    service = SearchService.from_settings(make_repo(files), watch_changes=False)
+    await service.index()
+    return service
+
+
+async def test_the_function_whose_docstring_says_it_comes_first(
+    make_repo: Callable[..., Settings],
+) -> None:
+    service = await service_over(make_repo, {"pkg/text.py": LINKS})
+    response = await service.search("turn urls in text into clickable links")
+    assert response.hits[0].symbol == "linkify"
+
+
+async def test_a_docstring_after_a_long_signature_is_read(packages: SearchService) -> None:
+    # StreamResponse.set_cookie has fifteen lines of parameters before "Set or update response
+    # cookie."; CookieJar.update_cookies mentions cookies more often.
+    response = await packages.search("set a cookie on the response", repo="aiohttp")
+    first = response.hits[0]
+    assert (first.path, first.symbol) == ("web_response.py", "StreamResponse.set_cookie")
+
+
+async def test_a_question_worded_like_a_docstring_finds_its_function(
+    packages: SearchService,
+) -> None:
+    response = await packages.search("convert urls in text into clickable links", repo="jinja2")
+    assert response.hits[0].symbol in {"urlize", "do_urlize"}
+    assert response.hits[0].kind == "definition"
+
+
+def test_the_summary_is_the_docstrings_first_paragraph_or_the_comment_above() -> None:
+    python = [
+        "@cached",
+        "def load(",
+        "    path: str,",
+        '    mode: str = "(",  # not a bracket',
+        ") -> dict[str, int]:",
+        '    """Read the settings',
+        "    file at `path`.",
+        "",
+        '    More details."""',
+    ]
+    assert summary(python, 2, ".py") == "Read the settings file at `path`."
+    javascript = ["/**", " * Joins two paths.", " * @param a first", " */", "function join(a, b) {"]
+    assert summary(javascript, 5, ".js") == "Joins two paths. @param a first"
+    commented = ["# Sends a ping.", "def ping():", "    return 1"]
+    assert summary(commented, 2, ".py") == "Sends a ping."
+    assert summary(["def f():", "    x = '''not a docstring'''"], 1, ".py") == ""
+
+
+async def test_a_synonym_beside_the_word_asked_adds_nothing(
+    make_repo: Callable[..., Settings],
+) -> None:
+    # "fetch" is a synonym of "get": a chunk saying both is no better an answer to "get".
+    files = {
+        "pkg/a.py": "def alpha(x):\n    return get(x) + fetch(x)\n",
+        "pkg/b.py": "def gamma(x):\n    return get(x) + other(x)\n",
+    }
+    service = await service_over(make_repo, files)
+    response = await service.search("get", kind="text")
+    scores = {h.symbol: h.score for h in response.hits if h.kind == "definition"}
+    assert scores["alpha"] == scores["gamma"]
+
+
+async def test_a_real_word_is_not_read_as_a_near_identifier(
+    make_repo: Callable[..., Settings],
+) -> None:
+    # "print" is not in the code, "point" is: "print" is still read as asked, and its synonyms
+    # (display, render, show) find the answer.
+    files = {
+        "pkg/view.py": (
+            "def point_template(name):\n    return name\n\n\n"
+            'def display_template(name):\n    """Display a template on the screen."""\n'
+            "    return name\n"
+        )
+    }
+    service = await service_over(make_repo, files)
+    response = await service.search("print the template on screen")
+    assert response.hits[0].symbol == "display_template"
+
+
+async def test_a_doer_finds_its_deed(make_repo: Callable[..., Settings]) -> None:
+    files = {
+        "pkg/config.py": (
+            "def save_config(path, config):\n    open(path, 'w').write(config)\n\n\n"
+            "def load_config(path):\n    return open(path).read()\n"
+        )
+    }
+    service = await service_over(make_repo, files)
+    response = await service.search("where is the config loader")
+    assert response.hits[0].symbol == "load_config"
+
+
+async def test_an_inner_helper_comes_after_the_function_others_call(
+    make_repo: Callable[..., Settings],
+) -> None:
+    said = '"""Parse one header line: one line, one header."""'
+    helper = f"    def parse_header(line):\n        {said}\n"
+    files = {
+        "pkg/a.py": f"def outer(lines):\n{helper}        return line.split(':')\n",
+        "pkg/b.py": (
+            'def parse_header(line):\n    """Parse one header line."""\n'
+            "    return line.split(':')\n"
+        ),
+    }
+    service = await service_over(make_repo, files)
+    response = await service.search("parse one header line")
+    first = response.hits[0]
+    assert (first.path, first.symbol) == ("pkg/b.py", "parse_header")
