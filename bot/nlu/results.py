@@ -2,9 +2,10 @@
 me", "let me see the code of ChoiceLoader.load".
 
 A result on screen is named by its symbol (`Bucket.__init__`, also `__init__` or "Bucket init")
-or its file (`environment.py`). When exactly one result on screen carries the name, the text is
-read with the result's number in its place; the engine keeps that reading only when it is a
-command about a result (open, explain), so "where is get_bucket used" stays a search.
+or its file (`environment.py`), else by the class its method belongs to (`Bucket`). When exactly
+one result on screen carries the name, the text is read with the result's number in its place;
+the engine keeps that reading only when it is a command about a result (open, explain), so
+"where is get_bucket used" stays a search.
 """
 
 from __future__ import annotations
@@ -29,21 +30,36 @@ def result_names(hit: Mapping[str, Any]) -> list[list[str]]:
     return names
 
 
+def _owner_names(hit: Mapping[str, Any]) -> list[list[str]]:
+    """The class (or outer function) a result's symbol belongs to: `ChoiceLoader` of
+    `ChoiceLoader.load`."""
+    symbol = str(hit.get("symbol") or "")
+    owner = symbol.rsplit(".", 1)[0] if "." in symbol else ""
+    tokens = words(owner)
+    return [tokens] if tokens and len(owner) >= MIN_NAME_CHARS else []
+
+
 def with_result_number(text: str, shown: Iterable[tuple[int, Mapping[str, Any]]]) -> str | None:
     """``text`` with the name of one result on screen replaced by its number ("explain #5"), or
     None when no result, or more than one, is named. A name covers whole words as typed:
     `BaseLoader` does not name a result inside `BaseLoader.get_source`."""
     tokens, edges = _words_and_edges(text)
-    best: tuple[int, int, int] | None = None  # (length, start, number)
-    named: set[int] = set()
-    for number, hit in shown:
-        for name in result_names(hit):
-            start = _find(tokens, name, edges)
-            if start is None:
-                continue
-            named.add(number)
-            if best is None or len(name) > best[0]:
-                best = (len(name), start, number)
+    shown = list(shown)
+    # A result's own names first; failing those, the class its method belongs to
+    # ("the ChoiceLoader one" for `ChoiceLoader.load`), when only one result on screen has it.
+    for naming in (result_names, _owner_names):
+        best: tuple[int, int, int] | None = None  # (length, start, number)
+        named: set[int] = set()
+        for number, hit in shown:
+            for name in naming(hit):
+                start = _find(tokens, name, edges)
+                if start is None:
+                    continue
+                named.add(number)
+                if best is None or len(name) > best[0]:
+                    best = (len(name), start, number)
+        if best is not None:
+            break
     if best is None or len(named) != 1:
         return None
     width, start, number = best
@@ -71,6 +87,9 @@ def on_screen(slots: Mapping[str, Any], *, cited: int = 10) -> list[tuple[int, M
     the numbers they were shown with."""
     results: Sequence[Any] = slots.get("results") or []
     numbered = [(i, hit) for i, hit in enumerate(results, 1) if isinstance(hit, Mapping)]
+    answered = slots.get("cited")  # an answer cites its first results, past the first page
+    if isinstance(answered, int) and answered > 0:
+        return numbered[:answered]
     shown: Sequence[Any] = slots.get("shown") or []
     if shown:
         return [(i, hit) for i, hit in numbered if hit in shown]

@@ -118,8 +118,6 @@ def test_a_few_words_of_a_command_yield_to_a_sure_reading_as_a_question() -> Non
         ("where are numbered lists rendered", OTHER),
         ("how is the config parsed", OTHER),
     ]
-    matcher = IntentMatcher(
-        examples, threshold=78, margin=4, learned=LazyLearned(lambda: labelled)
-    )
+    matcher = IntentMatcher(examples, threshold=78, margin=4, learned=LazyLearned(lambda: labelled))
     assert matcher.match("how are numbered options parsed").intent is None
     assert matcher.match("what are my options").intent == "help"

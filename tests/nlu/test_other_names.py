@@ -111,3 +111,19 @@ def test_the_results_on_screen_keep_the_numbers_they_were_shown_with() -> None:
     slots = {"results": results, "shown": results[5:10]}
     assert [n for n, _hit in on_screen(slots)] == [6, 7, 8, 9, 10]
     assert [n for n, _hit in on_screen({"results": results}, cited=3)] == [1, 2, 3]
+    answered = {"results": results, "shown": results[:5], "cited": 6}
+    assert [n for n, _hit in on_screen(answered)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_method_is_named_by_its_class_when_no_result_is_named_itself() -> None:
+    shown = [
+        {"path": "environment.py", "line": 957, "symbol": "Environment._load_template"},
+        {"path": "loaders.py", "line": 596, "symbol": "ChoiceLoader.load"},
+        {"path": "loaders.py", "line": 42, "symbol": "BaseLoader"},
+        {"path": "loaders.py", "line": 77, "symbol": "BaseLoader.get_source"},
+    ]
+    assert with_result_number("open the ChoiceLoader one", enumerate(shown, 1)) == "open the #2 one"
+    # The class itself is on screen: its name is the class, not one of its methods.
+    assert with_result_number("explain the BaseLoader one", enumerate(shown, 1)) == (
+        "explain the #3 one"
+    )
