@@ -132,3 +132,31 @@ async def test_an_inner_helper_comes_after_the_function_others_call(
     response = await service.search("parse one header line")
     first = response.hits[0]
     assert (first.path, first.symbol) == ("pkg/b.py", "parse_header")
+
+
+CHAIN = '''class Chain:
+    """An immutable sequence of links."""
+
+    def __init__(self, links):
+        self.links = tuple(links)
+
+    def __add__(self, other):
+        return Chain(self.links + other.links)
+
+    def __getitem__(self, index):
+        found = self.links[index]
+        return Chain(found) if isinstance(index, slice) else found
+
+    def extend_links(self, more):
+        return Chain([*self.links, *more])
+'''
+
+
+async def test_a_special_method_is_found_by_what_it_does(
+    make_repo: Callable[..., Settings],
+) -> None:
+    service = await service_over(make_repo, {"pkg/chain.py": CHAIN})
+    joined = await service.search("concatenate two chains")
+    assert joined.hits[0].symbol == "Chain.__add__"
+    sliced = await service.search("slicing a chain")
+    assert sliced.hits[0].symbol == "Chain.__getitem__"
