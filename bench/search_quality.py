@@ -1,7 +1,7 @@
 """Search quality on labelled queries: top-1 and MRR@5 per query kind, beside a ripgrep anchor.
 
     .venv/bin/python bench/search_quality.py [--dev tests/search_quality/dev.yaml]
-        [--dev2 tests/search_quality/dev2.yaml]
+        [--dev2 tests/search_quality/dev2.yaml] [--dev3 tests/search_quality/dev3.yaml]
         [--heldout tests/search_quality/heldout.yaml tests/search_quality/heldout2.yaml]
         [--show-misses] [--no-heldout]
 
@@ -12,8 +12,9 @@ into a temporary folder, one repository per name, so paths read as in site-packa
 
 The anchor, measured in the same run on the same files: ripgrep over the query's words
 (`rg -i -w`), files ranked by how many lines match, each file's first matching line as its hit,
-qualifiers dropped. Two tuning sets (dev, and dev2: mostly plain-language questions and
-misspelt names) are measured apart. The held-out sets (heldout and heldout2 by default; every
+qualifiers dropped. Three tuning sets (dev; dev2: mostly plain-language questions and
+misspelt names; dev3: plain-language questions written blind from the packages' source) are
+measured apart. The held-out sets (heldout and heldout2 by default; every
 file given to `--heldout`) are pooled into one part, printed as aggregates only
 (`--show-misses` lists the tuning sets' misses, never held-out ones). Ends with one
 `RESULT key=value ...` line.
@@ -185,6 +186,7 @@ def table(title: str, mine: dict[str, Tally], anchor: dict[str, Tally]) -> None:
 async def main(args: argparse.Namespace) -> int:
     dev = load(args.dev)
     dev2 = load(args.dev2) if args.dev2.is_file() else []
+    dev3 = load(args.dev3) if args.dev3.is_file() else []
     heldout = [item for path in args.heldout if path.is_file() for item in load(path)]
     with tempfile.TemporaryDirectory(prefix="search-quality-") as tmp:
         roots = copy_packages(Path(tmp))
@@ -200,11 +202,14 @@ async def main(args: argparse.Namespace) -> int:
         mine2, anchor2, times2 = await measure(service, roots, dev2, args.show_misses)
         if dev2:
             table(f"dev2 ({len(dev2)} queries)", mine2, anchor2)
+        mine3, anchor3, times3 = await measure(service, roots, dev3, args.show_misses)
+        if dev3:
+            table(f"dev3 ({len(dev3)} queries)", mine3, anchor3)
         held_mine, held_anchor, held_times = await measure(service, roots, heldout, False)
         if heldout:
             table(f"held-out ({len(heldout)} queries; aggregates only)", held_mine, held_anchor)
         await service.close()
-    every = sorted(times + times2 + held_times)
+    every = sorted(times + times2 + times3 + held_times)
     print(f"\nour search per query: p50 {every[len(every) // 2] * 1000:.1f} ms, "
           f"max {every[-1] * 1000:.1f} ms")  # fmt: skip
     top1, mrr = mine["all"].figures()
@@ -212,11 +217,13 @@ async def main(args: argparse.Namespace) -> int:
     h1, hmrr = held_mine["all"].figures() if heldout else (float("nan"), float("nan"))
     hrg1, hrgmrr = held_anchor["all"].figures() if heldout else (float("nan"), float("nan"))
     d2, d2mrr = mine2["all"].figures() if dev2 else (float("nan"), float("nan"))
+    d3, d3mrr = mine3["all"].figures() if dev3 else (float("nan"), float("nan"))
     print(
         f"RESULT top1={top1:.3f} mrr5={mrr:.3f} heldout_top1={h1:.3f} heldout_mrr5={hmrr:.3f} "
         f"rg_top1={rg1:.3f} rg_mrr5={rgmrr:.3f} rg_heldout_top1={hrg1:.3f} "
         f"rg_heldout_mrr5={hrgmrr:.3f} dev2_top1={d2:.3f} dev2_mrr5={d2mrr:.3f} "
-        f"dev_n={len(dev)} dev2_n={len(dev2)} heldout_n={len(heldout)}"
+        f"dev3_top1={d3:.3f} dev3_mrr5={d3mrr:.3f} "
+        f"dev_n={len(dev)} dev2_n={len(dev2)} dev3_n={len(dev3)} heldout_n={len(heldout)}"
     )
     return 0
 
@@ -226,6 +233,7 @@ if __name__ == "__main__":
     here = ROOT / "tests" / "search_quality"
     parser.add_argument("--dev", type=Path, default=here / "dev.yaml")
     parser.add_argument("--dev2", type=Path, default=here / "dev2.yaml")
+    parser.add_argument("--dev3", type=Path, default=here / "dev3.yaml")
     parser.add_argument(
         "--heldout",
         type=Path,

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.search import terms
+from bot.search import dunders, terms
 from bot.search.summary import summary
 from bot.search.symbols import Outliner, Symbol
 
@@ -40,7 +40,7 @@ class Chunk:
         """The words of the qualified name of the definition the chunk starts with."""
         if not self.kind or not self.symbol:
             return ()
-        return tuple(dict.fromkeys(terms.words(self.symbol)))
+        return tuple(dict.fromkeys(name_words(self.symbol)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,7 @@ def analyze(outliner: Outliner, rel: str, data: bytes) -> FileData:
         for _ in range(PROSE_WEIGHT if prose else 0):
             terms.count(prose, counts)
         if sym is not None:
-            for word in terms.words(sym.qualname):
+            for word in name_words(sym.qualname):
                 counts[word] += NAME_WEIGHT
             qual: str | None = sym.qualname
             kind = sym.kind
@@ -124,6 +124,12 @@ _FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\
 _ALL = re.compile(r"^__all__[ \t]*(?::[^=]*)?\+?=[ \t]*[\[(]([^\])]*)[\])]", re.M)
 _NAME = re.compile(r"\b[A-Za-z_]\w*\b")
 _QUOTED_NAME = re.compile(r"[\"']([A-Za-z_]\w*)[\"']")
+
+
+def name_words(qualname: str) -> list[str]:
+    """The words of a qualified name, and what it does when it is a special method
+    ("Markup.__add__" -> markup, add, concaten, plus)."""
+    return terms.words(f"{qualname} {dunders.operation(qualname.rpartition('.')[2])}")
 
 
 def _imported_names(text: str) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from bot.search.reader import Read, read_all, read_one
 from bot.search.symbols import Outliner
 
 log = logging.getLogger(__name__)
-FORMAT = 5  # bump whenever analyze.py, symbols.py or terms.py change what they produce
+FORMAT = 6  # bump whenever analyze.py, symbols.py or terms.py change what they produce
 BATCH = 500
 Entry = tuple[str, int, int, Any, Any]  # path, size, mtime_ns, FileData, trigrams
 

@@ -16,7 +16,7 @@ from bot.search.engine import Found, best_line, candidates, mentioned, regex_lin
 from bot.search.index import RepoSnapshot, is_secondary, is_stub
 from bot.search.pattern import Pattern, compile_pattern, escape
 from bot.search.qualifiers import Filters
-from bot.search.ranking import TEST_PRIOR, ChunkRef
+from bot.search.ranking import MEMBER_SHARE, TEST_PRIOR, ChunkRef
 from bot.search.scan import line_text, matching_lines
 from bot.search.symbols import Symbol
 from bot.search.types import Hit
@@ -29,11 +29,12 @@ _KIND_GROUPS = {
 _TESTS_ASKED = {"test", "mock", "fixtur", "pytest"}
 RERANK_POOL = 3  # chunks ranked by words, per shown hit, before `standing` reorders them
 RERANK_MIN = 20
-DUNDER_STANDING = 0.6
+DUNDER_STANDING = 0.8
 PRIVATE_STANDING = 0.85
 IMPORTED_STANDING = 0.1  # per file importing the name, up to five
 ERROR_STANDING = 0.7
 ABSTRACT_STANDING = 0.8
+ACTION_SHARE = 0.0  # of a method's score a class gains when the question is led by a verb
 FIT_BONUS = 0.15  # a definition named with only asked words (see `_fit`)
 FILE_SCORE = 20.0  # a file asked by its name ("loaders.py")
 IMPORTED_FROM = 0.5  # per file importing a definition from its module, up to two
@@ -210,7 +211,10 @@ def text_search(
         weights = _file_weights(snap, filters, tests_asked)
         asked_concepts = thesaurus.concepts(readings, snap.bm25.vocab, snap.bm25.compounds)
         said = {word for concept in asked_concepts for word, _weight in concept}
-        for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights):
+        # A question led by a verb the code names functions with ("read the body...") asks
+        # for what does it: a class does not answer for its methods then.
+        share = ACTION_SHARE if asked[0] in snap.bm25.verbs else MEMBER_SHARE
+        for score, ref in snap.bm25.top(asked_concepts, pool, snap.priors, weights, share):
             score *= standing(snap, ref.symbol, errors_asked) * _fit(ref, said)
             if ref.is_definition and _defined_at(snap, ref.fid, ref.line).bodiless:
                 score *= BODILESS_STANDING

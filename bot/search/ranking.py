@@ -23,6 +23,7 @@ LOOSE_PRIOR = 0.6  # code between definitions (imports, re-exports, comments) be
 NESTED_PRIOR = 0.8  # a function's inner helper below the definitions others can call
 NAME_BONUS = 1.5  # a definition whose name holds all the asked words scores 1 + NAME_BONUS times
 MEMBER_SHARE = 0.3  # of its best-scoring method added to a class's score
+VERB_MIN = 3  # functions whose names begin with a word that make it a verb (`read_...`)
 MAX_COMPOUNDS = 64  # run-together names kept per word (a question word costs one sum each)
 COMMON_SHARE = 0.5  # a word in more than this share of the chunks is left out of the score
 SUMMARY_WEIGHT = 0.5  # of the summary field (a definition's docstring summary) beside the body
@@ -72,6 +73,7 @@ class Bm25Builder:
         self.fids = array("i")
         self.parents = array("i")  # doc -> the doc of its class's own chunk, -1 for none
         self.summary = _FieldBuilder()
+        self.leading: dict[str, int] = {}  # word -> functions whose name begins with it
 
     def add(self, fid: int, chunks: Sequence[Chunk], prior: float) -> None:
         vocab = self.vocab
@@ -93,6 +95,10 @@ class Bm25Builder:
             self.name_tids.extend([vocab.setdefault(t, len(vocab)) for t in named])
             self.name_docs.extend([doc] * len(named))
             self.summary.add(doc, chunk.summary, vocab)
+            if chunk.kind == "function" and chunk.symbol:
+                own = terms.words(chunk.symbol.rpartition(".")[2])
+                if len(own) >= 2:
+                    self.leading[own[0]] = self.leading.get(own[0], 0) + 1
 
     def build(self) -> Bm25:
         lengths = np.frombuffer(self.lengths, dtype=np.float32)
@@ -121,6 +127,7 @@ class Bm25Builder:
             parents=np.frombuffer(self.parents, dtype=np.int32).copy(),
             compounds=compounds(self.vocab, name_counts),
             summary=self.summary.build(len(self.vocab)),
+            verbs=frozenset(w for w, n in self.leading.items() if n >= VERB_MIN),
         )  # fmt: skip
 
 
@@ -205,6 +212,7 @@ class Bm25:
     parents: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     compounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     summary: Field = _NO_FIELD  # words of definitions' docstring summaries
+    verbs: frozenset[str] = frozenset()  # words that begin functions' names (`read_...`)
     dead: frozenset[int] = frozenset()  # fids whose chunks changed since the build
     extra: tuple[Extra, ...] = ()  # chunks of files changed since the build
 
@@ -226,9 +234,11 @@ class Bm25:
         k: int,
         prior_of: dict[int, float],
         weights: npt.NDArray[np.float32] | None = None,
+        member_share: float = MEMBER_SHARE,
     ) -> list[tuple[float, ChunkRef]]:
         """The `k` best chunks for `concepts` (see thesaurus.py), best first, scores times
-        `weights[fid]` when given (0 leaves a file out)."""
+        `weights[fid]` when given (0 leaves a file out); a class gains `member_share` of its
+        best method's score."""
         known = self._telling(concepts)
         ranked: list[tuple[float, ChunkRef]] = []
         if known and len(self.refs):
@@ -261,12 +271,12 @@ class Bm25:
             # a definition named with the asked words beats one that only mentions them.
             scores *= self.prior * np.sqrt(matched / len(known))
             scores *= 1 + NAME_BONUS * named / len(known)
-            if MEMBER_SHARE and len(self.parents):
+            if member_share and len(self.parents):
                 # A class answers for what its methods do: it gains a share of its best one.
                 members = np.flatnonzero((self.parents >= 0) & (scores > 0))
                 best = np.zeros(size, dtype=np.float32)
                 np.maximum.at(best, self.parents[members], scores[members])
-                scores += MEMBER_SHARE * best
+                scores += member_share * best
             if weights is not None and len(self.fids):
                 scores *= weights[self.fids]
             hits = np.flatnonzero(scores)

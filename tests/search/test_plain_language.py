@@ -132,3 +132,67 @@ async def test_an_inner_helper_comes_after_the_function_others_call(
     response = await service.search("parse one header line")
     first = response.hits[0]
     assert (first.path, first.symbol) == ("pkg/b.py", "parse_header")
+
+
+CHAIN = '''class Chain:
+    """An immutable sequence of links."""
+
+    def __init__(self, links):
+        self.links = tuple(links)
+
+    def __add__(self, other):
+        return Chain(self.links + other.links)
+
+    def __getitem__(self, index):
+        found = self.links[index]
+        return Chain(found) if isinstance(index, slice) else found
+
+    def extend_links(self, more):
+        return Chain([*self.links, *more])
+'''
+
+
+async def test_a_special_method_is_found_by_what_it_does(
+    make_repo: Callable[..., Settings],
+) -> None:
+    service = await service_over(make_repo, {"pkg/chain.py": CHAIN})
+    joined = await service.search("concatenate two chains")
+    assert joined.hits[0].symbol == "Chain.__add__"
+    sliced = await service.search("slicing a chain")
+    assert sliced.hits[0].symbol == "Chain.__getitem__"
+
+
+STREAM = '''class Payload:
+    """What a request carries: its body, read in chunks. Each chunk is read from the body
+    until the body ends; chunks of the body read ahead are buffered; the body read whole."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def read_chunk(self, size):
+        return self.body.read(size)
+
+    def close(self):
+        self.body.close()
+
+
+def read_file(path):
+    return open(path).read()
+
+
+def read_lines(path):
+    return open(path).readlines()
+'''
+
+
+async def test_a_question_led_by_a_verb_finds_the_method_before_its_class(
+    make_repo: Callable[..., Settings],
+) -> None:
+    # Three modules import the class: it is central, and a share of its method's score
+    # would put it first.
+    users = {f"pkg/use{i}.py": "from pkg.stream import Payload\n" for i in range(3)}
+    service = await service_over(make_repo, {"pkg/stream.py": STREAM, **users})
+    action = await service.search("read a chunk of the body")
+    assert action.hits[0].symbol == "Payload.read_chunk"
+    thing = await service.search("what a request carries")
+    assert thing.hits[0].symbol == "Payload"
