@@ -15,7 +15,11 @@ from bot.engine.machine import CompiledFlows
 from bot.engine.reply import Choice
 from bot.flows.model import OTHERWISE, GlobalCommand, State
 from bot.nlu.classify import IntentClassifier
+from bot.nlu.codeish import looks_like_code
+from bot.nlu.entities import PLACEHOLDERS, find_repos
 from bot.nlu.match import IntentMatch
+from bot.nlu.text import normalize
+from bot.nlu.vocabulary import STOPWORDS
 from bot.store.base import Session
 
 if TYPE_CHECKING:
@@ -195,6 +199,8 @@ class Conversation:
         assert state is not None
         self.default_repo()
         match = self._answer_to_question(match, state)
+        if match.intent is None and match.how not in ("code", "query", "clarified"):
+            match = await self._only_a_repository(match)
         takes_text = self.compiled.has_trigger(state, OTHERWISE)
         also_code = ""
         if takes_text and match.intent and match.how != "clarified":
@@ -325,6 +331,34 @@ class Conversation:
         if command is None or command.builtin == "hint":
             return False
         return word.isidentifier() and self.ports.search.defines(word, repo)
+
+    async def _only_a_repository(self, match: IntentMatch) -> IntentMatch:
+        """A repository named by its name, with a few words none of which is in its code
+        ("aiohttp mein dekho", "jetzt aiohttp", "go back to the jinja2 repo"): the command
+        that takes a repository (switch_repo), not a search for those words there."""
+        repo = match.entities.get("repo")
+        if not match.entities.get("repo_by_name") or repo not in self.repos:
+            return match
+        intents = self.compiled.flows.intents
+        command = next(
+            (
+                name
+                for name in self.compiled.flows.globals
+                if name in intents and any("{repo}" in e for e in intents[name].examples)
+            ),
+            None,
+        )
+        if command is None:
+            return match
+        tokens = find_repos(normalize(self.text).split(), [str(repo)]).tokens
+        rest = [t for t in tokens if t not in STOPWORDS and t not in PLACEHOLDERS]
+        if len(rest) > 3 or looks_like_code(self.text):
+            return match
+        for word in rest:
+            if len(word) > 2 and await self.ports.search.occurs(word, str(repo)):
+                return match  # "aiohttp websocket": a word of its code, so a search there
+        self.trace.append(f"'{self.text}' names only a repository")
+        return IntentMatch(command, 80.0, match.entities, how="named")
 
     def _list_on_screen(self, state: State) -> bool:
         """The state offers numbered things to pick (results, repositories, menu options):

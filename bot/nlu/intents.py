@@ -31,6 +31,8 @@ _CLAUSES = re.compile(r"[,;.!]+\s+|\s+(?:and then|then)\s+")
 PLACEHOLDER = ent.NUMBER
 # How sure the classifier must be to overrule a match by words or likeness.
 SECOND_OPINION = 0.97
+# How sure it must be of a command that takes a number, when the text has one.
+NUMBERED_CONFIDENCE = 0.5
 # How sure it must be that text is no command to overrule a match by some of a command's words.
 OTHER_CONFIDENCE = 0.9
 
@@ -163,10 +165,16 @@ class IntentMatcher:
             return None
         found = self._learned.predict(keyed, self._intents)
         floor = self._learned_confidence if confidence is None else confidence
-        if found is None or found[0] == OTHER or found[1] < floor:
+        if found is None or found[0] == OTHER:
             return None
         intent, probability = found
         vocab = self._words.vocab.get(intent, set())
+        if confidence is None and ent.NUMBER in keyed.split() and ent.NUMBER in vocab:
+            # "give me the gist of 3": a number, and a command that takes one is the likelier
+            # reading
+            floor = min(floor, NUMBERED_CONFIDENCE)
+        if probability < floor:
+            return None
         if entities.get("repo_by_name") and ent.REPO not in vocab:
             # "how would i do the same in aiohttp": a repository named where the command takes
             # none is where to ask or search, not a command.

@@ -2,10 +2,10 @@
 me", "let me see the code of ChoiceLoader.load".
 
 A result on screen is named by its symbol (`Bucket.__init__`, also `__init__` or "Bucket init")
-or its file (`environment.py`), else by the class its method belongs to (`Bucket`). When exactly
-one result on screen carries the name, the text is read with the result's number in its place;
-the engine keeps that reading only when it is a command about a result (open, explain), so
-"where is get_bucket used" stays a search.
+or its file (`environment.py`, `bccache.py:55`), else by the class its method belongs to
+(`Bucket`). When exactly one result on screen carries the name, the text is read with the
+result's number in its place; the engine keeps that reading only when it is a command about a
+result (open, explain), so "where is get_bucket used" stays a search.
 """
 
 from __future__ import annotations
@@ -23,11 +23,20 @@ def result_names(hit: Mapping[str, Any]) -> list[list[str]]:
     names: list[list[str]] = []
     symbol = str(hit.get("symbol") or "")
     path = str(hit.get("path") or "")
-    for name in (symbol, symbol.rsplit(".", 1)[-1], path, path.rsplit("/", 1)[-1]):
+    line = hit.get("line")
+    at = [f"{path}:{line}", f"{path.rsplit('/', 1)[-1]}:{line}"] if path and line else []
+    for name in (symbol, symbol.rsplit(".", 1)[-1], path, path.rsplit("/", 1)[-1], *at):
         tokens = words(name)
         if tokens and len(name) >= MIN_NAME_CHARS and tokens not in names:
             names.append(tokens)
     return names
+
+
+def _inside(span: tuple[int, int, int], other: tuple[int, int, int]) -> bool:
+    """``span`` (width, start, number) lies within the longer ``other``."""
+    width, start, _n = span
+    o_width, o_start, _o = other
+    return o_width > width and o_start <= start and start + width <= o_start + o_width
 
 
 def _owner_names(hit: Mapping[str, Any]) -> list[list[str]]:
@@ -47,17 +56,18 @@ def with_result_number(text: str, shown: Iterable[tuple[int, Mapping[str, Any]]]
     shown = list(shown)
     # A result's own names first; failing those, the class its method belongs to
     # ("the ChoiceLoader one" for `ChoiceLoader.load`), when only one result on screen has it.
+    best: tuple[int, int, int] | None = None  # (length, start, number)
     for naming in (result_names, _owner_names):
-        best: tuple[int, int, int] | None = None  # (length, start, number)
-        named: set[int] = set()
-        for number, hit in shown:
-            for name in naming(hit):
-                start = _find(tokens, name, edges)
-                if start is None:
-                    continue
-                named.add(number)
-                if best is None or len(name) > best[0]:
-                    best = (len(name), start, number)
+        found = [
+            (len(name), start, number)
+            for number, hit in shown
+            for name in naming(hit)
+            if (start := _find(tokens, name, edges)) is not None
+        ]
+        # "bccache.py:55" names one result; "bccache.py" inside it, three, says nothing more.
+        found = [f for f in found if not any(_inside(f, other) for other in found)]
+        named = {number for _width, _start, number in found}
+        best = max(found, default=None)
         if best is not None:
             break
     if best is None or len(named) != 1:

@@ -46,6 +46,12 @@ _PARTICLES = re.compile(
     r"一下|请|請|吧|呢|吗|嗎|的|给我|给|を|は|の|して|ください|下さい|て|。|、|？|！"
 )
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+# Where Latin letters or digits meet Chinese, Japanese or Korean ("aiohttpに変えて", "4번"): a
+# word ends there.
+_SCRIPT_EDGE = re.compile(
+    r"(?<=[A-Za-z0-9])(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af])"
+    r"|(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af])(?=[A-Za-z0-9])"
+)
 
 
 def numeral(text: str) -> int:
@@ -62,11 +68,12 @@ def spaced(text: str) -> str:
     """``text`` with its Chinese or Japanese command words and ordinals as spaced words;
     text without those scripts is returned unchanged."""
     if not _UNSPACED.search(text):
-        return text
+        return _SCRIPT_EDGE.sub(" ", text)  # Korean: "4번", "aiohttp로"
     text = _ORDINAL.sub(lambda m: f" {numeral(m.group(1) or m.group(2))} ", text)
     for phrase in _LONGEST_FIRST:
         if phrase in text:
             text = text.replace(phrase, f" {COMMAND_WORDS[phrase]} ")
+    text = _SCRIPT_EDGE.sub(" ", text)
     if not _UNSPACED.search(_PARTICLES.sub("", text)):
         text = _PARTICLES.sub(" ", text)  # only command words were left: drop the particles
     return text

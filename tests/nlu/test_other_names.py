@@ -85,6 +85,8 @@ SHOWN = [
         ("the environment.py one, show me", "the #1 one show me"),
         ("show the Bucket.__init__ one", "show the #4 one"),
         ("and the Bucket init one, what's that for?", "and the #4 one whats that for"),
+        ("show bccache.py:55", "show #4"),  # the file holds three results, the line one
+        ("what's __init__.py:9 about", "whats #2 about"),
     ],
 )
 def test_a_result_named_by_its_symbol_or_file_is_its_number(text: str, read: str) -> None:
