@@ -18,6 +18,7 @@ from bot.nlu.classify import IntentClassifier
 from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import PLACEHOLDERS, find_repos
 from bot.nlu.match import IntentMatch
+from bot.nlu.results import on_screen
 from bot.nlu.text import normalize
 from bot.nlu.vocabulary import STOPWORDS
 from bot.store.base import Session
@@ -54,6 +55,24 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "inactive": "Welcome back! It has been a while, so we're starting again.",
     "flows_changed": "The conversation was just updated, so we are starting this part again.",
 }
+
+
+MAX_REFERENCE_WORDS = 7  # "why is number 3 in the list": longer messages are questions
+# Words after which a number points at a result ("the gist of 3", "why is 2 there", "number 4"),
+# unlike "python 3" or "http 2", where it is part of a name.
+_BEFORE_A_REFERENCE = frozenset(
+    {"of", "is", "was", "are", "about", "in", "on", "at", "up", "number", "no", "nr", "result",
+     "item", "option", "the", "did", "does", "do", "why", "what", "whats", "how", "and", "to",
+     "see", "with", "for", "me", "cite", "cited", "show", "open", "explain"}
+)  # fmt: skip
+
+
+def _a_reference(tokens: list[str], number: int) -> bool:
+    """The number stands as a reference: first, or after a word that leads to one."""
+    for i, token in enumerate(tokens):
+        if token.lstrip("#") == str(number) or token == "{n}":
+            return i == 0 or tokens[i - 1] in _BEFORE_A_REFERENCE
+    return True  # written as a word or an ordinal ("the third", "5th")
 
 
 def message(compiled: CompiledFlows, name: str, context: Mapping[str, Any]) -> str:
@@ -201,6 +220,8 @@ class Conversation:
         match = self._answer_to_question(match, state)
         if match.intent is None and match.how not in ("code", "query", "clarified"):
             match = await self._only_a_repository(match)
+        if match.intent is None and match.how not in ("code", "query", "clarified"):
+            match = self._about_a_result(match, state)
         takes_text = self.compiled.has_trigger(state, OTHERWISE)
         also_code = ""
         if takes_text and match.intent and match.how != "clarified":
@@ -224,7 +245,7 @@ class Conversation:
                 self.trace.append(f"'{self.text}' names code: not taken as {match.intent}")
                 match = IntentMatch(None, match.score, match.entities, how="code")
             elif (
-                match.how not in ("partial", "learned", "agreed")
+                match.how not in ("partial", "learned", "agreed", "reference", "named")
                 and not match.sure
                 and await self._occurs_in_code(match)
             ):
@@ -331,6 +352,29 @@ class Conversation:
         if command is None or command.builtin == "hint":
             return False
         return word.isidentifier() and self.ports.search.defines(word, repo)
+
+    def _about_a_result(self, match: IntentMatch, state: State) -> IntentMatch:
+        """A short message that names a result on screen by its number, as a reference
+        ("why is 2 there", "give me the gist of 3", "bring up number 4"): a command about that
+        result (the one the classifier finds likeliest), not a search for those words."""
+        number = match.entities.get("number")
+        if not isinstance(number, int) or looks_like_code(self.text):
+            return match
+        if number not in {n for n, _hit in on_screen(self.session.slots)}:
+            return match
+        tokens = normalize(self.text).split()
+        if len(tokens) > MAX_REFERENCE_WORDS or not _a_reference(tokens, number):
+            return match
+        about = [
+            name
+            for name, intent in self.compiled.flows.intents.items()
+            if intent.about == "result" and self.compiled.has_trigger(state, name)
+        ]
+        chosen = self.compiled.matcher(state.id).likeliest(self.text, about) if about else None
+        if chosen is None:
+            return match
+        self.trace.append(f"'{self.text}' names result {number}: {chosen}")
+        return IntentMatch(chosen, 70.0, match.entities, how="reference")
 
     async def _only_a_repository(self, match: IntentMatch) -> IntentMatch:
         """A repository named by its name, with a few words none of which is in its code

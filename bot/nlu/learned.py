@@ -81,10 +81,16 @@ class LearnedIntents:
         self._prior = np.zeros(len(self.labels))
         self._unseen = np.log(SMOOTHING / denominators)
 
-    def predict(self, keyed: str, allowed: Collection[str]) -> tuple[str, float] | None:
-        """The most likely of ``allowed`` labels (OTHER always allowed) and its probability
-        among them; None when the model knows none of the allowed labels."""
-        columns = [i for i, label in enumerate(self.labels) if label in allowed or label == OTHER]
+    def predict(
+        self, keyed: str, allowed: Collection[str], *, other: bool = True
+    ) -> tuple[str, float] | None:
+        """The most likely of ``allowed`` labels (and OTHER, unless ``other`` is False) and its
+        probability among them; None when the model knows none of the allowed labels."""
+        columns = [
+            i
+            for i, label in enumerate(self.labels)
+            if label in allowed or (other and label == OTHER)
+        ]
         if not columns or OTHER not in self.labels:
             return None
         rows = [self._vocabulary[f] for f in features(keyed) if f in self._vocabulary]
@@ -113,5 +119,7 @@ class LazyLearned:
             self._trained = LearnedIntents(self._source())
         return self._trained
 
-    def predict(self, keyed: str, allowed: Collection[str]) -> tuple[str, float] | None:
-        return self._model().predict(keyed, allowed)
+    def predict(
+        self, keyed: str, allowed: Collection[str], *, other: bool = True
+    ) -> tuple[str, float] | None:
+        return self._model().predict(keyed, allowed, other=other)
