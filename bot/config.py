@@ -92,6 +92,9 @@ class FlowsConfig:
     prompts_dir: str = "prompts"
     reload: bool = True
     reload_poll_seconds: float = 0.5
+    # A file that keeps the last full check of the flows: an unchanged flows folder (and code)
+    # is not checked again at start-up (bot/flows/checkcache.py). "": check in full every time.
+    check_cache: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,11 +101,13 @@ class Services:
         The language models come from ``settings.llm``; with no key configured the router answers
         in local mode (from search results), so the LLM actions always have an answer."""
         actions = actions or default_actions()
+        check_cache = settings.flows.check_cache
         flows = FlowRegistry(
             settings.path(settings.flows.dir),
             actions=actions,
             nlu=settings.nlu,
             base=settings.base_dir,
+            check_cache=settings.path(check_cache) if check_cache else None,
         )
         llm = llm or LLMRouter.from_settings(settings)
         store = store or open_store(settings)

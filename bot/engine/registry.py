@@ -15,6 +15,7 @@ from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import DEFAULT_MESSAGES
 from bot.engine.machine import CompiledFlows
 from bot.errors import FlowError, Problem
+from bot.flows.checkcache import CheckCache, check_key
 from bot.flows.loader import load_flows, problem_order
 from bot.flows.model import FlowSet
 from bot.flows.templates import TemplateCache
@@ -25,29 +26,57 @@ log = logging.getLogger("bot.flows")
 
 
 def check_flows(
-    directory: Path, *, actions: ActionRegistry, nlu: NluConfig, base: Path | None = None
+    directory: Path,
+    *,
+    actions: ActionRegistry,
+    nlu: NluConfig,
+    base: Path | None = None,
+    cache: CheckCache | None = None,
 ) -> tuple[FlowSet | None, list[Problem], TemplateCache]:
-    """Load and validate: the flows (None when nothing loaded) and every problem, warnings too."""
+    """Load and validate: the flows (None when nothing loaded) and every problem, warnings too.
+    With a ``cache``, the validation is skipped when these flows were checked against the same
+    actions, threshold and messages by the same code before: its problems are read back."""
     templates = TemplateCache()
     flows, problems = load_flows(directory, base=base)
     if flows is not None:
         infos = {s.name: ActionInfo(s.params, s.sets) for s in actions.specs()}
-        problems += validate(
-            flows,
-            actions=infos,
-            templates=templates,
-            threshold=nlu.threshold,
-            messages=frozenset(DEFAULT_MESSAGES),
-        )
+        messages = frozenset(DEFAULT_MESSAGES)
+        key = cached = None
+        if cache is not None:
+            against = {
+                "actions": {name: [info.params, info.sets] for name, info in infos.items()},
+                "threshold": nlu.threshold,
+                "messages": messages,
+            }
+            key = check_key(flows, against)
+            cached = cache.get(key)
+        if cached is None:
+            cached = validate(
+                flows,
+                actions=infos,
+                templates=templates,
+                threshold=nlu.threshold,
+                messages=messages,
+            )
+            if cache is not None and key is not None:
+                cache.put(key, cached)
+        problems += cached
     return flows, sorted(problems, key=problem_order), templates
 
 
 def compile_flows(
-    directory: Path, *, actions: ActionRegistry, nlu: NluConfig, base: Path | None = None
+    directory: Path,
+    *,
+    actions: ActionRegistry,
+    nlu: NluConfig,
+    base: Path | None = None,
+    cache: CheckCache | None = None,
 ) -> tuple[CompiledFlows | None, list[Problem]]:
     """Load, validate and compile; the compiled flows are None when there is any error.
     Warnings (like intents that collide) are returned with compiled flows."""
-    flows, problems, templates = check_flows(directory, actions=actions, nlu=nlu, base=base)
+    flows, problems, templates = check_flows(
+        directory, actions=actions, nlu=nlu, base=base, cache=cache
+    )
     if flows is None or any(p.severity == "error" for p in problems):
         return None, problems
     return CompiledFlows(flows, nlu=nlu, templates=templates), problems
@@ -61,13 +90,19 @@ class FlowRegistry:
         actions: ActionRegistry,
         nlu: NluConfig,
         base: Path | None = None,
+        check_cache: Path | None = None,
     ) -> None:
+        """``check_cache``: a file that keeps the last full check of the flows (see
+        bot/flows/checkcache.py); None checks them in full every time."""
         self.directory = directory
         self.actions = actions
         self.nlu = nlu
         self.base = base
+        self.cache = CheckCache(check_cache) if check_cache is not None else None
         self.listeners: list[Callable[[CompiledFlows], None]] = []
-        compiled, problems = compile_flows(directory, actions=actions, nlu=nlu, base=base)
+        compiled, problems = compile_flows(
+            directory, actions=actions, nlu=nlu, base=base, cache=self.cache
+        )
         if compiled is None:
             raise FlowError(problems)
         _log_warnings(problems)
@@ -84,7 +119,7 @@ class FlowRegistry:
         """Recompile; on success swap the new version in. Returns the errors that kept the old
         version live (empty: the new version is live, or nothing changed)."""
         compiled, problems = compile_flows(
-            self.directory, actions=self.actions, nlu=self.nlu, base=self.base
+            self.directory, actions=self.actions, nlu=self.nlu, base=self.base, cache=self.cache
         )
         return self._swap(compiled, problems)
 
@@ -92,7 +127,12 @@ class FlowRegistry:
         """``reload`` off the event loop: turns keep running while the new version compiles."""
         async with self._lock:
             compiled, problems = await asyncio.to_thread(
-                compile_flows, self.directory, actions=self.actions, nlu=self.nlu, base=self.base
+                compile_flows,
+                self.directory,
+                actions=self.actions,
+                nlu=self.nlu,
+                base=self.base,
+                cache=self.cache,
             )
             return self._swap(compiled, problems)
 

@@ -1,0 +1,118 @@
+"""The last full check of the flows, kept on disk so an unchanged flows folder starts at once.
+
+Validation (every template parsed, every pair of intents' examples compared) costs more than the
+rest of a terminal chat's start-up. Its result depends only on the flow files, on what the caller
+checks them against (the actions, the matcher's threshold, the engine's messages) and on the code
+that checks; the key is a digest of all of these, so a change to any of them misses the cache and
+the check runs again. The flow files are keyed by their content (the FlowSet's version), the code
+by the size and modification time of each module that takes part.
+
+One entry is kept: the key and the problems found. A file that cannot be read or written is no
+error: the check simply runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict
+from importlib.util import find_spec
+from pathlib import Path
+
+from bot.errors import Problem
+from bot.flows.model import FlowSet
+
+log = logging.getLogger("bot.flows")
+
+FORMAT = 1
+# The code a check runs: the flows package and the text normalisation the collision check keys
+# examples with. Libraries whose results feed the check: Jinja parses the templates, rapidfuzz
+# scores the examples.
+_PACKAGES = ("bot.flows", "bot.nlu")
+_MODULES = ("bot.errors",)
+_LIBRARIES = ("jinja2", "rapidfuzz", "yaml")
+
+
+def code_stamps() -> list[tuple[str, int, int]]:
+    """(file, size, modification time) of every module that takes part in a check."""
+    files: list[Path] = []
+    for name in _PACKAGES:
+        spec = find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for folder in spec.submodule_search_locations:
+            files.extend(sorted(Path(folder).glob("*.py")))
+    for name in (*_MODULES, *_LIBRARIES):
+        spec = find_spec(name)
+        if spec is not None and spec.origin:
+            files.append(Path(spec.origin))
+    return [_stamp(path) for path in files]
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def check_key(flows: FlowSet, checked_against: object) -> str:
+    """The digest a check of ``flows`` is cached under. ``checked_against`` is everything else
+    the check reads, as JSON-serialisable data (sorted: the same inputs give the same key)."""
+    parts = {
+        "format": FORMAT,
+        "python": sys.version,
+        "flows": flows.version,
+        "files": list(flows.files),
+        "against": checked_against,
+        "code": code_stamps(),
+    }
+    text = json.dumps(parts, sort_keys=True, default=_sorted)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sorted(value: object) -> object:
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    raise TypeError(f"not JSON: {value!r}")
+
+
+class CheckCache:
+    """The problems of the last full check of the flows, under its key (see ``check_key``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def get(self, key: str) -> list[Problem] | None:
+        """The problems cached under ``key``; None when there are none (or the file is
+        unreadable, or from another check)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("key") != key:
+                return None
+            return [Problem(**fields) for fields in data["problems"]]
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def put(self, key: str, problems: Iterable[Problem]) -> None:
+        """Keep ``problems`` under ``key``, replacing the entry before (atomically: a reader
+        sees the old file or the new one, never half of one)."""
+        data = {"key": key, "problems": [asdict(p) for p in problems]}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    json.dump(data, out, ensure_ascii=False)
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.debug("flows.check_cache_unwritable", extra={"fields": {"error": str(exc)}})
