@@ -19,7 +19,6 @@ from bot.flows.checkcache import CheckCache, check_key
 from bot.flows.loader import load_flows, problem_order
 from bot.flows.model import FlowSet
 from bot.flows.templates import TemplateCache
-from bot.flows.validate import validate
 from bot.flows.variables import ActionInfo
 
 log = logging.getLogger("bot.flows")
@@ -51,6 +50,8 @@ def check_flows(
             key = check_key(flows, against)
             cached = cache.get(key)
         if cached is None:
+            from bot.flows.validate import validate  # only when no cached check serves
+
             cached = validate(
                 flows,
                 actions=infos,

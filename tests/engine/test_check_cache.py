@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import NluConfig
-from bot.engine import registry as registry_module
 from bot.engine.actions import ActionRegistry
 from bot.engine.registry import FlowRegistry, check_flows
 from bot.errors import FlowError, Problem
 from bot.flows import checkcache
+from bot.flows import validate as validate_module
 from bot.flows.checkcache import CheckCache
 from bot.services import default_actions
 from tests.testing.conftest import FLOWS, write_flows
@@ -26,11 +26,11 @@ COLLIDING = "help: [help, searhc]"
 
 
 class Counted:
-    """Counts the full validations (bot.flows.validate.validate as the registry calls it)."""
+    """Counts the full validations (bot.flows.validate.validate, as the registry calls it)."""
 
     def __init__(self) -> None:
         self.calls = 0
-        self.real = registry_module.validate
+        self.real = validate_module.validate
 
     def __call__(self, *args: object, **kwargs: object) -> list[Problem]:
         self.calls += 1
@@ -40,7 +40,7 @@ class Counted:
 @pytest.fixture
 def validations(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counted]:
     counted = Counted()
-    monkeypatch.setattr(registry_module, "validate", counted)
+    monkeypatch.setattr(validate_module, "validate", counted)
     yield counted
 
 
