@@ -159,9 +159,12 @@ class CompiledFlows:
     def _conditions(self, transition: Transition) -> list[Callable[[Any], bool]]:
         if transition.when is None:
             return []
-        test = self.templates.condition(transition.when)
+        when = transition.when
 
         def holds(event: Any) -> bool:
+            # Compiled when first tested (once: the template cache keeps it), not with the
+            # flows: most conditions are never tested in a short chat. Validation has parsed it.
+            test = self.templates.condition(when)
             try:
                 return test(event.model.template_context())
             except jinja2.UndefinedError as exc:
