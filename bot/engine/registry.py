@@ -13,9 +13,9 @@ from pathlib import Path
 from bot.config import NluConfig
 from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import DEFAULT_MESSAGES
-from bot.engine.machine import CompiledFlows
+from bot.engine.machine import CompiledFlows, example_keys
 from bot.errors import FlowError, Problem
-from bot.flows.checkcache import CheckCache, check_key
+from bot.flows.checkcache import CheckCache, Checked, check_key
 from bot.flows.loader import load_flows, problem_order
 from bot.flows.model import FlowSet
 from bot.flows.templates import TemplateCache
@@ -35,12 +35,26 @@ def check_flows(
     """Load and validate: the flows (None when nothing loaded) and every problem, warnings too.
     With a ``cache``, the validation is skipped when these flows were checked against the same
     actions, threshold and messages by the same code before: its problems are read back."""
+    flows, problems, templates, _keys = _checked(directory, actions, nlu, base, cache)
+    return flows, problems, templates
+
+
+def _checked(
+    directory: Path,
+    actions: ActionRegistry,
+    nlu: NluConfig,
+    base: Path | None,
+    cache: CheckCache | None,
+) -> tuple[FlowSet | None, list[Problem], TemplateCache, dict[str, str] | None]:
+    """``check_flows``, and with a cache the matcher's key of every example (kept with the
+    check: computing them costs most of compiling the flows)."""
     templates = TemplateCache()
     flows, problems = load_flows(directory, base=base)
+    keys = None
     if flows is not None:
         infos = {s.name: ActionInfo(s.params, s.sets) for s in actions.specs()}
         messages = frozenset(DEFAULT_MESSAGES)
-        key = cached = None
+        key = entry = None
         if cache is not None:
             against = {
                 "actions": {name: [info.params, info.sets] for name, info in infos.items()},
@@ -48,11 +62,11 @@ def check_flows(
                 "messages": messages,
             }
             key = check_key(flows, against)
-            cached = cache.get(key)
-        if cached is None:
+            entry = cache.get(key)
+        if entry is None:
             from bot.flows.validate import validate  # only when no cached check serves
 
-            cached = validate(
+            found = validate(
                 flows,
                 actions=infos,
                 templates=templates,
@@ -60,9 +74,13 @@ def check_flows(
                 messages=messages,
             )
             if cache is not None and key is not None:
-                cache.put(key, cached)
-        problems += cached
-    return flows, sorted(problems, key=problem_order), templates
+                entry = Checked(found, example_keys(flows))
+                cache.put(key, entry)
+        else:
+            found = entry.problems
+        keys = entry.example_keys if entry is not None else None
+        problems += found
+    return flows, sorted(problems, key=problem_order), templates, keys
 
 
 def compile_flows(
@@ -75,12 +93,10 @@ def compile_flows(
 ) -> tuple[CompiledFlows | None, list[Problem]]:
     """Load, validate and compile; the compiled flows are None when there is any error.
     Warnings (like intents that collide) are returned with compiled flows."""
-    flows, problems, templates = check_flows(
-        directory, actions=actions, nlu=nlu, base=base, cache=cache
-    )
+    flows, problems, templates, keys = _checked(directory, actions, nlu, base, cache)
     if flows is None or any(p.severity == "error" for p in problems):
         return None, problems
-    return CompiledFlows(flows, nlu=nlu, templates=templates), problems
+    return CompiledFlows(flows, nlu=nlu, templates=templates, example_keys=keys), problems
 
 
 class FlowRegistry:

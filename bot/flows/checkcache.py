@@ -7,7 +7,9 @@ that checks; the key is a digest of all of these, so a change to any of them mis
 the check runs again. The flow files are keyed by their content (the FlowSet's version), the code
 by the size and modification time of each module that takes part.
 
-One entry is kept: the key and the problems found. A file that cannot be read or written is no
+One entry is kept: the key, the problems found, and the intent matcher's key of every example
+(computing those costs most of compiling the flows; they depend on the examples and the
+text normalisation of bot/nlu/, both in the key). A file that cannot be read or written is no
 error: the check simply runs.
 """
 
@@ -19,8 +21,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from bot.flows.model import FlowSet
 
 log = logging.getLogger("bot.flows")
 
-FORMAT = 1
+FORMAT = 2
 # The code a check runs: the flows package and the text normalisation the collision check keys
 # examples with. Libraries whose results feed the check: Jinja parses the templates, rapidfuzz
 # scores the examples.
@@ -83,27 +84,43 @@ def _sorted(value: object) -> object:
     raise TypeError(f"not JSON: {value!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What a full check found, and the matcher's key of each example (example -> key)."""
+
+    problems: list[Problem]
+    example_keys: dict[str, str]
+
+
 class CheckCache:
-    """The problems of the last full check of the flows, under its key (see ``check_key``)."""
+    """The last full check of the flows, under its key (see ``check_key``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def get(self, key: str) -> list[Problem] | None:
-        """The problems cached under ``key``; None when there are none (or the file is
-        unreadable, or from another check)."""
+    def get(self, key: str) -> Checked | None:
+        """The check cached under ``key``; None when there is none (or the file is unreadable,
+        or from another check)."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("key") != key:
                 return None
-            return [Problem(**fields) for fields in data["problems"]]
+            problems = [Problem(**fields) for fields in data["problems"]]
+            keys = data["example_keys"]
+            if not all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
+                return None
+            return Checked(problems, dict(keys))
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
-    def put(self, key: str, problems: Iterable[Problem]) -> None:
-        """Keep ``problems`` under ``key``, replacing the entry before (atomically: a reader
+    def put(self, key: str, checked: Checked) -> None:
+        """Keep ``checked`` under ``key``, replacing the entry before (atomically: a reader
         sees the old file or the new one, never half of one)."""
-        data = {"key": key, "problems": [asdict(p) for p in problems]}
+        data = {
+            "key": key,
+            "problems": [asdict(p) for p in checked.problems],
+            "example_keys": checked.example_keys,
+        }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)

@@ -200,3 +200,33 @@ def test_the_registry_picks_up_an_edit_with_the_cache(
     assert [p for p in first.reload() if p.severity == "error"]
     with pytest.raises(FlowError):
         FlowRegistry(flows, check_cache=cache, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_example_keys_come_back_with_the_check(
+    flows: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The matcher's keys are kept with the check: a start on an unchanged folder computes
+    none, and matches as a start that computed them all."""
+    from bot.engine import machine
+    from bot.nlu import intents
+
+    cache = tmp_path / "checked.json"
+    kwargs = {"actions": default_actions(), "nlu": NluConfig(), "base": tmp_path}
+    computed = FlowRegistry(flows, **kwargs)  # type: ignore[arg-type]
+    FlowRegistry(flows, check_cache=cache, **kwargs)  # type: ignore[arg-type]
+    made: list[str] = []
+    real = intents.example_key
+
+    def counted(phrase: str) -> str:
+        made.append(phrase)
+        return real(phrase)
+
+    monkeypatch.setattr(intents, "example_key", counted)
+    monkeypatch.setattr(machine, "example_key", counted)
+    cached = FlowRegistry(flows, check_cache=cache, **kwargs)  # type: ignore[arg-type]
+    assert made == []
+    for state in ("desk.welcome", "desk.ask", "desk.found"):
+        for text in ("find", "serch", "help please", "start over", "hello", "where is Circle"):
+            assert cached.current.matcher(state).match(text) == computed.current.matcher(
+                state
+            ).match(text)
