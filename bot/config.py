@@ -92,8 +92,8 @@ class FlowsConfig:
     prompts_dir: str = "prompts"
     reload: bool = True
     reload_poll_seconds: float = 0.5
-    # A file that keeps the last full check of the flows: an unchanged flows folder (and code)
-    # is not checked again at start-up (bot/flows/checkcache.py). "": check in full every time.
+    # A file that keeps the flows as last loaded and checked: an unchanged flows folder (and
+    # code) is not loaded nor checked again at start-up (bot/flows/checkcache.py). "": off.
     check_cache: str = ""
 
 

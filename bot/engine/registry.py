@@ -16,7 +16,7 @@ from bot.engine.conversation import DEFAULT_MESSAGES
 from bot.engine.machine import CompiledFlows, example_keys
 from bot.errors import FlowError, Problem
 from bot.flows.checkcache import CheckCache, Checked, check_key
-from bot.flows.loader import load_flows, problem_order
+from bot.flows.loader import flow_files, load_flows, problem_order, source_version
 from bot.flows.model import FlowSet
 from bot.flows.templates import TemplateCache
 from bot.flows.variables import ActionInfo
@@ -33,8 +33,9 @@ def check_flows(
     cache: CheckCache | None = None,
 ) -> tuple[FlowSet | None, list[Problem], TemplateCache]:
     """Load and validate: the flows (None when nothing loaded) and every problem, warnings too.
-    With a ``cache``, the validation is skipped when these flows were checked against the same
-    actions, threshold and messages by the same code before: its problems are read back."""
+    With a ``cache``, neither is done again when the same flow files were loaded and checked
+    against the same actions, threshold and messages by the same code before: the flows and
+    the problems are read back (bot/flows/checkcache.py)."""
     flows, problems, templates, _keys = _checked(directory, actions, nlu, base, cache)
     return flows, problems, templates
 
@@ -47,40 +48,64 @@ def _checked(
     cache: CheckCache | None,
 ) -> tuple[FlowSet | None, list[Problem], TemplateCache, dict[str, str] | None]:
     """``check_flows``, and with a cache the matcher's key of every example (kept with the
-    check: computing them costs most of compiling the flows)."""
+    check: computing them costs most of compiling the flows; None without a cache)."""
+    infos = {s.name: ActionInfo(s.params, s.sets) for s in actions.specs()}
+    messages = frozenset(DEFAULT_MESSAGES)
+    key = sources = None
+    if cache is not None:
+        sources = _sources(directory)
+    if cache is not None and sources is not None:
+        where = {
+            "directory": str(directory),
+            "base": str(base),
+            "cwd": str(Path.cwd()),  # names are shown from there without a base
+            "files": [str(path) for path, _raw in sources],
+        }
+        against = {
+            "actions": {name: [info.params, info.sets] for name, info in infos.items()},
+            "threshold": nlu.threshold,
+            "messages": messages,
+        }
+        named = [(path.name, raw) for path, raw in sources]
+        key = check_key(named, where, against)
+        entry = cache.get(key)
+        if entry is not None:
+            return entry.flows, entry.problems, TemplateCache(), entry.example_keys
     templates = TemplateCache()
     flows, problems = load_flows(directory, base=base)
     keys = None
     if flows is not None:
-        infos = {s.name: ActionInfo(s.params, s.sets) for s in actions.specs()}
-        messages = frozenset(DEFAULT_MESSAGES)
-        key = entry = None
-        if cache is not None:
-            against = {
-                "actions": {name: [info.params, info.sets] for name, info in infos.items()},
-                "threshold": nlu.threshold,
-                "messages": messages,
-            }
-            key = check_key(flows, against)
-            entry = cache.get(key)
-        if entry is None:
-            from bot.flows.validate import validate  # only when no cached check serves
+        from bot.flows.validate import validate  # only when no cached check serves
 
-            found = validate(
-                flows,
-                actions=infos,
-                templates=templates,
-                threshold=nlu.threshold,
-                messages=messages,
-            )
-            if cache is not None and key is not None:
-                entry = Checked(found, example_keys(flows))
-                cache.put(key, entry)
-        else:
-            found = entry.problems
-        keys = entry.example_keys if entry is not None else None
-        problems += found
-    return flows, sorted(problems, key=problem_order), templates, keys
+        problems += validate(
+            flows,
+            actions=infos,
+            templates=templates,
+            threshold=nlu.threshold,
+            messages=messages,
+        )
+    problems = sorted(problems, key=problem_order)
+    # Kept only when the loader read what the key was made of (no edit in between).
+    if (
+        cache is not None
+        and key is not None
+        and sources is not None
+        and flows is not None
+        and flows.version == source_version([(path.name, raw) for path, raw in sources])
+    ):
+        keys = example_keys(flows)
+        cache.put(key, Checked(flows, problems, keys))
+    return flows, problems, templates, keys
+
+
+def _sources(directory: Path) -> list[tuple[Path, bytes]] | None:
+    """The flow files as the loader will read them; None when there are none (or one cannot
+    be read): then nothing is cached, and the loader reports what is wrong."""
+    try:
+        files = flow_files(directory) if directory.is_dir() else []
+        return [(path, path.read_bytes()) for path in files] or None
+    except OSError:
+        return None
 
 
 def compile_flows(

@@ -1,16 +1,16 @@
-"""The last full check of the flows, kept on disk so an unchanged flows folder starts at once.
+"""The flows as last loaded and checked, kept on disk so an unchanged flows folder starts at once.
 
-Validation (every template parsed, every pair of intents' examples compared) costs more than the
-rest of a terminal chat's start-up. Its result depends only on the flow files, on what the caller
-checks them against (the actions, the matcher's threshold, the engine's messages) and on the code
-that checks; the key is a digest of all of these, so a change to any of them misses the cache and
-the check runs again. The flow files are keyed by their content (the FlowSet's version), the code
-by the size and modification time of each module that takes part.
+Loading (YAML), validation (every template parsed, every pair of intents' examples compared) and
+the intent matcher's keys of the examples cost more than the rest of a terminal chat's start-up.
+Their results depend only on the flow files, on what the caller checks them against (the
+actions, the matcher's threshold, the engine's messages) and on the code that reads and checks
+them; the key is a digest of all of these, so a change to any of them misses the cache and the
+flows are loaded and checked again. The flow files are keyed by their content (read again at
+every start), the code by the size and modification time of each module that takes part.
 
-One entry is kept: the key, the problems found, and the intent matcher's key of every example
-(computing those costs most of compiling the flows; they depend on the examples and the
-text normalisation of bot/nlu/, both in the key). A file that cannot be read or written is no
-error: the check simply runs.
+One entry is kept: the key, the loaded flows (bot/flows/flowjson.py), every problem found, and
+the matcher's key of every example. A file that cannot be read or written is no error: the flows
+are simply loaded and checked.
 """
 
 from __future__ import annotations
@@ -21,16 +21,18 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
 from bot.errors import Problem
+from bot.flows.flowjson import NotEncodable, decode, encode
 from bot.flows.model import FlowSet
 
 log = logging.getLogger("bot.flows")
 
-FORMAT = 2
+FORMAT = 3
 # The code a check runs: the flows package and the text normalisation the collision check keys
 # examples with. Libraries whose results feed the check: Jinja parses the templates, rapidfuzz
 # scores the examples.
@@ -63,14 +65,21 @@ def _stamp(path: Path) -> tuple[str, int, int]:
     return (str(path), stat.st_size, stat.st_mtime_ns)
 
 
-def check_key(flows: FlowSet, checked_against: object) -> str:
-    """The digest a check of ``flows`` is cached under. ``checked_against`` is everything else
-    the check reads, as JSON-serialisable data (sorted: the same inputs give the same key)."""
+def check_key(sources: Iterable[tuple[str, bytes]], where: object, checked_against: object) -> str:
+    """The digest a load and check is cached under: the flow files' ``sources`` (name and
+    content, as the loader reads them), ``where`` they are (their paths, and the folder their
+    names are shown from) and ``checked_against``, everything else the check reads, as
+    JSON-serialisable data (sets are sorted: the same inputs give the same key)."""
+    content = hashlib.sha256()
+    for name, raw in sources:
+        encoded = name.encode()
+        content.update(len(encoded).to_bytes(4, "big") + encoded)
+        content.update(len(raw).to_bytes(8, "big") + raw)
     parts = {
         "format": FORMAT,
         "python": sys.version,
-        "flows": flows.version,
-        "files": list(flows.files),
+        "flows": content.hexdigest(),
+        "where": where,
         "against": checked_against,
         "code": code_stamps(),
     }
@@ -86,8 +95,10 @@ def _sorted(value: object) -> object:
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """What a full check found, and the matcher's key of each example (example -> key)."""
+    """The flows as loaded, every problem found loading and checking them (sorted as
+    check_flows returns them), and the matcher's key of each example (example -> key)."""
 
+    flows: FlowSet
     problems: list[Problem]
     example_keys: dict[str, str]
 
@@ -105,22 +116,30 @@ class CheckCache:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("key") != key:
                 return None
+            flows = decode(data["flows"])
             problems = [Problem(**fields) for fields in data["problems"]]
             keys = data["example_keys"]
-            if not all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
+            if not isinstance(flows, FlowSet) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+            ):
                 return None
-            return Checked(problems, dict(keys))
+            return Checked(flows, problems, dict(keys))
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
     def put(self, key: str, checked: Checked) -> None:
         """Keep ``checked`` under ``key``, replacing the entry before (atomically: a reader
         sees the old file or the new one, never half of one)."""
-        data = {
-            "key": key,
-            "problems": [asdict(p) for p in checked.problems],
-            "example_keys": checked.example_keys,
-        }
+        try:
+            data = {
+                "key": key,
+                "flows": encode(checked.flows),
+                "problems": [asdict(p) for p in checked.problems],
+                "example_keys": checked.example_keys,
+            }
+        except NotEncodable as exc:
+            log.debug("flows.check_cache_not_kept", extra={"fields": {"error": str(exc)}})
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)

@@ -230,3 +230,52 @@ def test_the_example_keys_come_back_with_the_check(
             assert cached.current.matcher(state).match(text) == computed.current.matcher(
                 state
             ).match(text)
+
+
+def test_unchanged_flows_are_not_loaded_again(
+    flows: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start on unchanged flows reads them back from the cache, equal to a fresh load."""
+    from bot.engine import registry
+
+    cache = tmp_path / "checked.json"
+    loads: list[Path] = []
+    real = registry.load_flows
+
+    def counted(directory: Path, **kwargs: object) -> object:
+        loads.append(directory)
+        return real(directory, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(registry, "load_flows", counted)
+    fresh = check_flows(flows, actions=default_actions(), nlu=NluConfig(), base=tmp_path)
+    kept = CheckCache(cache)
+    first = check_flows(
+        flows, actions=default_actions(), nlu=NluConfig(), base=tmp_path, cache=kept
+    )
+    again = check_flows(
+        flows, actions=default_actions(), nlu=NluConfig(), base=tmp_path, cache=kept
+    )
+    assert len(loads) == 2  # without the cache, then the first with it
+    assert again[0] == first[0] == fresh[0] and again[1] == first[1] == fresh[1]
+
+
+def test_an_edit_while_loading_is_not_kept(
+    flows: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, validations: Counted
+) -> None:
+    """Files edited between the cache's read and the loader's are not kept under the key of
+    what was read first: the next start loads them again."""
+    from bot.engine import registry
+
+    real = registry.load_flows
+
+    def edited_meanwhile(directory: Path, **kwargs: object) -> object:
+        edit_intents(flows, COLLIDING)
+        return real(directory, **kwargs)  # type: ignore[arg-type]
+
+    cache = tmp_path / "checked.json"
+    monkeypatch.setattr(registry, "load_flows", edited_meanwhile)
+    assert any(p.code == "intent_collision" for p in check(flows, cache))
+    assert not cache.exists()
+    monkeypatch.setattr(registry, "load_flows", real)
+    assert any(p.code == "intent_collision" for p in check(flows, cache))
+    assert validations.calls == 2
