@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def _checked(
         where = {
             "directory": str(directory),
             "base": str(base),
-            "cwd": str(Path.cwd()),  # names are shown from there without a base
+            "cwd": _cwd(),  # names are shown from there without a base
             "files": [str(path) for path, _raw in sources],
         }
         against = {
@@ -96,6 +97,13 @@ def _checked(
         keys = example_keys(flows)
         cache.put(key, Checked(flows, problems, keys))
     return flows, problems, templates, keys
+
+
+def _cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:  # removed from under us: then no name is shown from it either
+        return ""
 
 
 def _sources(directory: Path) -> list[tuple[Path, bytes]] | None:
