@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.access.admin import Admin
 from bot.access.policy import AccessPolicy
@@ -31,11 +31,13 @@ from bot.llm.cache import AnswerCache
 from bot.llm.classify import LLMIntentClassifier
 from bot.llm.router import LLMRouter
 from bot.nlu.classify import IntentClassifier
-from bot.search.gitsync import GitSync
 from bot.search.resultcache import ResultCache
 from bot.search.service import SearchService
 from bot.store.base import ConversationStore
 from bot.store.factory import open_store
+
+if TYPE_CHECKING:
+    from bot.search.gitsync import GitSync
 
 log = logging.getLogger("bot.services")
 
@@ -101,11 +103,13 @@ class Services:
         The language models come from ``settings.llm``; with no key configured the router answers
         in local mode (from search results), so the LLM actions always have an answer."""
         actions = actions or default_actions()
+        check_cache = settings.flows.check_cache
         flows = FlowRegistry(
             settings.path(settings.flows.dir),
             actions=actions,
             nlu=settings.nlu,
             base=settings.base_dir,
+            check_cache=settings.path(check_cache) if check_cache else None,
         )
         llm = llm or LLMRouter.from_settings(settings)
         store = store or open_store(settings)
@@ -123,7 +127,11 @@ class Services:
                 cache, template_version=llm.prompts.version, index_version=search.version
             )
             llm.use_cache(answers)
-        has_git = any(r.git for r in settings.repos)
+        git = None
+        if any(r.git for r in settings.repos):
+            from bot.search.gitsync import GitSync  # only with a repository to keep current
+
+            git = GitSync.from_settings(settings, search)
         services = cls(
             settings=settings,
             store=store,
@@ -135,7 +143,7 @@ class Services:
             llm=llm,
             classifier=LLMIntentClassifier(llm, clock=clock),
             cache=cache,
-            git=GitSync.from_settings(settings, search) if has_git else None,
+            git=git,
         )
         access = settings.access
         if access.mode == "allowlist" and not (access.users or access.groups or access.admins):

@@ -132,3 +132,26 @@ def test_git_repositories_in_the_config_file(tmp_path: Path) -> None:
     assert docs.refresh_seconds == 0
     assert shop.root(tmp_path, repos_dir=tmp_path / "clones") == tmp_path / "clones" / "shop"
     assert docs.root(tmp_path) == tmp_path / "data" / "repos" / "docs"
+
+
+@pytest.mark.parametrize("path", ["config.yaml", "deploy/k8s/base/config.yaml"])
+def test_the_fast_yaml_reader_reads_as_pyyaml_safe_load(path: str) -> None:
+    import yaml
+
+    from bot.config import _read_yaml
+
+    text = (ROOT / path).read_text(encoding="utf-8")
+    assert _read_yaml(text) == yaml.safe_load(text)
+
+
+def test_a_broken_config_is_described_by_the_python_parser(tmp_path: Path) -> None:
+    import yaml
+
+    text = "server:\n  port: 8080\n   host: x\n"
+    with pytest.raises(yaml.YAMLError) as expected:
+        yaml.safe_load(text)
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={}, read_dotenv=False)
+    assert str(expected.value) in str(raised.value)

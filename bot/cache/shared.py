@@ -57,8 +57,17 @@ class SharedCache:
     ) -> None:
         self.backend = backend
         self.config = config or CacheConfig()
-        self.code = code or code_version()
+        self._code = code or None
         self.stats: dict[str, KindStats] = {}
+
+    @property
+    def code(self) -> str:
+        """The code version keys are made with; this program's source is read and digested
+        when the first key is made, not when the cache is built (a chat's first greeting makes
+        none)."""
+        if self._code is None:
+            self._code = code_version()
+        return self._code
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SharedCache | None:

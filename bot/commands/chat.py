@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import getpass
 import json
 import logging
@@ -37,19 +38,28 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.config import load_settings
+    # Start-up (imports, the settings, the flows) makes many objects that live as long as the
+    # chat and frees few: the garbage collector would only walk them over and over. It runs
+    # again once the chat first waits for a person or searches (or ends before either).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from bot.config import load_settings
 
-    settings = load_settings(args.config)
-    from bot.access.senders import sender_key
+        settings = load_settings(args.config)
+        from bot.access.senders import sender_key
 
-    if args.database_url:
-        storage = dataclasses.replace(settings.storage, database_url=args.database_url)
-        settings = dataclasses.replace(settings, storage=storage)
-    user = sender_key(args.user or f"console:{getpass.getuser()}")
-    return asyncio.run(_main(settings, user))
+        if args.database_url:
+            storage = dataclasses.replace(settings.storage, database_url=args.database_url)
+            settings = dataclasses.replace(settings, storage=storage)
+        user = sender_key(args.user or f"console:{getpass.getuser()}")
+        return asyncio.run(_main(settings, user, collect=collecting))
+    finally:
+        if collecting:
+            gc.enable()
 
 
-async def _main(settings: Settings, user: str) -> int:
+async def _main(settings: Settings, user: str, *, collect: bool = True) -> int:
     from bot.channels.console import chat
     from bot.search.service import SearchService
     from bot.services import Services
@@ -58,7 +68,12 @@ async def _main(settings: Settings, user: str) -> int:
         # The server answers while it indexes, with partial results and a "still indexing"
         # note; a terminal session is short, so its first search waits for the whole index.
         # Messages that search nothing (a greeting, a menu choice) are answered meanwhile.
+        def started() -> None:
+            if collect:
+                gc.enable()  # start-up is over (see run)
+
         async def whole_index() -> None:
+            started()
             await search.start()  # at once if the chat was never idle before
             await wait_for_index(search, progress=sys.stderr)
 
@@ -69,7 +84,11 @@ async def _main(settings: Settings, user: str) -> int:
         try:
             # Indexing starts when the chat first waits for a person (at the prompt, or once
             # the first piped message is answered): its threads would slow that answer down.
-            status = await chat(services.engine, user_id=user, idle=search.start)
+            async def idle() -> None:
+                started()
+                await search.start()
+
+            status = await chat(services.engine, user_id=user, idle=idle)
             # The index is finished and saved before leaving, as it was when the chat waited
             # for it up front: the next chat starts on a warm index even after one greeting.
             await whole_index()

@@ -49,8 +49,24 @@ class SequentialAsyncMachine(AsyncMachine):
         return [await func() for func in callables]
 
 
+def example_keys(flows: FlowSet) -> dict[str, str]:
+    """The matcher's key of every example of ``flows`` (see bot.nlu.intents.example_key)."""
+    return {
+        text: example_key(text) for intent in flows.intents.values() for text in intent.examples
+    }
+
+
 class CompiledFlows:
-    def __init__(self, flows: FlowSet, *, nlu: NluConfig, templates: TemplateCache | None = None):
+    def __init__(
+        self,
+        flows: FlowSet,
+        *,
+        nlu: NluConfig,
+        templates: TemplateCache | None = None,
+        example_keys: Mapping[str, str] | None = None,
+    ):
+        """``example_keys``: the matcher's keys of the examples, when known already (kept with
+        the flows' check); the others are computed."""
         self.flows = flows
         self.version = flows.version
         self.templates = templates or TemplateCache()
@@ -107,6 +123,7 @@ class CompiledFlows:
                     preferred=global_intents,
                     learned=learned,
                     learned_confidence=nlu.learned_confidence,
+                    keys=example_keys,
                 )
             self._matchers[state.id] = built[key]
 
@@ -162,9 +179,12 @@ class CompiledFlows:
     def _conditions(self, transition: Transition) -> list[Callable[[Any], bool]]:
         if transition.when is None:
             return []
-        test = self.templates.condition(transition.when)
+        when = transition.when
 
         def holds(event: Any) -> bool:
+            # Compiled when first tested (once: the template cache keeps it), not with the
+            # flows: most conditions are never tested in a short chat. Validation has parsed it.
+            test = self.templates.condition(when)
             try:
                 return test(event.model.template_context())
             except jinja2.UndefinedError as exc:

@@ -7,50 +7,129 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import NluConfig
 from bot.engine.actions import ActionRegistry
 from bot.engine.conversation import DEFAULT_MESSAGES
-from bot.engine.machine import CompiledFlows
+from bot.engine.machine import CompiledFlows, example_keys
 from bot.errors import FlowError, Problem
-from bot.flows.loader import load_flows, problem_order
+from bot.flows.checkcache import CheckCache, Checked, check_key
+from bot.flows.loader import flow_files, load_flows, problem_order, source_version
 from bot.flows.model import FlowSet
 from bot.flows.templates import TemplateCache
-from bot.flows.validate import validate
 from bot.flows.variables import ActionInfo
 
 log = logging.getLogger("bot.flows")
 
 
 def check_flows(
-    directory: Path, *, actions: ActionRegistry, nlu: NluConfig, base: Path | None = None
+    directory: Path,
+    *,
+    actions: ActionRegistry,
+    nlu: NluConfig,
+    base: Path | None = None,
+    cache: CheckCache | None = None,
 ) -> tuple[FlowSet | None, list[Problem], TemplateCache]:
-    """Load and validate: the flows (None when nothing loaded) and every problem, warnings too."""
+    """Load and validate: the flows (None when nothing loaded) and every problem, warnings too.
+    With a ``cache``, neither is done again when the same flow files were loaded and checked
+    against the same actions, threshold and messages by the same code before: the flows and
+    the problems are read back (bot/flows/checkcache.py)."""
+    flows, problems, templates, _keys = _checked(directory, actions, nlu, base, cache)
+    return flows, problems, templates
+
+
+def _checked(
+    directory: Path,
+    actions: ActionRegistry,
+    nlu: NluConfig,
+    base: Path | None,
+    cache: CheckCache | None,
+) -> tuple[FlowSet | None, list[Problem], TemplateCache, dict[str, str] | None]:
+    """``check_flows``, and with a cache the matcher's key of every example (kept with the
+    check: computing them costs most of compiling the flows; None without a cache)."""
+    infos = {s.name: ActionInfo(s.params, s.sets) for s in actions.specs()}
+    messages = frozenset(DEFAULT_MESSAGES)
+    key = sources = None
+    if cache is not None:
+        sources = _sources(directory)
+    if cache is not None and sources is not None:
+        where = {
+            "directory": str(directory),
+            "base": str(base),
+            "cwd": _cwd(),  # names are shown from there without a base
+            "files": [str(path) for path, _raw in sources],
+        }
+        against = {
+            "actions": {name: [info.params, info.sets] for name, info in infos.items()},
+            "threshold": nlu.threshold,
+            "messages": messages,
+        }
+        named = [(path.name, raw) for path, raw in sources]
+        key = check_key(named, where, against)
+        entry = cache.get(key)
+        if entry is not None:
+            return entry.flows, entry.problems, TemplateCache(), entry.example_keys
     templates = TemplateCache()
     flows, problems = load_flows(directory, base=base)
+    keys = None
     if flows is not None:
-        infos = {s.name: ActionInfo(s.params, s.sets) for s in actions.specs()}
+        from bot.flows.validate import validate  # only when no cached check serves
+
         problems += validate(
             flows,
             actions=infos,
             templates=templates,
             threshold=nlu.threshold,
-            messages=frozenset(DEFAULT_MESSAGES),
+            messages=messages,
         )
-    return flows, sorted(problems, key=problem_order), templates
+    problems = sorted(problems, key=problem_order)
+    # Kept only when the loader read what the key was made of (no edit in between).
+    if (
+        cache is not None
+        and key is not None
+        and sources is not None
+        and flows is not None
+        and flows.version == source_version([(path.name, raw) for path, raw in sources])
+    ):
+        keys = example_keys(flows)
+        cache.put(key, Checked(flows, problems, keys))
+    return flows, problems, templates, keys
+
+
+def _cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:  # removed from under us: then no name is shown from it either
+        return ""
+
+
+def _sources(directory: Path) -> list[tuple[Path, bytes]] | None:
+    """The flow files as the loader will read them; None when there are none (or one cannot
+    be read): then nothing is cached, and the loader reports what is wrong."""
+    try:
+        files = flow_files(directory) if directory.is_dir() else []
+        return [(path, path.read_bytes()) for path in files] or None
+    except OSError:
+        return None
 
 
 def compile_flows(
-    directory: Path, *, actions: ActionRegistry, nlu: NluConfig, base: Path | None = None
+    directory: Path,
+    *,
+    actions: ActionRegistry,
+    nlu: NluConfig,
+    base: Path | None = None,
+    cache: CheckCache | None = None,
 ) -> tuple[CompiledFlows | None, list[Problem]]:
     """Load, validate and compile; the compiled flows are None when there is any error.
     Warnings (like intents that collide) are returned with compiled flows."""
-    flows, problems, templates = check_flows(directory, actions=actions, nlu=nlu, base=base)
+    flows, problems, templates, keys = _checked(directory, actions, nlu, base, cache)
     if flows is None or any(p.severity == "error" for p in problems):
         return None, problems
-    return CompiledFlows(flows, nlu=nlu, templates=templates), problems
+    return CompiledFlows(flows, nlu=nlu, templates=templates, example_keys=keys), problems
 
 
 class FlowRegistry:
@@ -61,13 +140,19 @@ class FlowRegistry:
         actions: ActionRegistry,
         nlu: NluConfig,
         base: Path | None = None,
+        check_cache: Path | None = None,
     ) -> None:
+        """``check_cache``: a file that keeps the last full check of the flows (see
+        bot/flows/checkcache.py); None checks them in full every time."""
         self.directory = directory
         self.actions = actions
         self.nlu = nlu
         self.base = base
+        self.cache = CheckCache(check_cache) if check_cache is not None else None
         self.listeners: list[Callable[[CompiledFlows], None]] = []
-        compiled, problems = compile_flows(directory, actions=actions, nlu=nlu, base=base)
+        compiled, problems = compile_flows(
+            directory, actions=actions, nlu=nlu, base=base, cache=self.cache
+        )
         if compiled is None:
             raise FlowError(problems)
         _log_warnings(problems)
@@ -84,7 +169,7 @@ class FlowRegistry:
         """Recompile; on success swap the new version in. Returns the errors that kept the old
         version live (empty: the new version is live, or nothing changed)."""
         compiled, problems = compile_flows(
-            self.directory, actions=self.actions, nlu=self.nlu, base=self.base
+            self.directory, actions=self.actions, nlu=self.nlu, base=self.base, cache=self.cache
         )
         return self._swap(compiled, problems)
 
@@ -92,7 +177,12 @@ class FlowRegistry:
         """``reload`` off the event loop: turns keep running while the new version compiles."""
         async with self._lock:
             compiled, problems = await asyncio.to_thread(
-                compile_flows, self.directory, actions=self.actions, nlu=self.nlu, base=self.base
+                compile_flows,
+                self.directory,
+                actions=self.actions,
+                nlu=self.nlu,
+                base=self.base,
+                cache=self.cache,
             )
             return self._swap(compiled, problems)
 

@@ -26,34 +26,52 @@ def co_active(flows: FlowSet) -> set[tuple[str, str]]:
 
 
 def check_collisions(flows: FlowSet, threshold: float) -> Iterator[Problem]:
-    # Each example keyed once, and grouped by its placeholders: "show me {n}" and "show menu"
-    # are told apart by the number, so only examples with the same placeholders are compared.
-    keyed: dict[str, list[tuple[str, str, frozenset[str]]]] = {
-        name: [(e, key, _placeholders(key)) for e in intent.examples for key in [example_key(e)]]
-        for name, intent in flows.intents.items()
-    }
-    grouped: dict[str, dict[frozenset[str], tuple[list[str], list[str]]]] = {}
-    for name, examples in keyed.items():
-        groups = grouped.setdefault(name, {})
-        for raw, key, marks in examples:
-            raws, keys = groups.setdefault(marks, ([], []))
+    """For each pair of intents matched together, the pair of examples most alike, when it
+    scores above ``threshold``: a warning at the intent declared later.
+
+    Every example is scored against every other at once (rapidfuzz's cdist, in C); a token
+    sort ratio is the plain ratio of the keys with their words sorted, so the words are sorted
+    once per example instead of once per comparison. Only examples with the same placeholders
+    are compared: "show me {n}" and "show menu" are told apart by the number."""
+    import numpy as np  # with the full check only: a chat whose flows are checked never needs it
+
+    raws: list[str] = []
+    sorted_keys: list[str] = []
+    marks: list[frozenset[str]] = []
+    spans: dict[str, tuple[int, int]] = {}  # an intent's examples: rows start:stop
+    for name, intent in flows.intents.items():
+        start = len(raws)
+        for raw in intent.examples:
+            key = example_key(raw)
             raws.append(raw)
-            keys.append(key)
+            sorted_keys.append(" ".join(sorted(key.split())))
+            marks.append(_placeholders(key))
+        spans[name] = (start, len(raws))
+    if not raws:
+        return
+    scores = process.cdist(
+        sorted_keys,
+        sorted_keys,
+        scorer=fuzz.ratio,
+        processor=None,
+        score_cutoff=threshold,
+        dtype=np.float64,
+    )
+    kinds = {m: i for i, m in enumerate(dict.fromkeys(marks))}
+    kind = np.array([kinds[m] for m in marks])
+    scores[kind[:, None] != kind[None, :]] = 0.0  # other placeholders: never compared
     for a, b in sorted(co_active(flows)):
-        worst: tuple[float, str, str] | None = None
-        for raw_a, key_a, marks in keyed[a]:
-            raws_b, keys_b = grouped[b].get(marks, ([], []))
-            best = process.extractOne(
-                key_a, keys_b, scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=threshold
-            )
-            if best is None:
-                continue
-            score = float(best[1])
-            if score > threshold and (worst is None or score > worst[0]):
-                worst = (score, raw_a, raws_b[best[2]])
-        if worst is None:
+        (start_a, stop_a), (start_b, stop_b) = spans[a], spans[b]
+        if start_a == stop_a or start_b == stop_b:
             continue
-        score, raw_a, raw_b = worst
+        block = scores[start_a:stop_a, start_b:stop_b]
+        best_b = block.argmax(axis=1)  # the first best, as extractOne picks it
+        best = block[np.arange(stop_a - start_a), best_b]
+        worst_a = int(best.argmax())  # the first example of `a` with the highest score
+        score = float(best[worst_a])
+        if not score > threshold:
+            continue
+        raw_a, raw_b = raws[start_a + worst_a], raws[start_b + int(best_b[worst_a])]
         # Report at the intent declared later: that is usually the edit that caused it.
         _first, second = sorted((flows.intents[a], flows.intents[b]), key=lambda i: i.source.line)
         where = second.source

@@ -98,6 +98,14 @@ def flow_files(directory: Path) -> list[Path]:
     )
 
 
+def source_version(files: Iterable[tuple[str, bytes]]) -> str:
+    """The version of a flows folder: a digest of each file's name and content, in order."""
+    digest = hashlib.sha256()
+    for name, raw in files:
+        digest.update(name.encode() + b"\0" + raw)
+    return digest.hexdigest()[:12]
+
+
 def load_flows(
     directory: Path, *, base: Path | None = None
 ) -> tuple[FlowSet | None, list[Problem]]:
@@ -119,11 +127,11 @@ def load_flows(
     if not files:
         col.add(where, "no flow files (*.yaml) found in this folder", "no_files")
         return None, col.problems
-    digest = hashlib.sha256()
+    read: list[tuple[str, bytes]] = []
     shown: list[str] = []
     for path in files:
         raw = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + raw)
+        read.append((path.name, raw))
         name = _display(path, base)
         shown.append(name)
         text = _text(raw)
@@ -145,7 +153,7 @@ def load_flows(
         globals=col.globals,
         messages=col.messages,
         start=entry,
-        version=digest.hexdigest()[:12],
+        version=source_version(read),
         files=tuple(shown),
         message_sources=col.message_sources,
         answer_first_message=col.answer_first,

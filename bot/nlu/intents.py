@@ -55,7 +55,9 @@ class IntentMatcher:
         preferred: Iterable[str] = (),
         learned: LazyLearned | None = None,
         learned_confidence: float = 0.75,
+        keys: Mapping[str, str] | None = None,
     ) -> None:
+        """``keys``: the example_key of examples, when known already (the others are made)."""
         self._threshold = threshold
         self._learned = learned
         self._learned_confidence = learned_confidence
@@ -69,7 +71,7 @@ class IntentMatcher:
         self._core: dict[str, str] = {}  # examples without their filler words
         for intent, phrases in examples.items():
             for phrase in phrases:
-                key = example_key(phrase)
+                key = keys[phrase] if keys is not None and phrase in keys else example_key(phrase)
                 if not key:
                     continue
                 if key not in self._exact or intent in self._preferred:

@@ -18,8 +18,6 @@ import itertools
 import math
 from collections.abc import Callable, Collection, Iterable
 
-import numpy as np
-
 from bot.nlu import entities as ent
 
 OTHER = "_otherwise"  # any other text: searched or asked as typed (the flows' OTHERWISE)
@@ -57,6 +55,8 @@ class LearnedIntents:
     """Trained on (key, label) pairs; labels are intent names or OTHER."""
 
     def __init__(self, labelled: Iterable[tuple[str, str]]) -> None:
+        import numpy as np  # here: a chat whose messages all match an example never loads it
+
         rows: list[tuple[set[str], str]] = [(features(k), label) for k, label in labelled if k]
         self.labels: tuple[str, ...] = tuple(sorted({label for _f, label in rows}))
         index = {label: i for i, label in enumerate(self.labels)}
@@ -99,6 +99,8 @@ class LearnedIntents:
         # Features no message had are left out: they would only shrink every class alike.
         # The features overlap (a word and its pieces), so their evidence is counted once per
         # word, roughly: the sum is tempered by the number of features.
+        import numpy as np
+
         scores = self._prior + self._weights[rows].sum(axis=0) / math.sqrt(len(rows))
         picked = scores[columns]
         best = int(np.argmax(picked))

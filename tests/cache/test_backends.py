@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from redis.asyncio import Redis
 
@@ -145,3 +146,17 @@ def test_another_version_of_the_code_never_reads_this_ones_entries() -> None:
     assert old.key("answer", material) != new.key("answer", material)
     assert old.key("answer", material) == SharedCache(memory, code="aaaa").key("answer", material)
     assert SharedCache(memory).code == code_version()  # this checkout's own source by default
+
+
+def test_the_source_is_digested_for_the_first_key_not_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.cache import shared
+
+    calls: list[int] = []
+    monkeypatch.setattr(shared, "code_version", lambda: calls.append(1) or "cccc")
+    cache = SharedCache(MemoryBackend(max_bytes=1000, max_entries=10))
+    assert calls == []
+    first = cache.key("answer", {"question": "x"})
+    assert cache.key("answer", {"question": "x"}) == first and calls == [1]
+    assert first == SharedCache(cache.backend, code="cccc").key("answer", {"question": "x"})

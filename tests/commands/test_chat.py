@@ -8,6 +8,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.commands.chat import show_warnings, wait_for_index
 from bot.config import NluConfig, settings_from_mapping
@@ -91,3 +94,40 @@ def test_a_refused_flow_edit_while_chatting_names_each_problem(tmp_path: Path) -
             f"flows.reload_problem file=flows/greeting.yaml line={problem.line} problem="
         )
     assert "menuu" in reported[0]
+
+
+def test_no_garbage_collection_until_the_chat_first_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up runs without the collector; it is back once the chat waits for a person, and
+    after the chat in any case."""
+    import argparse
+    import gc
+
+    from bot.channels import console
+    from bot.commands import chat as chat_command
+    from tests.testing.conftest import FLOWS, write_flows
+
+    write_flows(tmp_path / "flows", FLOWS)
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "a.py").write_text("def f():\n    return 1\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "flows: {dir: flows, reload: false}\nsearch: {index_dir: index}\n"
+        "repos: [{name: tiny, path: repo}]\n",
+        encoding="utf-8",
+    )
+    seen: list[bool] = []
+
+    async def fake_chat(engine: object, *, user_id: str, idle: Any) -> int:
+        seen.append(gc.isenabled())
+        await idle()
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(console, "chat", fake_chat)
+    args = argparse.Namespace(config=str(config), user="gc", database_url="memory://")
+    assert gc.isenabled()
+    assert chat_command.run(args) == 0
+    assert seen == [False, True]
+    assert gc.isenabled()
