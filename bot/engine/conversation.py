@@ -370,9 +370,10 @@ class Conversation:
             for name, intent in self.compiled.flows.intents.items()
             if intent.about == "result" and self.compiled.has_trigger(state, name)
         ]
-        chosen = self.compiled.matcher(state.id).likeliest(self.text, about) if about else None
-        if chosen is None:
+        found = self.compiled.matcher(state.id).likeliest(self.text, about) if about else None
+        if found is None:
             return match
+        chosen = found[0]
         self.trace.append(f"'{self.text}' names result {number}: {chosen}")
         return IntentMatch(chosen, 70.0, match.entities, how="reference")
 

@@ -151,14 +151,16 @@ class IntentMatcher:
             return replace(match, how="agreed")
         return match
 
-    def likeliest(self, text: str, among: Iterable[str]) -> str | None:
-        """Which of ``among`` the classifier finds likeliest for ``text``, however unsure;
-        None without a classifier or when it knows none of them."""
-        if self._learned is None:
+    def likeliest(
+        self, text: str, among: Iterable[str], *, other: bool = False
+    ) -> tuple[str, float] | None:
+        """Which of ``among`` (and other text, with ``other``) the classifier finds likeliest
+        for ``text``, however unsure, and how likely; None without a classifier or when it
+        knows none of them."""
+        if self._learned is None or self._learned_confidence >= 1:
             return None
         keyed, _found = self._keyed(text.strip(), (), None)
-        found = self._learned.predict(keyed, frozenset(among), other=False)
-        return found[0] if found is not None else None
+        return self._learned.predict(keyed, frozenset(among), other=other)
 
     def _surely_other(self, keyed: str) -> bool:
         if self._learned is None or self._learned_confidence >= 1:
