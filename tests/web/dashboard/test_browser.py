@@ -7,7 +7,7 @@ from typing import Any
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.web.conftest import inbound, post_signed, ready
 from tests.web.dashboard.browser import errors, open_chromium, screenshot
@@ -70,6 +70,8 @@ def session(d: webdriver.Chrome, base: str) -> None:
     screenshot(d, "login")
     d.find_element(By.ID, "password").send_keys(PASSWORD)
     d.find_element(By.CSS_SELECTOR, "form.login button").click()
+    # The click sends the form; the browser follows the redirect when the answer comes.
+    WebDriverWait(d, 20).until(lambda driver: "/dashboard/login" not in driver.current_url)
     assert d.current_url == base + "/dashboard/"
     errors(d)  # the login page's own messages are not the pages' errors
 
@@ -95,6 +97,7 @@ def session(d: webdriver.Chrome, base: str) -> None:
     chosen = next(o for o in outcomes if outcomes.count(o) < len(outcomes))
     Select(d.find_element(By.ID, "filter-outcome")).select_by_value(chosen)
     d.find_element(By.ID, "apply").click()
+    WebDriverWait(d, 20).until(lambda driver: f"outcome={chosen}" in driver.current_url)
     assert errors(d) == []
     kept = d.find_elements(By.CSS_SELECTOR, "#conversations .pill")
     assert 0 < len(kept) < len(everyone)
@@ -106,6 +109,7 @@ def session(d: webdriver.Chrome, base: str) -> None:
     d.get(base + "/dashboard/conversations")
     links = d.find_elements(By.CSS_SELECTOR, "#conversations tr td:first-child a")
     next(a for a in links if a.text == "…1111").click()
+    WebDriverWait(d, 20).until(lambda driver: "/dashboard/conversations/" in driver.current_url)
     assert errors(d) == []
     page = d.find_element(By.TAG_NAME, "body").text
     assert "Conversation with …1111" in page
@@ -117,7 +121,7 @@ def session(d: webdriver.Chrome, base: str) -> None:
 
     # Logging out locks every page again.
     d.find_element(By.ID, "logout").click()
-    assert "/dashboard/login" in d.current_url
+    WebDriverWait(d, 20).until(lambda driver: "/dashboard/login" in driver.current_url)
     for path in PAGES.values():
         d.get(base + path)
         assert "/dashboard/login" in d.current_url, path
