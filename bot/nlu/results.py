@@ -73,12 +73,18 @@ def with_result_number(text: str, shown: Iterable[tuple[int, Mapping[str, Any]]]
     if best is None or len(named) != 1:
         return None
     width, start, number = best
+    # "the Environment class one", "the class Environment one": the kind said with the name
+    if start + width < len(tokens) and tokens[start + width] in _KINDS:
+        width += 1
+    elif start > 0 and tokens[start - 1] in _KINDS:
+        start, width = start - 1, width + 1
     rest = tokens[:start] + tokens[start + width :]
     if not set(rest) - _NOT_A_COMMAND:
         return None  # the name alone ("BaseLoader.get_source", "the environment.py one"): a search
     return " ".join([*tokens[:start], f"#{number}", *tokens[start + width :]])
 
 
+_KINDS = frozenset({"class", "function", "func", "method", "def", "file", "module"})
 _NOT_A_COMMAND = frozenset({"the", "one", "a", "this", "that", "in", "of"})
 
 

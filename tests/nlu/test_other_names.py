@@ -86,6 +86,8 @@ SHOWN = [
         ("show the Bucket.__init__ one", "show the #4 one"),
         ("and the Bucket init one, what's that for?", "and the #4 one whats that for"),
         ("show bccache.py:55", "show #4"),  # the file holds three results, the line one
+        ("open the Environment class one", "open the #1 one"),
+        ("what does the class Environment one do", "what does the #1 one do"),
         ("what's __init__.py:9 about", "whats #2 about"),
     ],
 )
