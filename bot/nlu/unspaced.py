@@ -8,7 +8,9 @@ Text in these scripts that is not a command keeps its characters and stays a sea
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import NamedTuple
 
 # Longest first, so "切换仓库" is read before "切换".
 COMMAND_WORDS: dict[str, str] = {
@@ -38,20 +40,30 @@ _LONGEST_FIRST = sorted(COMMAND_WORDS, key=len, reverse=True)
 _DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}
 _NUMERAL = r"(?:\d{1,4}|[一二三四五六七八九十]{1,3})"
 # 第四个 / 第4個 / 4番 / 4番目 / 四つ目: an ordinal; the numeral is read as digits.
-_ORDINAL = re.compile(
-    rf"第({_NUMERAL})(?:个|個|条|條|项|項|番目|番)?|({_NUMERAL})(?:番目|番|つ目|个|個)"
-)
+_ORDINAL = rf"第({_NUMERAL})(?:个|個|条|條|项|項|番目|番)?|({_NUMERAL})(?:番目|番|つ目|个|個)"
 # Particles and politeness around a command: "一下" (a bit), "请" (please), "を", "して"...
-_PARTICLES = re.compile(
-    r"一下|请|請|吧|呢|吗|嗎|的|给我|给|を|は|の|して|ください|下さい|て|。|、|？|！"
-)
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_PARTICLES = r"一下|请|請|吧|呢|吗|嗎|的|给我|给|を|は|の|して|ください|下さい|て|。|、|？|！"
+_UNSPACED = r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
 # Where Latin letters or digits meet Chinese, Japanese or Korean ("aiohttpに変えて", "4번"): a
 # word ends there.
-_SCRIPT_EDGE = re.compile(
+_SCRIPT_EDGE = (
     r"(?<=[A-Za-z0-9])(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af])"
     r"|(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af])(?=[A-Za-z0-9])"
 )
+
+
+class _Patterns(NamedTuple):
+    ordinal: re.Pattern[str]
+    particles: re.Pattern[str]
+    unspaced: re.Pattern[str]
+    script_edge: re.Pattern[str]
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    """Compiled when the first message in another script comes (their wide character classes
+    take milliseconds to compile, and most chats never need them)."""
+    return _Patterns(*(re.compile(p) for p in (_ORDINAL, _PARTICLES, _UNSPACED, _SCRIPT_EDGE)))
 
 
 def numeral(text: str) -> int:
@@ -67,13 +79,16 @@ def numeral(text: str) -> int:
 def spaced(text: str) -> str:
     """``text`` with its Chinese or Japanese command words and ordinals as spaced words;
     text without those scripts is returned unchanged."""
-    if not _UNSPACED.search(text):
-        return _SCRIPT_EDGE.sub(" ", text)  # Korean: "4번", "aiohttp로"
-    text = _ORDINAL.sub(lambda m: f" {numeral(m.group(1) or m.group(2))} ", text)
+    if text.isascii():
+        return text
+    found = _patterns()
+    if not found.unspaced.search(text):
+        return found.script_edge.sub(" ", text)  # Korean: "4번", "aiohttp로"
+    text = found.ordinal.sub(lambda m: f" {numeral(m.group(1) or m.group(2))} ", text)
     for phrase in _LONGEST_FIRST:
         if phrase in text:
             text = text.replace(phrase, f" {COMMAND_WORDS[phrase]} ")
-    text = _SCRIPT_EDGE.sub(" ", text)
-    if not _UNSPACED.search(_PARTICLES.sub("", text)):
-        text = _PARTICLES.sub(" ", text)  # only command words were left: drop the particles
+    text = found.script_edge.sub(" ", text)
+    if not found.unspaced.search(found.particles.sub("", text)):
+        text = found.particles.sub(" ", text)  # only command words were left: drop them
     return text
