@@ -90,10 +90,10 @@ def _repo_and_query(text: str, names: list[str]) -> tuple[str | None, str]:
 # Words said around a choice ("jinja2 is fine", "i'll take jinja", "codechat, the bot itself"):
 # none of them makes the rest a search.
 _NOT_A_QUERY = STOPWORDS | frozenset(
-    {"repo", "repository", "code", "codebase", "project", "use", "in", "one", "please", "pls",
-     "is", "fine", "good", "great", "works", "take", "ill", "pick", "choose", "select", "go",
-     "with", "that", "this", "itself", "bot", "thanks", "thx", "option", "sure", "yes", "yeah",
-     "yep", "perfect", "cool", "then", "first", "mean", "meant", "sorry"}
+    {"repo", "repository", "code", "codebase", "project", "use", "fine", "good", "great",
+     "works", "take", "pick", "choose", "select", "with", "that", "this", "itself", "thanks",
+     "thx", "option", "sure", "yes", "yeah", "yep", "perfect", "cool", "first", "mean", "meant",
+     "sorry"}
 )  # fmt: skip
 
 

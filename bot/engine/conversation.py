@@ -18,7 +18,7 @@ from bot.nlu.classify import IntentClassifier
 from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import PLACEHOLDERS, find_repos
 from bot.nlu.match import IntentMatch
-from bot.nlu.results import on_screen
+from bot.nlu.results import on_screen, points_at_result
 from bot.nlu.text import normalize
 from bot.nlu.vocabulary import STOPWORDS
 from bot.store.base import Session
@@ -55,24 +55,6 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "inactive": "Welcome back! It has been a while, so we're starting again.",
     "flows_changed": "The conversation was just updated, so we are starting this part again.",
 }
-
-
-MAX_REFERENCE_WORDS = 7  # "why is number 3 in the list": longer messages are questions
-# Words after which a number points at a result ("the gist of 3", "why is 2 there", "number 4"),
-# unlike "python 3" or "http 2", where it is part of a name.
-_BEFORE_A_REFERENCE = frozenset(
-    {"of", "is", "was", "are", "about", "in", "on", "at", "up", "number", "no", "nr", "result",
-     "item", "option", "the", "did", "does", "do", "why", "what", "whats", "how", "and", "to",
-     "see", "with", "for", "me", "cite", "cited", "show", "open", "explain"}
-)  # fmt: skip
-
-
-def _a_reference(tokens: list[str], number: int) -> bool:
-    """The number stands as a reference: first, or after a word that leads to one."""
-    for i, token in enumerate(tokens):
-        if token.lstrip("#") == str(number) or token == "{n}":
-            return i == 0 or tokens[i - 1] in _BEFORE_A_REFERENCE
-    return True  # written as a word or an ordinal ("the third", "5th")
 
 
 def message(compiled: CompiledFlows, name: str, context: Mapping[str, Any]) -> str:
@@ -362,13 +344,10 @@ class Conversation:
             return match
         if number not in {n for n, _hit in on_screen(self.session.slots)}:
             return match
-        tokens = normalize(self.text).split()
-        if len(tokens) > MAX_REFERENCE_WORDS or not _a_reference(tokens, number):
+        if not points_at_result(normalize(self.text).split(), number):
             return match
         about = [
-            name
-            for name, intent in self.compiled.flows.intents.items()
-            if intent.about == "result" and self.compiled.has_trigger(state, name)
+            name for name in self.compiled.result_intents if self.compiled.has_trigger(state, name)
         ]
         found = self.compiled.matcher(state.id).likeliest(self.text, about) if about else None
         if found is None:
@@ -384,15 +363,7 @@ class Conversation:
         repo = match.entities.get("repo")
         if not match.entities.get("repo_by_name") or repo not in self.repos:
             return match
-        intents = self.compiled.flows.intents
-        command = next(
-            (
-                name
-                for name in self.compiled.flows.globals
-                if name in intents and any("{repo}" in e for e in intents[name].examples)
-            ),
-            None,
-        )
+        command = self.compiled.repo_command
         if command is None:
             return match
         tokens = find_repos(normalize(self.text).split(), [str(repo)]).tokens
@@ -408,11 +379,7 @@ class Conversation:
     def _list_on_screen(self, state: State) -> bool:
         """The state offers numbered things to pick (results, repositories, menu options):
         what is typed there is first of all an answer to them, not a search."""
-        return any(
-            intent.about == "result" or any("{n}" in e for e in intent.examples)
-            for intent in self.compiled.flows.intents.values()
-            if self.compiled.has_trigger(state, intent.name)
-        )
+        return any(self.compiled.has_trigger(state, n) for n in self.compiled.numbered_intents)
 
     def _pleasantry_and_more(self, match: IntentMatch) -> bool:
         """A greeting, thanks or okay (a global that only answers) said with more than two

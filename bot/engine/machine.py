@@ -126,6 +126,22 @@ class CompiledFlows:
                     keys=example_keys,
                 )
             self._matchers[state.id] = built[key]
+        intents = flows.intents
+        # Commands about one result ("open", "explain"), and those that take a number from a
+        # list on screen (those and "pick").
+        self.result_intents = frozenset(n for n, i in intents.items() if i.about == "result")
+        self.numbered_intents = self.result_intents | {
+            n for n, i in intents.items() if any("{n}" in e for e in i.examples)
+        }
+        # The global command that takes a repository ("use {repo}"): switch_repo.
+        self.repo_command = next(
+            (
+                name
+                for name in flows.globals
+                if name in intents and any("{repo}" in e for e in intents[name].examples)
+            ),
+            None,
+        )
 
     def state(self, state_id: str) -> State | None:
         return self._states.get(state_id)

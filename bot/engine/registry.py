@@ -52,9 +52,8 @@ def _checked(
     check: computing them costs most of compiling the flows; None without a cache)."""
     infos = {s.name: ActionInfo(s.params, s.sets) for s in actions.specs()}
     messages = frozenset(DEFAULT_MESSAGES)
-    key = sources = None
-    if cache is not None:
-        sources = _sources(directory)
+    key = named = None
+    sources = _sources(directory) if cache is not None else None
     if cache is not None and sources is not None:
         where = {
             "directory": str(directory),
@@ -87,13 +86,8 @@ def _checked(
         )
     problems = sorted(problems, key=problem_order)
     # Kept only when the loader read what the key was made of (no edit in between).
-    if (
-        cache is not None
-        and key is not None
-        and sources is not None
-        and flows is not None
-        and flows.version == source_version([(path.name, raw) for path, raw in sources])
-    ):
+    fresh = flows is not None and named is not None and flows.version == source_version(named)
+    if cache is not None and key is not None and flows is not None and fresh:
         keys = example_keys(flows)
         cache.put(key, Checked(flows, problems, keys))
     return flows, problems, templates, keys

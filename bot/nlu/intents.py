@@ -128,21 +128,26 @@ class IntentMatcher:
             return IntentMatch(None, fuzzy.score, {**entities, **scoped}, how="query")
         if fuzzy.intent is None:
             headed = self._words.headed(keyed, entities)
-            learned = self._learned_match(keyed, entities)
+            reading = self._reading(keyed)
+            learned = self._learned_match(keyed, entities, found=reading)
             if learned is None and headed is not None:
-                return self._second_opinion(headed, keyed)
+                return self._second_opinion(headed, keyed, reading)
             return learned or fuzzy
         return self._second_opinion(fuzzy, keyed)
 
-    def _second_opinion(self, match: IntentMatch, keyed: str) -> IntentMatch:
+    def _second_opinion(
+        self, match: IntentMatch, keyed: str, found: tuple[str, float] | None = None
+    ) -> IntentMatch:
         """A match by words or likeness, not by an example, that the classifier reads as
         another command with near certainty ("start again": the words of a new search, said
         as people say "start over"): the classifier's reading."""
-        if match.how == "partial" and self._surely_other(keyed):
-            # "how are numbered options parsed": some words of a command, and the classifier
-            # is sure it is a question like those people ask about code.
+        found = found or self._reading(keyed)
+        # "how are numbered options parsed": some words of a command, and the classifier is
+        # sure it is a question like those people ask about code.
+        surely_other = found is not None and found[0] == OTHER and found[1] >= OTHER_CONFIDENCE
+        if match.how == "partial" and surely_other:
             return IntentMatch(None, match.score, match.entities, how="learned")
-        learned = self._learned_match(keyed, dict(match.entities), SECOND_OPINION)
+        learned = self._learned_match(keyed, dict(match.entities), SECOND_OPINION, found)
         if learned is None:
             return match
         if learned.intent != match.intent:
@@ -162,21 +167,25 @@ class IntentMatcher:
         keyed, _found = self._keyed(text.strip(), (), None)
         return self._learned.predict(keyed, frozenset(among), other=other)
 
-    def _surely_other(self, keyed: str) -> bool:
-        if self._learned is None or self._learned_confidence >= 1:
-            return False
-        found = self._learned.predict(keyed, self._intents)
-        return found is not None and found[0] == OTHER and found[1] >= OTHER_CONFIDENCE
-
-    def _learned_match(
-        self, keyed: str, entities: dict[str, Any], confidence: float | None = None
-    ) -> IntentMatch | None:
-        """What no example matched, read by the classifier learned from labelled messages;
-        taken only when it is sure, and not sure in the caller's sense: the words it does not
-        know from the intent's examples are checked against the code, as a partial match's."""
+    def _reading(self, keyed: str) -> tuple[str, float] | None:
+        """The classifier's reading of ``keyed`` among this state's intents and other text;
+        None when it is off or knows none of them."""
         if self._learned is None or self._learned_confidence >= 1:
             return None
-        found = self._learned.predict(keyed, self._intents)
+        return self._learned.predict(keyed, self._intents)
+
+    def _learned_match(
+        self,
+        keyed: str,
+        entities: dict[str, Any],
+        confidence: float | None = None,
+        found: tuple[str, float] | None = None,
+    ) -> IntentMatch | None:
+        """What no example matched, read by the classifier learned from labelled messages
+        (``found``, when the caller read it already); taken only when it is sure, and not sure
+        in the caller's sense: the words it does not know from the intent's examples are
+        checked against the code, as a partial match's."""
+        found = found or self._reading(keyed)
         floor = self._learned_confidence if confidence is None else confidence
         if found is None or found[0] == OTHER:
             return None

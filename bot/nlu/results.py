@@ -32,6 +32,27 @@ def result_names(hit: Mapping[str, Any]) -> list[list[str]]:
     return names
 
 
+MAX_REFERENCE_WORDS = 7  # "why is number 3 in the list": longer messages are questions
+# Words after which a number points at a result ("the gist of 3", "why is 2 there", "number 4"),
+# unlike "python 3" or "http 2", where it is part of a name.
+_BEFORE_A_REFERENCE = frozenset(
+    {"of", "is", "was", "are", "about", "in", "on", "at", "up", "number", "no", "nr", "result",
+     "item", "option", "the", "did", "does", "do", "why", "what", "whats", "how", "and", "to",
+     "see", "with", "for", "me", "cite", "cited", "show", "open", "explain"}
+)  # fmt: skip
+
+
+def points_at_result(tokens: list[str], number: int) -> bool:
+    """A short message (normalised ``tokens``) whose ``number`` stands as a reference to a
+    result: first, or after a word that leads to one ("why is 2 there", not "python 3")."""
+    if len(tokens) > MAX_REFERENCE_WORDS:
+        return False
+    for i, token in enumerate(tokens):
+        if token.lstrip("#") == str(number) or token == "{n}":
+            return i == 0 or tokens[i - 1] in _BEFORE_A_REFERENCE
+    return True  # written as a word or an ordinal ("the third", "5th")
+
+
 def _inside(span: tuple[int, int, int], other: tuple[int, int, int]) -> bool:
     """``span`` (width, start, number) lies within the longer ``other``."""
     width, start, _n = span

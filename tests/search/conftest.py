@@ -14,6 +14,13 @@ from bot.search.symbols import Outliner
 ROOT = Path(__file__).resolve().parents[2]
 
 
+async def service_over(make_repo: Callable[..., Settings], files: dict[str, str]) -> SearchService:
+    """A search service over a repository of ``files`` (path -> text), indexed."""
+    service = SearchService.from_settings(make_repo(files), watch_changes=False)
+    await service.index()
+    return service
+
+
 @pytest.fixture(scope="session")
 def project_settings() -> Settings:
     """The shipped config.yaml: repos codechat (this repo), jinja2 and aiohttp."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from bot.config import Settings
 from bot.search.service import SearchService
 from bot.search.summary import summary
+from tests.search.conftest import service_over
 
 BODY = "\n".join(f"        total += weight_{i} * factor_{i}" for i in range(30))
 LINKS = f'''def linkify(s, rel=None):
@@ -21,12 +22,6 @@ LINKS = f'''def linkify(s, rel=None):
 def wrap(text, url):
     return [text, url, "links"]
 '''
-
-
-async def service_over(make_repo: Callable[..., Settings], files: dict[str, str]) -> SearchService:
-    service = SearchService.from_settings(make_repo(files), watch_changes=False)
-    await service.index()
-    return service
 
 
 async def test_the_function_whose_docstring_says_it_comes_first(

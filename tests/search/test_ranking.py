@@ -7,6 +7,7 @@ from collections.abc import Callable
 from bot.config import Settings
 from bot.search import terms
 from bot.search.service import SearchService
+from tests.search.conftest import service_over
 
 LOADER = '''"""Loading documents."""
 from .reader import Reader
@@ -31,12 +32,6 @@ READER = '''class Reader:
         return self.stream  # safe_load calls this; load yaml safely here? no, below
 '''
 COMMENTS = "# How to load yaml safely: call safe_load, never unsafe_load.\n# load yaml safely\n"
-
-
-async def service_over(make_repo: Callable[..., Settings], files: dict[str, str]) -> SearchService:
-    service = SearchService.from_settings(make_repo(files), watch_changes=False)
-    await service.index()
-    return service
 
 
 async def test_the_source_definition_comes_before_its_type_stub(
