@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.engine import clarify
@@ -16,9 +17,10 @@ from bot.engine.reply import Choice
 from bot.flows.model import OTHERWISE, GlobalCommand, State
 from bot.nlu.classify import IntentClassifier
 from bot.nlu.codeish import looks_like_code
-from bot.nlu.entities import PLACEHOLDERS, find_repos
+from bot.nlu.entities import LAST, PLACEHOLDERS, described_repo, find_numbers, find_repos
+from bot.nlu.learned import OTHER
 from bot.nlu.match import IntentMatch
-from bot.nlu.results import on_screen, points_at_result
+from bot.nlu.results import named_as_one, on_screen, points_at_result, result_named
 from bot.nlu.text import normalize
 from bot.nlu.vocabulary import STOPWORDS
 from bot.store.base import Session
@@ -73,6 +75,12 @@ def failure_text(compiled: CompiledFlows) -> str:
 
 
 _EXPRESSION = re.compile(r"^\{\{\s*(.+?)\s*\}\}$", re.DOTALL)
+# "tldr 5", "click 5": as short as a message naming a result by its number with a word in
+# no code can be, to be read as one
+SHORT_REFERENCE_WORDS = 3
+# How likely the classifier must find a command, for text in which no word is in the code, to
+# ask whether the command was meant rather than search for it
+LEANING = 0.5
 
 
 class Conversation:
@@ -201,10 +209,16 @@ class Conversation:
         self.default_repo()
         match = self._answer_to_question(match, state)
         if match.intent is None and match.how not in ("code", "query", "clarified"):
-            match = await self._only_a_repository(match)
-        if match.intent is None and match.how not in ("code", "query", "clarified"):
-            match = self._about_a_result(match, state)
+            match = await self._only_a_repository(match, state)
+        if match.intent is None and match.how not in ("query", "clarified"):
+            match = await self._about_a_result(match, state)
+        match = self._with_described_repo(match)
         takes_text = self.compiled.has_trigger(state, OTHERWISE)
+        if takes_text and match.intent is None and match.how not in ("code", "query", "clarified"):
+            leaning = await self._leaning_to_a_command(match, state)
+            if leaning is not None:
+                self._ask(leaning, state)  # "cancelar búsqueda": no word of it is in the code
+                return
         also_code = ""
         if takes_text and match.intent and match.how != "clarified":
             if match.sure and self._names_a_definition(match):  # "reset": or Cycler.reset?
@@ -229,6 +243,8 @@ class Conversation:
             elif (
                 match.how not in ("partial", "learned", "agreed", "reference", "named")
                 and not match.sure
+                and not self._points_at_shown(match)
+                and not self._names_a_repository_to_use(match, state)
                 and await self._occurs_in_code(match)
             ):
                 if match.how == "edit" and len(self.text.split()) > 1:
@@ -335,31 +351,139 @@ class Conversation:
             return False
         return word.isidentifier() and self.ports.search.defines(word, repo)
 
-    def _about_a_result(self, match: IntentMatch, state: State) -> IntentMatch:
+    async def _about_a_result(self, match: IntentMatch, state: State) -> IntentMatch:
         """A short message that names a result on screen by its number, as a reference
-        ("why is 2 there", "give me the gist of 3", "bring up number 4"): a command about that
-        result (the one the classifier finds likeliest), not a search for those words."""
+        ("why is 2 there", "give me the gist of 3", "bring up number 4", "tldr 5", where
+        "tldr" is in no code): a command about that result (the one the classifier finds
+        likeliest), not a search for those words."""
+        shown = on_screen(self.session.slots)
         number = match.entities.get("number")
-        if not isinstance(number, int) or looks_like_code(self.text):
+        text = self.text
+        if number == LAST and shown:
+            number = shown[-1][0]
+        if number is None:
+            # "why is the Template one cited": a result named by what it shows
+            named = result_named(self.text, shown)
+            if named is None or not named_as_one(*named):
+                return match
+            text, number = named
+        elif looks_like_code(self.text):
             return match
-        if number not in {n for n, _hit in on_screen(self.session.slots)}:
+        if not isinstance(number, int) or number not in {n for n, _hit in shown}:
             return match
-        if not points_at_result(normalize(self.text).split(), number):
+        tokens = normalize(text).split()
+        if not points_at_result(tokens, number) and not await self._number_beside_prose(tokens):
             return match
         about = [
             name for name in self.compiled.result_intents if self.compiled.has_trigger(state, name)
         ]
-        found = self.compiled.matcher(state.id).likeliest(self.text, about) if about else None
+        found = self.compiled.matcher(state.id).likeliest(text, about) if about else None
         if found is None:
             return match
         chosen = found[0]
         self.trace.append(f"'{self.text}' names result {number}: {chosen}")
-        return IntentMatch(chosen, 70.0, match.entities, how="reference")
+        return IntentMatch(chosen, 70.0, {**match.entities, "number": number}, how="reference")
 
-    async def _only_a_repository(self, match: IntentMatch) -> IntentMatch:
+    async def _leaning_to_a_command(self, match: IntentMatch, state: State) -> IntentMatch | None:
+        """Text about to be searched that the classifier reads as a command, more likely than
+        not, while none of its words is in the repository's code: a search would find nothing,
+        so the user is asked which was meant ("cancelar búsqueda", "suche starten")."""
+        repo = self.session.slots.get("repo")
+        if not isinstance(repo, str) or repo not in self.repos or looks_like_code(self.text):
+            return None
+        found = self.compiled.matcher(state.id).reading(self.text, repos=self.repos)
+        if found is None or found[0] == OTHER or found[1] < LEANING:
+            return None
+        intent = found[0]
+        here = self.compiled.has_trigger(state, intent)
+        if intent not in self.compiled.flows.globals and not here:
+            return None
+        if any(t.trigger == intent and t.target == state.id for t in state.on):
+            return None  # "a new search?" asked at the search prompt would lead nowhere
+        words = [
+            w
+            for w in normalize(self.text).split()
+            if len(w) > 2 and w not in STOPWORDS and w not in PLACEHOLDERS and not w.isdigit()
+        ]
+        for word in words:
+            if await self.ports.search.occurs(word, repo):
+                return None
+        self.trace.append(f"'{self.text}' leans to {intent}, and no word of it is in the code")
+        return IntentMatch(intent, 100.0 * found[1], match.entities, how="leaning")
+
+    def _with_described_repo(self, match: IntentMatch) -> IntentMatch:
+        """The command that takes a repository, with none named: the one the text describes
+        ("switch to the asyncio one", "can we move to aio"), when it describes one."""
+        if match.intent is None or match.intent != self.compiled.repo_command:
+            return match
+        if match.entities.get("repo"):
+            return match
+        listing = self.ports.repo_listing(self.repos)
+        descriptions = {str(r["name"]): str(r.get("description") or "") for r in listing}
+        common = STOPWORDS | self.compiled.matcher(self.state).words
+        repo = described_repo(normalize(self.text).split(), descriptions, common=common)
+        if repo is None:
+            return match
+        self.trace.append(f"'{self.text}' describes {repo}")
+        # Its other words describe the repository: none of them is a search ("aio http")
+        return replace(match, entities={**match.entities, "repo": repo}, how="named")
+
+    def _names_a_repository_to_use(self, match: IntentMatch, state: State) -> bool:
+        """The command that takes a repository, near an example of it, with a repository
+        named (also by another name: "i wanted the http one"), that the classifier reads as
+        that command rather than other text: its other words are not a search, even where
+        the code has them. "http client timeout" reads as other text, and is searched."""
+        command = self.compiled.repo_command
+        return (
+            command is not None
+            and match.intent == command
+            and bool(match.entities.get("repo"))
+            and self._reads_as(command, state)
+        )
+
+    def _reads_as(self, intent: str, state: State) -> bool:
+        """The classifier finds ``intent`` likelier than other text for the message."""
+        aliases = {alias: r.name for r in self.ports.settings.repos for alias in r.aliases}
+        found = self.compiled.matcher(state.id).likeliest(
+            self.text, (intent,), other=True, repos=self.repos, aliases=aliases
+        )
+        return found is not None and found[0] == intent
+
+    def _points_at_shown(self, match: IntentMatch) -> bool:
+        """A command about a result that names one on screen by its number, as a reference
+        ("open up 1", "4?? what is it"): its other words are not a search, even where the
+        code has them. A result named by its symbol is pointed at when said as "the X one"
+        ("the Template one's code"), not otherwise ("and for select_autoescape": the name may
+        as well be a question about that code)."""
+        number = match.entities.get("number")
+        shown = on_screen(self.session.slots)
+        if match.intent not in self.compiled.result_intents or not isinstance(number, int):
+            return False
+        if number not in {n for n, _hit in shown}:
+            return False
+        tokens = normalize(self.text).split()
+        if number in find_numbers(tokens).numbers:
+            return points_at_result(tokens, number)
+        named = result_named(self.text, shown)
+        return named is not None and named[1] == number and named_as_one(*named)
+
+    async def _number_beside_prose(self, tokens: list[str]) -> bool:
+        """A short message whose words besides its number are not all in the repository's
+        code ("tldr 5", "click 5"): no search for them could find it, unlike "python 3"."""
+        repo = self.session.slots.get("repo")
+        rest = [t for t in tokens if not t.lstrip("#").isdigit() and t not in PLACEHOLDERS]
+        if len(tokens) > SHORT_REFERENCE_WORDS or not rest:
+            return False
+        if not isinstance(repo, str) or repo not in self.repos:
+            return False
+        return not await self.ports.search.occurs(" ".join(rest), repo)
+
+    async def _only_a_repository(self, match: IntentMatch, state: State) -> IntentMatch:
         """A repository named by its name, with a few words none of which is in its code
-        ("aiohttp mein dekho", "jetzt aiohttp", "go back to the jinja2 repo"): the command
-        that takes a repository (switch_repo), not a search for those words there."""
+        ("aiohttp mein dekho", "jetzt aiohttp"), or that the classifier reads as the command
+        rather than other text ("go back to the jinja2 repo", where "back" is in the code):
+        the command that takes a repository (switch_repo), not a search for those words
+        there."""
         repo = match.entities.get("repo")
         if not match.entities.get("repo_by_name") or repo not in self.repos:
             return match
@@ -372,7 +496,11 @@ class Conversation:
             return match
         for word in rest:
             if len(word) > 2 and await self.ports.search.occurs(word, str(repo)):
-                return match  # "aiohttp websocket": a word of its code, so a search there
+                # "aiohttp websocket": a word of its code, so a search there, unless the
+                # message reads as the command
+                if not self._reads_as(command, state):
+                    return match
+                break
         self.trace.append(f"'{self.text}' names only a repository")
         return IntentMatch(command, 80.0, match.entities, how="named")
 

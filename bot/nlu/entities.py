@@ -217,3 +217,45 @@ def find_reference(tokens: list[str]) -> Found:
             found.tokens.append(tokens[i])
             i += 1
     return found
+
+
+MIN_DESCRIBING_CHARS = 4  # "the", "own": too short to tell a repository by
+MIN_PREFIX_CHARS = 3  # "aio" for aiohttp
+
+
+def described_repo(
+    tokens: Sequence[str], descriptions: Mapping[str, str], *, common: Collection[str] = ()
+) -> str | None:
+    """The one repository that normalised ``tokens`` describe, for a message that asks to
+    switch repository without naming one: its name written in pieces ("aio http") or begun
+    ("can we move to aio"), or a word of its description (name -> description) that no other
+    repository's has ("the asyncio one"). ``common`` words (stop words, the words of commands:
+    "code" is no abbreviation of codechat) describe nothing."""
+    named: set[str] = set()
+    for name in descriptions:
+        whole = "".join(_repo_words(name))
+        bare = whole.rstrip("0123456789")
+        for i in range(len(tokens)):
+            for width in (2, 3):
+                if "".join(tokens[i : i + width]) in (whole, bare):
+                    named.add(name)
+            token = tokens[i]
+            short = MIN_PREFIX_CHARS <= len(token) < len(bare)
+            if short and bare.startswith(token) and token not in common:
+                named.add(name)
+    if len(named) == 1:
+        return named.pop()
+    if named:
+        return None
+    describing = {
+        name: {
+            w for w in text_words(description) if len(w) >= MIN_DESCRIBING_CHARS and w not in common
+        }
+        for name, description in descriptions.items()
+    }
+    owners: dict[str, set[str]] = {}
+    for name, words in describing.items():
+        for word in words:
+            owners.setdefault(word, set()).add(name)
+    found = {next(iter(owners[t])) for t in tokens if len(owners.get(t, ())) == 1}
+    return found.pop() if len(found) == 1 else None

@@ -157,15 +157,26 @@ class IntentMatcher:
         return match
 
     def likeliest(
-        self, text: str, among: Iterable[str], *, other: bool = False
+        self,
+        text: str,
+        among: Iterable[str],
+        *,
+        other: bool = False,
+        repos: Sequence[str] = (),
+        aliases: Mapping[str, str] | None = None,
     ) -> tuple[str, float] | None:
         """Which of ``among`` (and other text, with ``other``) the classifier finds likeliest
         for ``text``, however unsure, and how likely; None without a classifier or when it
-        knows none of them."""
+        knows none of them. ``repos`` and ``aliases``: the names read as a repository."""
         if self._learned is None or self._learned_confidence >= 1:
             return None
-        keyed, _found = self._keyed(text.strip(), (), None)
+        keyed, _found = self._keyed(text.strip(), repos, aliases)
         return self._learned.predict(keyed, frozenset(among), other=other)
+
+    def reading(self, text: str, *, repos: Sequence[str] = ()) -> tuple[str, float] | None:
+        """The classifier's reading of ``text`` among this state's intents and other text, and
+        how likely; None when it is off or knows none of them."""
+        return self._reading(self._keyed(text.strip(), repos, None)[0])
 
     def _reading(self, keyed: str) -> tuple[str, float] | None:
         """The classifier's reading of ``keyed`` among this state's intents and other text;

@@ -15,7 +15,8 @@ class IntentMatch:
     alternatives: tuple[tuple[str, float], ...] = ()  # close runners-up when ambiguous
     # exact | words | fuzzy | edit | partial (some words of no example) | learned (the
     # classifier's reading) | agreed (partial, and the classifier reads the same); or code /
-    # query when no intent
+    # query when no intent. The engine adds: reference (a result pointed at), named (a
+    # repository named or described), leaning (asked about), clarified (the answer to that)
     how: str = ""
     unknown_words: tuple[str, ...] = ()  # words no example of the winner has
 

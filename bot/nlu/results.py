@@ -53,6 +53,15 @@ def points_at_result(tokens: list[str], number: int) -> bool:
     return True  # written as a word or an ordinal ("the third", "5th")
 
 
+def named_as_one(renamed: str, number: int) -> bool:
+    """In text whose result name became ``#number`` (result_named), the name was said as a
+    reference to the result ("why is the Template one cited"), not as a name to look up
+    ("where is the environment configured", "where is get_bucket used")."""
+    tokens = renamed.split()
+    at = tokens.index(f"#{number}") if f"#{number}" in tokens else -1
+    return at >= 0 and tokens[at + 1 : at + 2] in (["one"], ["ones"])  # "the X one's code"
+
+
 def _inside(span: tuple[int, int, int], other: tuple[int, int, int]) -> bool:
     """``span`` (width, start, number) lies within the longer ``other``."""
     width, start, _n = span
@@ -73,6 +82,14 @@ def with_result_number(text: str, shown: Iterable[tuple[int, Mapping[str, Any]]]
     """``text`` with the name of one result on screen replaced by its number ("explain #5"), or
     None when no result, or more than one, is named. A name covers whole words as typed:
     `BaseLoader` does not name a result inside `BaseLoader.get_source`."""
+    named = result_named(text, shown)
+    return named[0] if named is not None else None
+
+
+def result_named(
+    text: str, shown: Iterable[tuple[int, Mapping[str, Any]]]
+) -> tuple[str, int] | None:
+    """As with_result_number, with the number of the result named."""
     tokens, edges = _words_and_edges(text)
     shown = list(shown)
     # A result's own names first; failing those, the class its method belongs to
@@ -102,7 +119,7 @@ def with_result_number(text: str, shown: Iterable[tuple[int, Mapping[str, Any]]]
     rest = tokens[:start] + tokens[start + width :]
     if not set(rest) - _NOT_A_COMMAND:
         return None  # the name alone ("BaseLoader.get_source", "the environment.py one"): a search
-    return " ".join([*tokens[:start], f"#{number}", *tokens[start + width :]])
+    return " ".join([*tokens[:start], f"#{number}", *tokens[start + width :]]), number
 
 
 _KINDS = frozenset({"class", "function", "func", "method", "def", "file", "module"})

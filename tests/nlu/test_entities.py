@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.codeish import looks_like_code
-from bot.nlu.entities import find_numbers, find_repos
+from bot.nlu.entities import described_repo, find_numbers, find_repos
 from bot.nlu.intents import IntentMatcher
 from bot.nlu.text import normalize
 
@@ -82,3 +82,41 @@ def test_accents_fold_only_where_they_are_accents(text: str, folded: str) -> Non
 
 def test_numbers_in_devanagari() -> None:
     assert find_numbers(normalize("तीसरा वाला").split()).numbers == [3]
+
+
+DESCRIPTIONS = {
+    "codechat": "this service's own code",
+    "jinja2": "the Jinja template engine",
+    "aiohttp": "the asyncio HTTP client and server",
+}
+COMMAND_WORDS = frozenset({"switch", "to", "the", "one", "code", "please", "can", "we", "move"})
+
+
+@pytest.mark.parametrize(
+    ("text", "repo"),
+    [
+        ("switch to the asyncio one please", "aiohttp"),  # a word only its description has
+        ("can we move to aio", "aiohttp"),  # its name begun
+        ("switch to aio http", "aiohttp"),  # its name in pieces
+        ("switch over to code chat", "codechat"),
+        ("the template engine one", "jinja2"),
+    ],
+)
+def test_a_repository_is_told_by_its_description_or_its_name_in_pieces(
+    text: str, repo: str
+) -> None:
+    tokens = normalize(text).split()
+    assert described_repo(tokens, DESCRIPTIONS, common=COMMAND_WORDS) == repo
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "switch to the code",  # "code" is a word of the commands, no abbreviation of codechat
+        "switch to the other one",  # describes none
+        "the one with the client and the template",  # describes two
+    ],
+)
+def test_no_repository_when_the_words_describe_none_or_several(text: str) -> None:
+    tokens = normalize(text).split()
+    assert described_repo(tokens, DESCRIPTIONS, common=COMMAND_WORDS) is None

@@ -7,7 +7,7 @@ import pytest
 
 from bot.nlu.entities import find_numbers, find_repos
 from bot.nlu.queries import extract_query
-from bot.nlu.results import on_screen, with_result_number
+from bot.nlu.results import named_as_one, on_screen, result_named, with_result_number
 from bot.nlu.text import normalize
 
 REPOS = ["codechat", "jinja2", "aiohttp"]
@@ -131,3 +131,21 @@ def test_a_method_is_named_by_its_class_when_no_result_is_named_itself() -> None
     assert with_result_number("explain the BaseLoader one", enumerate(shown, 1)) == (
         "explain the #3 one"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "as_one"),
+    [
+        ("why is the get_bucket one cited", True),
+        ("the get_bucket one's code", True),
+        ("what does the Environment class one represent", True),
+        ("where is get_bucket used", False),  # a name to look up
+        ("where is the environment configured", False),
+    ],
+)
+def test_a_result_said_as_the_one_is_a_reference_not_a_name_to_look_up(
+    text: str, as_one: bool
+) -> None:
+    named = result_named(text, enumerate(SHOWN, 1))
+    assert named is not None
+    assert named_as_one(*named) is as_one
