@@ -55,7 +55,14 @@ ORDINALS: dict[str, int] = {
     "первыи": 1, "первая": 1, "первое": 1, "первую": 1, "второи": 2, "вторая": 2, "второе": 2,
     "вторую": 2, "третии": 3, "третья": 3, "третье": 3, "третью": 3, "четвертыи": 4,
     "четвертая": 4, "четвертое": 4, "четвертую": 4, "пятыи": 5, "пятая": 5, "пятое": 5,
-    "пятую": 5, "шестои": 6,
+    "пятую": 5, "шестои": 6, "первого": 1, "второго": 2, "третьего": 3, "четвертого": 4,
+    "пятого": 5,
+    # pl, tr (with the accusative ending: "ikinciyi açıkla")
+    "pierwszy": 1, "pierwsza": 1, "pierwsze": 1, "pierwszego": 1, "drugi": 2, "druga": 2,
+    "drugie": 2, "drugiego": 2, "trzeci": 3, "trzecia": 3, "trzecie": 3, "trzeciego": 3,
+    "czwarty": 4, "czwarta": 4, "czwartego": 4, "piaty": 5, "piata": 5, "piatego": 5,
+    "birinci": 1, "birinciyi": 1, "ikinci": 2, "ikinciyi": 2, "ucuncu": 3, "ucuncuyu": 3,
+    "dorduncu": 4, "dorduncuyu": 4, "besinci": 5, "besinciyi": 5,
 }  # fmt: skip
 # Words that say "the result this is about": the one opened or explained last.
 REFERENCES = frozenset({"this", "it", "that", "this one", "that one", "isso", "esto", "ca"})
@@ -67,7 +74,10 @@ NOUNS = frozenset(
 NUMBER_WORDS = frozenset({"number", "no", "nr", "num", "nro", "numero", "nummer", "n"})
 LAST = "last"  # "the last one": the last result shown, resolved where the results are known
 LAST_WORDS = frozenset({"last", "ultimo", "ultima", "dernier", "derniere", "letzte", "letzten"})
-_DIGITS = re.compile(r"^#?(-?\d{1,6})(?:st|nd|rd|th|e|eme|er|o|a|s|º|ª|\.)?$")  # 3rd, 5's
+# 3rd, 5's, and Turkish case endings after an apostrophe ("5'i aç", "1'in kodu")
+_DIGITS = re.compile(
+    r"^#?(-?\d{1,6})(?:st|nd|rd|th|e|eme|er|o|a|s|º|ª|\.|i|yi|in|nin|u|yu|un|nun|ı|yı|ın|nın)?$"
+)
 _GLUED = re.compile(r"^([a-z]{2,})(\d{1,4})$")  # "open3"
 
 

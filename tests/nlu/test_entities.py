@@ -17,7 +17,8 @@ REPOS = ["codechat", "jinja2", "aiohttp"]
     [
         ("3", 3), ("three", 3), ("third", 3), ("3rd", 3), ("#3", 3), ("no. 3", 3),
         ("number 3", 3), ("the third one", 3), ("le deuxième", 2), ("el tercero", 3),
-        ("die dritte", 3), ("open 12", 12),
+        ("die dritte", 3), ("open 12", 12), ("pokaż trzeci", 3), ("ikinciyi açıkla", 2),
+        ("5'i aç", 5), ("1'in kodunu göster", 1), ("покажи код второго", 2),
     ],
 )  # fmt: skip
 def test_numbers_however_written(text: str, number: int) -> None:
