@@ -1,0 +1,327 @@
+"""How one message is read where it arrives: against the results on screen, the repositories
+the sender may read, and the code they hold.
+
+The matcher (bot/nlu) reads the words. This decides what they mean here: a short message
+pointing at a result on screen is a command about it ("tldr 5", "the Template one's code"), a
+repository named or described with a few words is where to go ("jetzt aiohttp", "the asyncio
+one"), a near miss whose words are in the code is a search ("heap"), and text that could be
+either gets a question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from bot.engine.machine import CompiledFlows
+from bot.flows.model import OTHERWISE, State
+from bot.nlu.codeish import looks_like_code
+from bot.nlu.entities import LAST, PLACEHOLDERS, described_repo, find_numbers, find_repos
+from bot.nlu.learned import OTHER
+from bot.nlu.match import IntentMatch
+from bot.nlu.results import named_as_one, on_screen, points_at_result, result_named
+from bot.nlu.text import normalize
+from bot.nlu.vocabulary import STOPWORDS
+
+if TYPE_CHECKING:
+    from bot.engine.ports import TurnPorts
+
+# "tldr 5", "click 5": as short as a message naming a result by its number with a word in
+# no code can be, to be read as one
+SHORT_REFERENCE_WORDS = 3
+# How likely the classifier must find a command, for text in which no word is in the code, to
+# ask whether the command was meant rather than search for it
+LEANING = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a message means here: ``match`` as settled, or a question to ask first."""
+
+    match: IntentMatch
+    ask: IntentMatch | None = None  # ask whether this command was meant, or a search
+    also_code: str = ""  # taken as the command; the reply says how to search this text instead
+
+
+@dataclass(slots=True)
+class Reading:
+    """One message (``text``) in ``state``, for a sender who may read ``repos``."""
+
+    compiled: CompiledFlows
+    state: State
+    text: str
+    slots: Mapping[str, Any]
+    repos: tuple[str, ...]
+    ports: TurnPorts
+    trace: list[str]
+
+    async def verdict(self, match: IntentMatch) -> Verdict:
+        """What the matcher's ``match`` means here."""
+        if match.intent is None and match.how not in ("code", "query", "clarified"):
+            match = await self._only_a_repository(match)
+        if match.intent is None and match.how not in ("query", "clarified"):
+            match = await self._about_a_result(match)
+        match = self._with_described_repo(match)
+        takes_text = self.compiled.has_trigger(self.state, OTHERWISE)
+        if takes_text and match.intent is None and match.how not in ("code", "query", "clarified"):
+            leaning = await self._leaning_to_a_command(match)
+            if leaning is not None:  # "cancelar búsqueda": no word of it is in the code
+                return Verdict(match, ask=leaning)
+        if not takes_text or not match.intent or match.how == "clarified":
+            return Verdict(match)
+        also_code = ""
+        if match.sure and self._names_a_definition(match):  # "reset": or Cycler.reset?
+            if not self._list_on_screen():
+                return Verdict(match, ask=match)  # asked for a search, the user typed a name
+            # Among results or choices, a command: taken, and the search offered.
+            also_code = self.text.strip()
+        if match.how == "learned" and (
+            self._defines_any(match.unknown_words) or self._pleasantry_and_more(match)
+        ):
+            # Read by the classifier, and a word it did not know from the intent's examples is
+            # something the code defines, or a greeting or thanks comes with a sentence of
+            # other words ("buongiorno, come funziona il caricamento?"): a query.
+            self.trace.append(f"'{self.text}' says more: not taken as {match.intent}")
+            match = IntentMatch(None, match.score, match.entities, how="code")
+        elif match.how == "partial" and await self._names_code(match.unknown_words):
+            # "explain how autoescape works": the other words name code, so a query.
+            self.trace.append(f"'{self.text}' names code: not taken as {match.intent}")
+            match = IntentMatch(None, match.score, match.entities, how="code")
+        elif (
+            match.how not in ("partial", "learned", "agreed", "reference", "named")
+            and not match.sure
+            and not self._points_at_shown(match)
+            and not self._names_a_repository_to_use(match)
+            and await self._occurs_in_code(match)
+        ):
+            if match.how == "edit" and len(self.text.split()) > 1:
+                return Verdict(match, ask=match)  # "shwo heap": a command misspelt, or code?
+            # Words of no command example, found in the code ("heap", "what calls it?"): a
+            # query that looks like a command, searched as typed.
+            self.trace.append(f"'{self.text}' occurs in the code: not taken as {match.intent}")
+            match = IntentMatch(None, match.score, match.entities, how="code")
+        return Verdict(match, also_code=also_code)
+
+    def _names_a_definition(self, match: IntentMatch) -> bool:
+        """A one-word global command that leaves where the user is ("reset", "cancel") and is
+        also the name of something the selected repository defines: both readings are likely,
+        so the user is asked. The state's own commands ("next" among results) and
+        pleasantries ("k", "thanks") lose nothing when taken as typed, so they are."""
+        repo = self.slots.get("repo")
+        word = self.text.strip()
+        if not isinstance(repo, str) or repo not in self.repos or " " in word or len(word) < 3:
+            return False
+        command = self.compiled.flows.globals.get(match.intent or "")
+        if command is None or command.builtin == "hint":
+            return False
+        return word.isidentifier() and self.ports.search.defines(word, repo)
+
+    async def _about_a_result(self, match: IntentMatch) -> IntentMatch:
+        """A short message that names a result on screen by its number, as a reference
+        ("why is 2 there", "give me the gist of 3", "bring up number 4", "tldr 5", where
+        "tldr" is in no code): a command about that result (the one the classifier finds
+        likeliest), not a search for those words."""
+        shown = on_screen(self.slots)
+        number = match.entities.get("number")
+        text = self.text
+        if number == LAST and shown:
+            number = shown[-1][0]
+        if number is None:
+            # "why is the Template one cited": a result named by what it shows
+            named = result_named(self.text, shown)
+            if named is None or not named_as_one(*named):
+                return match
+            text, number = named
+        elif looks_like_code(self.text):
+            return match
+        if not isinstance(number, int) or number not in {n for n, _hit in shown}:
+            return match
+        tokens = normalize(text).split()
+        if not points_at_result(tokens, number) and not await self._number_beside_prose(tokens):
+            return match
+        about = [
+            name
+            for name in self.compiled.result_intents
+            if self.compiled.has_trigger(self.state, name)
+        ]
+        found = self.compiled.matcher(self.state.id).likeliest(text, about) if about else None
+        if found is None:
+            return match
+        chosen = found[0]
+        self.trace.append(f"'{self.text}' names result {number}: {chosen}")
+        return IntentMatch(chosen, 70.0, {**match.entities, "number": number}, how="reference")
+
+    async def _leaning_to_a_command(self, match: IntentMatch) -> IntentMatch | None:
+        """Text about to be searched that the classifier reads as a command, more likely than
+        not, while none of its words is in the repository's code: a search would find nothing,
+        so the user is asked which was meant ("cancelar búsqueda", "suche starten")."""
+        repo = self.slots.get("repo")
+        if not isinstance(repo, str) or repo not in self.repos or looks_like_code(self.text):
+            return None
+        found = self.compiled.matcher(self.state.id).reading(self.text, repos=self.repos)
+        if found is None or found[0] == OTHER or found[1] < LEANING:
+            return None
+        intent = found[0]
+        here = self.compiled.has_trigger(self.state, intent)
+        if intent not in self.compiled.flows.globals and not here:
+            return None
+        if any(t.trigger == intent and t.target == self.state.id for t in self.state.on):
+            return None  # "a new search?" asked at the search prompt would lead nowhere
+        words = [
+            w
+            for w in normalize(self.text).split()
+            if len(w) > 2 and w not in STOPWORDS and w not in PLACEHOLDERS and not w.isdigit()
+        ]
+        for word in words:
+            if await self.ports.search.occurs(word, repo):
+                return None
+        self.trace.append(f"'{self.text}' leans to {intent}, and no word of it is in the code")
+        return IntentMatch(intent, 100.0 * found[1], match.entities, how="leaning")
+
+    def _with_described_repo(self, match: IntentMatch) -> IntentMatch:
+        """The command that takes a repository, with none named: the one the text describes
+        ("switch to the asyncio one", "can we move to aio"), when it describes one."""
+        if match.intent is None or match.intent != self.compiled.repo_command:
+            return match
+        if match.entities.get("repo"):
+            return match
+        listing = self.ports.repo_listing(self.repos)
+        descriptions = {str(r["name"]): str(r.get("description") or "") for r in listing}
+        common = STOPWORDS | self.compiled.matcher(self.state.id).words
+        repo = described_repo(normalize(self.text).split(), descriptions, common=common)
+        if repo is None:
+            return match
+        self.trace.append(f"'{self.text}' describes {repo}")
+        # Its other words describe the repository: none of them is a search ("aio http")
+        return replace(match, entities={**match.entities, "repo": repo}, how="named")
+
+    def _names_a_repository_to_use(self, match: IntentMatch) -> bool:
+        """The command that takes a repository, near an example of it, with a repository
+        named (also by another name: "i wanted the http one"), that the classifier reads as
+        that command rather than other text: its other words are not a search, even where
+        the code has them. "http client timeout" reads as other text, and is searched."""
+        command = self.compiled.repo_command
+        return (
+            command is not None
+            and match.intent == command
+            and bool(match.entities.get("repo"))
+            and self._reads_as(command)
+        )
+
+    def _reads_as(self, intent: str) -> bool:
+        """The classifier finds ``intent`` likelier than other text for the message."""
+        aliases = {alias: r.name for r in self.ports.settings.repos for alias in r.aliases}
+        found = self.compiled.matcher(self.state.id).likeliest(
+            self.text, (intent,), other=True, repos=self.repos, aliases=aliases
+        )
+        return found is not None and found[0] == intent
+
+    def _points_at_shown(self, match: IntentMatch) -> bool:
+        """A command about a result that names one on screen by its number, as a reference
+        ("open up 1", "4?? what is it"): its other words are not a search, even where the
+        code has them. A result named by its symbol is pointed at when said as "the X one"
+        ("the Template one's code"), not otherwise ("and for select_autoescape": the name may
+        as well be a question about that code)."""
+        number = match.entities.get("number")
+        shown = on_screen(self.slots)
+        if match.intent not in self.compiled.result_intents or not isinstance(number, int):
+            return False
+        if number not in {n for n, _hit in shown}:
+            return False
+        tokens = normalize(self.text).split()
+        if number in find_numbers(tokens).numbers:
+            return points_at_result(tokens, number)
+        named = result_named(self.text, shown)
+        return named is not None and named[1] == number and named_as_one(*named)
+
+    async def _number_beside_prose(self, tokens: list[str]) -> bool:
+        """A short message whose words besides its number are not all in the repository's
+        code ("tldr 5", "click 5"): no search for them could find it, unlike "python 3"."""
+        repo = self.slots.get("repo")
+        rest = [t for t in tokens if not t.lstrip("#").isdigit() and t not in PLACEHOLDERS]
+        if len(tokens) > SHORT_REFERENCE_WORDS or not rest:
+            return False
+        if not isinstance(repo, str) or repo not in self.repos:
+            return False
+        return not await self.ports.search.occurs(" ".join(rest), repo)
+
+    async def _only_a_repository(self, match: IntentMatch) -> IntentMatch:
+        """A repository named by its name, with a few words none of which is in its code
+        ("aiohttp mein dekho", "jetzt aiohttp"), or that the classifier reads as the command
+        rather than other text ("go back to the jinja2 repo", where "back" is in the code):
+        the command that takes a repository (switch_repo), not a search for those words
+        there."""
+        repo = match.entities.get("repo")
+        if not match.entities.get("repo_by_name") or repo not in self.repos:
+            return match
+        command = self.compiled.repo_command
+        if command is None:
+            return match
+        tokens = find_repos(normalize(self.text).split(), [str(repo)]).tokens
+        rest = [t for t in tokens if t not in STOPWORDS and t not in PLACEHOLDERS]
+        if len(rest) > 3 or looks_like_code(self.text):
+            return match
+        for word in rest:
+            if len(word) > 2 and await self.ports.search.occurs(word, str(repo)):
+                # "aiohttp websocket": a word of its code, so a search there, unless the
+                # message reads as the command
+                if not self._reads_as(command):
+                    return match
+                break
+        self.trace.append(f"'{self.text}' names only a repository")
+        return IntentMatch(command, 80.0, match.entities, how="named")
+
+    def _list_on_screen(self) -> bool:
+        """The state offers numbered things to pick (results, repositories, menu options):
+        what is typed there is first of all an answer to them, not a search."""
+        return any(self.compiled.has_trigger(self.state, n) for n in self.compiled.numbered_intents)
+
+    def _pleasantry_and_more(self, match: IntentMatch) -> bool:
+        """A greeting, thanks or okay (a global that only answers) said with more than two
+        words no example of it has."""
+        command = self.compiled.flows.globals.get(match.intent or "")
+        return command is not None and command.builtin == "hint" and len(match.unknown_words) > 2
+
+    def _defines_any(self, words: tuple[str, ...]) -> bool:
+        """Any of ``words`` is something the selected repository (before one is chosen, any
+        of the sender's) defines."""
+        repo = self.slots.get("repo")
+        names = (repo,) if isinstance(repo, str) and repo in self.repos else tuple(self.repos)
+        search = self.ports.search
+        return any(
+            search.defines(w, name)
+            for name in names
+            for w in words
+            if w.isidentifier() and len(w) > 2
+        )
+
+    async def _names_code(self, words: tuple[str, ...]) -> bool:
+        """A message that is partly a command's words names code when any of its other words is
+        something the repository defines ("reset cookies in the jar"), or when two or more
+        words besides the command's all occur in it ("explain how autoescaping works").
+        Before a repository is chosen, any of the sender's repositories counts."""
+        repo = self.slots.get("repo")
+        chosen = isinstance(repo, str) and repo in self.repos
+        search = self.ports.search
+        own = [w for w in words if not w.startswith("{")]
+        for name in (repo,) if chosen else self.repos:
+            assert isinstance(name, str)
+            if any(search.defines(w, name) for w in words if w.isidentifier() and len(w) > 2):
+                return True
+            if len(own) >= 2 and await search.occurs(" ".join(own), name):
+                return True
+        return False
+
+    async def _occurs_in_code(self, match: IntentMatch) -> bool:
+        """Where any text is taken (a search, a name), a near miss is not read as a command
+        when its own words (those of no command example) occur in the selected repository's
+        code: "heap" may be a search, while a misspelt "hepl" stays help."""
+        repo = self.slots.get("repo")
+        if not isinstance(repo, str) or repo not in self.repos:
+            return False
+        # A typo fixed word by word is judged by the words fixed; a whole-text likeness
+        # ("return" for "retour") by every word typed.
+        words = match.unknown_words if match.how == "edit" else tuple(self.text.split())
+        own = [w for w in words if not w.startswith("{")]
+        return bool(own) and await self.ports.search.occurs(" ".join(own), repo)
