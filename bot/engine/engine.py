@@ -20,6 +20,7 @@ from bot.errors import DuplicateMessageError
 from bot.flows.model import OTHERWISE
 from bot.nlu.match import IntentMatch
 from bot.nlu.results import on_screen, with_result_number
+from bot.nlu.unspaced import reads_as_sentence
 from bot.store.base import ConversationRow, ConversationStore, MessageType, Session
 
 if TYPE_CHECKING:
@@ -322,7 +323,7 @@ class Engine:
         if match.how in ("code", "query"):
             return True
         words = convo.text.split()
-        if len(words) >= 3 or convo.text.rstrip().endswith("?"):
+        if len(words) >= 3 or convo.text.rstrip().endswith("?") or reads_as_sentence(convo.text):
             return True
         search = self.ports.search
         for name in convo.repos:

@@ -9,6 +9,7 @@ from bot.access.policy import Viewer
 from bot.engine.reply import Choice
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_FULL_WIDTH = str.maketrans({"？": "?", "！": "!"})
 # ANSI escape sequences: CSI (colours, cursor), OSC (titles, links) and the two-byte ones.
 _TERMINAL_CODES = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
@@ -43,6 +44,7 @@ DUPLICATE = TurnResult((), "", None, None, ("duplicate: answered already",), dup
 
 def clean_text(text: str) -> str:
     """Drop terminal escape sequences (colours pasted from a console), control and invisible
-    formatting characters; keep emoji, any script, newlines."""
+    formatting characters; keep emoji, any script, newlines. A full-width question or
+    exclamation mark (Chinese, Japanese) is the ASCII one, which the flows read a question by."""
     text = _TERMINAL_CODES.sub("", text.replace("\r\n", "\n"))
-    return _CONTROL.sub("", text).strip()
+    return _CONTROL.sub("", text).strip().translate(_FULL_WIDTH)

@@ -92,3 +92,14 @@ def spaced(text: str) -> str:
     if not found.unspaced.search(found.particles.sub("", text)):
         text = found.particles.sub(" ", text)  # only command words were left: drop them
     return text
+
+
+SENTENCE_CHARS = 8  # "模板继承是怎么实现的": as long as a few words written with spaces
+
+
+def reads_as_sentence(text: str) -> bool:
+    """Chinese or Japanese text as long as a few words are: a sentence, though it has no
+    spaces to count words by."""
+    if text.isascii():
+        return False
+    return len(_patterns().unspaced.findall(text)) >= SENTENCE_CHARS

@@ -108,6 +108,13 @@ async def test_control_characters_are_dropped_not_fatal(say: Say) -> None:
     assert "“FileSystemLoader”" in joined(result)
 
 
+async def test_a_full_width_question_mark_asks_a_question(say: Say) -> None:
+    for setup in ("hi", "2", "jinja2"):
+        await say(setup)
+    result = await say("テンプレートはどこで読み込まれる？")  # "？", as Japanese keyboards type it
+    assert result.state == "qa.answered"  # answered, as "...?" is, not listed as a search
+
+
 async def test_unknown_text_in_every_waiting_state_gets_a_reply(services: Services) -> None:
     """Put a user in each state that waits for input, send gibberish, and check the bot answers
     and the conversation can still reach the menu."""
