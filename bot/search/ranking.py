@@ -122,14 +122,15 @@ class Bm25Builder:
         name_counts = np.bincount(names, minlength=len(self.vocab))
         name_offsets = np.concatenate(([0], np.cumsum(name_counts))).astype(np.int64)
         parents = np.frombuffer(self.parents, dtype=np.int32).copy()
+        summary = self.summary.build(len(self.vocab))
         return Bm25(
             self.vocab, offsets, doc_arr, weights, idf, tuple(self.refs), prior, avgdl,
             name_offsets=name_offsets, name_docs=name_docs,
             fids=np.frombuffer(self.fids, dtype=np.int32).copy(),
             parents=parents,
-            methods=methods_of(parents),
+            methods=methods_of(parents, summary),
             compounds=compounds(self.vocab, name_counts),
-            summary=self.summary.build(len(self.vocab)),
+            summary=summary,
             verbs=frozenset(w for w, n in self.leading.items() if n >= VERB_MIN),
         )  # fmt: skip
 
@@ -188,10 +189,19 @@ _NO_FIELD = Field(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.f
 
 @dataclass(frozen=True, slots=True)
 class Methods:
-    """The methods of each class, as postings: a class's doc -> its methods' docs."""
+    """The methods of each class, as postings: a class's doc -> its methods' docs; and the
+    classes with methods whose summary holds a word, as postings: term id -> classes."""
 
     offsets: npt.NDArray[np.int64]  # doc -> where its methods are in `docs`
     docs: npt.NDArray[np.int32]
+    summary_offsets: npt.NDArray[np.int64]  # term id -> where its classes are (past: none)
+    summary_docs: npt.NDArray[np.int32]
+
+    def classes(self, tid: int) -> npt.NDArray[np.int32]:
+        """The classes with methods whose summary holds the word `tid`."""
+        if tid + 1 >= len(self.summary_offsets):
+            return self.summary_docs[:0]
+        return self.summary_docs[self.summary_offsets[tid] : self.summary_offsets[tid + 1]]
 
     def of(self, classes: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
         """The methods of `classes` (docs of distinct classes), each once."""
@@ -205,16 +215,29 @@ class Methods:
         return self.docs[run_starts + np.arange(total)]
 
 
-def methods_of(parents: npt.NDArray[np.int32]) -> Methods:
+def _distinct(parts: list[npt.NDArray[np.int32]]) -> npt.NDArray[np.int32]:
+    """The docs of `parts` (each without repeats), each once."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int32)
+
+
+def methods_of(parents: npt.NDArray[np.int32], summary: Field) -> Methods:
     methods = np.flatnonzero(parents >= 0).astype(np.int32)
     owners = parents[methods]
     order = np.argsort(owners, kind="stable")
     counts = np.bincount(owners, minlength=len(parents))
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    return Methods(offsets, methods[order])
+    tids = np.repeat(np.arange(len(summary.offsets) - 1), np.diff(summary.offsets))
+    kept = counts[summary.docs] > 0 if len(counts) else np.zeros(0, np.bool_)
+    per_word = np.bincount(tids[kept], minlength=len(summary.offsets) - 1)
+    summary_offsets = np.concatenate(([0], np.cumsum(per_word))).astype(np.int64)
+    return Methods(offsets, methods[order], summary_offsets, summary.docs[kept])
 
 
-_NO_METHODS = Methods(np.zeros(1, np.int64), np.zeros(0, np.int32))
+_NO_METHODS = Methods(
+    np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(1, np.int64), np.zeros(0, np.int32)
+)
 
 
 def compounds(
@@ -285,16 +308,18 @@ class Bm25:
             scores = np.zeros(size, dtype=np.float32)
             matched = np.zeros(size, dtype=np.float32)
             named = np.zeros(size, dtype=np.float32)
-            # What methods owe to their class's summary (see below), beside their own words.
+            # What methods owe to their class's summary (see below), beside their own words:
+            # kept for the few methods it lifts, so the whole index is walked no more often.
             lifted = np.zeros(size, dtype=np.float32)
             lifted_matched = np.zeros(size, dtype=np.float32)
+            touched: list[npt.NDArray[np.int32]] = []
             for concept in known:
                 # An asked word counts once in a chunk, by its best-scoring spelling: a chunk
                 # saying both "get" and "fetch" is no better for "get" than one saying "get".
                 best = np.zeros(size, dtype=np.float32)
                 said = np.zeros(size, dtype=np.float32)  # the same in the summary field
                 in_name = np.zeros(size, dtype=np.bool_)
-                summarised = []  # docs whose summary holds the word
+                summarised = []  # classes whose summary holds the word
                 for word, weight in concept:
                     tid = self.vocab[word]
                     lo, hi = self.offsets[tid], self.offsets[tid + 1]
@@ -305,7 +330,9 @@ class Bm25:
                     if len(sdocs):
                         gain = (SUMMARY_WEIGHT * weight * self.idf[tid]) * sweights
                         said[sdocs] = np.maximum(said[sdocs], gain)
-                        summarised.append(sdocs)
+                        classes = self.methods.classes(tid)
+                        if len(classes):
+                            summarised.append(classes)
                     nlo, nhi = self.name_offsets[tid], self.name_offsets[tid + 1]
                     in_name[self.name_docs[nlo:nhi]] = True
                 matched += best > 0
@@ -314,25 +341,35 @@ class Bm25:
                 # A method is what its class's summary says too: "repeat a safe string" is the
                 # `__mul__` of the class summed up as "a string ... marked safe". An asked word
                 # counts for a method by the better of its own words and its class's summary.
-                if summarised:
-                    methods = self.methods.of(np.unique(np.concatenate(summarised)))
+                classes = _distinct(summarised)
+                if len(classes):
+                    methods = self.methods.of(classes)
                     inherited = said[self.parents[methods]]
                     own = best[methods] + said[methods]
                     lifted[methods] += np.maximum(inherited - own, 0)
                     lifted_matched[methods] += (best[methods] == 0) & (inherited > 0)
+                    touched.append(methods)
+            # (a method may be here more than once: each time with the same value)
+            methods = np.concatenate(touched) if touched else self.docs[:0]
+            raw = scores[methods] + lifted[methods]
             # A chunk holding more of the asked words beats one repeating a single rare word;
             # a definition named with the asked words beats one that only mentions them.
-            bonus = self.prior * (1 + NAME_BONUS * named / len(known))
-            own_scores = scores * bonus * np.sqrt(matched / len(known))
-            scores += lifted
-            scores *= bonus * np.sqrt((matched + lifted_matched) / len(known))
+            scores *= self.prior * np.sqrt(matched / len(known))
+            scores *= 1 + NAME_BONUS * named / len(known)
+            share = np.zeros(0, dtype=np.float32)
             if member_share and len(self.parents):
                 # A class answers for what its methods do: it gains a share of its best one's
                 # own score (not of what the method owes to the class's summary).
-                members = np.flatnonzero((self.parents >= 0) & (own_scores > 0))
+                members = np.flatnonzero((self.parents >= 0) & (scores > 0))
                 best = np.zeros(size, dtype=np.float32)
-                np.maximum.at(best, self.parents[members], own_scores[members])
-                scores += member_share * best
+                np.maximum.at(best, self.parents[members], scores[members])
+                share = member_share * best
+                scores += share
+            if len(methods):
+                coverage = np.sqrt((matched[methods] + lifted_matched[methods]) / len(known))
+                lift = raw * coverage * self.prior[methods]
+                lift *= 1 + NAME_BONUS * named[methods] / len(known)
+                scores[methods] = lift + share[methods] if len(share) else lift
             if weights is not None and len(self.fids):
                 scores *= weights[self.fids]
             hits = np.flatnonzero(scores)
