@@ -51,6 +51,7 @@ class Extra:
     name_terms: tuple[str, ...] = ()
     summary: dict[str, int] = field(default_factory=dict)
     prior: float = 1.0  # `chunk_prior`
+    context: dict[str, int] = field(default_factory=dict)  # its class's summary (a method's)
 
 
 def chunk_prior(chunk: Chunk) -> float:
@@ -120,13 +121,16 @@ class Bm25Builder:
         name_docs = np.frombuffer(self.name_docs, dtype=np.int32)[name_order].copy()
         name_counts = np.bincount(names, minlength=len(self.vocab))
         name_offsets = np.concatenate(([0], np.cumsum(name_counts))).astype(np.int64)
+        parents = np.frombuffer(self.parents, dtype=np.int32).copy()
+        summary = self.summary.build(len(self.vocab))
         return Bm25(
             self.vocab, offsets, doc_arr, weights, idf, tuple(self.refs), prior, avgdl,
             name_offsets=name_offsets, name_docs=name_docs,
             fids=np.frombuffer(self.fids, dtype=np.int32).copy(),
-            parents=np.frombuffer(self.parents, dtype=np.int32).copy(),
+            parents=parents,
+            methods=methods_of(parents, summary),
             compounds=compounds(self.vocab, name_counts),
-            summary=self.summary.build(len(self.vocab)),
+            summary=summary,
             verbs=frozenset(w for w, n in self.leading.items() if n >= VERB_MIN),
         )  # fmt: skip
 
@@ -183,6 +187,59 @@ class Field:
 _NO_FIELD = Field(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32), 1.0)
 
 
+@dataclass(frozen=True, slots=True)
+class Methods:
+    """The methods of each class, as postings: a class's doc -> its methods' docs; and the
+    classes with methods whose summary holds a word, as postings: term id -> classes."""
+
+    offsets: npt.NDArray[np.int64]  # doc -> where its methods are in `docs`
+    docs: npt.NDArray[np.int32]
+    summary_offsets: npt.NDArray[np.int64]  # term id -> where its classes are (past: none)
+    summary_docs: npt.NDArray[np.int32]
+
+    def classes(self, tid: int) -> npt.NDArray[np.int32]:
+        """The classes with methods whose summary holds the word `tid`."""
+        if tid + 1 >= len(self.summary_offsets):
+            return self.summary_docs[:0]
+        return self.summary_docs[self.summary_offsets[tid] : self.summary_offsets[tid + 1]]
+
+    def of(self, classes: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+        """The methods of `classes` (docs of distinct classes), each once."""
+        if not len(self.docs) or not len(classes):
+            return self.docs[:0]
+        starts, ends = self.offsets[classes], self.offsets[classes + 1]
+        counts = ends - starts
+        total = int(counts.sum())
+        # Each class's run of methods, laid end to end: start + 0, 1, ... per run.
+        run_starts = np.repeat(starts - np.cumsum(counts) + counts, counts)
+        return self.docs[run_starts + np.arange(total)]
+
+
+def _distinct(parts: list[npt.NDArray[np.int32]]) -> npt.NDArray[np.int32]:
+    """The docs of `parts` (each without repeats), each once."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int32)
+
+
+def methods_of(parents: npt.NDArray[np.int32], summary: Field) -> Methods:
+    methods = np.flatnonzero(parents >= 0).astype(np.int32)
+    owners = parents[methods]
+    order = np.argsort(owners, kind="stable")
+    counts = np.bincount(owners, minlength=len(parents))
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    tids = np.repeat(np.arange(len(summary.offsets) - 1), np.diff(summary.offsets))
+    kept = counts[summary.docs] > 0 if len(counts) else np.zeros(0, np.bool_)
+    per_word = np.bincount(tids[kept], minlength=len(summary.offsets) - 1)
+    summary_offsets = np.concatenate(([0], np.cumsum(per_word))).astype(np.int64)
+    return Methods(offsets, methods[order], summary_offsets, summary.docs[kept])
+
+
+_NO_METHODS = Methods(
+    np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(1, np.int64), np.zeros(0, np.int32)
+)
+
+
 def compounds(
     vocab: dict[str, int], name_counts: npt.NDArray[np.int64]
 ) -> dict[str, tuple[str, ...]]:
@@ -210,6 +267,7 @@ class Bm25:
     name_docs: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     fids: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     parents: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    methods: Methods = _NO_METHODS
     compounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     summary: Field = _NO_FIELD  # words of definitions' docstring summaries
     verbs: frozenset[str] = frozenset()  # words that begin functions' names (`read_...`)
@@ -218,10 +276,14 @@ class Bm25:
 
     def replace_files(self, fids: set[int], chunks: Sequence[tuple[int, Chunk]]) -> Bm25:
         """A copy where the chunks of `fids` are replaced by `chunks` (files changed on disk)."""
+        classes = {
+            (fid, c.symbol): c.summary for fid, c in chunks if c.kind in CLASS_KINDS and c.symbol
+        }
         fresh = tuple(
             Extra(
                 ChunkRef(fid, c.line, c.end, c.symbol, bool(c.kind)),
                 c.terms, c.length, c.name_terms, c.summary, chunk_prior(c),
+                classes.get((fid, c.symbol.rpartition(".")[0]), {}) if c.kind and c.symbol else {},
             )
             for fid, c in chunks
         )  # fmt: skip
@@ -246,12 +308,18 @@ class Bm25:
             scores = np.zeros(size, dtype=np.float32)
             matched = np.zeros(size, dtype=np.float32)
             named = np.zeros(size, dtype=np.float32)
+            # What methods owe to their class's summary (see below), beside their own words:
+            # kept for the few methods it lifts, so the whole index is walked no more often.
+            lifted = np.zeros(size, dtype=np.float32)
+            lifted_matched = np.zeros(size, dtype=np.float32)
+            touched: list[npt.NDArray[np.int32]] = []
             for concept in known:
                 # An asked word counts once in a chunk, by its best-scoring spelling: a chunk
                 # saying both "get" and "fetch" is no better for "get" than one saying "get".
                 best = np.zeros(size, dtype=np.float32)
                 said = np.zeros(size, dtype=np.float32)  # the same in the summary field
                 in_name = np.zeros(size, dtype=np.bool_)
+                summarised = []  # classes whose summary holds the word
                 for word, weight in concept:
                     tid = self.vocab[word]
                     lo, hi = self.offsets[tid], self.offsets[tid + 1]
@@ -262,21 +330,46 @@ class Bm25:
                     if len(sdocs):
                         gain = (SUMMARY_WEIGHT * weight * self.idf[tid]) * sweights
                         said[sdocs] = np.maximum(said[sdocs], gain)
+                        classes = self.methods.classes(tid)
+                        if len(classes):
+                            summarised.append(classes)
                     nlo, nhi = self.name_offsets[tid], self.name_offsets[tid + 1]
                     in_name[self.name_docs[nlo:nhi]] = True
                 matched += best > 0
                 scores += best + said
                 named += in_name
+                # A method is what its class's summary says too: "repeat a safe string" is the
+                # `__mul__` of the class summed up as "a string ... marked safe". An asked word
+                # counts for a method by the better of its own words and its class's summary.
+                classes = _distinct(summarised)
+                if len(classes):
+                    methods = self.methods.of(classes)
+                    inherited = said[self.parents[methods]]
+                    own = best[methods] + said[methods]
+                    lifted[methods] += np.maximum(inherited - own, 0)
+                    lifted_matched[methods] += (best[methods] == 0) & (inherited > 0)
+                    touched.append(methods)
+            # (a method may be here more than once: each time with the same value)
+            methods = np.concatenate(touched) if touched else self.docs[:0]
+            raw = scores[methods] + lifted[methods]
             # A chunk holding more of the asked words beats one repeating a single rare word;
             # a definition named with the asked words beats one that only mentions them.
             scores *= self.prior * np.sqrt(matched / len(known))
             scores *= 1 + NAME_BONUS * named / len(known)
+            share = np.zeros(0, dtype=np.float32)
             if member_share and len(self.parents):
-                # A class answers for what its methods do: it gains a share of its best one.
+                # A class answers for what its methods do: it gains a share of its best one's
+                # own score (not of what the method owes to the class's summary).
                 members = np.flatnonzero((self.parents >= 0) & (scores > 0))
                 best = np.zeros(size, dtype=np.float32)
                 np.maximum.at(best, self.parents[members], scores[members])
-                scores += member_share * best
+                share = member_share * best
+                scores += share
+            if len(methods):
+                coverage = np.sqrt((matched[methods] + lifted_matched[methods]) / len(known))
+                lift = raw * coverage * self.prior[methods]
+                lift *= 1 + NAME_BONUS * named[methods] / len(known)
+                scores[methods] = lift + share[methods] if len(share) else lift
             if weights is not None and len(self.fids):
                 scores *= weights[self.fids]
             hits = np.flatnonzero(scores)
@@ -314,26 +407,30 @@ class Bm25:
         n = max(len(self.refs), 1)
         norm = K1 * (1 - B + B * extra.length / self.avgdl)
         summary_length = sum(extra.summary.values())
+        context_length = sum(extra.context.values())
         fresh = [
             c for c in concepts
-            if not any(w in self.vocab for w, _ in c) and any(w in extra.terms for w, _ in c)
+            if not any(w in self.vocab for w, _ in c)
+            and any(w in extra.terms or w in extra.context for w, _ in c)
         ]  # fmt: skip
         total, matched, named, asked = 0.0, 0, 0, 0
         for concept in self._telling(concepts) + fresh:
             asked += 1
-            matched += any(extra.terms.get(w, 0) for w, _ in concept)
             named += any(w in extra.name_terms for w, _ in concept)
-            best = said = 0.0
+            best = said = inherited = 0.0
             for word, weight in concept:
-                tf = extra.terms.get(word, 0)
-                if tf:
+                tf, tf_context = extra.terms.get(word, 0), extra.context.get(word, 0)
+                if tf or tf_context:
                     tid = self.vocab.get(word)
                     df = int(self.offsets[tid + 1] - self.offsets[tid]) if tid is not None else 0
                     idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
                     best = max(best, weight * idf * tf * (K1 + 1) / (tf + norm))
                     in_summary = self.summary.weight(extra.summary.get(word, 0), summary_length)
                     said = max(said, SUMMARY_WEIGHT * weight * idf * in_summary)
-            total += best + said
+                    in_context = self.summary.weight(tf_context, context_length)
+                    inherited = max(inherited, SUMMARY_WEIGHT * weight * idf * in_context)
+            matched += best > 0 or inherited > 0
+            total += max(best + said, inherited)
         if not asked:
             return 0.0
         return total * extra.prior * math.sqrt(matched / asked) * (1 + NAME_BONUS * named / asked)

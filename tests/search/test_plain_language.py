@@ -4,10 +4,14 @@ read as asked, doers and deeds, inner helpers after the functions others call.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.config import Settings
+from bot.search.files import FileFilter
+from bot.search.index import build, update
 from bot.search.service import SearchService
 from bot.search.summary import summary
+from bot.search.symbols import Outliner
 from tests.search.conftest import service_over
 
 BODY = "\n".join(f"        total += weight_{i} * factor_{i}" for i in range(30))
@@ -191,3 +195,63 @@ async def test_a_question_led_by_a_verb_finds_the_method_before_its_class(
     assert action.hits[0].symbol == "Payload.read_chunk"
     thing = await service.search("what a request carries")
     assert thing.hits[0].symbol == "Payload"
+
+
+LEDGER = '''class Ledger:
+    """An append-only record of the payments made to an account."""
+
+    def __init__(self):
+        self.entries = []
+
+    def total(self):
+        return sum(self.entries)
+
+
+def describe(payments, account):
+    """Describe the payments of an account as text."""
+    return f"{account}: {len(payments)}"
+'''
+
+
+async def test_a_method_is_found_by_what_its_class_is(make_repo: Callable[..., Settings]) -> None:
+    # `total` says nothing of payments or accounts; its class's summary does. The class gains
+    # a share of what `total` says itself, not of the words `total` has from the class.
+    service = await service_over(make_repo, {"pkg/ledger.py": LEDGER})
+    response = await service.search("total of the payments made to an account")
+    assert response.hits[0].symbol == "Ledger.total"
+
+
+CHANGED_LEDGER = LEDGER.replace("sum(self.entries)", "0")
+
+
+async def test_a_file_changed_since_the_build_ranks_a_method_by_its_class_too(
+    make_repo: Callable[..., Settings], tmp_path: Path
+) -> None:
+    settings = make_repo({"pkg/ledger.py": CHANGED_LEDGER})
+    flt = FileFilter(tmp_path / "repo")
+    snap = build("tiny", flt, outliner=Outliner())
+    (tmp_path / "repo" / "pkg/ledger.py").write_text(LEDGER)
+    service = SearchService.from_settings(settings, watch_changes=False)
+    service.adopt(update(snap, ["pkg/ledger.py"], flt, outliner=Outliner()))
+    response = await service.search("total of the payments made to an account")
+    assert response.hits[0].symbol == "Ledger.total"
+
+
+SAFE = '''class SafeText(str):
+    """A text that is marked safe: it is never escaped again."""
+
+    def __getitem__(self, key):
+        return self.__class__(super().__getitem__(key))
+
+    def upper(self):
+        return self.__class__(super().upper())
+'''
+
+
+async def test_a_special_method_is_found_by_what_it_does_and_what_its_class_is(
+    make_repo: Callable[..., Settings],
+) -> None:
+    # Slicing is what `__getitem__` does; a text marked safe is what its class is.
+    service = await service_over(make_repo, {"pkg/safe.py": SAFE})
+    response = await service.search("slicing a text keeps it marked safe")
+    assert response.hits[0].symbol == "SafeText.__getitem__"
