@@ -87,6 +87,7 @@ class Conversation:
         clock: Callable[[], float] = time.time,
         profile_name: str = "",
         repos: tuple[str, ...] = (),
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         self.compiled = compiled
         self.session = session
@@ -97,6 +98,7 @@ class Conversation:
         self.clock = clock
         self.profile_name = profile_name
         self.repos = repos  # what this sender may read: menus, lists and actions see only these
+        self.aliases = aliases or {}  # the repositories' other names (alias -> repository)
         self.state = session.state
         self.replies: list[str] = []
         self.trace: list[str] = []
@@ -197,7 +199,14 @@ class Conversation:
         self.default_repo()
         match = self._answer_to_question(match, state)
         reading = Reading(
-            self.compiled, state, self.text, self.session.slots, self.repos, self.ports, self.trace
+            self.compiled,
+            state,
+            self.text,
+            self.session.slots,
+            self.repos,
+            self.ports,
+            self.trace,
+            self.aliases,
         )
         verdict = await reading.verdict(match)
         if verdict.ask is not None:

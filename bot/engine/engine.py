@@ -190,6 +190,7 @@ class Engine:
             clock=self.clock,
             profile_name=inbound.profile_name,
             repos=repos,
+            aliases=self.aliases,
         )
         if hidden:
             convo.trace.append("a repository no longer readable was forgotten")

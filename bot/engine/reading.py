@@ -11,7 +11,7 @@ either gets a question.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.machine import CompiledFlows
@@ -55,6 +55,12 @@ class Reading:
     repos: tuple[str, ...]
     ports: TurnPorts
     trace: list[str]
+    aliases: Mapping[str, str] = field(default_factory=dict)  # other names: alias -> repo
+    # The results the user can see, with their numbers: read once, asked of several times
+    shown: list[tuple[int, Mapping[str, Any]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shown = on_screen(self.slots)
 
     async def verdict(self, match: IntentMatch) -> Verdict:
         """What the matcher's ``match`` means here."""
@@ -122,7 +128,7 @@ class Reading:
         ("why is 2 there", "give me the gist of 3", "bring up number 4", "tldr 5", where
         "tldr" is in no code): a command about that result (the one the classifier finds
         likeliest), not a search for those words."""
-        shown = on_screen(self.slots)
+        shown = self.shown
         number = match.entities.get("number")
         text = self.text
         if number == LAST and shown:
@@ -211,9 +217,8 @@ class Reading:
 
     def _reads_as(self, intent: str) -> bool:
         """The classifier finds ``intent`` likelier than other text for the message."""
-        aliases = {alias: r.name for r in self.ports.settings.repos for alias in r.aliases}
         found = self.compiled.matcher(self.state.id).likeliest(
-            self.text, (intent,), other=True, repos=self.repos, aliases=aliases
+            self.text, (intent,), other=True, repos=self.repos, aliases=self.aliases
         )
         return found is not None and found[0] == intent
 
@@ -224,7 +229,7 @@ class Reading:
         ("the Template one's code"), not otherwise ("and for select_autoescape": the name may
         as well be a question about that code)."""
         number = match.entities.get("number")
-        shown = on_screen(self.slots)
+        shown = self.shown
         if match.intent not in self.compiled.result_intents or not isinstance(number, int):
             return False
         if number not in {n for n, _hit in shown}:
