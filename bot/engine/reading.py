@@ -33,6 +33,11 @@ SHORT_REFERENCE_WORDS = 3
 # How likely the classifier must find a command, for text in which no word is in the code, to
 # ask whether the command was meant rather than search for it
 LEANING = 0.5
+# Words of English grammar that code also defines (jinja2's `Not`, `If`, `For` nodes): in a
+# sentence ("ask a question, not search") they name no code.
+GRAMMAR_WORDS = frozenset(
+    ["not", "and", "or", "if", "else", "for", "with", "while", "as", "from", "but"]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +303,7 @@ class Reading:
             search.defines(w, name)
             for name in names
             for w in words
-            if w.isidentifier() and len(w) > 2
+            if w.isidentifier() and len(w) > 2 and w not in GRAMMAR_WORDS
         )
 
     async def _names_code(self, words: tuple[str, ...]) -> bool:
@@ -312,7 +317,8 @@ class Reading:
         own = [w for w in words if not w.startswith("{")]
         for name in (repo,) if chosen else self.repos:
             assert isinstance(name, str)
-            if any(search.defines(w, name) for w in words if w.isidentifier() and len(w) > 2):
+            named = [w for w in words if w.isidentifier() and len(w) > 2]
+            if any(search.defines(w, name) for w in named if w not in GRAMMAR_WORDS):
                 return True
             if len(own) >= 2 and await search.occurs(" ".join(own), name):
                 return True
