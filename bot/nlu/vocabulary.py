@@ -40,6 +40,17 @@ class Vocabulary:
         self.vocab: dict[str, set[str]] = {}
         for key, owner in zip(choices, owners, strict=True):
             self.vocab.setdefault(owner, set()).update(key.split())
+        # The placeholders an intent takes: those two or more of its examples have. One example
+        # has one by chance ("that is all", "back to the last results"): "can i see it" is no
+        # goodbye, nor "show 2 again" a way back.
+        carried: dict[tuple[str, str], int] = {}
+        for key, owner in zip(choices, owners, strict=True):
+            for token in set(key.split()) & ent.PLACEHOLDERS:
+                carried[(owner, token)] = carried.get((owner, token), 0) + 1
+        self.slots: dict[str, frozenset[str]] = {
+            intent: frozenset(t for t in ent.PLACEHOLDERS if carried.get((intent, t), 0) >= 3)
+            for intent in self.vocab
+        }
         # Words of each intent's examples that are neither filler nor shared by every intent.
         self.words: frozenset[str] = frozenset(w for v in self.vocab.values() for w in v)
         self._content = frozenset(self.words - STOPWORDS - ent.PLACEHOLDERS)
@@ -84,7 +95,7 @@ class Vocabulary:
         owners = [
             intent
             for intent, vocab in self.vocab.items()
-            if all(t in vocab for t in fixed) and placeholders <= vocab
+            if all(t in vocab for t in fixed) and placeholders <= self.slots[intent]
         ]
         if not owners:
             return self._partial(keyed, content, fixed, placeholders, entities)
@@ -114,7 +125,7 @@ class Vocabulary:
         with the other words kept so the caller can check they are not code."""
         counts: dict[str, int] = {}
         for intent, keys in self._keywords.items():
-            if placeholders <= self.vocab[intent]:
+            if placeholders <= self.slots[intent]:
                 hits = sum(1 for f in fixed if f is not None and f in keys)
                 if hits >= 2:
                     counts[intent] = hits
