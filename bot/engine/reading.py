@@ -69,6 +69,7 @@ class Reading:
 
     async def verdict(self, match: IntentMatch) -> Verdict:
         """What the matcher's ``match`` means here."""
+        match = self._command_beside_pleasantry(match)
         if match.intent is None and match.how not in ("code", "query", "clarified"):
             match = await self._only_a_repository(match)
         if match.intent is None and match.how not in ("query", "clarified"):
@@ -292,6 +293,25 @@ class Reading:
         words no example of it has."""
         command = self.compiled.flows.globals.get(match.intent or "")
         return command is not None and command.builtin == "hint" and len(match.unknown_words) > 2
+
+    def _command_beside_pleasantry(self, match: IntentMatch) -> IntentMatch:
+        """A thanks, okay or greeting said with a command about a number ("open 3 thanks",
+        "explain 2 🙏", "3 thanks" among repositories): the command, when the words besides the
+        pleasantry's are surely one. "thanks for the help" stays thanks."""
+        command = self.compiled.flows.globals.get(match.intent or "")
+        if command is None or command.builtin != "hint" or "number" not in match.entities:
+            return match
+        matcher = self.compiled.matcher(self.state.id)
+        own = matcher.own_words(str(match.intent)) - STOPWORDS
+        tokens = normalize(self.text).split()
+        rest = [t for t in tokens if t not in own]
+        if not rest or len(rest) == len(tokens):
+            return match
+        found = matcher.match(" ".join(rest), repos=self.repos, aliases=self.aliases)
+        if found.intent is None or found.intent == match.intent or not found.sure:
+            return match
+        self.trace.append(f"'{self.text}' is {found.intent}, said with {match.intent}")
+        return found
 
     def _defines_any(self, words: tuple[str, ...]) -> bool:
         """Any of ``words`` is something the selected repository (before one is chosen, any

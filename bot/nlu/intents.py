@@ -156,6 +156,10 @@ class IntentMatcher:
             return replace(match, how="agreed")
         return match
 
+    def own_words(self, intent: str) -> frozenset[str]:
+        """The words of ``intent``'s examples, as the matcher keys them."""
+        return frozenset(self._words.vocab.get(intent, ()))
+
     def likeliest(
         self,
         text: str,
