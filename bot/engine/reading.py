@@ -20,6 +20,7 @@ from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import LAST, PLACEHOLDERS, described_repo, find_numbers, find_repos
 from bot.nlu.learned import OTHER
 from bot.nlu.match import IntentMatch
+from bot.nlu.questions import asks
 from bot.nlu.results import named_as_one, on_screen, points_at_result, result_named
 from bot.nlu.text import normalize
 from bot.nlu.vocabulary import STOPWORDS
@@ -273,6 +274,8 @@ class Reading:
         rest = [t for t in tokens if t not in STOPWORDS and t not in PLACEHOLDERS]
         if len(rest) > 3 or looks_like_code(self.text):
             return match
+        if asks(rest):
+            return match  # "как aiohttp закрывает соединения": a question about it
         for word in rest:
             if len(word) > 2 and await self.ports.search.occurs(word, str(repo)):
                 # "aiohttp websocket": a word of its code, so a search there, unless the
