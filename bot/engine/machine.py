@@ -133,6 +133,8 @@ class CompiledFlows:
         self.numbered_intents = self.result_intents | {
             n for n, i in intents.items() if any("{n}" in e for e in i.examples)
         }
+        # The command for the next page of results ("more"), also said as its numbers ("6-10").
+        self.page_intent = next((n for n, i in intents.items() if i.about == "page"), None)
         # The global command that takes a repository ("use {repo}"): switch_repo.
         self.repo_command = next(
             (

@@ -21,7 +21,13 @@ from bot.nlu.entities import LAST, PLACEHOLDERS, described_repo, find_numbers, f
 from bot.nlu.learned import OTHER
 from bot.nlu.match import IntentMatch
 from bot.nlu.questions import asks
-from bot.nlu.results import named_as_one, on_screen, points_at_result, result_named
+from bot.nlu.results import (
+    named_as_one,
+    on_screen,
+    page_asked,
+    points_at_result,
+    result_named,
+)
 from bot.nlu.text import normalize
 from bot.nlu.vocabulary import STOPWORDS
 
@@ -71,6 +77,9 @@ class Reading:
     async def verdict(self, match: IntentMatch) -> Verdict:
         """What the matcher's ``match`` means here."""
         match = self._command_beside_pleasantry(match)
+        if self._next_page_asked():
+            self.trace.append(f"'{self.text}' asks for the next page by its numbers")
+            return Verdict(IntentMatch(self.compiled.page_intent, 90.0, match.entities, how="page"))
         if match.intent is None and match.how not in ("code", "query", "clarified"):
             match = await self._only_a_repository(match)
         if match.intent is None and match.how not in ("query", "clarified"):
@@ -296,6 +305,17 @@ class Reading:
         words no example of it has."""
         command = self.compiled.flows.globals.get(match.intent or "")
         return command is not None and command.builtin == "hint" and len(match.unknown_words) > 2
+
+    def _next_page_asked(self) -> bool:
+        """Under a page of results, the numbers of the next one ("6-10 pls" under 1-5), as the
+        bot writes them ("6-10 of 44")."""
+        intent = self.compiled.page_intent
+        if intent is None or not self.slots.get("shown") or not self.shown:
+            return False
+        if not self.compiled.has_trigger(self.state, intent):
+            return False
+        asked = page_asked(self.text)
+        return asked is not None and asked[0] == self.shown[-1][0] + 1
 
     def _command_beside_pleasantry(self, match: IntentMatch) -> IntentMatch:
         """A thanks, okay or greeting said with a command about a number ("open 3 thanks",

@@ -40,7 +40,7 @@ TOP_KEYS = frozenset(
     | {"first_message", "entities", "phrasings"}
 )
 INTENT_KEYS = frozenset({"examples", "label", "hint", "about"})
-INTENT_ABOUT = frozenset({"result"})
+INTENT_ABOUT = frozenset({"result", "page"})
 GLOBAL_KEYS = frozenset({"builtin", "to", "say", "reset", "keep"})
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # What an unreadable file seems to declare, read from its raw lines.

@@ -120,7 +120,8 @@ class Intent:
     label: str | None = None  # how a clarifying question names it ("more results")
     hint: str | None = None  # how help and next-step lines offer it ("*more* for more results")
     # "result": about one result; a result on screen named by its symbol or file stands for its
-    # number ("explain the get_bucket one" is "explain 5")
+    # number ("explain the get_bucket one" is "explain 5"). "page": the next page of results,
+    # also asked for by its numbers ("6-10" under results 1-5)
     about: str | None = None
 
 

@@ -10,10 +10,12 @@ result (open, explain), so "where is get_bucket used" stays a search.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.nlu.text import words
+from bot.nlu.text import normalize, words
+from bot.nlu.vocabulary import STOPWORDS
 
 MIN_NAME_CHARS = 4  # "py", "os", "app": too common to name one result
 
@@ -155,3 +157,22 @@ def _find(tokens: list[str], name: list[str], edges: set[int]) -> int | None:
         if i in edges and i + len(name) in edges and tokens[i : i + len(name)] == name:
             return i
     return None
+
+
+# "6-10", "results 6-10", "6 to 10 pls": the numbers of a page, as the bot writes them
+_RANGE = re.compile(
+    r"^\s*(?:results?\s+|#)?(\d{1,4})\s*(?:-|–|—|to|through|till|bis|a|à)\s*(\d{1,4})(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+
+
+def page_asked(text: str) -> tuple[int, int] | None:
+    """The first and last number of a page of results that ``text`` asks for by its numbers
+    alone ("6-10 pls"), or None."""
+    m = _RANGE.match(text)
+    if m is None:
+        return None
+    first, last = int(m.group(1)), int(m.group(2))
+    if last <= first or any(w not in STOPWORDS for w in normalize(m.group("rest")).split()):
+        return None
+    return first, last

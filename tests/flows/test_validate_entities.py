@@ -48,5 +48,5 @@ def test_an_intent_about_something_unknown_is_refused_at_its_line(tmp_path: Path
     intents = INTENTS.replace('  pick: ["{n}"]', about)
     (tmp_path / "intents.yaml").write_text(intents)
     _flows, problems = load_flows(tmp_path)
-    found = [p for p in problems if "about must be one of ['result']" in p.message]
+    found = [p for p in problems if "about must be one of ['page', 'result']" in p.message]
     assert len(found) == 1 and found[0].line == 5
