@@ -127,7 +127,7 @@ def find_numbers(tokens: list[str]) -> Found:
             found.tokens.append(NUMBER)
             i += 2 if nxt in NOUNS else 1
             continue
-        if value is None or (token == "one" and _one_is_a_noun(tokens, i)):
+        if value is None or (token == "one" and _one_is_a_noun(tokens, i)) or _an_age(tokens, i):
             found.tokens.append(token)
             i += 1
             continue
@@ -145,6 +145,14 @@ _BEFORE_ONE = frozenset(
     {"open", "show", "see", "view", "result", "number", "no", "option", "explain", "pick",
      "choose", "select", "page", "item", "code", "describe", "#"}
 )  # fmt: skip
+
+
+def _an_age(tokens: list[str], i: int) -> bool:
+    """The 5 of "explain like I'm 5", "like a 5 year old", "eli5": an age, not a result."""
+    before = tokens[max(0, i - 3) : i]
+    if before[-1:] == ["eli"] or before[-2:] in (["like", "im"], ["like", "a"]):
+        return True
+    return before == ["like", "i", "am"]
 
 
 def _one_is_a_noun(tokens: list[str], i: int) -> bool:

@@ -121,3 +121,17 @@ def test_a_repository_is_told_by_its_description_or_its_name_in_pieces(
 def test_no_repository_when_the_words_describe_none_or_several(text: str) -> None:
     tokens = normalize(text).split()
     assert described_repo(tokens, DESCRIPTIONS, common=COMMAND_WORDS) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("explain like I'm 5", None),
+        ("explain like i am 5", None),
+        ("like a 5 year old please", None),
+        ("explain like im 5: number 3", 3),
+        ("open 5 like now", 5),
+    ],
+)
+def test_an_age_is_no_result_number(text: str, number: int | None) -> None:
+    assert find_numbers(normalize(text).split()).values.get("number") == number
