@@ -41,7 +41,14 @@ ORDINALS: dict[str, int] = {
     "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "twentieth": 20,
     "primero": 1, "primera": 1, "primer": 1, "segundo": 2, "segunda": 2, "tercero": 3,
     "tercera": 3, "tercer": 3, "cuarto": 4, "cuarta": 4, "quinto": 5, "quinta": 5,
-    "primeiro": 1, "primeira": 1, "terceiro": 3, "terceira": 3,
+    "sexto": 6, "sexta": 6, "septimo": 7, "septima": 7, "octavo": 8, "octava": 8, "noveno": 9,
+    "novena": 9, "decimo": 10, "decima": 10,
+    "primeiro": 1, "primeira": 1, "terceiro": 3, "terceira": 3, "setimo": 7, "setima": 7,
+    "oitavo": 8, "oitava": 8, "nono": 9, "nona": 9,
+    "sesto": 6, "sesta": 6, "settimo": 7, "settima": 7, "ottavo": 8, "ottava": 8,
+    "sixieme": 6, "septieme": 7, "huitieme": 8, "neuvieme": 9, "dixieme": 10,
+    "sechste": 6, "sechsten": 6, "siebte": 7, "siebten": 7, "achte": 8, "achten": 8,
+    "neunte": 9, "neunten": 9, "zehnte": 10, "zehnten": 10,
     "primo": 1, "prima": 1, "secondo": 2, "seconda": 2, "terzo": 3, "terza": 3, "quarto": 4,
     "premier": 1, "premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5,
     "erste": 1, "ersten": 1, "erstes": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3,
@@ -72,6 +79,10 @@ NOUNS = frozenset(
     | {"वाला", "वाली"}
 )
 NUMBER_WORDS = frozenset({"number", "no", "nr", "num", "nro", "numero", "nummer", "n"})
+# Before a number, these say it counts lines of the code shown, not results ("whats line 9 doing")
+LINE_WORDS = frozenset(
+    {"line", "lines", "ln", "zeile", "ligne", "linea", "linha", "строка", "строке", "строку"}
+)
 LAST = "last"  # "the last one": the last result shown, resolved where the results are known
 LAST_WORDS = frozenset({"last", "ultimo", "ultima", "dernier", "derniere", "letzte", "letzten"})
 # 3rd, 5's, and Turkish case endings after an apostrophe ("5'i aç", "1'in kodu")
@@ -127,7 +138,12 @@ def find_numbers(tokens: list[str]) -> Found:
             found.tokens.append(NUMBER)
             i += 2 if nxt in NOUNS else 1
             continue
-        if value is None or (token == "one" and _one_is_a_noun(tokens, i)) or _an_age(tokens, i):
+        if (
+            value is None
+            or (token == "one" and _one_is_a_noun(tokens, i))
+            or _an_age(tokens, i)
+            or (i and tokens[i - 1] in LINE_WORDS)
+        ):
             found.tokens.append(token)
             i += 1
             continue

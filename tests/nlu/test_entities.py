@@ -135,3 +135,18 @@ def test_no_repository_when_the_words_describe_none_or_several(text: str) -> Non
 )
 def test_an_age_is_no_result_number(text: str, number: int | None) -> None:
     assert find_numbers(normalize(text).split()).values.get("number") == number
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("whats line 9 doing", None),
+        ("explain line 12 of 3", 3),
+        ("me explica o sexto", 6),
+        ("apri il settimo", 7),
+        ("le huitieme", 8),
+        ("die zehnte", 10),
+    ],
+)
+def test_line_numbers_and_later_ordinals(text: str, number: int | None) -> None:
+    assert find_numbers(normalize(text).split()).values.get("number") == number
