@@ -232,11 +232,17 @@ class Reading:
         )
 
     def _reads_as(self, intent: str) -> bool:
-        """The classifier finds ``intent`` likelier than other text for the message."""
-        found = self.compiled.matcher(self.state.id).likeliest(
-            self.text, (intent,), other=True, repos=self.repos, aliases=self.aliases
-        )
-        return found is not None and found[0] == intent
+        """The classifier finds ``intent`` likelier than other text for the message, read with
+        the repositories' other names as names or as the words they are ("the async http
+        library")."""
+        matcher = self.compiled.matcher(self.state.id)
+        for aliases in (self.aliases, None) if self.aliases else (None,):
+            found = matcher.likeliest(
+                self.text, (intent,), other=True, repos=self.repos, aliases=aliases
+            )
+            if found is not None and found[0] == intent:
+                return True
+        return False
 
     def _points_at_shown(self, match: IntentMatch) -> bool:
         """A command about a result that names one on screen by its number, as a reference
