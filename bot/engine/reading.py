@@ -20,7 +20,7 @@ from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import LAST, PLACEHOLDERS, described_repo, find_numbers, find_repos
 from bot.nlu.learned import OTHER
 from bot.nlu.match import IntentMatch
-from bot.nlu.questions import asks
+from bot.nlu.questions import QUESTION_WORDS, asks
 from bot.nlu.results import (
     named_as_one,
     on_screen,
@@ -85,6 +85,10 @@ class Reading:
         if match.intent is None and match.how not in ("query", "clarified"):
             match = await self._about_a_result(match)
         match = self._with_described_repo(match)
+        if self._asks_about_a_repository(match):
+            # "how does codechat search with a regex": a question about it, asked there
+            self.trace.append(f"'{self.text}' asks about {match.entities.get('repo')}")
+            match = IntentMatch(None, match.score, match.entities, how="code")
         takes_text = self.compiled.has_trigger(self.state, OTHERWISE)
         if takes_text and match.intent is None and match.how not in ("code", "query", "clarified"):
             leaning = await self._leaning_to_a_command(match)
@@ -217,6 +221,23 @@ class Reading:
         self.trace.append(f"'{self.text}' describes {repo}")
         # Its other words describe the repository: none of them is a search ("aio http")
         return replace(match, entities={**match.entities, "repo": repo}, how="named")
+
+    def _asks_about_a_repository(self, match: IntentMatch) -> bool:
+        """The command that takes a repository, read from a message that names one and asks
+        a question with words of no example of the command ("how does codechat search with a
+        regex"): a question about that repository. "How do I switch to aiohttp" is the
+        command; so is every example as written ("what about aiohttp")."""
+        command = self.compiled.repo_command
+        repo = match.entities.get("repo")
+        if command is None or match.intent != command or not repo or match.how == "exact":
+            return False
+        matcher = self.compiled.matcher(self.state.id)
+        own = matcher.own_words(command)
+        tokens = find_repos(normalize(self.text).split(), [str(repo)], aliases=self.aliases).tokens
+        rest = [t for t in tokens if t not in STOPWORDS and t not in PLACEHOLDERS]
+        if not asks(rest):
+            return False
+        return any(t not in own and t not in QUESTION_WORDS for t in rest)
 
     def _names_a_repository_to_use(self, match: IntentMatch) -> bool:
         """The command that takes a repository, near an example of it, with a repository
