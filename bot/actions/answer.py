@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.actions.repos import unknown_repo
 from bot.actions.search import SEARCH_SLOTS, keep_results
@@ -24,9 +24,11 @@ from bot.llm.local import (
     enclosing_definition,
     explain_from_code,
 )
-from bot.llm.router import LLMRouter
 from bot.llm.usage import add_spend, spent_today
 from bot.store.base import MessageType
+
+if TYPE_CHECKING:
+    from bot.llm.router import LLMRouter
 
 OUTLINE_CONTEXT = 40  # lines read around a result to find the definition that encloses it
 BLOCK_CONTEXT = 15  # lines read around each search hit sent to the model
