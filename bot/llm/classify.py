@@ -7,10 +7,8 @@ import time
 from collections.abc import Callable, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.llm.base import Completion, Task
-from bot.llm.usage import add_spend, spent_today
-
 if TYPE_CHECKING:
+    from bot.llm.base import Completion
     from bot.llm.router import LLMRouter
 
 
@@ -27,6 +25,8 @@ async def classify_with_cost(
 ) -> tuple[str | None, Completion | None]:
     if router is None or not candidates or not text.strip():
         return None, None
+    from bot.llm.base import Task  # with the router, which imports it too
+
     task = Task(
         prompt="classify",
         variables={"text": text, "candidates": [{"name": n, "example": e} for n, e in candidates]},
@@ -57,6 +57,8 @@ class LLMIntentClassifier:
     ) -> str | None:
         """Like classify_intent; with ``spend`` (the session context) the call counts against
         the user's daily budget, and is not made once that is used up."""
+        from bot.llm.usage import add_spend, spent_today  # only once a message is ambiguous
+
         now = self.clock()
         spent = spent_today(spend, now) if spend is not None else 0.0
         picked, completion = await classify_with_cost(self.router(), text, candidates, spent)
