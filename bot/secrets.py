@@ -8,6 +8,7 @@ spans lines, so it is found on the whole file), and the extra patterns of ``secr
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,8 +60,8 @@ class SecretMasker:
 
     def __init__(self, *, enabled: bool = True, extra: Iterable[str] = ()) -> None:
         self.enabled = enabled
-        rules = [_Rule(re.compile(p), g) for p, g in KNOWN]
-        for n, pattern in enumerate(extra):
+        rules = []
+        for n, pattern in enumerate(extra):  # refused at once when one is not a regex
             try:
                 compiled = re.compile(pattern)
             except re.error as exc:
@@ -68,7 +69,12 @@ class SecretMasker:
                     f"secrets.patterns[{n}]", f"is not a valid regex: {exc}"
                 ) from None
             rules.append(_Rule(compiled, 1 if compiled.groups else 0))
-        self._rules = tuple(rules)
+        self._extra = tuple(rules)
+
+    @functools.cached_property
+    def _rules(self) -> tuple[_Rule, ...]:
+        """The known shapes, compiled when code is first shown, then ``secrets.patterns``."""
+        return (*(_Rule(re.compile(p), g) for p, g in KNOWN), *self._extra)
 
     @classmethod
     def from_config(cls, config: SecretsConfig) -> SecretMasker:

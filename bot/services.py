@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -27,9 +28,8 @@ from bot.coord.memory import MemoryKeyedLock
 from bot.engine.actions import ActionRegistry
 from bot.engine.engine import Engine
 from bot.engine.registry import FlowRegistry
-from bot.llm.cache import AnswerCache
 from bot.llm.classify import LLMIntentClassifier
-from bot.llm.router import LLMRouter
+from bot.llm.providers import check as check_llm
 from bot.nlu.classify import IntentClassifier
 from bot.search.resultcache import ResultCache
 from bot.search.service import SearchService
@@ -37,6 +37,7 @@ from bot.store.base import ConversationStore
 from bot.store.factory import open_store
 
 if TYPE_CHECKING:
+    from bot.llm.router import LLMRouter
     from bot.search.gitsync import GitSync
 
 log = logging.getLogger("bot.services")
@@ -53,13 +54,16 @@ class Services:
     locks: KeyedLock
     actions: ActionRegistry
     clock: Callable[[], float] = time.time
-    llm: LLMRouter | None = None
+    # Builds `llm` when it is first used: the provider clients and the prompts are not imported
+    # nor made for a conversation that never needs a language model.
+    make_llm: Callable[[], LLMRouter | None] | None = None
     classifier: IntentClassifier | None = None
     cache: SharedCache | None = None  # answers and search results (Redis or in process)
     git: GitSync | None = None  # keeps the `git:` repositories current
     engine: Engine = field(init=False)
     access: AccessPolicy = field(init=False)
     admin: Admin = field(init=False)
+    _llm: LLMRouter | None = field(default=None, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +79,19 @@ class Services:
             admin=self.admin,
             clock=self.clock,
         )
+
+    @property
+    def llm(self) -> LLMRouter | None:
+        """The language models (None: none at all, not even local mode), built on first use."""
+        if self.make_llm is not None:
+            make, self.make_llm = self.make_llm, None
+            self._llm = make()
+        return self._llm
+
+    @llm.setter
+    def llm(self, router: LLMRouter | None) -> None:
+        self.make_llm = None
+        self._llm = router
 
     def repo_listing(self, names: tuple[str, ...]) -> list[dict[str, Any]]:
         """`repos` in flow templates: the repositories ``names`` (one sender's), numbered."""
@@ -100,8 +117,9 @@ class Services:
     ) -> Services:
         """Open the store, load the flows (FlowError lists every problem) and start the search.
 
-        The language models come from ``settings.llm``; with no key configured the router answers
-        in local mode (from search results), so the LLM actions always have an answer."""
+        The language models come from ``llm`` or ``settings.llm``, made on first use (see
+        ``_router``); settings they could not work with are refused here all the same."""
+        check_llm(settings.llm)
         actions = actions or default_actions()
         check_cache = settings.flows.check_cache
         flows = FlowRegistry(
@@ -111,22 +129,18 @@ class Services:
             base=settings.base_dir,
             check_cache=settings.path(check_cache) if check_cache else None,
         )
-        llm = llm or LLMRouter.from_settings(settings)
         store = store or open_store(settings)
         try:
             await store.open()
         except BaseException:
-            await llm.aclose()
+            if llm is not None:
+                await llm.aclose()
             raise
         search = search or SearchService.from_settings(settings)
         cache = SharedCache.from_settings(settings)
         if cache is not None:
             results = ResultCache(cache, index_version=search.version, config=settings.search)
             search.use_cache(results)
-            answers = AnswerCache(
-                cache, template_version=llm.prompts.version, index_version=search.version
-            )
-            llm.use_cache(answers)
         git = None
         if any(r.git for r in settings.repos):
             from bot.search.gitsync import GitSync  # only with a repository to keep current
@@ -140,11 +154,11 @@ class Services:
             locks=locks or MemoryKeyedLock(),
             actions=actions,
             clock=clock,
-            llm=llm,
-            classifier=LLMIntentClassifier(llm, clock=clock),
+            make_llm=functools.partial(_router, settings, llm, cache, search),
             cache=cache,
             git=git,
         )
+        services.classifier = LLMIntentClassifier(lambda: services.llm, clock=clock)
         access = settings.access
         if access.mode == "allowlist" and not (access.users or access.groups or access.admins):
             log.warning(
@@ -174,8 +188,8 @@ class Services:
         be closed (its connections' threads would otherwise keep the process from exiting)."""
         async with contextlib.AsyncExitStack() as parts:  # closed in reverse order
             parts.push_async_callback(self.store.close)
-            if self.llm is not None:
-                parts.push_async_callback(self.llm.aclose)
+            if self._llm is not None:  # one never built has nothing to close
+                parts.push_async_callback(self._llm.aclose)
             parts.push_async_callback(self.search.close)
             if self.git is not None:
                 parts.push_async_callback(self.git.close)
@@ -190,3 +204,21 @@ class Services:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+def _router(
+    settings: Settings, given: LLMRouter | None, cache: SharedCache | None, search: SearchService
+) -> LLMRouter:
+    """``given``, or the router of ``settings.llm``: with no key configured it answers in local
+    mode (from search results), so the LLM actions always have an answer. Its completions are
+    kept in ``cache`` when there is one."""
+    from bot.llm.cache import AnswerCache
+    from bot.llm.router import LLMRouter
+
+    llm = given or LLMRouter.from_settings(settings)
+    if cache is not None:
+        answers = AnswerCache(
+            cache, template_version=llm.prompts.version, index_version=search.version
+        )
+        llm.use_cache(answers)
+    return llm

@@ -42,6 +42,9 @@ NOT_IN_A_CHAT = (
     "bot.store.postgres",
     "bot.flows.graph",
     "bot.search.chunkhound",  # semantic search, when an embedding server is configured
+    "bot.llm.router",  # made when a message first needs a model (a question, an ambiguity)
+    "bot.llm.base",
+    "bot.actions.answering",
     "bot.llm.openai",
     "bot.llm.anthropic",
     "aiohttp",

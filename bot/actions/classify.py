@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.actions.answer import charge
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.flows.variables import slot_argument
-from bot.llm.classify import classify_with_cost
-from bot.llm.usage import spent_today
 
 
 async def classify(ctx: ActionContext) -> None:
     """`classify: {intents: [name, ...] or {name: example}, slot?: intent}`: the intent the
     user's message means, by the language model, in slot `slot`; removed when unsure or local."""
+    from bot.actions.answering import charge  # the language-model parts, when first needed
+    from bot.llm.classify import classify_with_cost
+    from bot.llm.usage import spent_today
+
     raw = ctx.args.get("intents") or []
     pairs = list(raw.items()) if isinstance(raw, Mapping) else [(str(n), str(n)) for n in raw]
     slot = str(ctx.args.get("slot") or "intent")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, MutableMapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.llm.base import Completion, Task
-from bot.llm.router import LLMRouter
-from bot.llm.usage import add_spend, spent_today
+if TYPE_CHECKING:
+    from bot.llm.base import Completion
+    from bot.llm.router import LLMRouter
 
 
 async def classify_intent(
@@ -25,6 +25,8 @@ async def classify_with_cost(
 ) -> tuple[str | None, Completion | None]:
     if router is None or not candidates or not text.strip():
         return None, None
+    from bot.llm.base import Task  # with the router, which imports it too
+
     task = Task(
         prompt="classify",
         variables={"text": text, "candidates": [{"name": n, "example": e} for n, e in candidates]},
@@ -36,9 +38,13 @@ async def classify_with_cost(
 
 
 class LLMIntentClassifier:
-    """bot.nlu.classify.IntentClassifier backed by the router (for Services.classifier)."""
+    """bot.nlu.classify.IntentClassifier backed by the router (for Services.classifier).
+    ``router`` gives the router at each call, so one built on first use is built only when a
+    message is ambiguous; None: no model to ask."""
 
-    def __init__(self, router: LLMRouter, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, router: Callable[[], LLMRouter | None], *, clock: Callable[[], float] = time.time
+    ) -> None:
         self.router = router
         self.clock = clock
 
@@ -51,9 +57,11 @@ class LLMIntentClassifier:
     ) -> str | None:
         """Like classify_intent; with ``spend`` (the session context) the call counts against
         the user's daily budget, and is not made once that is used up."""
+        from bot.llm.usage import add_spend, spent_today  # only once a message is ambiguous
+
         now = self.clock()
         spent = spent_today(spend, now) if spend is not None else 0.0
-        picked, completion = await classify_with_cost(self.router, text, candidates, spent)
+        picked, completion = await classify_with_cost(self.router(), text, candidates, spent)
         if spend is not None and completion is not None and completion.cost_usd > 0:
             add_spend(spend, now, completion.cost_usd)
         return picked

@@ -7,10 +7,13 @@ import dataclasses
 import re
 import urllib.parse
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bot.config import LLMConfig, ProviderConfig, Settings
 from bot.errors import ConfigError
-from bot.llm.base import Provider
+
+if TYPE_CHECKING:
+    from bot.llm.base import Provider
 
 REMOTE = ("openai", "anthropic")
 # Used when config names a provider without a model (a partial `llm.openai:` section).

@@ -10,6 +10,7 @@ examples; one edit for short words ("hepl"). Text that reads as code is never a 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -66,7 +67,6 @@ class IntentMatcher:
         self._preferred = frozenset(preferred)
         self._exact: dict[str, str] = {}
         self._choices: list[str] = []
-        self._sorted: list[str] = []  # each choice's words sorted: token_sort_ratio, precomputed
         self._owners: list[str] = []
         self._core: dict[str, str] = {}  # examples without their filler words
         for intent, phrases in examples.items():
@@ -80,14 +80,29 @@ class IntentMatcher:
                 if _has_words(core) and (core not in self._core or intent in self._preferred):
                     self._core[core] = intent
                 self._choices.append(key)
-                self._sorted.append(_sorted_words(key))
                 self._owners.append(intent)
-        # By length, for one edit: an example one edit away is at most one letter off in length.
-        self._by_length: dict[int, list[int]] = {}
+        # Every word of the examples (those of the vocabulary, which is built on first use).
+        self.words: frozenset[str] = frozenset(w for key in self._choices for w in key.split())
+
+    # What only a message no example matches needs is made when one first comes: a greeting,
+    # a menu number or "help" is answered without it.
+
+    @functools.cached_property
+    def _words(self) -> Vocabulary:
+        return Vocabulary(self._choices, self._owners, preferred=self._preferred)
+
+    @functools.cached_property
+    def _sorted(self) -> list[str]:
+        """Each choice's words sorted: token_sort_ratio, precomputed."""
+        return [_sorted_words(key) for key in self._choices]
+
+    @functools.cached_property
+    def _by_length(self) -> dict[int, list[int]]:
+        """For one edit: an example one edit away is at most one letter off in length."""
+        by_length: dict[int, list[int]] = {}
         for index, choice in enumerate(self._choices):
-            self._by_length.setdefault(len(choice), []).append(index)
-        self._words = Vocabulary(self._choices, self._owners, preferred=self._preferred)
-        self.words: frozenset[str] = self._words.words
+            by_length.setdefault(len(choice), []).append(index)
+        return by_length
 
     def match(
         self, text: str, *, repos: Sequence[str] = (), aliases: Mapping[str, str] | None = None

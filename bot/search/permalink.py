@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-# host pattern -> the path of a line under https://HOST/OWNER/REPO
+# host pattern -> the path of a line under https://HOST/OWNER/REPO (compiled when first used)
 _LAYOUTS = (
-    (re.compile(r"(^|\.)github\.com$|github"), "/blob/{commit}/{path}#L{line}"),
-    (re.compile(r"(^|\.)gitlab\.com$|gitlab"), "/-/blob/{commit}/{path}#L{line}"),
-    (re.compile(r"(^|\.)bitbucket\.org$|bitbucket"), "/src/{commit}/{path}#lines-{line}"),
-    (re.compile(r"codeberg\.org$|gitea|forgejo"), "/src/commit/{commit}/{path}#L{line}"),
+    (r"(^|\.)github\.com$|github", "/blob/{commit}/{path}#L{line}"),
+    (r"(^|\.)gitlab\.com$|gitlab", "/-/blob/{commit}/{path}#L{line}"),
+    (r"(^|\.)bitbucket\.org$|bitbucket", "/src/{commit}/{path}#lines-{line}"),
+    (r"codeberg\.org$|gitea|forgejo", "/src/commit/{commit}/{path}#L{line}"),
 )
 
 
@@ -35,7 +35,7 @@ def template_for(git_url: str, web_url: str = "") -> str:
     if path.count("/") < 2:
         return ""
     for pattern, layout in _LAYOUTS:
-        if pattern.search(host):
+        if re.search(pattern, host):
             return f"https://{host}{path}{layout}"
     return ""
 

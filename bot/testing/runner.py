@@ -74,9 +74,7 @@ class ConversationRunner:
             watch_flows=False,
             actions=actions,
         )
-        if services.llm is not None:  # each case brings its own recorded replies, or none
-            await services.llm.aclose()
-        services.llm = None
+        services.llm = None  # each case brings its own recorded replies, or none
         services.classifier = None
         return cls(services, clock)
 
@@ -150,7 +148,7 @@ class ConversationRunner:
             clock=self.clock,
         )
         self.services.llm = router
-        self.services.classifier = LLMIntentClassifier(router, clock=self.clock)
+        self.services.classifier = LLMIntentClassifier(lambda: router, clock=self.clock)
 
     async def _prepare(self, case: Case) -> None:
         store = self.services.store

@@ -244,7 +244,8 @@ async def test_classify_intent_picks_a_candidate(fake_llm: FakeLLM, build):
     candidates = [("switch_repo", "switch repo"), ("search", "search")]
     fake_llm.then(Reply("switch_repo"), Reply("`search`."), Reply("I think both"), Reply("none"))
     assert await classify_intent(services.llm, "use another codebase", candidates) == "switch_repo"
-    assert await LLMIntentClassifier(services.llm).classify("look up", candidates) == "search"
+    classifier = LLMIntentClassifier(lambda: services.llm)
+    assert await classifier.classify("look up", candidates) == "search"
     assert await classify_intent(services.llm, "hmm", candidates) is None
     assert await classify_intent(services.llm, "hmm", candidates) is None
     sent = fake_llm.requests[0].body
@@ -253,7 +254,7 @@ async def test_classify_intent_picks_a_candidate(fake_llm: FakeLLM, build):
 
 async def test_the_engines_classifier_is_charged_to_the_users_budget(fake_llm: FakeLLM, build):
     services = await build(fake_llm, daily_budget_usd=0.0000001)
-    classifier = LLMIntentClassifier(services.llm)
+    classifier = LLMIntentClassifier(lambda: services.llm)
     candidates = [("switch_repo", "switch repo"), ("search", "search")]
     spend: dict[str, object] = {}
     fake_llm.then(Reply("search"), Reply("search"))
