@@ -85,6 +85,13 @@ LINE_WORDS = frozenset(
 )
 LAST = "last"  # "the last one": the last result shown, resolved where the results are known
 LAST_WORDS = frozenset({"last", "ultimo", "ultima", "dernier", "derniere", "letzte", "letzten"})
+# The articles before one of those that make it "the last one": "abre el ultimo", "le dernier"
+_ARTICLES = frozenset({"the", "el", "la", "le", "il", "lo", "l", "o", "a", "den", "der", "die"})
+# "Last" in languages without articles: the last one wherever it stands ("wyjasnij ostatni")
+LAST_ALONE = frozenset(
+    {"ostatni", "ostatnia", "ostatnie", "ostatniego", "последнии", "последняя", "последнее",
+     "последнюю", "последнего", "sonuncu", "sonuncuyu", "마지막"}
+)  # fmt: skip
 # 3rd, 5's, and Turkish case endings after an apostrophe ("5'i aç", "1'in kodu")
 _DIGITS = re.compile(
     r"^#?(-?\d{1,6})(?:st|nd|rd|th|e|eme|er|o|a|s|º|ª|\.|i|yi|in|nin|u|yu|un|nun|ı|yı|ın|nın)?$"
@@ -101,7 +108,20 @@ class Found:
     numbers: list[int] = field(default_factory=list)
 
 
+# Korean ordinals: a count before 번째 ("세 번째", the third; "3번째"); "3번" is number 3 ("한 번"
+# is "once")
+_KOREAN_COUNTS = {"첫": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8,
+                  "아홉": 9, "열": 10}  # fmt: skip
+_KOREAN_ORDINAL = "번째"
+
+
 def number_of(token: str) -> int | None:
+    for counter in (_KOREAN_ORDINAL, "번"):
+        stem = token[: -len(counter)]
+        if token.endswith(counter) and stem:
+            if stem.isdigit():
+                return int(stem) if int(stem) <= MAX_NUMBER else None
+            return _KOREAN_COUNTS.get(stem) if counter == _KOREAN_ORDINAL else None
     m = _DIGITS.match(token)
     if m:
         value = int(m.group(1))
@@ -130,10 +150,15 @@ def find_numbers(tokens: list[str]) -> Found:
         token = tokens[i]
         value = number_of(token)
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (token in _KOREAN_COUNTS or token.isdigit()) and nxt in (_KOREAN_ORDINAL, "번"):
+            tokens = [*tokens[:i], token + nxt, *tokens[i + 2 :]]  # "세 번째": one word
+            continue
         if token in NUMBER_WORDS and nxt is not None and number_of(nxt) is not None:
             i += 1  # "number 3", "no 3": the word only says a number follows
             continue
-        if token in LAST_WORDS and (nxt in NOUNS or (i and tokens[i - 1] == "the")):
+        if token in LAST_ALONE or (
+            token in LAST_WORDS and (nxt in NOUNS or (i and tokens[i - 1] in _ARTICLES))
+        ):
             found.values.setdefault("number", LAST)
             found.tokens.append(NUMBER)
             i += 2 if nxt in NOUNS else 1

@@ -38,6 +38,7 @@ COMMAND_WORDS: dict[str, str] = {
     "好的": "ok", "明白了": "got it", "了解": "got it", "分かった": "got it", "わかった": "got it",
     "这是什么": "what is this", "これは何": "what is this", "これ何": "what is this",
     "这段代码": "this code", "这个": "this", "これ": "this",
+    "最後の": "the last", "最後": "the last", "最后一个": "the last one", "最后": "the last",
 }  # fmt: skip
 _LONGEST_FIRST = sorted(COMMAND_WORDS, key=len, reverse=True)
 _DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}

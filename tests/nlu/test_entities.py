@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.codeish import looks_like_code
-from bot.nlu.entities import described_repo, find_numbers, find_repos
+from bot.nlu.entities import LAST, described_repo, find_numbers, find_repos
 from bot.nlu.intents import IntentMatcher
 from bot.nlu.text import normalize
 
@@ -149,4 +149,23 @@ def test_an_age_is_no_result_number(text: str, number: int | None) -> None:
     ],
 )
 def test_line_numbers_and_later_ordinals(text: str, number: int | None) -> None:
+    assert find_numbers(normalize(text).split()).values.get("number") == number
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("세 번째 보여줘", 3),
+        ("네 번째 설명해줘", 4),
+        ("3번 열어줘", 3),
+        ("한 번 더", None),  # "once more"
+        ("abre el último", LAST),
+        ("wyjaśnij ostatni", LAST),
+        ("最後のを開いて", LAST),
+        ("last", None),
+    ],
+)
+def test_korean_ordinals_and_the_last_one_in_other_languages(
+    text: str, number: int | str | None
+) -> None:
     assert find_numbers(normalize(text).split()).values.get("number") == number
