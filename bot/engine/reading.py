@@ -40,6 +40,8 @@ SHORT_REFERENCE_WORDS = 3
 # How likely the classifier must find a command, for text in which no word is in the code, to
 # ask whether the command was meant rather than search for it
 LEANING = 0.5
+# How likely the classifier must find a command misspelt in a sentence to take it unasked
+SURE_READING = 0.95
 # Words of English grammar that code also defines (jinja2's `Not`, `If`, `For` nodes): in a
 # sentence ("ask a question, not search") they name no code.
 GRAMMAR_WORDS = frozenset(
@@ -122,6 +124,8 @@ class Reading:
             and await self._occurs_in_code(match)
         ):
             if match.how == "edit" and len(self.text.split()) > 1:
+                if self._surely_reads_as(str(match.intent)):
+                    return Verdict(match)  # "could you show me how this thing works": help
                 return Verdict(match, ask=match)  # "shwo heap": a command misspelt, or code?
             # Words of no command example, found in the code ("heap", "what calls it?"): a
             # query that looks like a command, searched as typed.
@@ -264,6 +268,11 @@ class Reading:
             if found is not None and found[0] == intent:
                 return True
         return False
+
+    def _surely_reads_as(self, intent: str) -> bool:
+        """The classifier reads the message as ``intent`` with near certainty."""
+        found = self.compiled.matcher(self.state.id).reading(self.text, repos=self.repos)
+        return found is not None and found[0] == intent and found[1] >= SURE_READING
 
     def _points_at_shown(self, match: IntentMatch) -> bool:
         """A command about a result that names one on screen by its number, as a reference

@@ -28,3 +28,13 @@ async def test_another_name_with_a_word_more_is_a_choice_among_repositories(
     result = await say("the async http library")  # "http library": aiohttp's other name
     assert result.state == "search.ask_query"
     assert "*aiohttp*" in joined(result)
+
+
+async def test_a_misspelt_command_in_a_sentence_the_classifier_is_sure_of_is_taken(
+    say: Say,
+) -> None:
+    await say("hi")
+    await say("jinja2")  # the search prompt: any text is a search
+    result = await say("could you show me how this thing works")
+    assert result.intent == "help"
+    assert "Did you mean" not in joined(result)
