@@ -321,6 +321,9 @@ class Reading:
             return match
         if asks(rest):
             return match  # "как aiohttp закрывает соединения": a question about it
+        commands = self.compiled.matcher(self.state.id).words
+        if tokens[-2:-1] in (["in"], ["inside"], ["within"]) and not set(rest) & commands:
+            return match  # "qqzzxxvvkk in aiohttp": a search there
         for word in rest:
             if len(word) > 2 and await self.ports.search.occurs(word, str(repo)):
                 # "aiohttp websocket": a word of its code, so a search there, unless the

@@ -23,7 +23,7 @@ from bot.nlu import entities as ent
 from bot.nlu.codeish import is_literal, looks_like_code
 from bot.nlu.learned import OTHER, LazyLearned
 from bot.nlu.match import IntentMatch
-from bot.nlu.queries import extract_query
+from bot.nlu.queries import extract_query, labelled
 from bot.nlu.text import normalize
 from bot.nlu.vocabulary import STOPWORDS, Vocabulary
 
@@ -113,7 +113,7 @@ class IntentMatcher:
         if not raw or len(raw) > MAX_COMMAND_CHARS * 3:
             return IntentMatch(None, 0.0)
         scoped = extract_query(raw, repos, aliases)
-        if scoped is not None and scoped.get("repo"):
+        if scoped is not None and (scoped.get("repo") or labelled(raw)):
             return IntentMatch(None, 0.0, scoped, how="query")
         if is_literal(raw) or looks_like_code(raw):
             # Still a repository named around the code: "`_cancel_tasks` in aiohttp".

@@ -24,13 +24,22 @@ _REPO_FIRST = re.compile(
     rf"(?P<repo>[\w.-]+(?:\s+[\w.'’-]+){{0,3}}?){_REPO_WORDS}\s+for\s+(?P<q>.+?)\s*$",
     re.IGNORECASE,
 )
-# "find X in aiohttp", "search for X in the jinja2 repo", "X in aiohttp?" (with a verb only)
+# "find X in aiohttp", "search for X in the jinja2 repo", "new search: X in aiohttp" (with a
+# verb only)
+_NEW = r"(?:(?:a\s+)?(?:new|another)\s+)?"  # "new search: X"
 _REPO_LAST = re.compile(
-    rf"^\s*{_VERB}\s+(?P<q>.+)\s+{_IN}\s+(?P<repo>(?:the\s+)?[\w.'’-]+(?:\s+[\w.'’-]+){{0,3}})"
+    rf"^\s*{_NEW}{_VERB}\s*:?\s+(?P<q>.+)\s+{_IN}\s+(?P<repo>(?:the\s+)?[\w.'’-]+(?:\s+[\w.'’-]+){{0,3}})"
     rf"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-_PLAIN = re.compile(rf"^\s*{_VERB}\s+(?P<q>.+?)\s*$", re.IGNORECASE)
+_PLAIN = re.compile(rf"^\s*{_NEW}{_VERB}\s*:?\s+(?P<q>.+?)\s*$", re.IGNORECASE)
+_LABELLED = re.compile(rf"^\s*{_NEW}{_VERB}\s*:\s*\S", re.IGNORECASE)
+
+
+def labelled(text: str) -> bool:
+    """A search said with a colon before what to search ("new search: Markup"): what follows
+    is the query, whatever its words."""
+    return _LABELLED.match(text) is not None
 
 
 def extract_query(
