@@ -83,6 +83,7 @@ BY_INTENT = {
     "ask": "ask",
     "search": "new_search",
     "switch_repo": "switch_repo",
+    "why_nothing": "help",  # help about the search that found nothing
 }
 COMMANDS = GLOBAL_LABELS | set(BY_INTENT.values())
 
