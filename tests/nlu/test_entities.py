@@ -126,35 +126,19 @@ def test_no_repository_when_the_words_describe_none_or_several(text: str) -> Non
 @pytest.mark.parametrize(
     ("text", "number"),
     [
+        # an age or a line is no result
         ("explain like I'm 5", None),
         ("explain like i am 5", None),
         ("like a 5 year old please", None),
         ("explain like im 5: number 3", 3),
         ("open 5 like now", 5),
-    ],
-)
-def test_an_age_is_no_result_number(text: str, number: int | None) -> None:
-    assert find_numbers(normalize(text).split()).values.get("number") == number
-
-
-@pytest.mark.parametrize(
-    ("text", "number"),
-    [
         ("whats line 9 doing", None),
         ("explain line 12 of 3", 3),
+        # later ordinals, Korean ordinals, "the last one" in other languages
         ("me explica o sexto", 6),
         ("apri il settimo", 7),
         ("le huitieme", 8),
         ("die zehnte", 10),
-    ],
-)
-def test_line_numbers_and_later_ordinals(text: str, number: int | None) -> None:
-    assert find_numbers(normalize(text).split()).values.get("number") == number
-
-
-@pytest.mark.parametrize(
-    ("text", "number"),
-    [
         ("세 번째 보여줘", 3),
         ("네 번째 설명해줘", 4),
         ("3번 열어줘", 3),
@@ -165,7 +149,5 @@ def test_line_numbers_and_later_ordinals(text: str, number: int | None) -> None:
         ("last", None),
     ],
 )
-def test_korean_ordinals_and_the_last_one_in_other_languages(
-    text: str, number: int | str | None
-) -> None:
+def test_which_numbers_are_results(text: str, number: int | str | None) -> None:
     assert find_numbers(normalize(text).split()).values.get("number") == number
