@@ -6,6 +6,7 @@ so "open the third one", "open #3" and "open3" all meet the example "open {n}".
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -215,29 +216,25 @@ def find_repos(
     found = Found(list(tokens))
     if not repos:
         return found
-    keys = [(_repo_words(name), name, False) for name in repos]
-    keys += [
-        (words, name, True)
-        for alias, name in (aliases or {}).items()
-        if name in repos and (words := text_words(alias))
-    ]
+    keys = _repo_keys(tuple(repos), tuple((aliases or {}).items()))
     i = 0
     out: list[str] = []
     while i < len(tokens):
         best: tuple[float, int, str, bool] | None = None
-        for words, name, alias in keys:
-            width = len(words)
+        for width, target, bare, name, alias in keys:
             window = " ".join(tokens[i : i + width])
-            target = " ".join(words)
             if alias:
+                if not _may_reach(len(window), len(target), 90.0):
+                    continue
                 close = len(target) >= 8 and fuzz.ratio(window, target) >= 90
                 score = 100.0 if window == target or close else 0.0
-            elif len(window) < 4:
+            elif len(window) < 4 or not (
+                _may_reach(len(window), len(target), cutoff)
+                or _may_reach(len(window), len(bare), cutoff)
+            ):
                 continue
             else:
-                score = max(
-                    fuzz.ratio(window, target), fuzz.ratio(window, target.rstrip("0123456789"))
-                )
+                score = max(fuzz.ratio(window, target), fuzz.ratio(window, bare))
             better = best is None or (score, width) > (best[0], best[1])
             if score >= cutoff and better:
                 best = (score, width, name, alias)
@@ -252,6 +249,31 @@ def find_repos(
         i += best[1]
     found.tokens = out
     return found
+
+
+@functools.lru_cache(maxsize=32)
+def _repo_keys(
+    repos: tuple[str, ...], aliases: tuple[tuple[str, str], ...]
+) -> list[tuple[int, str, str, str, bool]]:
+    """What `find_repos` compares windows of words with, made once per configuration: (words
+    in it, its text, the text without a trailing version digit, the repository, whether it is
+    another name)."""
+    keys = [(_repo_words(name), name, False) for name in repos]
+    keys += [
+        (words, name, True)
+        for alias, name in aliases
+        if name in repos and (words := text_words(alias))
+    ]
+    return [
+        (len(words), " ".join(words), " ".join(words).rstrip("0123456789"), name, alias)
+        for words, name, alias in keys
+    ]
+
+
+def _may_reach(a: int, b: int, cutoff: float) -> bool:
+    """Whether texts of lengths ``a`` and ``b`` can have a `fuzz.ratio` of ``cutoff``: it is at
+    most 200 times the shorter length over the sum."""
+    return a + b > 0 and 200.0 * min(a, b) / (a + b) >= cutoff
 
 
 def _repo_words(name: str) -> list[str]:

@@ -246,15 +246,34 @@ class IntentMatcher:
         clauses = [c for c in _CLAUSES.split(raw) if c.strip()]
         if len(clauses) < 2:
             return None
-        found = [self.match(clause, repos=repos, aliases=aliases) for clause in clauses]
-        if any(f.intent is None for f in found):
-            return None  # "hi, how does jinja2 load templates?": a greeting, then a question
+        if not any(self._may_be_sure(clause, repos, aliases) for clause in clauses):
+            return None  # no clause is surely a command: no need to read each in full
+        found = []
+        for clause in clauses:
+            match = self.match(clause, repos=repos, aliases=aliases)
+            if match.intent is None:
+                return None  # "hi, how does jinja2 load templates?": a greeting, a question
+            found.append(match)
         for clause, match in zip(reversed(clauses), reversed(found), strict=True):
             if match.sure:
                 return match
             if len(clause.split()) > 2:
                 return None  # "good morning! what does the lexer do": a sentence comes last
         return None
+
+    def _may_be_sure(
+        self, clause: str, repos: Sequence[str], aliases: Mapping[str, str] | None
+    ) -> bool:
+        """Whether ``clause`` could be surely a command: an example, or every word one
+        intent's (the full reading, `match`, is sure only then)."""
+        keyed, found = self._keyed(clause.strip(), repos, aliases)
+        if not keyed:
+            return False
+        core = _core(keyed)
+        if keyed in self._exact or (_has_words(core) and core in self._core):
+            return True
+        by_words = self._words.by_words(keyed, dict(found))
+        return by_words is not None and by_words.sure
 
     def _keyed(
         self, raw: str, repos: Sequence[str], aliases: Mapping[str, str] | None

@@ -56,6 +56,7 @@ class Vocabulary:
         self._content = frozenset(self.words - STOPWORDS - ent.PLACEHOLDERS)
         # By length: a word one or two edits away is at most that many letters longer or shorter.
         self._spellable: dict[int, list[str]] = {}
+        self._near: dict[tuple[int, int], list[str]] = {}  # see _near_in_length
         for word in sorted(self._content):
             self._spellable.setdefault(len(word), []).append(word)
         # Each intent's examples with their words sorted, for token_sort_ratio as a plain ratio.
@@ -156,14 +157,9 @@ class Vocabulary:
         if len(word) < 4 or not word.isalpha():
             return None
         limit = 1 if len(word) < 8 else 2
-        near = [
-            w
-            for size in range(len(word) - limit, len(word) + limit + 1)
-            for w in self._spellable.get(size, ())
-        ]
         found = process.extract(
             word,
-            near,
+            self._near_in_length(len(word), limit),
             scorer=OSA.distance,
             processor=None,
             limit=None,
@@ -174,6 +170,16 @@ class Vocabulary:
         best = min(d for _w, d, _i in found)
         closest = {w for w, d, _i in found if d == best}
         return closest.pop() if len(closest) == 1 else None
+
+    def _near_in_length(self, length: int, limit: int) -> list[str]:
+        """The words at most ``limit`` letters longer or shorter than ``length``, gathered once
+        per length."""
+        near = self._near.get((length, limit))
+        if near is None:
+            sizes = range(length - limit, length + limit + 1)
+            near = [w for size in sizes for w in self._spellable.get(size, ())]
+            self._near[(length, limit)] = near
+        return near
 
     def headed(self, keyed: str, entities: dict[str, Any]) -> IntentMatch | None:
         """A word that only one intent's examples use, again and again ("explain", "cancel"),
