@@ -171,6 +171,11 @@ class IntentMatcher:
             return replace(match, how="agreed")
         return match
 
+    def keyed(self, text: str, repos: Sequence[str] = ()) -> str:
+        """``text`` as the matcher keys it: normalised, entities as placeholders ("open the
+        third one" -> "open the {n}"), as `phrasings:` are written."""
+        return self._keyed(text.strip(), repos, None)[0]
+
     def own_words(self, intent: str) -> frozenset[str]:
         """The words of ``intent``'s examples, as the matcher keys them."""
         return frozenset(self._words.vocab.get(intent, ()))
