@@ -237,8 +237,7 @@ class Reading:
             return False
         matcher = self.compiled.matcher(self.state.id)
         own = matcher.own_words(command)
-        tokens = find_repos(normalize(self.text).split(), [str(repo)], aliases=self.aliases).tokens
-        rest = [t for t in tokens if t not in STOPWORDS and t not in PLACEHOLDERS]
+        _tokens, rest = self._words_besides(str(repo), self.aliases)
         if not asks(rest):
             return False
         return any(t not in own and t not in QUESTION_WORDS for t in rest)
@@ -315,8 +314,7 @@ class Reading:
         command = self.compiled.repo_command
         if command is None:
             return match
-        tokens = find_repos(normalize(self.text).split(), [str(repo)]).tokens
-        rest = [t for t in tokens if t not in STOPWORDS and t not in PLACEHOLDERS]
+        tokens, rest = self._words_besides(str(repo))
         if len(rest) > 3 or looks_like_code(self.text):
             return match
         if asks(rest):
@@ -333,6 +331,14 @@ class Reading:
                 break
         self.trace.append(f"'{self.text}' names only a repository")
         return IntentMatch(command, 80.0, match.entities, how="named")
+
+    def _words_besides(
+        self, repo: str, aliases: Mapping[str, str] | None = None
+    ) -> tuple[list[str], list[str]]:
+        """The message's words with ``repo`` (by its name, or by ``aliases``) as a placeholder,
+        and those of them that are neither filler nor a placeholder."""
+        tokens = find_repos(normalize(self.text).split(), [repo], aliases=aliases).tokens
+        return tokens, [t for t in tokens if t not in STOPWORDS and t not in PLACEHOLDERS]
 
     def _list_on_screen(self) -> bool:
         """The state offers numbered things to pick (results, repositories, menu options):
@@ -381,12 +387,7 @@ class Reading:
         repo = self.slots.get("repo")
         names = (repo,) if isinstance(repo, str) and repo in self.repos else tuple(self.repos)
         search = self.ports.search
-        return any(
-            search.defines(w, name)
-            for name in names
-            for w in words
-            if w.isidentifier() and len(w) > 2 and w not in GRAMMAR_WORDS
-        )
+        return any(search.defines(w, name) for name in names for w in words if _may_name_code(w))
 
     async def _names_code(self, words: tuple[str, ...]) -> bool:
         """A message that is partly a command's words names code when any of its other words is
@@ -399,8 +400,7 @@ class Reading:
         own = [w for w in words if not w.startswith("{")]
         for name in (repo,) if chosen else self.repos:
             assert isinstance(name, str)
-            named = [w for w in words if w.isidentifier() and len(w) > 2]
-            if any(search.defines(w, name) for w in named if w not in GRAMMAR_WORDS):
+            if any(search.defines(w, name) for w in words if _may_name_code(w)):
                 return True
             if len(own) >= 2 and await search.occurs(" ".join(own), name):
                 return True
@@ -418,3 +418,9 @@ class Reading:
         words = match.unknown_words if match.how == "edit" else tuple(self.text.split())
         own = [w for w in words if not w.startswith("{")]
         return bool(own) and await self.ports.search.occurs(" ".join(own), repo)
+
+
+def _may_name_code(word: str) -> bool:
+    """A word of a message that could be the name of something in the code: an identifier of
+    three letters or more that is no word of grammar ("not" in a sentence names nothing)."""
+    return word.isidentifier() and len(word) > 2 and word not in GRAMMAR_WORDS

@@ -118,8 +118,8 @@ _KOREAN_ORDINAL = "번째"
 
 def number_of(token: str) -> int | None:
     for counter in (_KOREAN_ORDINAL, "번"):
-        stem = token[: -len(counter)]
-        if token.endswith(counter) and stem:
+        stem = token[: -len(counter)] if token.endswith(counter) else ""
+        if stem:
             if stem.isdigit():
                 return int(stem) if int(stem) <= MAX_NUMBER else None
             return _KOREAN_COUNTS.get(stem) if counter == _KOREAN_ORDINAL else None

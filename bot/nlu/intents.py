@@ -125,8 +125,7 @@ class IntentMatcher:
         if not keyed:
             return IntentMatch(None, 0.0)
         entities = dict(found)
-        core = _core(keyed)
-        exact = self._exact.get(keyed) or (self._core.get(core) if _has_words(core) else None)
+        exact = self._example_of(keyed)
         if exact is not None:
             return IntentMatch(exact, 100.0, entities, how="exact")
         by_words = self._words.by_words(keyed, entities)
@@ -200,7 +199,7 @@ class IntentMatcher:
     def reading(self, text: str, *, repos: Sequence[str] = ()) -> tuple[str, float] | None:
         """The classifier's reading of ``text`` among this state's intents and other text, and
         how likely; None when it is off or knows none of them."""
-        return self._reading(self._keyed(text.strip(), repos, None)[0])
+        return self._reading(self.keyed(text, repos))
 
     def _reading(self, keyed: str) -> tuple[str, float] | None:
         """The classifier's reading of ``keyed`` among this state's intents and other text;
@@ -266,6 +265,11 @@ class IntentMatcher:
                 return None  # "good morning! what does the lexer do": a sentence comes last
         return None
 
+    def _example_of(self, keyed: str) -> str | None:
+        """The intent with ``keyed`` as an example, also when only filler words differ."""
+        core = _core(keyed)
+        return self._exact.get(keyed) or (self._core.get(core) if _has_words(core) else None)
+
     def _may_be_sure(
         self, clause: str, repos: Sequence[str], aliases: Mapping[str, str] | None
     ) -> bool:
@@ -274,8 +278,7 @@ class IntentMatcher:
         keyed, found = self._keyed(clause.strip(), repos, aliases)
         if not keyed:
             return False
-        core = _core(keyed)
-        if keyed in self._exact or (_has_words(core) and core in self._core):
+        if self._example_of(keyed) is not None:
             return True
         by_words = self._words.by_words(keyed, dict(found))
         return by_words is not None and by_words.sure
