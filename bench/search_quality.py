@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search_quality.py [--dev tests/search_quality/dev.yaml]
         [--dev2 tests/search_quality/dev2.yaml] [--dev3 tests/search_quality/dev3.yaml]
+        [--dev4 tests/search_quality/dev4.yaml]
         [--heldout tests/search_quality/heldout.yaml tests/search_quality/heldout2.yaml]
         [--show-misses] [--no-heldout]
 
@@ -12,12 +13,12 @@ into a temporary folder, one repository per name, so paths read as in site-packa
 
 The anchor, measured in the same run on the same files: ripgrep over the query's words
 (`rg -i -w`), files ranked by how many lines match, each file's first matching line as its hit,
-qualifiers dropped. Three tuning sets (dev; dev2: mostly plain-language questions and
-misspelt names; dev3: plain-language questions written blind from the packages' source) are
-measured apart. The held-out sets (heldout and heldout2 by default; every
-file given to `--heldout`) are pooled into one part, printed as aggregates only
-(`--show-misses` lists the tuning sets' misses, never held-out ones). Ends with one
-`RESULT key=value ...` line.
+qualifiers dropped. Four tuning sets (dev; dev2: mostly plain-language questions and
+misspelt names; dev3: plain-language questions written blind from the packages' source; dev4:
+every kind, written blind from the packages' source) are measured apart. The held-out sets
+(heldout and heldout2 by default; every file given to `--heldout`) are pooled into one part,
+printed as aggregates only (`--show-misses` lists the tuning sets' misses, never held-out ones).
+Ends with one `RESULT key=value ...` line.
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ async def main(args: argparse.Namespace) -> int:
     dev = load(args.dev)
     dev2 = load(args.dev2) if args.dev2.is_file() else []
     dev3 = load(args.dev3) if args.dev3.is_file() else []
+    dev4 = load(args.dev4) if args.dev4.is_file() else []
     heldout = [item for path in args.heldout if path.is_file() for item in load(path)]
     with tempfile.TemporaryDirectory(prefix="search-quality-") as tmp:
         roots = copy_packages(Path(tmp))
@@ -205,11 +207,14 @@ async def main(args: argparse.Namespace) -> int:
         mine3, anchor3, times3 = await measure(service, roots, dev3, args.show_misses)
         if dev3:
             table(f"dev3 ({len(dev3)} queries)", mine3, anchor3)
+        mine4, anchor4, times4 = await measure(service, roots, dev4, args.show_misses)
+        if dev4:
+            table(f"dev4 ({len(dev4)} queries)", mine4, anchor4)
         held_mine, held_anchor, held_times = await measure(service, roots, heldout, False)
         if heldout:
             table(f"held-out ({len(heldout)} queries; aggregates only)", held_mine, held_anchor)
         await service.close()
-    every = sorted(times + times2 + times3 + held_times)
+    every = sorted(times + times2 + times3 + times4 + held_times)
     print(f"\nour search per query: p50 {every[len(every) // 2] * 1000:.1f} ms, "
           f"max {every[-1] * 1000:.1f} ms")  # fmt: skip
     top1, mrr = mine["all"].figures()
@@ -218,12 +223,14 @@ async def main(args: argparse.Namespace) -> int:
     hrg1, hrgmrr = held_anchor["all"].figures() if heldout else (float("nan"), float("nan"))
     d2, d2mrr = mine2["all"].figures() if dev2 else (float("nan"), float("nan"))
     d3, d3mrr = mine3["all"].figures() if dev3 else (float("nan"), float("nan"))
+    d4, d4mrr = mine4["all"].figures() if dev4 else (float("nan"), float("nan"))
     print(
         f"RESULT top1={top1:.3f} mrr5={mrr:.3f} heldout_top1={h1:.3f} heldout_mrr5={hmrr:.3f} "
         f"rg_top1={rg1:.3f} rg_mrr5={rgmrr:.3f} rg_heldout_top1={hrg1:.3f} "
         f"rg_heldout_mrr5={hrgmrr:.3f} dev2_top1={d2:.3f} dev2_mrr5={d2mrr:.3f} "
-        f"dev3_top1={d3:.3f} dev3_mrr5={d3mrr:.3f} "
-        f"dev_n={len(dev)} dev2_n={len(dev2)} dev3_n={len(dev3)} heldout_n={len(heldout)}"
+        f"dev3_top1={d3:.3f} dev3_mrr5={d3mrr:.3f} dev4_top1={d4:.3f} dev4_mrr5={d4mrr:.3f} "
+        f"dev_n={len(dev)} dev2_n={len(dev2)} dev3_n={len(dev3)} dev4_n={len(dev4)} "
+        f"heldout_n={len(heldout)}"
     )
     return 0
 
@@ -234,6 +241,7 @@ if __name__ == "__main__":
     parser.add_argument("--dev", type=Path, default=here / "dev.yaml")
     parser.add_argument("--dev2", type=Path, default=here / "dev2.yaml")
     parser.add_argument("--dev3", type=Path, default=here / "dev3.yaml")
+    parser.add_argument("--dev4", type=Path, default=here / "dev4.yaml")
     parser.add_argument(
         "--heldout",
         type=Path,
