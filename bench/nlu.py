@@ -97,7 +97,15 @@ class Outcome:
     dead_end: bool = False
 
 
-def outcome(result: TurnResult, before: Session, after: Session, first: bool) -> Outcome:
+def outcome(
+    result: TurnResult,
+    before: Session,
+    after: Session,
+    first: bool,
+    answers: frozenset[str] = frozenset(),
+) -> Outcome:
+    """What the bot did with one case's text. ``answers``: the global commands that answer a
+    question about the bot (`builtin: answer`), counted as help."""
     trace = " | ".join(result.trace)
     slots = after.slots
     repo = slots.get("repo") if slots.get("repo") != before.slots.get("repo") else None
@@ -109,6 +117,8 @@ def outcome(result: TurnResult, before: Session, after: Session, first: bool) ->
         return Outcome("greet", dead_end=dead)
     if result.intent in GLOBAL_LABELS and not searched:
         return Outcome(result.intent or "", dead_end=dead)
+    if result.intent in answers and not searched:  # "is it case sensitive?": answered
+        return Outcome("help", dead_end=dead)
     kept = slots.get("pending_query") and result.state == "repo.choose"  # "search it where?"
     if searched or kept:
         return Outcome("query", repo=repo or slots.get("repo"), dead_end=dead)
@@ -205,6 +215,8 @@ async def run_cases(
     services: Services, sessions: dict[str, Session], cases: list[dict[str, Any]], name: str
 ) -> list[tuple[dict[str, Any], Outcome, bool]]:
     out = []
+    commands = services.flows.current.flows.globals
+    answers = frozenset(name for name, g in commands.items() if g.builtin == "answer")
     for i, case in enumerate(cases):
         user = f"{name}-case-{i}"  # a user of its own: "new" cases are first messages
         state = case["state"]
@@ -216,7 +228,7 @@ async def run_cases(
         result = await services.engine.handle(Inbound(user_id=user, text=str(case["text"])))
         after = await services.store.load_session(user) or Session(user)
         current = before.slots.get("opened")
-        got = outcome(result, before, after, first=state == "new")
+        got = outcome(result, before, after, first=state == "new", answers=answers)
         out.append((case, got, right(case, got, current if isinstance(current, int) else None)))
     return out
 

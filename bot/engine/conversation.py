@@ -335,7 +335,7 @@ class Conversation:
         if command.builtin == "help":
             self.say_help(state)
             return
-        if command.builtin == "hint":
+        if command.builtin in ("hint", "answer"):
             self.say(self._next_line(state))
             return
         if command.builtin == "repeat":

@@ -20,7 +20,7 @@ from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import LAST, PLACEHOLDERS, described_repo, find_numbers, find_repos
 from bot.nlu.learned import OTHER
 from bot.nlu.match import IntentMatch
-from bot.nlu.questions import QUESTION_WORDS, asks
+from bot.nlu.questions import QUESTION_WORDS, asks, is_question
 from bot.nlu.results import (
     named_as_one,
     on_screen,
@@ -79,6 +79,11 @@ class Reading:
     async def verdict(self, match: IntentMatch) -> Verdict:
         """What the matcher's ``match`` means here."""
         match = self._command_beside_pleasantry(match)
+        if self._not_about_the_bot(match):
+            # "first filter", "why did you cite 4": words of a question about the bot, but
+            # asked of nothing, or about a result, a repository or the code: read on as text
+            self.trace.append(f"'{self.text}' is not about the bot: not {match.intent}")
+            match = IntentMatch(None, match.score, match.entities)
         if self._next_page_asked():
             self.trace.append(f"'{self.text}' asks for the next page by its numbers")
             return Verdict(IntentMatch(self.compiled.page_intent, 90.0, match.entities, how="page"))
@@ -132,6 +137,20 @@ class Reading:
             self.trace.append(f"'{self.text}' occurs in the code: not taken as {match.intent}")
             match = IntentMatch(None, match.score, match.entities, how="code")
         return Verdict(match, also_code=also_code)
+
+    def _not_about_the_bot(self, match: IntentMatch) -> bool:
+        """An answer to a question about the bot (`builtin: answer`), read from a message that
+        is not one of its examples, and that asks nothing ("first filter" is a search, "can i
+        filter?" a question) or names a repository, a result or "this" ("why did you cite 4",
+        "how does codechat search with a regex", "so where is that used?"): about the code."""
+        command = self.compiled.flows.globals.get(match.intent or "")
+        if command is None or command.builtin != "answer" or match.how == "exact":
+            return False
+        if match.entities.get("repo") or "number" in match.entities:
+            return True
+        if match.entities.get("ref") and self.slots.get("opened"):
+            return True
+        return not is_question(self.text, normalize(self.text).split())
 
     def _names_a_definition(self, match: IntentMatch) -> bool:
         """A one-word global command that leaves where the user is ("reset", "cancel") and is
@@ -193,6 +212,8 @@ class Reading:
         if found is None or found[0] == OTHER or found[1] < LEANING:
             return None
         intent = found[0]
+        if self._not_about_the_bot(IntentMatch(intent, 100.0 * found[1], match.entities)):
+            return None
         here = self.compiled.has_trigger(self.state, intent)
         if intent not in self.compiled.flows.globals and not here:
             return None

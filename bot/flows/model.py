@@ -162,8 +162,9 @@ class GlobalCommand:
 
 
 # help: the state's commands; back: undo a step; repeat: say the state again; hint: say only
-# what can be typed next (after a short reply such as "You're welcome!").
-BUILTINS = frozenset({"help", "back", "repeat", "hint"})
+# what can be typed next (after a short reply such as "You're welcome!"); answer: the same after
+# the answer to a question about the bot ("is it case sensitive?"), which is no pleasantry.
+BUILTINS = frozenset({"help", "back", "repeat", "hint", "answer"})
 
 
 @dataclass(frozen=True, slots=True)

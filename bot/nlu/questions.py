@@ -31,6 +31,25 @@ UNSPACED_QUESTION_WORDS = (
 )  # fmt: skip
 
 
+# A yes-no question's first word: "is it case sensitive", "can i filter", "kann ich filtern"
+_YES_NO_TEXT = (
+    "is are am do does did can could should would will may shall have has "
+    "ist sind kann kannst konnen gibt muss "
+    "est peut puis puedo puede puedes hay es posso pode podes tem "
+    "kan mag zijn heb "
+    "можно есть ли"
+)
+YES_NO_OPENERS = frozenset(_YES_NO_TEXT.split())
+
+
+def is_question(text: str, tokens: list[str]) -> bool:
+    """The message ``text`` (normalised: ``tokens``) is a question: it ends with a question mark,
+    opens as a yes-no question ("is it case sensitive"), or asks with a question word."""
+    if text.rstrip().endswith(("?", "？")) or text.lstrip().startswith("¿"):
+        return True
+    return (bool(tokens) and tokens[0] in YES_NO_OPENERS) or asks(tokens)
+
+
 def asks(tokens: Iterable[str]) -> bool:
     """``tokens`` (normalised words) hold a question word and something it asks about: "как
     закрывает" and "怎么加载模板" do, "how" alone does not."""
