@@ -131,7 +131,9 @@ class Reading:
             if match.how == "edit" and len(self.text.split()) > 1:
                 if self._surely_reads_as(str(match.intent)):
                     return Verdict(match)  # "could you show me how this thing works": help
-                return Verdict(match, ask=match)  # "shwo heap": a command misspelt, or code?
+                if not self._surely_reads_as(OTHER):
+                    return Verdict(match, ask=match)  # "shwo heap": a command misspelt, or code?
+                # "does it cache the result?": a sentence about the code, surely
             # Words of no command example, found in the code ("heap", "what calls it?"): a
             # query that looks like a command, searched as typed.
             self.trace.append(f"'{self.text}' occurs in the code: not taken as {match.intent}")
