@@ -40,6 +40,11 @@ FILE_SCORE = 20.0  # a file asked by its name ("loaders.py")
 IMPORTED_FROM = 0.5  # per file importing a definition from its module, up to two
 BODILESS_PENALTY = 1.5  # below a namesake with a body, above a type stub's (-4)
 BODILESS_STANDING = 0.5
+# A property getter (also `cached_property`, aiohttp's `reify`) below a namesake that is called:
+# it reads as an attribute, while a name is looked up most often for what calling it does
+# (`raise_for_status`: the response's method before the session's setting).
+PROPERTY_PENALTY = 0.5
+_PROPERTY_DECORATORS = frozenset({"property", "cached_property", "reify"})
 _ERROR_SUFFIXES = ("Error", "Exception", "Warning", "Mismatch", "Failure")
 _ERRORS_ASKED = {"error", "exception", "rais", "fail", "warn", "mismatch"}
 
@@ -139,6 +144,7 @@ def _definitions(
                 continue  # kind:class asks for classes only; "X class" only prefers them
             score = definition_score(sym, rel, asked, symbol_kind) - 2.0 * typos
             score -= BODILESS_PENALTY if sym.bodiless else 0.0
+            score -= PROPERTY_PENALTY if _is_property(data, sym.line) else 0.0
             score += IMPORTED_FROM * min(snap.imported.get(f"{_module(rel)}.{sym.name}", 0), 2)
             found.append(Hit(snap.name, rel, sym.line, sym.header, sym.qualname, "definition",
                              round(score, 3)))  # fmt: skip
@@ -312,6 +318,31 @@ def _defined_at(snap: RepoSnapshot, fid: int, line: int) -> Symbol:
 def _header(snap: RepoSnapshot, fid: int, line: int) -> str:
     """The first line of the definition starting at `line`, as the index keeps it."""
     return _defined_at(snap, fid, line).header
+
+
+def _is_property(data: bytes, line: int) -> bool:
+    """The definition at ``line`` is decorated as a property (`@property`,
+    `@functools.cached_property`, `@reify`)."""
+    start = _offset(data, line)
+    above = data[max(0, start - 400) : start].splitlines()[-4:]
+    for raw in reversed(above):
+        text = raw.strip()
+        if not text.startswith(b"@"):
+            return False
+        name = text[1:].split(b"(", 1)[0].rsplit(b".", 1)[-1].decode("utf-8", "replace")
+        if name in _PROPERTY_DECORATORS:
+            return True
+    return False
+
+
+def _offset(data: bytes, line: int) -> int:
+    """Where ``line`` (1-based) starts in ``data``."""
+    start = 0
+    for _ in range(line - 1):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return len(data)
+    return start
 
 
 def _line(data: bytes, line: int) -> str:

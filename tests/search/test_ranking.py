@@ -252,6 +252,24 @@ async def test_an_overload_or_an_abstract_method_comes_after_the_one_that_does_t
     assert all(h.kind == "definition" for h in response.hits[:4])
 
 
+async def test_a_method_comes_before_a_property_of_the_same_name(
+    make_repo: Callable[..., Settings],
+) -> None:
+    # The session's setting is a property; the response's method is what people call.
+    files = {
+        "http/client.py": "class Session:\n    @property\n    def raise_for_status(self):\n"
+        "        return self._raise\n",
+        "http/response.py": "class Response:\n    def raise_for_status(self):\n"
+        "        if self.status >= 400:\n            raise HTTPError(self.status)\n",
+    }
+    service = await service_over(make_repo, files)
+    for query in ("raise_for_status", "raise_for_staus"):
+        response = await service.search(query)
+        first, second = response.hits[:2]
+        assert (first.path, first.line) == ("http/response.py", 2), query
+        assert (second.path, second.line) == ("http/client.py", 3), query
+
+
 async def test_namesakes_the_one_imported_from_its_module_comes_first(
     make_repo: Callable[..., Settings],
 ) -> None:
