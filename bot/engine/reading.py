@@ -48,6 +48,13 @@ GRAMMAR_WORDS = frozenset(
     ["not", "and", "or", "if", "else", "for", "with", "while", "as", "from", "but"]
 )
 
+# Words for what is on screen that name nothing in the code: "what does that function do",
+# "why is this import here", "what's this file for"
+WORDS_ABOUT_CODE = frozenset(
+    ["function", "method", "class", "file", "import", "line", "lines", "code", "module", "bit"]
+)
+REFERRING_WORDS = frozenset(["this", "that", "it", "these", "those"])
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -429,6 +436,18 @@ class Reading:
                 return True
         return False
 
+    def _about_this(self, intent: str) -> bool:
+        """The message points at what is on screen ("this", "that") and its other words are all
+        ``intent``'s own, filler or words for what is shown ("function", "file")."""
+        tokens = normalize(self.text).split()
+        if not REFERRING_WORDS.intersection(tokens):
+            return False
+        known = self.compiled.matcher(self.state.id).own_words(intent)
+        return all(
+            w in known or w in STOPWORDS or w in REFERRING_WORDS or w in WORDS_ABOUT_CODE
+            for w in tokens
+        )
+
     async def _occurs_in_code(self, match: IntentMatch) -> bool:
         """Where any text is taken (a search, a name), a near miss is not read as a command
         when its own words (those of no command example) occur in the selected repository's
@@ -437,8 +456,12 @@ class Reading:
         if not isinstance(repo, str) or repo not in self.repos:
             return False
         # A typo fixed word by word is judged by the words fixed; a whole-text likeness
-        # ("return" for "retour") by every word typed.
+        # ("return" for "retour") by every word typed, unless it says "this" or "that" and
+        # all its other words but the command's own are filler or words for what is on screen
+        # ("what does that function do").
         words = match.unknown_words if match.how == "edit" else tuple(self.text.split())
+        if match.how != "edit" and self._about_this(str(match.intent)):
+            return False
         own = [w for w in words if not w.startswith("{")]
         return bool(own) and await self.ports.search.occurs(" ".join(own), repo)
 

@@ -38,3 +38,33 @@ async def test_a_misspelt_command_in_a_sentence_the_classifier_is_sure_of_is_tak
     result = await say("could you show me how this thing works")
     assert result.intent == "help"
     assert "Did you mean" not in joined(result)
+
+
+async def test_a_question_about_the_result_opened_in_words_for_code_explains_it(
+    say: Say, services: Services
+) -> None:
+    # Every word of it is somewhere in jinja2's code; none but "this"/"that" and words for
+    # what is on screen is besides the command's own.
+    assert await services.search.occurs("what does that function do", "jinja2")
+    await say("hi")
+    await say("jinja2")
+    await say("Environment")
+    await say("open 1")
+    for text in ("what does that function do", "what is this class for"):
+        result = await say(text)
+        assert result.intent == "explain", text
+        assert result.state == "followup.explained", text
+        assert "*Result 1*" in joined(result), text
+        await say("open 1")
+
+
+async def test_a_misspelt_command_in_a_sentence_about_the_code_is_searched_without_asking(
+    say: Say, services: Services
+) -> None:
+    await say("hi")
+    await say("jinja2")
+    await say("how are templates loaded?")
+    result = await say("does it cache the result?")  # "cache": an edit away from help's words
+    assert "Did you mean" not in joined(result)
+    assert result.intent != "help"
+    assert result.state == "qa.answered"
