@@ -85,6 +85,11 @@ class TemplateCache:
         self._checked: set[str] = set()
 
     def render(self, source: str, context: Mapping[str, Any]) -> str:
+        if "{" not in source and "\r" not in source:
+            # No tag, expression or comment (nor a newline for Jinja to normalise): the text
+            # renders as itself. Most choice labels and values are such; compiling each cost
+            # 0.15-0.2 ms, 1 ms of a terminal chat's first reply (its menu).
+            return source.strip()
         template = self._templates.get(source)
         if template is None:
             template = self._templates[source] = self.env.from_string(source)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import StoreError
-from bot.store.sqlite_open import ERRORS, Opener, private_dir
+from bot.store.sqlite_open import Opener, private_dir
 
 SUFFIX = ".db"
 
@@ -76,9 +76,10 @@ def backup_now(
     while target.exists():  # two backups in one second
         target = folder / f"{source.stem}-{stamp}-{n}{SUFFIX}"
         n += 1
+    errors = Opener(str(source), key).errors
     try:
         _copy(source, target, key)
-    except ERRORS as exc:
+    except errors as exc:
         raise StoreError(f"backing up {source} to {target} failed: {exc}") from exc
     found = backups(folder, source.stem)
     removed = tuple(found[:-keep])

@@ -32,14 +32,13 @@ from bot.store.base import (
     status_rank,
 )
 from bot.store.members import AuditEntry, Member
-from bot.store.sqlite_open import BUSY, ERRORS, Opener, private_file
+from bot.store.sqlite_open import Opener, private_file
 from bot.store.sqlite_writer import GroupCommitter, Work, run_on
 
 if TYPE_CHECKING:
     from bot.analytics.model import Analytics
 
 T = TypeVar("T")
-READ_ERRORS: tuple[type[Exception], ...] = (*ERRORS, ValueError)  # ValueError: closed
 
 
 class SqliteStore(ConversationStore):
@@ -61,6 +60,9 @@ class SqliteStore(ConversationStore):
     ) -> None:
         self.path = str(path)
         self._opener = Opener(self.path, key)
+        self._errors = self._opener.errors
+        self._busy = self._opener.busy
+        self._read_errors: tuple[type[Exception], ...] = (*self._errors, ValueError)  # closed
         self._opening = asyncio.Lock()
         self._inline_reads = inline_reads and self.path != ":memory:"
         self._inline: sqlite3.Connection | None = None
@@ -103,8 +105,8 @@ class SqliteStore(ConversationStore):
                 self._inline = sql.inline_reader(opener)
         except BaseException as exc:
             for conn in reversed(opened):
-                await _close(conn)
-            if isinstance(exc, ERRORS):
+                await _close(conn, self._errors)
+            if isinstance(exc, self._errors):
                 raise StoreError(f"cannot use the SQLite database {self.path}: {exc}") from exc
             raise
         self._writer, self._reader = writer, reader
@@ -135,8 +137,8 @@ class SqliteStore(ConversationStore):
                 await self._stop_checkpoints()
             finally:
                 if reader is not None and reader is not writer:
-                    await _close(reader)
-                await _close(writer)
+                    await _close(reader, self._errors)
+                await _close(writer, self._errors)
 
     # -- reads: one hop on the reader connection
 
@@ -146,7 +148,7 @@ class SqliteStore(ConversationStore):
             raise StoreError(f"the SQLite store {self.path} is closed")
         try:
             return await run_on(reader, work)
-        except READ_ERRORS as exc:
+        except self._read_errors as exc:
             raise StoreError(f"SQLite {self.path}: {exc}") from exc
 
     async def load_session(self, user_id: str) -> Session | None:
@@ -157,9 +159,9 @@ class SqliteStore(ConversationStore):
         if inline is not None:
             try:
                 return sql.load_session(inline, user_id)
-            except BUSY:
+            except self._busy:
                 pass
-            except ERRORS as exc:
+            except self._errors as exc:
                 raise StoreError(f"SQLite {self.path}: {exc}") from exc
         return await self._read(lambda c: sql.load_session(c, user_id))
 
@@ -168,9 +170,9 @@ class SqliteStore(ConversationStore):
         if inline is not None:
             try:
                 return sql.load_turn(inline, user_id, message_sid)
-            except BUSY:
+            except self._busy:
                 pass
-            except ERRORS as exc:
+            except self._errors as exc:
                 raise StoreError(f"SQLite {self.path}: {exc}") from exc
         return await self._read(lambda c: sql.load_turn(c, user_id, message_sid))
 
@@ -309,7 +311,7 @@ class SqliteStore(ConversationStore):
             commits = self._committer.commits if self._committer else done
             if commits != done:
                 done = commits
-                with contextlib.suppress(*ERRORS):  # busy: the next round catches up
+                with contextlib.suppress(*self._errors):  # busy: the next round catches up
                     await run_on(conn, lambda c: c.execute("PRAGMA wal_checkpoint(PASSIVE)"))
 
     async def _stop_checkpoints(self) -> None:
@@ -321,13 +323,13 @@ class SqliteStore(ConversationStore):
                 await task
         if conn is not None:
             try:
-                with contextlib.suppress(*ERRORS):  # leave a short WAL behind
+                with contextlib.suppress(*self._errors):  # leave a short WAL behind
                     await run_on(conn, lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
             finally:
-                await _close(conn)
+                await _close(conn, self._errors)
 
 
-async def _close(conn: aiosqlite.Connection) -> None:
+async def _close(conn: aiosqlite.Connection, errors: tuple[type[Exception], ...]) -> None:
     """Close the connection and end its worker thread (aiosqlite ends it even on an error)."""
-    with contextlib.suppress(*ERRORS):
+    with contextlib.suppress(*errors):
         await conn.close()

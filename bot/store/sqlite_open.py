@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import os
 import sqlite3
@@ -29,21 +30,14 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 CIPHER_PACKAGE = "sqlcipher3-wheels"
 
 
+@functools.cache
 def _cipher() -> ModuleType | None:
+    """sqlcipher3, imported once a key asks for it: a plain database does not load it (3 ms of
+    a terminal chat's start-up)."""
     try:
         return importlib.import_module("sqlcipher3.dbapi2")
     except ImportError:
         return None
-
-
-_CIPHER = _cipher()
-# sqlcipher3's exceptions are its own classes, not sqlite3's: catch both wherever SQLite fails.
-ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,) + (
-    (cast(type[Exception], _CIPHER.Error),) if _CIPHER else ()
-)
-BUSY: tuple[type[Exception], ...] = (sqlite3.OperationalError,) + (
-    (cast(type[Exception], _CIPHER.OperationalError),) if _CIPHER else ()
-)
 
 
 def private_dir(folder: Path) -> None:
@@ -70,12 +64,26 @@ class Opener:
     key: str = field(default="", repr=False)  # never in a log line or a traceback
 
     def __post_init__(self) -> None:
-        if self.key and _CIPHER is None:
+        if self.key and _cipher() is None:
             raise ConfigError(
                 "storage.database_key",
                 f"is set, but encryption needs the {CIPHER_PACKAGE} package: "
                 f"pip install {CIPHER_PACKAGE}, or unset DATABASE_KEY",
             )
+
+    @property
+    def errors(self) -> tuple[type[Exception], ...]:
+        """What its connections raise when SQLite fails: with a key, sqlcipher3's exceptions,
+        which are its own classes, as well as sqlite3's."""
+        cipher = _cipher() if self.key else None
+        return (sqlite3.Error,) + ((cast(type[Exception], cipher.Error),) if cipher else ())
+
+    @property
+    def busy(self) -> tuple[type[Exception], ...]:
+        """What its connections raise when the database is busy (see ``errors``)."""
+        cipher = _cipher() if self.key else None
+        own = (cast(type[Exception], cipher.OperationalError),) if cipher else ()
+        return (sqlite3.OperationalError, *own)
 
     @property
     def on_disk(self) -> bool:
@@ -88,7 +96,7 @@ class Opener:
 
     def connect(self, *, read_only: bool = False, **kwargs: Any) -> sqlite3.Connection:
         """A checked connection (blocking: run it where blocking is fine)."""
-        module: Any = _CIPHER if self.key else sqlite3
+        module: Any = _cipher() if self.key else sqlite3
         target = self.path
         if read_only:
             target = Path(self.path).resolve().as_uri() + "?mode=ro"  # escapes '?', '#', '%'
@@ -101,7 +109,7 @@ class Opener:
                 conn.execute("PRAGMA cipher_log_level = NONE")  # errors are ours to report
                 conn.execute(f"PRAGMA key = '{self.key.replace(chr(39), chr(39) * 2)}'")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except ERRORS as exc:
+        except self.errors as exc:
             conn.close()
             raise StoreError(self._unreadable(exc)) from exc
         except BaseException:
