@@ -346,11 +346,7 @@ def _offset(data: bytes, line: int) -> int:
 
 
 def _line(data: bytes, line: int) -> str:
-    start = 0
-    for _ in range(line - 1):
-        start = data.find(b"\n", start) + 1
-        if start == 0:
-            return ""
+    start = _offset(data, line)
     end = data.find(b"\n", start)
     return line_text(data, start, len(data) if end < 0 else end)
 
