@@ -10,6 +10,7 @@ either gets a question.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,8 @@ WORDS_ABOUT_CODE = frozenset(
     ["function", "method", "class", "file", "import", "line", "lines", "code", "module", "bit"]
 )
 REFERRING_WORDS = frozenset(["this", "that", "it", "these", "those"])
+# Where a message's clauses end: after a question, or a comma, full stop or exclamation
+_CLAUSES = re.compile(r"[?？]+\s*|[,;.!]+\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class Reading:
     async def verdict(self, match: IntentMatch) -> Verdict:
         """What the matcher's ``match`` means here."""
         match = self._command_beside_pleasantry(match)
+        match = self._result_command_last(match)
         if self._not_about_the_bot(match):
             # "first filter", "why did you cite 4": words of a question about the bot, but
             # asked of nothing, or about a result, a repository or the code: read on as text
@@ -146,6 +150,34 @@ class Reading:
             self.trace.append(f"'{self.text}' occurs in the code: not taken as {match.intent}")
             match = IntentMatch(None, match.score, match.entities, how="code")
         return Verdict(match, also_code=also_code)
+
+    def _result_command_last(self, match: IntentMatch) -> IntentMatch:
+        """A question, then a short command about a result ("why is it importing Environment
+        as Environment? explain pls", "where is this used? open 3"): the command, the question
+        being what it is about."""
+        if match.how in ("exact", "words"):
+            return match
+        clauses = [c for c in _CLAUSES.split(self.text) if c.strip()]
+        if len(clauses) < 2 or len(clauses[-1].split()) > SHORT_REFERENCE_WORDS:
+            return match
+        matcher = self.compiled.matcher(self.state.id)
+        found = matcher.match(clauses[-1], repos=self.repos, aliases=self.aliases)
+        if found.intent not in self.compiled.result_intents or not found.sure:
+            return match
+        if not self.compiled.has_trigger(self.state, str(found.intent)):
+            return match
+        if "number" not in found.entities and not self._about_the_one_opened():
+            return match  # "what is that Bucket __init__ thing, explain it": which one, read on
+        self.trace.append(f"'{self.text}' ends with {found.intent}")
+        return found
+
+    def _about_the_one_opened(self) -> bool:
+        """A result is open, and the message says "it" or "this", or names no other result."""
+        if not self.slots.get("opened"):
+            return False
+        if REFERRING_WORDS.intersection(normalize(self.text).split()):
+            return True
+        return result_named(self.text, self.shown) is None
 
     def _not_about_the_bot(self, match: IntentMatch) -> bool:
         """An answer to a question about the bot (`builtin: answer`), read from a message that

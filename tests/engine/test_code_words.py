@@ -68,3 +68,20 @@ async def test_a_misspelt_command_in_a_sentence_about_the_code_is_searched_witho
     assert "Did you mean" not in joined(result)
     assert result.intent != "help"
     assert result.state == "qa.answered"
+
+
+async def test_a_question_about_the_result_opened_then_a_command_is_the_command(
+    say: Say, services: Services
+) -> None:
+    assert services.search.defines("Environment", "jinja2")
+    await say("hi")
+    await say("jinja2")
+    await say("Environment")
+    await say("open 2")
+    result = await say("why is it importing Environment as Environment? explain pls")
+    assert result.intent == "explain"
+    assert result.state == "followup.explained"
+    assert "*Result 2*" in joined(result)
+    result = await say("where is the lexer? open 3")
+    assert result.intent == "open_result"
+    assert result.state == "followup.snippet"
