@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from bot.engine.machine import CompiledFlows
 from bot.flows.model import OTHERWISE, State
 from bot.nlu.codeish import looks_like_code
-from bot.nlu.entities import LAST, PLACEHOLDERS, described_repo, find_numbers, find_repos
+from bot.nlu.entities import (
+    LAST,
+    NUMBER,
+    PLACEHOLDERS,
+    described_repo,
+    find_numbers,
+    find_repos,
+)
 from bot.nlu.learned import OTHER
 from bot.nlu.match import IntentMatch
 from bot.nlu.questions import QUESTION_WORDS, asks, is_question
@@ -102,6 +109,10 @@ class Reading:
             match = await self._only_a_repository(match)
         if match.intent is None and match.how not in ("query", "clarified"):
             match = await self._about_a_result(match)
+        elif self._number_it_takes_not(match):
+            # "whats up with #5" read as help, which takes no number: about result 5
+            about = await self._about_a_result(IntentMatch(None, match.score, match.entities))
+            match = about if about.intent is not None else match
         match = self._with_described_repo(match)
         if self._asks_about_a_repository(match):
             # "how does codechat search with a regex": a question about it, asked there
@@ -170,6 +181,17 @@ class Reading:
             return match  # "what is that Bucket __init__ thing, explain it": which one, read on
         self.trace.append(f"'{self.text}' ends with {found.intent}")
         return found
+
+    def _number_it_takes_not(self, match: IntentMatch) -> bool:
+        """A command read from words no example has as written, said with a number, while
+        the command takes none."""
+        if match.intent is None or match.how in ("exact", "words", "clarified"):
+            return False
+        if "number" not in match.entities:
+            return False
+        if match.entities["number"] == 1 and "one" in normalize(self.text).split():
+            return False  # "how do i open one?": any one, not the first
+        return not self.compiled.matcher(self.state.id).takes(match.intent, NUMBER)
 
     def _about_the_one_opened(self) -> bool:
         """A result is open, and the message says "it" or "this", or names no other result."""

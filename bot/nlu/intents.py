@@ -175,6 +175,11 @@ class IntentMatcher:
         third one" -> "open the {n}"), as `phrasings:` are written."""
         return self._keyed(text.strip(), repos, None)[0]
 
+    def takes(self, intent: str, placeholder: str) -> bool:
+        """Whether ``intent`` takes ``placeholder`` (`{n}`, `{repo}`): three or more of its
+        examples carry it."""
+        return placeholder in self._words.slots.get(intent, frozenset())
+
     def own_words(self, intent: str) -> frozenset[str]:
         """The words of ``intent``'s examples, as the matcher keys them."""
         return frozenset(self._words.vocab.get(intent, ()))
