@@ -59,7 +59,22 @@ GRAMMAR_WORDS = frozenset(
 # Words for what is on screen that name nothing in the code: "what does that function do",
 # "why is this import here", "what's this file for"
 WORDS_ABOUT_CODE = frozenset(
-    ["function", "method", "class", "file", "import", "line", "lines", "code", "module", "bit"]
+    [
+        "function",
+        "method",
+        "class",
+        "file",
+        "import",
+        "line",
+        "lines",
+        "code",
+        "module",
+        "bit",
+        "thing",
+        "stuff",
+        "snippet",
+        "part",
+    ]
 )
 REFERRING_WORDS = frozenset(["this", "that", "it", "these", "those"])
 # Where a message's clauses end: after a question, or a comma, full stop or exclamation
@@ -97,6 +112,7 @@ class Reading:
         """What the matcher's ``match`` means here."""
         match = self._command_beside_pleasantry(match)
         match = self._result_command_last(match)
+        match = self._command_about_this(match)
         if self._not_about_the_bot(match):
             # "first filter", "why did you cite 4": words of a question about the bot, but
             # asked of nothing, or about a result, a repository or the code: read on as text
@@ -490,17 +506,46 @@ class Reading:
                 return True
         return False
 
-    def _about_this(self, intent: str) -> bool:
+    def _about_this(self, intent: str, *, spare: int = 0) -> bool:
         """The message points at what is on screen ("this", "that") and its other words are all
-        ``intent``'s own, filler or words for what is shown ("function", "file")."""
+        ``intent``'s own, filler or words for what is shown ("function", "file"), but for up to
+        ``spare`` of them ("exactly")."""
         tokens = normalize(self.text).split()
         if not REFERRING_WORDS.intersection(tokens):
             return False
         known = self.compiled.matcher(self.state.id).own_words(intent)
-        return all(
-            w in known or w in STOPWORDS or w in REFERRING_WORDS or w in WORDS_ABOUT_CODE
+        if spare and not any(w in known and w not in STOPWORDS for w in tokens):
+            return False  # none of the command's own words: "これはどこから呼ばれる"
+        other = [
+            w
             for w in tokens
-        )
+            if w not in known
+            and w not in STOPWORDS
+            and w not in REFERRING_WORDS
+            and w not in WORDS_ABOUT_CODE
+        ]
+        return len(other) <= spare
+
+    def _command_about_this(self, match: IntentMatch) -> IntentMatch:
+        """With a result open, a message that says "this" in the words of a command about a
+        result ("ok what does this thing do", "what does this code do exactly") is that command
+        about the result open, though its words also read as another (help)."""
+        opened = self.slots.get("opened")
+        if not isinstance(opened, int) or match.how == "exact" or "number" in match.entities:
+            return match
+        command = self.compiled.flows.globals.get(match.intent or "")
+        if match.intent is not None and (command is None or command.builtin is None):
+            return match  # the state's own commands, and those that go somewhere, stand
+        if "bot" in normalize(self.text).split():
+            return match  # "how does this bot work exactly": the bot, not the result
+        about = [
+            n for n in self.compiled.result_intents if self.compiled.has_trigger(self.state, n)
+        ]
+        found = self.compiled.matcher(self.state.id).likeliest(self.text, about) if about else None
+        if found is None or not self._about_this(found[0], spare=1):
+            return match
+        self.trace.append(f"'{self.text}' is {found[0]} about the result open, not {match.intent}")
+        return IntentMatch(found[0], 80.0, {**match.entities, "number": opened}, how="reference")
 
     async def _occurs_in_code(self, match: IntentMatch) -> bool:
         """Where any text is taken (a search, a name), a near miss is not read as a command
