@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.actions.repos import unknown_repo
-from bot.actions.search import keep_results
+from bot.actions.search import about_the_one_open, keep_results
 from bot.engine.actions import ActionContext
 from bot.errors import SearchError, StoreError
 from bot.llm.base import Completion, Message, Task
@@ -39,6 +39,7 @@ _NUMBER = re.compile(r"\d{1,4}")
 async def answer_question(ctx: ActionContext) -> None:
     """The `answer_question` action (bot/actions/answer.py)."""
     question = " ".join(str(ctx.args.get("question") or ctx.text).split())
+    question = about_the_one_open(question, ctx.slots)  # "where is it used?" after open 1
     repo = str(ctx.args.get("repo") or ctx.slots.get("repo") or "")
     if not repo:
         ctx.say("Which repository? Pick one first, then ask again.")

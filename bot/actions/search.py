@@ -3,13 +3,16 @@ through and opening its results."""
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from bot.actions.repos import unreadable
 from bot.actions.results import forget_results
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.errors import SearchError
+from bot.search.phrases import asked_reference
 from bot.search.types import SearchResponse
 
 PAGE_SIZE = 5
@@ -19,12 +22,15 @@ SEARCH_SLOTS = frozenset(
     | {"capped"}
     | {"search_error", "search_note", "more_available"}
 )
+# "this", "it", "that": the result open, in a question about where it is used
+_REFERRING = re.compile(r"\b(?:this|that|it)(?:\s+(?:one|function|method|class|thing))?\b", re.I)
 
 
 async def run_search(ctx: ActionContext) -> None:
     """`search: {query: ...}`: search the selected repo; sets results, shown, page, total, and
     `search_error` / `search_note` when there is something to say."""
     query = " ".join(str(ctx.args.get("query") or ctx.text).split())
+    query = about_the_one_open(query, ctx.slots)
     repo = ctx.args.get("repo") or ctx.slots.get("repo")
     forget_results(ctx)
     ctx.slots.update(query=query, page=1, total=0, results=[], shown=[])
@@ -48,6 +54,24 @@ async def run_search(ctx: ActionContext) -> None:
         "query": query, "repo": str(repo or ""), "results": response.total, "ms": round(ms, 1)
     }  # fmt: skip
     keep_results(ctx, query, response)
+
+
+def about_the_one_open(query: str, slots: Mapping[str, Any]) -> str:
+    """A question about where "this" is used, with a result open, asked of that result's
+    definition: "what calls this" with `Bucket.get_source_checksum` open is "what calls
+    Bucket.get_source_checksum"; a constructor is its class. Other text stays as typed."""
+    opened = slots.get("opened")
+    results = slots.get("results") or []
+    if not isinstance(opened, int) or not 0 < opened <= len(results):
+        return query
+    symbol = str(results[opened - 1].get("symbol") or "")
+    owner, _, name = symbol.rpartition(".")
+    if name == "__init__" and owner:
+        symbol = owner
+    if not symbol:
+        return query
+    asked = _REFERRING.sub(symbol, query, count=1)
+    return asked if asked != query and asked_reference(asked) is not None else query
 
 
 def keep_results(ctx: ActionContext, query: str, response: SearchResponse) -> None:
