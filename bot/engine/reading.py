@@ -121,6 +121,7 @@ class Reading:
         if self._next_page_asked():
             self.trace.append(f"'{self.text}' asks for the next page by its numbers")
             return Verdict(IntentMatch(self.compiled.page_intent, 90.0, match.entities, how="page"))
+        match = self._repository_not_result(match)
         if match.intent is None and match.how not in ("code", "query", "clarified"):
             match = await self._only_a_repository(match)
         if match.intent is None and match.how not in ("query", "clarified"):
@@ -197,6 +198,21 @@ class Reading:
             return match  # "what is that Bucket __init__ thing, explain it": which one, read on
         self.trace.append(f"'{self.text}' ends with {found.intent}")
         return found
+
+    def _repository_not_result(self, match: IntentMatch) -> IntentMatch:
+        """A command about a result, read from a message that names a repository and no
+        result ("take me to the http one" near "take me to {n}"): the command that takes a
+        repository, when the classifier reads the message so."""
+        entities = match.entities
+        if match.intent not in self.compiled.result_intents or match.how == "exact":
+            return match
+        if "number" in entities or entities.get("ref") or not entities.get("repo"):
+            return match
+        command = self.compiled.repo_command
+        if command is None or not self._reads_as(command):
+            return match
+        self.trace.append(f"'{self.text}' names a repository, not a result")
+        return IntentMatch(command, 80.0, entities, how="named")
 
     def _number_it_takes_not(self, match: IntentMatch) -> bool:
         """A command read from words no example has as written, said with a number, while
