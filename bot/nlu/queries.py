@@ -27,12 +27,17 @@ _REPO_FIRST = re.compile(
 # "find X in aiohttp", "search for X in the jinja2 repo", "new search: X in aiohttp" (with a
 # verb only)
 _NEW = r"(?:(?:a\s+)?(?:new|another)\s+)?"  # "new search: X"
+# Words before the verb that change nothing: "hmm maybe search for X", "ok can you find X"
+_LEAD = (
+    r"(?:(?:hmm+|ok(?:ay)?|so|and|now|then|maybe|actually|please|pls|can\s+you|could\s+you"
+    r"|let'?s|i\s+want\s+to|i'?d\s+like\s+to|try\s+to)[,.]?\s+)*"
+)
 _REPO_LAST = re.compile(
-    rf"^\s*{_NEW}{_VERB}\s*:?\s+(?P<q>.+)\s+{_IN}\s+(?P<repo>(?:the\s+)?[\w.'’-]+(?:\s+[\w.'’-]+){{0,3}})"
+    rf"^\s*{_LEAD}{_NEW}{_VERB}\s*:?\s+(?P<q>.+)\s+{_IN}\s+(?P<repo>(?:the\s+)?[\w.'’-]+(?:\s+[\w.'’-]+){{0,3}})"
     rf"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-_PLAIN = re.compile(rf"^\s*{_NEW}{_VERB}\s*:?\s+(?P<q>.+?)\s*$", re.IGNORECASE)
+_PLAIN = re.compile(rf"^\s*{_LEAD}{_NEW}{_VERB}\s*:?\s+(?P<q>.+?)\s*$", re.IGNORECASE)
 _LABELLED = re.compile(rf"^\s*{_NEW}{_VERB}\s*:\s*\S", re.IGNORECASE)
 
 

@@ -17,6 +17,9 @@ REPOS = ["codechat", "jinja2", "aiohttp"]
         ("another search: ClientSession in aiohttp", {"query": "ClientSession", "repo": "aiohttp"}),
         ("find Environment in jinja", {"query": "Environment", "repo": "jinja2"}),
         ("new search", None),
+        ("hmm maybe search for Template", {"query": "Template"}),
+        ("ok can you find Environment in aiohttp", {"query": "Environment", "repo": "aiohttp"}),
+        ("maybe Env?", None),
     ],
 )
 def test_a_search_said_as_a_sentence(text: str, found: dict[str, str] | None) -> None:
