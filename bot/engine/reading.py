@@ -56,6 +56,8 @@ GRAMMAR_WORDS = frozenset(
     ["not", "and", "or", "if", "else", "for", "with", "while", "as", "from", "but"]
 )
 
+# As many words as make a sentence: "i want to look for some code" is one, "return" is not
+SENTENCE_WORDS = 4
 # Words for what is on screen that name nothing in the code: "what does that function do",
 # "why is this import here", "what's this file for"
 WORDS_ABOUT_CODE = frozenset(
@@ -523,12 +525,12 @@ class Reading:
         return False
 
     def _about_this(self, intent: str, *, spare: int = 0) -> bool:
-        """The message points at what is on screen ("this", "that") and its other words are all
-        ``intent``'s own, filler or words for what is shown ("function", "file"), but for up to
-        ``spare`` of them ("exactly")."""
+        """The message points at what is on screen ("this", "that") or is a sentence, and its
+        other words are all ``intent``'s own, filler or words for what is shown ("function",
+        "file", "code"), but for up to ``spare`` of them ("exactly")."""
         tokens = normalize(self.text).split()
-        if not REFERRING_WORDS.intersection(tokens):
-            return False
+        if not REFERRING_WORDS.intersection(tokens) and len(tokens) < SENTENCE_WORDS:
+            return False  # "return", "start": a word of the code as much as a command
         known = self.compiled.matcher(self.state.id).own_words(intent)
         if spare and not any(w in known and w not in STOPWORDS for w in tokens):
             return False  # none of the command's own words: "これはどこから呼ばれる"
@@ -552,7 +554,8 @@ class Reading:
         command = self.compiled.flows.globals.get(match.intent or "")
         if match.intent is not None and (command is None or command.builtin is None):
             return match  # the state's own commands, and those that go somewhere, stand
-        if "bot" in normalize(self.text).split():
+        tokens = normalize(self.text).split()
+        if not REFERRING_WORDS.intersection(tokens) or "bot" in tokens:
             return match  # "how does this bot work exactly": the bot, not the result
         about = [
             n for n in self.compiled.result_intents if self.compiled.has_trigger(self.state, n)
@@ -571,9 +574,9 @@ class Reading:
         if not isinstance(repo, str) or repo not in self.repos:
             return False
         # A typo fixed word by word is judged by the words fixed; a whole-text likeness
-        # ("return" for "retour") by every word typed, unless it says "this" or "that" and
-        # all its other words but the command's own are filler or words for what is on screen
-        # ("what does that function do").
+        # ("return" for "retour") by every word typed, unless it says "this" or "that", or is
+        # a sentence, and all its other words but the command's own are filler or words for
+        # what is on screen ("what does that function do", "i want to look for some code").
         words = match.unknown_words if match.how == "edit" else tuple(self.text.split())
         if match.how != "edit" and self._about_this(str(match.intent)):
             return False

@@ -38,6 +38,9 @@ _REPO_LAST = re.compile(
     re.IGNORECASE,
 )
 _PLAIN = re.compile(rf"^\s*{_LEAD}{_NEW}{_VERB}\s*:?\s+(?P<q>.+?)\s*$", re.IGNORECASE)
+# What "search for ..." is said of when nothing in particular is meant
+_VAGUE_TEXT = "some code something stuff things thing else anything it this that a the in"
+_VAGUE = frozenset(_VAGUE_TEXT.split())
 _LABELLED = re.compile(rf"^\s*{_NEW}{_VERB}\s*:\s*\S", re.IGNORECASE)
 
 
@@ -61,6 +64,11 @@ def extract_query(
         if named and query:
             return {"query": query, "repo": named}
     m = _PLAIN.match(text)
-    if m and m.group("q").strip():
+    if m and m.group("q").strip() and not _says_nothing(m.group("q")):
         return {"query": m.group("q").strip().strip("\"'`“”")}
     return None
+
+
+def _says_nothing(query: str) -> bool:
+    """A query of only words that name no code: "look for some code", "find something"."""
+    return all(w in _VAGUE for w in words(query))

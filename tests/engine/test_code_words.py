@@ -85,3 +85,19 @@ async def test_a_question_about_the_result_opened_then_a_command_is_the_command(
     result = await say("where is the lexer? open 3")
     assert result.intent == "open_result"
     assert result.state == "followup.snippet"
+
+
+async def test_a_sentence_of_a_commands_words_and_words_for_code_is_the_command(
+    say: Say, services: Services
+) -> None:
+    assert await services.search.occurs("i want to look for some code", "jinja2")
+    await say("hi")
+    await say("jinja2")
+    await say("menu")
+    result = await say("i want to look for some code")
+    assert result.intent == "search"
+    assert result.state == "search.ask_query"
+    assert "Found" not in joined(result)
+    result = await say("return")  # a word, not a sentence: searched, as the code has it
+    assert result.intent is None
+    assert result.state == "search.results"

@@ -20,6 +20,7 @@ REPOS = ["codechat", "jinja2", "aiohttp"]
         ("hmm maybe search for Template", {"query": "Template"}),
         ("ok can you find Environment in aiohttp", {"query": "Environment", "repo": "aiohttp"}),
         ("maybe Env?", None),
+        ("i want to look for some code", None),
     ],
 )
 def test_a_search_said_as_a_sentence(text: str, found: dict[str, str] | None) -> None:
