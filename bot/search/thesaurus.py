@@ -51,7 +51,7 @@ write dump serialize emit save store output
 read load parse deserialize input
 keep store storage save
 disk file filesystem
-remove delete drop discard unlink strip
+remove delete drop discard unlink strip del rm
 check verify validate ensure assert
 make create build new construct
 start run launch begin open
@@ -145,6 +145,18 @@ expression expr
 statement stmt
 token tokenize lex lexer
 plugin extension ext
+calculate compute calc
+current curr cur
+minimum min
+reference ref
+generate gen
+information info
+description desc
+document doc docs
+utility util utils
+library lib
+sequence seq
+specification spec
 """
 _ALTERNATIVES: dict[str, tuple[str, ...]] = {}
 for _line in _GROUPS.strip().splitlines():
