@@ -157,6 +157,15 @@ utility util utils
 library lib
 sequence seq
 specification spec
+receive recv
+execute exec
+command cmd
+parameter param
+increment incr
+decrement decr
+manager mgr
+password passwd pwd
+expire expiry expiration ttl
 """
 _ALTERNATIVES: dict[str, tuple[str, ...]] = {}
 for _line in _GROUPS.strip().splitlines():
