@@ -1,6 +1,6 @@
 """How well the bot understands people: tests/nlu/ evaluation sets through the real engine.
 
-    .venv/bin/python bench/nlu.py [--set dev|dev2|...|dev10|heldout|...|heldout5|all] [--show-errors]
+    .venv/bin/python bench/nlu.py [--set dev|...|dev10|heldout|...|heldout5|all] [--show-errors]
 
 Each case puts a user in a state (reached by a real conversation over the shipped flows and
 repositories), sends the text, and reads what the bot did: which command it ran, which number

@@ -70,3 +70,12 @@ def say(services: Services) -> Say:
 
 def joined(result: TurnResult) -> str:
     return "\n".join(result.replies)
+
+
+async def say_all(say: Say, *texts: str) -> TurnResult:
+    """Send each of ``texts`` in turn; the last turn's result."""
+    result = None
+    for text in texts:
+        result = await say(text)
+    assert result is not None, "nothing was said"
+    return result

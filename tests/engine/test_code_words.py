@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services import Services
-from tests.engine.conftest import Say, joined
+from tests.engine.conftest import Say, joined, say_all
 
 
 async def test_not_in_a_sentence_keeps_the_command_though_jinja2_defines_not(
@@ -46,10 +46,7 @@ async def test_a_question_about_the_result_opened_in_words_for_code_explains_it(
     # Every word of it is somewhere in jinja2's code; none but "this"/"that" and words for
     # what is on screen is besides the command's own.
     assert await services.search.occurs("what does that function do", "jinja2")
-    await say("hi")
-    await say("jinja2")
-    await say("Environment")
-    await say("open 1")
+    await say_all(say, "hi", "jinja2", "Environment", "open 1")
     for text in ("what does that function do", "what is this class for"):
         result = await say(text)
         assert result.intent == "explain", text
@@ -61,9 +58,7 @@ async def test_a_question_about_the_result_opened_in_words_for_code_explains_it(
 async def test_a_misspelt_command_in_a_sentence_about_the_code_is_searched_without_asking(
     say: Say, services: Services
 ) -> None:
-    await say("hi")
-    await say("jinja2")
-    await say("how are templates loaded?")
+    await say_all(say, "hi", "jinja2", "how are templates loaded?")
     result = await say("does it cache the result?")  # "cache": an edit away from help's words
     assert "Did you mean" not in joined(result)
     assert result.intent != "help"
@@ -74,10 +69,7 @@ async def test_a_question_about_the_result_opened_then_a_command_is_the_command(
     say: Say, services: Services
 ) -> None:
     assert services.search.defines("Environment", "jinja2")
-    await say("hi")
-    await say("jinja2")
-    await say("Environment")
-    await say("open 2")
+    await say_all(say, "hi", "jinja2", "Environment", "open 2")
     result = await say("why is it importing Environment as Environment? explain pls")
     assert result.intent == "explain"
     assert result.state == "followup.explained"
@@ -91,10 +83,7 @@ async def test_a_sentence_of_a_commands_words_and_words_for_code_is_the_command(
     say: Say, services: Services
 ) -> None:
     assert await services.search.occurs("i want to look for some code", "jinja2")
-    await say("hi")
-    await say("jinja2")
-    await say("menu")
-    result = await say("i want to look for some code")
+    result = await say_all(say, "hi", "jinja2", "menu", "i want to look for some code")
     assert result.intent == "search"
     assert result.state == "search.ask_query"
     assert "Found" not in joined(result)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.actions.search import about_the_one_open
-from tests.engine.conftest import Say, joined
+from tests.engine.conftest import Say, joined, say_all
 
 RESULTS = [
     {"n": 1, "symbol": "Environment.get_template"},
@@ -42,11 +42,7 @@ def test_other_text_and_results_without_a_definition_stay_as_typed() -> None:
 
 
 async def test_who_calls_this_lists_the_call_sites_of_the_result_open(say: Say) -> None:
-    await say("hi")
-    await say("jinja2")
-    await say("get_template")
-    await say("open 1")
-    result = await say("who calls this")
+    result = await say_all(say, "hi", "jinja2", "get_template", "open 1", "who calls this")
     reply = joined(result)
     assert result.state == "search.results"
     assert "who calls Environment.get_template" in reply
@@ -56,10 +52,6 @@ async def test_who_calls_this_lists_the_call_sites_of_the_result_open(say: Say) 
 async def test_where_is_it_used_after_an_explanation_is_asked_of_that_definition(
     say: Say,
 ) -> None:
-    await say("hi")
-    await say("jinja2")
-    await say("get_template")
-    await say("explain 1")
-    result = await say("where is it used?")
+    result = await say_all(say, "hi", "jinja2", "get_template", "explain 1", "where is it used?")
     assert result.state == "qa.answered"
     assert "where is Environment.get_template used?" in joined(result)
