@@ -27,6 +27,7 @@ from bot.search.version import IndexVersions
 if TYPE_CHECKING:
     from bot.search.chunkhound import SemanticBackend
     from bot.search.index import RepoSnapshot
+    from bot.search.query import ParsedQuery
     from bot.search.resultcache import ResultCache
     from bot.search.runner import OutlinerPool, Progress
 from bot.search.shown import ShownCode
@@ -44,6 +45,13 @@ FETCHING = "still getting the code of {names} from git: ask again in a minute"
 FETCH_FAILED = "could not get the code of {names} from git (operators: see /health)"
 NO_SEMANTIC = "semantic search unavailable; ranked by keywords instead"
 SEMANTIC_EMPTY = "semantic index has nothing yet (still embedding?); ranked by keywords instead"
+# A reference asked of a name that nothing refers to: its definition is shown instead
+NO_REFERENCES = {
+    "calls": "nothing in the code calls {name}; where it is defined",
+    "uses": "nothing in the code uses {name}; where it is defined",
+    "imports": "nothing in the code imports {name}; where it is defined",
+    "tests": "no test uses {name}; where it is defined",
+}
 
 
 class SearchService:
@@ -384,6 +392,13 @@ class SearchService:
             found = await asyncio.to_thread(
                 self._outliners.run, ready, missing, parsed, limit, timeout
             )
+        if parsed.kind == "reference" and not found.hits and ready:
+            # "who calls render" where nothing does: say so, beside where it is defined
+            defined = runner.run(ready, [], _definitions_of(parsed), limit, INLINE_BUDGET)
+            if defined.hits:
+                found = defined
+                relation = NO_REFERENCES.get(parsed.relation or "uses", NO_REFERENCES["uses"])
+                note = note or relation.format(name=parsed.text)
         hits = runner.bounded(
             self._linked(self._masking.hits(found.hits, parsed), commits),
             self._config.max_result_chars,
@@ -559,3 +574,10 @@ def _watch_setup(
     from bot.search.watch import watch
 
     return watch, [t for s in sources for t in watch_targets(s.filter)]
+
+
+def _definitions_of(parsed: ParsedQuery) -> ParsedQuery:
+    """Where the name a reference query asks about is defined, with the same qualifiers."""
+    from bot.search.query import ParsedQuery
+
+    return ParsedQuery("symbol", parsed.text, auto=False, filters=parsed.filters, relation="defs")

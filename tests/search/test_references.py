@@ -92,6 +92,20 @@ async def test_tests_for_a_name_are_the_test_files_using_it(
     assert ("tests/test_util.py", 5) in places(response.hits)
 
 
+async def test_a_name_nothing_calls_is_shown_where_it_is_defined_and_said_so(
+    make_repo: Callable[..., Settings],
+) -> None:
+    service = await shop(make_repo)
+    response = await service.search("who calls page")  # defined, called nowhere
+    assert places(response.hits) == [("shop/page.py", 4), ("shop/page.go", 7)]  # and Go's Page
+    assert response.note == "nothing in the code calls page; where it is defined"
+    response = await service.search("tests for header")
+    assert places(response.hits) == [("shop/page.py", 11)]
+    assert response.note == "no test uses header; where it is defined"
+    response = await service.search("who calls nonexistent_name")  # defined nowhere either
+    assert response.hits == () and response.note == ""
+
+
 async def test_imports_of_a_name(make_repo: Callable[..., Settings]) -> None:
     service = await shop(make_repo)
     response = await service.search("render kind:import")
