@@ -217,14 +217,16 @@ class Reading:
         return IntentMatch(command, 80.0, entities, how="named")
 
     def _number_it_takes_not(self, match: IntentMatch) -> bool:
-        """A command read from words no example has as written, said with a number, while
-        the command takes none."""
-        if match.intent is None or match.how in ("exact", "words", "clarified"):
+        """A command read from words no example has as written, or that as many others have,
+        said with a number, while the command takes none."""
+        if match.intent is None or match.sure or match.how in ("exact", "clarified"):
             return False
         if "number" not in match.entities:
             return False
         if match.entities["number"] == 1 and "one" in normalize(self.text).split():
             return False  # "how do i open one?": any one, not the first
+        if match.intent not in self.compiled.numbered_intents | {self.compiled.page_intent}:
+            return True  # "more on 5" read as ask ("una pregunta" gives ask a number)
         return not self.compiled.matcher(self.state.id).takes(match.intent, NUMBER)
 
     def _about_the_one_opened(self) -> bool:
