@@ -10,7 +10,6 @@ either gets a question.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from bot.nlu.entities import (
 )
 from bot.nlu.learned import OTHER
 from bot.nlu.match import IntentMatch
+from bot.nlu.pointing import in_words_of, last_clause, refers
 from bot.nlu.questions import QUESTION_WORDS, asks, is_question
 from bot.nlu.results import (
     named_as_one,
@@ -55,32 +55,6 @@ SURE_READING = 0.95
 GRAMMAR_WORDS = frozenset(
     ["not", "and", "or", "if", "else", "for", "with", "while", "as", "from", "but"]
 )
-
-# As many words as make a sentence: "i want to look for some code" is one, "return" is not
-SENTENCE_WORDS = 4
-# Words for what is on screen that name nothing in the code: "what does that function do",
-# "why is this import here", "what's this file for"
-WORDS_ABOUT_CODE = frozenset(
-    [
-        "function",
-        "method",
-        "class",
-        "file",
-        "import",
-        "line",
-        "lines",
-        "code",
-        "module",
-        "bit",
-        "thing",
-        "stuff",
-        "snippet",
-        "part",
-    ]
-)
-REFERRING_WORDS = frozenset(["this", "that", "it", "these", "those"])
-# Where a message's clauses end: after a question, or a comma, full stop or exclamation
-_CLAUSES = re.compile(r"[?？]+\s*|[,;.!]+\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +161,11 @@ class Reading:
         being what it is about."""
         if match.how in ("exact", "words"):
             return match
-        clauses = [c for c in _CLAUSES.split(self.text) if c.strip()]
-        if len(clauses) < 2 or len(clauses[-1].split()) > SHORT_REFERENCE_WORDS:
+        last = last_clause(self.text, longest=SHORT_REFERENCE_WORDS)
+        if last is None:
             return match
         matcher = self.compiled.matcher(self.state.id)
-        found = matcher.match(clauses[-1], repos=self.repos, aliases=self.aliases)
+        found = matcher.match(last, repos=self.repos, aliases=self.aliases)
         if found.intent not in self.compiled.result_intents or not found.sure:
             return match
         if not self.compiled.has_trigger(self.state, str(found.intent)):
@@ -233,7 +207,7 @@ class Reading:
         """A result is open, and the message says "it" or "this", or names no other result."""
         if not self.slots.get("opened"):
             return False
-        if REFERRING_WORDS.intersection(normalize(self.text).split()):
+        if refers(normalize(self.text).split()):
             return True
         return result_named(self.text, self.shown) is None
 
@@ -527,24 +501,10 @@ class Reading:
         return False
 
     def _about_this(self, intent: str, *, spare: int = 0) -> bool:
-        """The message points at what is on screen ("this", "that") or is a sentence, and its
-        other words are all ``intent``'s own, filler or words for what is shown ("function",
-        "file", "code"), but for up to ``spare`` of them ("exactly")."""
-        tokens = normalize(self.text).split()
-        if not REFERRING_WORDS.intersection(tokens) and len(tokens) < SENTENCE_WORDS:
-            return False  # "return", "start": a word of the code as much as a command
+        """The message says "this" or is a sentence, in ``intent``'s words, filler and words
+        for what is on screen (bot/nlu/pointing.py)."""
         known = self.compiled.matcher(self.state.id).own_words(intent)
-        if spare and not any(w in known and w not in STOPWORDS for w in tokens):
-            return False  # none of the command's own words: "これはどこから呼ばれる"
-        other = [
-            w
-            for w in tokens
-            if w not in known
-            and w not in STOPWORDS
-            and w not in REFERRING_WORDS
-            and w not in WORDS_ABOUT_CODE
-        ]
-        return len(other) <= spare
+        return in_words_of(normalize(self.text).split(), known, spare=spare)
 
     def _command_about_this(self, match: IntentMatch) -> IntentMatch:
         """With a result open, a message that says "this" in the words of a command about a
@@ -557,7 +517,7 @@ class Reading:
         if match.intent is not None and (command is None or command.builtin is None):
             return match  # the state's own commands, and those that go somewhere, stand
         tokens = normalize(self.text).split()
-        if not REFERRING_WORDS.intersection(tokens) or "bot" in tokens:
+        if not refers(tokens) or "bot" in tokens:
             return match  # "how does this bot work exactly": the bot, not the result
         about = [
             n for n in self.compiled.result_intents if self.compiled.has_trigger(self.state, n)
