@@ -127,7 +127,7 @@ def outcome(
     if picked and result.state in ("search.ask_query", "qa.ask"):
         return Outcome("switch_repo", repo=slots.get("repo"), dead_end=dead)
     label = BY_INTENT.get(result.intent or "")
-    if result.intent in ("and_then", "next_result"):  # "what about 3?": as the flow chose
+    if result.intent in ("and_then", "next_result", "previous_result"):  # as the flow chose
         label = "explain" if result.state == "followup.explained" else "open"
     if result.intent == "pick":
         label = {
