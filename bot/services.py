@@ -30,6 +30,7 @@ from bot.engine.engine import Engine
 from bot.engine.registry import FlowRegistry
 from bot.llm.classify import LLMIntentClassifier
 from bot.llm.providers import check as check_llm
+from bot.llm.providers import configured
 from bot.nlu.classify import IntentClassifier
 from bot.search.resultcache import ResultCache
 from bot.search.service import SearchService
@@ -158,7 +159,8 @@ class Services:
             cache=cache,
             git=git,
         )
-        services.classifier = LLMIntentClassifier(lambda: services.llm, clock=clock)
+        if configured(settings):  # with no model to ask, fuzzy matching decides alone
+            services.classifier = LLMIntentClassifier(lambda: services.llm, clock=clock)
         access = settings.access
         if access.mode == "allowlist" and not (access.users or access.groups or access.admins):
             log.warning(

@@ -12,7 +12,7 @@ from bot.engine.actions import ActionContext, ActionRegistry
 from bot.engine.choices import clarify_choices, render_choices
 from bot.engine.hints import any_time, next_steps
 from bot.engine.machine import CompiledFlows
-from bot.engine.reading import Reading
+from bot.engine.reading import Reading, Verdict
 from bot.engine.reply import Choice
 from bot.flows.model import OTHERWISE, GlobalCommand, State
 from bot.nlu.classify import IntentClassifier
@@ -208,7 +208,7 @@ class Conversation:
             self.trace,
             self.aliases,
         )
-        verdict = await reading.verdict(match)
+        verdict = await self._model_decides(await reading.verdict(match))
         if verdict.ask is not None:
             self._ask(verdict.ask, state)
             return
@@ -318,6 +318,25 @@ class Conversation:
         if "help" in self.compiled.flows.messages:
             return self.message("help")
         return any_time(self.compiled.flows) or self.message("help")
+
+    async def _model_decides(self, verdict: Verdict) -> Verdict:
+        """A clarifying question about to be asked, or a search of text the classifier reads as
+        a command: where a language model is configured, it says whether the command was meant
+        (taken at once) or not (searched), and the user is asked nothing."""
+        doubt = verdict.ask or verdict.maybe
+        if doubt is None or doubt.intent is None or self.classifier is None:
+            return verdict
+        intents = self.compiled.flows.intents
+        example = intents[doubt.intent].examples[0] if doubt.intent in intents else doubt.intent
+        meant = await self.classifier.confirm(
+            self.text, doubt.intent, example, spend=self.session.context
+        )
+        if meant is None:
+            return verdict  # no model answered: as the words alone decided
+        self.trace.append(f"model: {doubt.intent if meant else 'not ' + doubt.intent}")
+        if meant:
+            return Verdict(doubt)
+        return Verdict(IntentMatch(None, doubt.score, verdict.match.entities, how="clarified"))
 
     async def _disambiguate(self, match: IntentMatch) -> str | None:
         assert self.classifier is not None and match.intent is not None

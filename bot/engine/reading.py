@@ -64,6 +64,9 @@ class Verdict:
     match: IntentMatch
     ask: IntentMatch | None = None  # ask whether this command was meant, or a search
     also_code: str = ""  # taken as the command; the reply says how to search this text instead
+    # Searched as text, though the classifier leans to this command: a model, where one is
+    # configured, may say it was meant
+    maybe: IntentMatch | None = None
 
 
 @dataclass(slots=True)
@@ -116,8 +119,10 @@ class Reading:
             leaning = await self._leaning_to_a_command(match)
             if leaning is not None:  # "cancelar búsqueda": no word of it is in the code
                 return Verdict(match, ask=leaning)
-        if not takes_text or not match.intent or match.how == "clarified":
+        if not takes_text or match.how == "clarified":
             return Verdict(match)
+        if not match.intent:
+            return self._searched(Verdict(match))
         also_code = ""
         if match.sure and self._names_a_definition(match):  # "reset": or Cycler.reset?
             if not self._list_on_screen():
@@ -153,7 +158,14 @@ class Reading:
             # query that looks like a command, searched as typed.
             self.trace.append(f"'{self.text}' occurs in the code: not taken as {match.intent}")
             match = IntentMatch(None, match.score, match.entities, how="code")
-        return Verdict(match, also_code=also_code)
+        return self._searched(Verdict(match, also_code=also_code))
+
+    def _searched(self, verdict: Verdict) -> Verdict:
+        """``verdict``, with the command the classifier leans to when it is a search."""
+        match = verdict.match
+        if match.intent is not None or match.how in ("clarified", "query"):
+            return verdict  # a command, an answer, or a search said as one ("search for X")
+        return replace(verdict, maybe=self._likely_command(match))
 
     def _result_command_last(self, match: IntentMatch) -> IntentMatch:
         """A question, then a short command about a result ("why is it importing Environment
@@ -278,6 +290,26 @@ class Reading:
         """Text about to be searched that the classifier reads as a command, more likely than
         not, while none of its words is in the repository's code: a search would find nothing,
         so the user is asked which was meant ("cancelar búsqueda", "suche starten")."""
+        likely = self._likely_command(match)
+        repo = self.slots.get("repo")
+        if likely is None or not isinstance(repo, str):
+            return None
+        words = [
+            w
+            for w in normalize(self.text).split()
+            if len(w) > 2 and w not in STOPWORDS and w not in PLACEHOLDERS and not w.isdigit()
+        ]
+        for word in words:
+            if await self.ports.search.occurs(word, repo):
+                return None
+        self.trace.append(
+            f"'{self.text}' leans to {likely.intent}, and no word of it is in the code"
+        )
+        return likely
+
+    def _likely_command(self, match: IntentMatch) -> IntentMatch | None:
+        """The command the classifier finds more likely than not for text about to be searched
+        in the selected repository, when it could be done here and the text is no code."""
         repo = self.slots.get("repo")
         if not isinstance(repo, str) or repo not in self.repos or looks_like_code(self.text):
             return None
@@ -292,15 +324,6 @@ class Reading:
             return None
         if any(t.trigger == intent and t.target == self.state.id for t in self.state.on):
             return None  # "a new search?" asked at the search prompt would lead nowhere
-        words = [
-            w
-            for w in normalize(self.text).split()
-            if len(w) > 2 and w not in STOPWORDS and w not in PLACEHOLDERS and not w.isdigit()
-        ]
-        for word in words:
-            if await self.ports.search.occurs(word, repo):
-                return None
-        self.trace.append(f"'{self.text}' leans to {intent}, and no word of it is in the code")
         return IntentMatch(intent, 100.0 * found[1], match.entities, how="leaning")
 
     def _with_described_repo(self, match: IntentMatch) -> IntentMatch:

@@ -66,6 +66,35 @@ class LLMIntentClassifier:
             add_spend(spend, now, completion.cost_usd)
         return picked
 
+    async def confirm(
+        self,
+        text: str,
+        intent: str,
+        example: str,
+        *,
+        spend: MutableMapping[str, Any] | None = None,
+    ) -> bool | None:
+        """Like bot.nlu.classify.IntentClassifier.confirm: ``intent`` or "none" asked of the
+        model, charged like classify."""
+        from bot.llm.usage import add_spend, spent_today
+
+        now = self.clock()
+        spent = spent_today(spend, now) if spend is not None else 0.0
+        router = self.router()
+        picked, completion = await classify_with_cost(router, text, [(intent, example)], spent)
+        if completion is None or completion.provider == "local":
+            return None  # no model answered: the local reading stands
+        if spend is not None and completion.cost_usd > 0:
+            add_spend(spend, now, completion.cost_usd)
+        if picked == intent:
+            return True
+        return False if _said_none(completion.text) else None
+
+
+def _said_none(reply: str) -> bool:
+    """The model answered "none" (of the intents offered)."""
+    return reply.strip().strip("`*_.\"' ").casefold() == "none"
+
 
 def _pick(reply: str, names: list[str]) -> str | None:
     """The name the reply gives: the whole reply, or the only candidate it mentions."""

@@ -18,3 +18,16 @@ class IntentClassifier(Protocol):
         ``spend`` is the user's session context: what a call costs is charged there, against
         the user's daily budget."""
         ...
+
+    async def confirm(
+        self,
+        text: str,
+        intent: str,
+        example: str,
+        *,
+        spend: MutableMapping[str, Any] | None = None,
+    ) -> bool | None:
+        """Whether a model reads ``text`` as ``intent`` (an example of it: ``example``), True,
+        or as anything else, such as a search of the code, False; None when no model answered
+        (none configured, the budget spent, every provider failing)."""
+        ...

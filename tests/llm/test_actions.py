@@ -265,6 +265,19 @@ async def test_the_engines_classifier_is_charged_to_the_users_budget(fake_llm: F
     assert len(fake_llm.requests) == 1
 
 
+async def test_the_model_confirms_a_command_or_says_it_is_none(fake_llm: FakeLLM, build):
+    services = await build(fake_llm)
+    classifier = LLMIntentClassifier(lambda: services.llm)
+    fake_llm.then(Reply("help"), Reply("none"), Reply("hard to say"), *[Fail(500)] * 6)
+    text = "kindly guide me how to search"
+    assert await classifier.confirm(text, "help", "help me") is True
+    assert await classifier.confirm("how does lexing work", "help", "help me") is False
+    assert await classifier.confirm(text, "help", "help me") is None  # neither: unsure
+    assert await classifier.confirm(text, "help", "help me") is None  # no model answered
+    asked = fake_llm.requests[0].body["messages"][-1]["content"]
+    assert "help" in asked and "a search of the code" in asked
+
+
 async def test_classify_without_a_model_is_unsure(fake_llm: FakeLLM, build):
     services = await build(fake_llm)
     fake_llm.then(*[Fail(500)] * 6)
