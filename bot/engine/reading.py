@@ -163,6 +163,8 @@ class Reading:
     def _searched(self, verdict: Verdict) -> Verdict:
         """``verdict``, with the command the classifier leans to when it is a search."""
         match = verdict.match
+        if self.ports.classifier is None:
+            return verdict  # no model to ask whether the command was meant
         if match.intent is not None or match.how in ("clarified", "query"):
             return verdict  # a command, an answer, or a search said as one ("search for X")
         return replace(verdict, maybe=self._likely_command(match))
