@@ -38,6 +38,13 @@ _REPO_LAST = re.compile(
     re.IGNORECASE,
 )
 _PLAIN = re.compile(rf"^\s*{_LEAD}{_NEW}{_VERB}\s*:?\s+(?P<q>.+?)\s*$", re.IGNORECASE)
+# "what about Template", "try again with get_template": another name to search, as code
+_ANOTHER = re.compile(
+    rf"^\s*{_LEAD}(?:try(?:\s+again)?\s+with|(?:what|how)\s+about)\s+"
+    r"(?P<q>[A-Za-z_][\w.]*)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_NAMELIKE = re.compile(r"[A-Z_.]|[a-z][A-Z]")
 # What "search for ..." is said of when nothing in particular is meant
 _VAGUE_TEXT = "some code something stuff things thing else anything it this that a the in"
 _VAGUE = frozenset(_VAGUE_TEXT.split())
@@ -66,6 +73,9 @@ def extract_query(
     m = _PLAIN.match(text)
     if m and m.group("q").strip() and not _says_nothing(m.group("q")):
         return {"query": m.group("q").strip().strip("\"'`“”")}
+    m = _ANOTHER.match(text)
+    if m and _NAMELIKE.search(m.group("q")):
+        return {"query": m.group("q")}
     return None
 
 

@@ -21,6 +21,10 @@ REPOS = ["codechat", "jinja2", "aiohttp"]
         ("ok can you find Environment in aiohttp", {"query": "Environment", "repo": "aiohttp"}),
         ("maybe Env?", None),
         ("i want to look for some code", None),
+        ("what about Template", {"query": "Template"}),
+        ("try again with get_template", {"query": "get_template"}),
+        ("what about 3", None),
+        ("what about lexer", None),
     ],
 )
 def test_a_search_said_as_a_sentence(text: str, found: dict[str, str] | None) -> None:
