@@ -326,10 +326,8 @@ class Conversation:
         doubt = verdict.ask or verdict.maybe
         if doubt is None or doubt.intent is None or self.classifier is None:
             return verdict
-        intents = self.compiled.flows.intents
-        example = intents[doubt.intent].examples[0] if doubt.intent in intents else doubt.intent
         meant = await self.classifier.confirm(
-            self.text, doubt.intent, example, spend=self.session.context
+            self.text, doubt.intent, self._example(doubt.intent), spend=self.session.context
         )
         if meant is None:
             return verdict  # no model answered: as the words alone decided
@@ -341,11 +339,15 @@ class Conversation:
     async def _disambiguate(self, match: IntentMatch) -> str | None:
         assert self.classifier is not None and match.intent is not None
         names = [match.intent, *(name for name, _score in match.alternatives)]
-        intents = self.compiled.flows.intents
-        candidates = [(n, intents[n].examples[0] if n in intents else n) for n in names]
+        candidates = [(n, self._example(n)) for n in names]
         picked = await self.classifier.classify(self.text, candidates, spend=self.session.context)
         self.trace.append(f"classifier picked {picked}")
         return picked if picked in names else None
+
+    def _example(self, intent: str) -> str:
+        """How a language model is shown ``intent``: its first example."""
+        found = self.compiled.flows.intents.get(intent)
+        return found.examples[0] if found is not None and found.examples else intent
 
     async def _run_global(self, command: GlobalCommand, state: State) -> None:
         self.trace.append(f"global {command.intent}")

@@ -92,7 +92,7 @@ class Reading:
         match = self._command_beside_pleasantry(match)
         match = self._result_command_last(match)
         match = self._command_about_this(match)
-        if self._not_about_the_bot(match):
+        if self._bot_question_not_asked(match):
             # "first filter", "why did you cite 4": words of a question about the bot, but
             # asked of nothing, or about a result, a repository or the code: read on as text
             self.trace.append(f"'{self.text}' is not about the bot: not {match.intent}")
@@ -225,7 +225,7 @@ class Reading:
             return True
         return result_named(self.text, self.shown) is None
 
-    def _not_about_the_bot(self, match: IntentMatch) -> bool:
+    def _bot_question_not_asked(self, match: IntentMatch) -> bool:
         """An answer to a question about the bot (`builtin: answer`), read from a message that
         is not one of its examples, and that asks nothing ("first filter" is a search, "can i
         filter?" a question) or names a repository, a result or "this" ("why did you cite 4",
@@ -319,7 +319,7 @@ class Reading:
         if found is None or found[0] == OTHER or found[1] < LEANING:
             return None
         intent = found[0]
-        if self._not_about_the_bot(IntentMatch(intent, 100.0 * found[1], match.entities)):
+        if self._bot_question_not_asked(IntentMatch(intent, 100.0 * found[1], match.entities)):
             return None
         here = self.compiled.has_trigger(self.state, intent)
         if intent not in self.compiled.flows.globals and not here:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
+from bot.nlu.entities import REFERENCES
 from bot.nlu.vocabulary import STOPWORDS
 
-# "this", "that": the result on screen
-REFERRING_WORDS = frozenset(["this", "that", "it", "these", "those"])
+# "this", "that": the result on screen (the words of the `ref` entity, and their plurals)
+REFERRING_WORDS = frozenset(w for w in REFERENCES if " " not in w) | {"these", "those"}
 # Words for what is on screen that name nothing in the code
 _ABOUT_CODE_TEXT = (
     "function method class file import line lines code module bit thing stuff snippet part"
