@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from bot.nlu.entities import ORDINALS
 from bot.nlu.text import normalize, words
 from bot.nlu.vocabulary import STOPWORDS
 
@@ -31,6 +32,25 @@ def result_names(hit: Mapping[str, Any]) -> list[list[str]]:
         tokens = words(name)
         if tokens and len(name) >= MIN_NAME_CHARS and tokens not in names:
             names.append(tokens)
+    owner, _dot, own = symbol.rpartition(".")
+    if own in _CONSTRUCTORS and len(owner) >= MIN_NAME_CHARS:
+        names += [[*words(owner), said] for said in _SAID_OF_A_CONSTRUCTOR]  # "Bucket constructor"
+    if path and isinstance(line, int):
+        names += _line_names(path, line)
+    return names
+
+
+_CONSTRUCTORS = frozenset({"__init__", "__new__", "constructor", "new"})
+_SAID_OF_A_CONSTRUCTOR = ("constructor", "ctor", "initializer", "init")
+
+
+def _line_names(path: str, line: int) -> list[list[str]]:
+    """A result said by its line and file: "line 25 of bccache", "bccache.py line 25"."""
+    at = ["line", str(line)]
+    names = []
+    for file in dict.fromkeys((path.rsplit("/", 1)[-1], path.rsplit("/", 1)[-1].split(".")[0])):
+        said = words(file)
+        names += [[*at, joint, *said] for joint in ("of", "in")] + [[*said, *at]]
     return names
 
 
@@ -80,6 +100,14 @@ def _owner_names(hit: Mapping[str, Any]) -> list[list[str]]:
     return [tokens] if tokens and len(owner) >= MIN_NAME_CHARS else []
 
 
+def _file_stem_names(hit: Mapping[str, Any]) -> list[list[str]]:
+    """A result's file without its extension ("the 2nd bccache one"), when nothing on screen
+    is named so by its symbol."""
+    stem = str(hit.get("path") or "").rsplit("/", 1)[-1].split(".")[0]
+    tokens = words(stem)
+    return [tokens] if tokens and len(stem) >= MIN_NAME_CHARS else []
+
+
 def with_result_number(text: str, shown: Iterable[tuple[int, Mapping[str, Any]]]) -> str | None:
     """``text`` with the name of one result on screen replaced by its number ("explain #5"), or
     None when no result, or more than one, is named. A name covers whole words as typed:
@@ -95,9 +123,10 @@ def result_named(
     tokens, edges = _words_and_edges(text)
     shown = list(shown)
     # A result's own names first; failing those, the class its method belongs to
-    # ("the ChoiceLoader one" for `ChoiceLoader.load`), when only one result on screen has it.
+    # ("the ChoiceLoader one" for `ChoiceLoader.load`), when only one result on screen has it;
+    # failing those, its file's name without the extension.
     best: tuple[int, int, int] | None = None  # (length, start, number)
-    for naming in (result_names, _owner_names):
+    for naming in (result_names, _owner_names, _file_stem_names):
         found = [
             (len(name), start, number)
             for number, hit in shown
@@ -106,6 +135,7 @@ def result_named(
         ]
         # "bccache.py:55" names one result; "bccache.py" inside it, three, says nothing more.
         found = [f for f in found if not any(_inside(f, other) for other in found)]
+        found = _narrowed(found, tokens)
         named = {number for _width, _start, number in found}
         best = max(found, default=None)
         if best is not None:
@@ -113,6 +143,15 @@ def result_named(
     if best is None or len(named) != 1:
         return None
     width, start, number = best
+    spans = {(w, s) for w, s, _n in found}
+    if len(spans) > 1:
+        # "BaseLoader in loaders.py": every name said is the result's; the others are dropped
+        kept = set(range(len(tokens))) - {
+            i for w, s in spans if (w, s) != (width, start) for i in range(s, s + w)
+        }
+        keep = sorted(kept)
+        start = keep.index(start)
+        tokens = [tokens[i] for i in keep]
     # "the Environment class one", "the class Environment one": the kind said with the name
     if start + width < len(tokens) and tokens[start + width] in _KINDS:
         width += 1
@@ -122,6 +161,39 @@ def result_named(
     if not set(rest) - _NOT_A_COMMAND:
         return None  # the name alone ("BaseLoader.get_source", "the environment.py one"): a search
     return " ".join([*tokens[:start], f"#{number}", *tokens[start + width :]]), number
+
+
+def _narrowed(found: list[tuple[int, int, int]], tokens: list[str]) -> list[tuple[int, int, int]]:
+    """The names found, narrowed to fewer results by what else is said: an ordinal before a
+    name several results carry ("the second loaders.py one": the second of them on screen, the
+    ordinal then part of the name), and several names said of one result ("BaseLoader in
+    loaders.py": the one result carrying both)."""
+    by_span: dict[tuple[int, int], list[int]] = {}
+    for width, start, number in found:
+        by_span.setdefault((width, start), []).append(number)
+    out = []
+    for (width, start), numbers in by_span.items():
+        nth = _ordinal(tokens[start - 1]) if start > 0 and len(numbers) > 1 else None
+        if nth is not None and (nth <= len(numbers) or nth == -1):
+            out.append((width + 1, start - 1, sorted(numbers)[nth - 1 if nth > 0 else -1]))
+        else:
+            out += [(width, start, number) for number in numbers]
+    spans: dict[tuple[int, int], set[int]] = {}
+    for width, start, number in out:
+        spans.setdefault((width, start), set()).add(number)
+    common = set.intersection(*spans.values()) if len(spans) > 1 else set()
+    return [f for f in out if f[2] in common] if len(common) == 1 else out
+
+
+_NTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
+
+
+def _ordinal(token: str) -> int | None:
+    """The place an ordinal says ("second", "2nd"; "last" is -1), or None."""
+    if token == "last":
+        return -1
+    m = _NTH.fullmatch(token)
+    return int(m.group(1)) if m else ORDINALS.get(token)
 
 
 _KINDS = frozenset({"class", "function", "func", "method", "def", "file", "module"})

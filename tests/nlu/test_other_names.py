@@ -149,3 +149,35 @@ def test_a_result_said_as_the_one_is_a_reference_not_a_name_to_look_up(
     named = result_named(text, enumerate(SHOWN, 1))
     assert named is not None
     assert named_as_one(*named) is as_one
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("open the second bccache.py one", "open the #4 one"),  # of the three in that file
+        ("explain the first bccache.py one", "explain the #3 one"),
+        ("the 3rd bccache one, explain it", "the #5 one explain it"),
+        ("show the last bccache.py one", "show the #5 one"),
+        ("explain the get_bucket one in bccache.py", "explain the one in #5"),
+        ("can I see the Bucket constructor?", "can i see the #4"),
+        ("show line 25 of bccache", "show #3"),
+        ("explain bccache.py line 55", "explain #4"),
+    ],
+)
+def test_a_result_is_named_by_its_place_among_namesakes_its_line_or_its_constructor(
+    text: str, read: str
+) -> None:
+    assert with_result_number(text, enumerate(SHOWN, 1)) == read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "open the fourth bccache.py one",  # only three there
+        "the second bccache.py one",  # no command said
+        "show line 26 of bccache",  # no result at that line
+        "explain the Environment one in bccache.py",  # no result is both
+    ],
+)
+def test_a_place_line_or_pair_of_names_no_result_has_names_none(text: str) -> None:
+    assert with_result_number(text, enumerate(SHOWN, 1)) is None
