@@ -7,6 +7,7 @@ models).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ from bot.config import NluConfig
 from bot.flows.entity_refs import declared_entities
 from bot.flows.model import AUTO, PHRASED_OTHERWISE, FlowSet, State, Transition
 from bot.flows.templates import TemplateCache
+from bot.nlu.aboutbot import bot_words
 from bot.nlu.entities import LAST
 from bot.nlu.intents import IntentMatcher, example_key
 from bot.nlu.learned import OTHER, LazyLearned
@@ -54,6 +56,9 @@ def example_keys(flows: FlowSet) -> dict[str, str]:
     return {
         text: example_key(text) for intent in flows.intents.values() for text in intent.examples
     }
+
+
+_ABOUT_THE_BOT = frozenset({"help", "answer"})  # builtins of commands about the bot itself
 
 
 class CompiledFlows:
@@ -147,6 +152,27 @@ class CompiledFlows:
 
     def state(self, state_id: str) -> State | None:
         return self._states.get(state_id)
+
+    @functools.cached_property
+    def about_the_bot(self) -> frozenset[str]:
+        """The global commands that help or answer a question about the bot."""
+        return frozenset(n for n, g in self.flows.globals.items() if g.builtin in _ABOUT_THE_BOT)
+
+    @functools.cached_property
+    def bot_words(self) -> frozenset[str]:
+        """The words the bot uses itself (see bot/nlu/aboutbot.py): what its states, commands
+        and messages say, its commands' labels and hints, and the examples of help and of the
+        questions about it. Read when first asked, not at start."""
+        flows = self.flows
+        texts = [*flows.messages.values()]
+        for state in self._states.values():
+            texts += [*state.say, state.help or "", *(c.label for c in state.choices)]
+        texts += [g.say or "" for g in flows.globals.values()]
+        for name, intent in flows.intents.items():
+            texts += [intent.label or "", intent.hint or ""]
+            if name in self.about_the_bot:
+                texts += intent.examples
+        return bot_words(texts)
 
     def expose(self, found: Mapping[str, Any], slots: Mapping[str, Any]) -> dict[str, Any]:
         """The matcher's entities under the names the flows declare. "this"/"it" is the result

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine.machine import CompiledFlows
 from bot.flows.model import OTHERWISE, State
+from bot.nlu.aboutbot import asks_about_the_bot
 from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import (
     LAST,
@@ -115,6 +116,8 @@ class Reading:
             self.trace.append(f"'{self.text}' asks about {match.entities.get('repo')}")
             match = IntentMatch(None, match.score, match.entities, how="code")
         takes_text = self.compiled.has_trigger(self.state, OTHERWISE)
+        if takes_text:
+            match = self._asked_of_the_bot(match)
         if takes_text and match.intent is None and match.how not in ("code", "query", "clarified"):
             leaning = await self._leaning_to_a_command(match)
             if leaning is not None:  # "cancelar búsqueda": no word of it is in the code
@@ -142,7 +145,7 @@ class Reading:
             self.trace.append(f"'{self.text}' names code: not taken as {match.intent}")
             match = IntentMatch(None, match.score, match.entities, how="code")
         elif (
-            match.how not in ("partial", "learned", "agreed", "reference", "named")
+            match.how not in ("partial", "learned", "agreed", "reference", "named", "about the bot")
             and not match.sure
             and not self._points_at_shown(match)
             and not self._names_a_repository_to_use(match)
@@ -158,7 +161,27 @@ class Reading:
             # query that looks like a command, searched as typed.
             self.trace.append(f"'{self.text}' occurs in the code: not taken as {match.intent}")
             match = IntentMatch(None, match.score, match.entities, how="code")
-        return self._searched(Verdict(match, also_code=also_code))
+        return self._searched(Verdict(self._asked_of_the_bot(match), also_code=also_code))
+
+    def _asked_of_the_bot(self, match: IntentMatch) -> IntentMatch:
+        """Text about to be searched that asks about using the bot in the bot's own words
+        ("what does option 2 mean?", "how do I see more lines of this file?", see
+        bot/nlu/aboutbot.py), and that the classifier reads as help or a question about the
+        bot more likely than not: that command, though some of its words are in the code."""
+        if match.intent is not None or match.how in ("query", "clarified", "about the bot"):
+            return match
+        if looks_like_code(self.text) or match.entities.get("repo"):
+            return match
+        number = match.entities.get("number")
+        if number is not None and number in {n for n, _hit in self.shown}:
+            return match  # "what does 4 mean": about result 4
+        found = self.compiled.matcher(self.state.id).reading(self.text, repos=self.repos)
+        if found is None or found[0] not in self.compiled.about_the_bot or found[1] < LEANING:
+            return match
+        if not asks_about_the_bot(self.text, self.compiled.bot_words):
+            return match
+        self.trace.append(f"'{self.text}' asks about the bot in its words: {found[0]}")
+        return IntentMatch(found[0], 100.0 * found[1], match.entities, how="about the bot")
 
     def _searched(self, verdict: Verdict) -> Verdict:
         """``verdict``, with the command the classifier leans to when it is a search."""
