@@ -20,7 +20,7 @@ from bot.flows.entity_refs import declared_entities
 from bot.flows.model import AUTO, PHRASED_OTHERWISE, FlowSet, State, Transition
 from bot.flows.templates import TemplateCache
 from bot.nlu.aboutbot import bot_words
-from bot.nlu.entities import LAST
+from bot.nlu.entities import from_the_end
 from bot.nlu.intents import IntentMatcher, example_key
 from bot.nlu.learned import OTHER, LazyLearned
 
@@ -188,10 +188,11 @@ class CompiledFlows:
             by_kind["number"] = opened
         shown = slots.get("shown") or slots.get("results") or []
         cited = slots.get("cited")  # an answer cites its first results, a page shows five
-        if by_kind["number"] == LAST and isinstance(cited, int) and cited > 0:
-            by_kind["number"] = cited
-        elif by_kind["number"] == LAST and shown:  # "the last one": the last result shown
-            by_kind["number"] = shown[-1]["n"]
+        back = from_the_end(by_kind["number"])  # "the last one", "the one before the last"
+        if back and isinstance(cited, int) and cited >= back:
+            by_kind["number"] = cited + 1 - back
+        elif back and len(shown) >= back:  # among the results shown
+            by_kind["number"] = shown[-back]["n"]
         return {
             name: by_kind[kind]
             for name, kind in self.entity_kinds.items()

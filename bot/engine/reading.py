@@ -19,12 +19,12 @@ from bot.flows.model import OTHERWISE, State
 from bot.nlu.aboutbot import asks_about_the_bot
 from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import (
-    LAST,
     NUMBER,
     PLACEHOLDERS,
     described_repo,
     find_numbers,
     find_repos,
+    from_the_end,
 )
 from bot.nlu.learned import OTHER
 from bot.nlu.match import IntentMatch
@@ -284,8 +284,9 @@ class Reading:
         shown = self.shown
         number = match.entities.get("number")
         text = self.text
-        if number == LAST and shown:
-            number = shown[-1][0]
+        back = from_the_end(number)
+        if back and len(shown) >= back:
+            number = shown[-back][0]
         if number is None:
             # "why is the Template one cited": a result named by what it shows
             named = result_named(self.text, shown)

@@ -85,6 +85,15 @@ LINE_WORDS = frozenset(
     {"line", "lines", "ln", "zeile", "ligne", "linea", "linha", "строка", "строке", "строку"}
 )
 LAST = "last"  # "the last one": the last result shown, resolved where the results are known
+BEFORE_LAST = "before last"  # "the one before the last", "second to last": the one before it
+# How "before the last" is said, as normalised words
+_BEFORE_LAST_SAID = (
+    ("one", "before", "the", "last"), ("one", "before", "last"), ("before", "the", "last"),
+    ("second", "to", "last"), ("2nd", "to", "last"), ("second", "last"), ("2nd", "last"),
+    ("last", "but", "one"), ("penultimate",), ("penultimo",), ("penultima",),
+    ("vorletzte",), ("vorletzten",), ("vorletztes",), ("avant", "dernier"),
+    ("avant", "derniere"), ("lavant", "dernier"), ("lavant", "derniere"),
+)  # fmt: skip
 LAST_WORDS = frozenset({"last", "ultimo", "ultima", "dernier", "derniere", "letzte", "letzten"})
 # The articles before one of those that make it "the last one": "abre el ultimo", "le dernier"
 _ARTICLES = frozenset({"the", "el", "la", "le", "il", "lo", "l", "o", "a", "den", "der", "die"})
@@ -157,6 +166,13 @@ def find_numbers(tokens: list[str]) -> Found:
         if token in NUMBER_WORDS and nxt is not None and number_of(nxt) is not None:
             i += 1  # "number 3", "no 3": the word only says a number follows
             continue
+        said = _before_last_at(tokens, i)
+        if said:
+            found.values.setdefault("number", BEFORE_LAST)
+            found.tokens.append(NUMBER)
+            nxt = tokens[i + said] if i + said < len(tokens) else None
+            i += said + (1 if nxt in NOUNS else 0)
+            continue
         if token in LAST_ALONE or (
             token in LAST_WORDS and (nxt in NOUNS or (i and tokens[i - 1] in _ARTICLES))
         ):
@@ -181,6 +197,20 @@ def find_numbers(tokens: list[str]) -> Found:
     if found.numbers:
         found.values["number"] = found.numbers[0]
     return found
+
+
+def _before_last_at(tokens: list[str], i: int) -> int:
+    """How many words from ``tokens[i]`` say "the one before the last", or 0."""
+    for said in _BEFORE_LAST_SAID:
+        if tuple(tokens[i : i + len(said)]) == said:
+            return len(said)
+    return 0
+
+
+def from_the_end(value: object) -> int:
+    """Where a number said from the end of a list stands, counted back from it (the last: 1,
+    the one before: 2); 0 for any other number."""
+    return 1 if value == LAST else 2 if value == BEFORE_LAST else 0
 
 
 _BEFORE_ONE = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.codeish import looks_like_code
-from bot.nlu.entities import LAST, described_repo, find_numbers, find_repos
+from bot.nlu.entities import BEFORE_LAST, LAST, described_repo, find_numbers, find_repos
 from bot.nlu.intents import IntentMatcher
 from bot.nlu.text import normalize
 
@@ -147,6 +147,15 @@ def test_no_repository_when_the_words_describe_none_or_several(text: str) -> Non
         ("wyjaśnij ostatni", LAST),
         ("最後のを開いて", LAST),
         ("last", None),
+        # the one before the last
+        ("show me the one before the last", BEFORE_LAST),
+        ("explain the second to last one", BEFORE_LAST),
+        ("2nd last pls", BEFORE_LAST),
+        ("last but one", BEFORE_LAST),
+        ("abre el penúltimo", BEFORE_LAST),
+        ("zeig den vorletzten", BEFORE_LAST),
+        ("l'avant-dernier", BEFORE_LAST),
+        ("the second one", 2),
     ],
 )
 def test_which_numbers_are_results(text: str, number: int | str | None) -> None:
