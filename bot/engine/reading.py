@@ -168,10 +168,14 @@ class Reading:
         ("what does option 2 mean?", "how do I see more lines of this file?", see
         bot/nlu/aboutbot.py), and that the classifier reads as help or a question about the
         bot more likely than not: that command, though some of its words are in the code."""
-        if match.intent is not None or match.how in ("query", "clarified", "about the bot"):
+        if match.how in ("query", "clarified", "about the bot") or looks_like_code(self.text):
             return match
-        if looks_like_code(self.text) or match.entities.get("repo"):
-            return match
+        if match.entities.get("repo_by_name"):
+            return match  # "what is codechat": a repository, by its name
+        if match.intent is not None and (
+            match.intent != self.compiled.repo_command or not match.entities.get("repo")
+        ):
+            return match  # but the bot itself, by another name ("what is this bot"), is asked of
         number = match.entities.get("number")
         if number is not None and number in {n for n, _hit in self.shown}:
             return match  # "what does 4 mean": about result 4
