@@ -20,7 +20,7 @@ from bot.flows.entity_refs import declared_entities
 from bot.flows.model import AUTO, PHRASED_OTHERWISE, FlowSet, State, Transition
 from bot.flows.templates import TemplateCache
 from bot.nlu.aboutbot import bot_words
-from bot.nlu.entities import from_the_end
+from bot.nlu.entities import along_the_list, from_the_end
 from bot.nlu.intents import IntentMatcher, example_key
 from bot.nlu.learned import OTHER, LazyLearned
 
@@ -188,6 +188,9 @@ class CompiledFlows:
             by_kind["number"] = opened
         shown = slots.get("shown") or slots.get("results") or []
         cited = slots.get("cited")  # an answer cites its first results, a page shows five
+        along = along_the_list(by_kind["number"], opened)  # "explain the next one"
+        if along is not None:
+            by_kind["number"] = along
         back = from_the_end(by_kind["number"])  # "the last one", "the one before the last"
         if back and isinstance(cited, int) and cited >= back:
             by_kind["number"] = cited + 1 - back

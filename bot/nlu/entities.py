@@ -86,6 +86,15 @@ LINE_WORDS = frozenset(
 )
 LAST = "last"  # "the last one": the last result shown, resolved where the results are known
 BEFORE_LAST = "before last"  # "the one before the last", "second to last": the one before it
+# "explain the next one", "show me the previous one": the result after (before) the one opened
+# or explained last. Said alone ("next one") it is no number: the flows' next_result does the
+# next one as the last one was done.
+NEXT = "next"
+PREVIOUS = "previous"
+_ALONG = {"next": NEXT, "following": NEXT, "previous": PREVIOUS, "prev": PREVIOUS}
+_ALONG_NOUNS = frozenset({"one", "result", "match", "hit", "item"})
+# Between the command and "the next one": "show me the next one", "open up the next result"
+_BEFORE_ALONG = frozenset({"the", "me", "us", "up", "also", "now", "then"})
 # How "before the last" is said, as normalised words
 _BEFORE_LAST_SAID = (
     ("one", "before", "the", "last"), ("one", "before", "last"), ("before", "the", "last"),
@@ -166,6 +175,12 @@ def find_numbers(tokens: list[str]) -> Found:
         if token in NUMBER_WORDS and nxt is not None and number_of(nxt) is not None:
             i += 1  # "number 3", "no 3": the word only says a number follows
             continue
+        along = _along_at(tokens, i)
+        if along is not None:
+            found.values.setdefault("number", along)
+            found.tokens.append(NUMBER)
+            i += 2
+            continue
         said = _before_last_at(tokens, i)
         if said:
             found.values.setdefault("number", BEFORE_LAST)
@@ -205,6 +220,27 @@ def _before_last_at(tokens: list[str], i: int) -> int:
         if tuple(tokens[i : i + len(said)]) == said:
             return len(said)
     return 0
+
+
+def _along_at(tokens: list[str], i: int) -> str | None:
+    """NEXT or PREVIOUS when ``tokens[i:]`` say "next one" ("previous result") after a command
+    about a result ("explain the next one"), else None."""
+    said = _ALONG.get(tokens[i])
+    if said is None or i + 1 >= len(tokens) or tokens[i + 1] not in _ALONG_NOUNS:
+        return None
+    j = i - 1
+    while j >= 0 and tokens[j] in _BEFORE_ALONG:
+        j -= 1
+    return said if j >= 0 and tokens[j] in _BEFORE_ONE else None
+
+
+def along_the_list(value: object, opened: object) -> int | None:
+    """The number NEXT or PREVIOUS stands for after result ``opened`` (none: the first), or
+    None for any other value."""
+    if value not in (NEXT, PREVIOUS):
+        return None
+    last = opened if isinstance(opened, int) else 0
+    return last + 1 if value == NEXT else max(last - 1, 1)
 
 
 def from_the_end(value: object) -> int:

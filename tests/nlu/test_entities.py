@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.codeish import looks_like_code
-from bot.nlu.entities import BEFORE_LAST, LAST, described_repo, find_numbers, find_repos
+from bot.nlu.entities import (
+    BEFORE_LAST,
+    LAST,
+    NEXT,
+    PREVIOUS,
+    along_the_list,
+    described_repo,
+    find_numbers,
+    find_repos,
+)
 from bot.nlu.intents import IntentMatcher
 from bot.nlu.text import normalize
 
@@ -156,7 +165,22 @@ def test_no_repository_when_the_words_describe_none_or_several(text: str) -> Non
         ("zeig den vorletzten", BEFORE_LAST),
         ("l'avant-dernier", BEFORE_LAST),
         ("the second one", 2),
+        # the next or previous one, after a command about a result
+        ("explain the next one", NEXT),
+        ("now show me the next one", NEXT),
+        ("open the previous result", PREVIOUS),
+        ("next one", None),  # alone: the flows' next_result, done as the last one was
+        ("and the next one", None),
+        ("next page", None),
     ],
 )
 def test_which_numbers_are_results(text: str, number: int | str | None) -> None:
     assert find_numbers(normalize(text).split()).values.get("number") == number
+
+
+def test_the_next_and_previous_one_count_from_the_result_opened() -> None:
+    assert along_the_list(NEXT, 2) == 3
+    assert along_the_list(PREVIOUS, 3) == 2
+    assert along_the_list(PREVIOUS, 1) == 1  # the first stays the first
+    assert along_the_list(NEXT, None) == 1  # nothing opened yet: the first
+    assert along_the_list(4, 2) is None
