@@ -21,6 +21,7 @@ from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import (
     NUMBER,
     PLACEHOLDERS,
+    REPO,
     described_repo,
     find_numbers,
     find_repos,
@@ -384,7 +385,9 @@ class Reading:
             return False
         matcher = self.compiled.matcher(self.state.id)
         own = matcher.own_words(command)
-        _tokens, rest = self._words_besides(str(repo), self.aliases)
+        tokens, rest = self._words_besides(str(repo), self.aliases)
+        if _the_subject(tokens):
+            return True  # "how does codechat pick a repo": what it does, not where to go
         if not asks(rest):
             return False
         return any(t not in own and t not in QUESTION_WORDS for t in rest)
@@ -597,6 +600,23 @@ class Reading:
             return False
         own = [w for w in words if not w.startswith("{")]
         return bool(own) and await self.ports.search.occurs(" ".join(own), repo)
+
+
+# The verb that asks what the repository named after it does ("how does codechat pick a repo",
+# "does aiohttp support http2"), when it opens the question or follows its question word
+_ASKING_VERBS = frozenset({"does", "do", "did"})
+
+
+def _the_subject(tokens: list[str]) -> bool:
+    """A repository (as its placeholder in ``tokens``) asked about as the subject of a
+    question, with more words after it: "where does codechat switch repos", not "can we do
+    aiohttp now"."""
+    for i, token in enumerate(tokens[1:-1], 1):
+        if token != REPO or tokens[i - 1] not in _ASKING_VERBS:
+            continue
+        if i == 1 or tokens[i - 2] in QUESTION_WORDS:
+            return True
+    return False
 
 
 def _may_name_code(word: str) -> bool:
