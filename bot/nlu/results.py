@@ -64,11 +64,14 @@ _BEFORE_A_REFERENCE = frozenset(
 )  # fmt: skip
 
 
+_REPOSITORY_WORDS = frozenset({"repo", "repos", "repository", "repositories", "codebase"})
+
+
 def points_at_result(tokens: list[str], number: int) -> bool:
     """A short message (normalised ``tokens``) whose ``number`` stands as a reference to a
     result: first, or after a word that leads to one ("why is 2 there", not "python 3")."""
-    if len(tokens) > MAX_REFERENCE_WORDS:
-        return False
+    if len(tokens) > MAX_REFERENCE_WORDS or not _REPOSITORY_WORDS.isdisjoint(tokens):
+        return False  # a question, or "use the third repo": a repository of the list
     for i, token in enumerate(tokens):
         if token.lstrip("#") == str(number) or token == "{n}":
             return i == 0 or tokens[i - 1] in _BEFORE_A_REFERENCE
