@@ -171,16 +171,16 @@ def _narrowed(found: list[tuple[int, int, int]], tokens: list[str]) -> list[tupl
     name several results carry ("the second loaders.py one": the second of them on screen, the
     ordinal then part of the name), and several names said of one result ("BaseLoader in
     loaders.py": the one result carrying both)."""
-    by_span: dict[tuple[int, int], list[int]] = {}
+    by_span: dict[tuple[int, int], set[int]] = {}
     for width, start, number in found:
-        by_span.setdefault((width, start), []).append(number)
+        by_span.setdefault((width, start), set()).add(number)
     out = []
     for (width, start), numbers in by_span.items():
         nth = _ordinal(tokens[start - 1]) if start > 0 and len(numbers) > 1 else None
-        if nth is not None and (nth <= len(numbers) or nth == -1):
+        if nth is not None and (0 < nth <= len(numbers) or nth == -1):
             out.append((width + 1, start - 1, sorted(numbers)[nth - 1 if nth > 0 else -1]))
         else:
-            out += [(width, start, number) for number in numbers]
+            out += [(width, start, number) for number in sorted(numbers)]
     spans: dict[tuple[int, int], set[int]] = {}
     for width, start, number in out:
         spans.setdefault((width, start), set()).add(number)
