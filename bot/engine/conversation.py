@@ -48,6 +48,7 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
         "To search the code for “{{ text | shorten(60) }}” instead, send "
         "*find {{ text | shorten(60) }}*."
     ),
+    "offer": "If you meant *{{ label }}*, send *{{ command }}*.",
     "inactive": "Welcome back! It has been a while, so we're starting again.",
     "flows_changed": "The conversation was just updated, so we are starting this part again.",
 }
@@ -250,6 +251,8 @@ class Conversation:
                 self._push_back(before)
                 self.trace.append(f"transition {state.id} -> {self.state} on {trigger}")
                 await self.compiled.settle(self)
+                if trigger == OTHERWISE and verdict.maybe is not None:
+                    self._offer(verdict.maybe)
                 return
         self.outcome = "not_understood"
         self.say(self.message("fallback"))
@@ -267,6 +270,21 @@ class Conversation:
         self.text, chosen = resolved
         self.trace.append(f"clarified: {chosen.intent or 'search'}")
         return chosen
+
+    def _offer(self, leaning: IntentMatch) -> None:
+        """After a search of text the classifier reads as a command, how to have the command
+        ("If you meant *help*, send *help*."): its first example, with the message's number or
+        repository; none when the example needs one the message did not give."""
+        label = self._label(leaning.intent or "")
+        command = self._example(leaning.intent or "")
+        for placeholder, entity in (("{n}", "number"), ("{repo}", "repo")):
+            value = leaning.entities.get(entity)
+            if placeholder in command and value is not None:
+                command = command.replace(placeholder, str(value))
+        if not label or "{" in command:
+            return
+        self.trace.append(f"offered {leaning.intent}")
+        self.say(self.message("offer", label=label, command=command))
 
     def _ask(self, match: IntentMatch, state: State) -> None:
         assert match.intent is not None

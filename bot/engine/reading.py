@@ -67,7 +67,7 @@ class Verdict:
     ask: IntentMatch | None = None  # ask whether this command was meant, or a search
     also_code: str = ""  # taken as the command; the reply says how to search this text instead
     # Searched as text, though the classifier leans to this command: a model, where one is
-    # configured, may say it was meant
+    # configured, may say it was meant; else the reply offers it after the search
     maybe: IntentMatch | None = None
 
 
@@ -189,10 +189,9 @@ class Reading:
         return IntentMatch(found[0], 100.0 * found[1], match.entities, how="about the bot")
 
     def _searched(self, verdict: Verdict) -> Verdict:
-        """``verdict``, with the command the classifier leans to when it is a search."""
+        """``verdict``, with the command the classifier leans to when it is a search: a model,
+        where one is configured, says whether it was meant; else the reply offers it."""
         match = verdict.match
-        if self.ports.classifier is None:
-            return verdict  # no model to ask whether the command was meant
         if match.intent is not None or match.how in ("clarified", "query"):
             return verdict  # a command, an answer, or a search said as one ("search for X")
         return replace(verdict, maybe=self._likely_command(match))

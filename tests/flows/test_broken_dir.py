@@ -17,7 +17,8 @@ tests/flows/broken/intents.yaml:12: global 'menu' goes to unknown state 'shop.no
 (did you mean 'shop.welcome'?)
 tests/flows/broken/intents.yaml:12: global 'menu' has no intent with examples of that name
 tests/flows/broken/intents.yaml:15: unknown message 'fallbak' (the engine uses: also_code, \
-clarify, empty, error, fallback, flows_changed, help, inactive, media, no_back, not_here, too_long)
+clarify, empty, error, fallback, flows_changed, help, inactive, media, no_back, not_here, \
+offer, too_long)
 tests/flows/broken/shop.yaml:4: warning: 'say' of 'shop.welcome' uses 'nmae', which nothing sets
 tests/flows/broken/shop.yaml:7: state 'shop.welcome' uses unknown intent 'sell'
 tests/flows/broken/shop.yaml:9: state 'shop.welcome' goes to unknown state 'shop.welcom' \
