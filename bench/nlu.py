@@ -96,6 +96,7 @@ class Outcome:
     number: int | None = None
     repo: str | None = None
     dead_end: bool = False
+    offered: bool = False  # searched, and the reply offered the command the classifier read
 
 
 def outcome(
@@ -122,7 +123,8 @@ def outcome(
         return Outcome("help", dead_end=dead)
     kept = slots.get("pending_query") and result.state == "repo.choose"  # "search it where?"
     if searched or kept:
-        return Outcome("query", repo=repo or slots.get("repo"), dead_end=dead)
+        offered = "offered " in trace
+        return Outcome("query", repo=repo or slots.get("repo"), dead_end=dead, offered=offered)
     picked = "enter repo.pick" in trace  # includes repo.pick_named
     if picked and result.state in ("search.ask_query", "qa.ask"):
         return Outcome("switch_repo", repo=slots.get("repo"), dead_end=dead)
@@ -256,10 +258,14 @@ def report(
     )
     asked = sum(o.label == "clarify" for _c, o, _ok in results)
     dead = sum(o.dead_end for _c, o, _ok in results)
-    searched = sum(1 for c, o, _ok in results if c["expect"] in COMMANDS and o.label == "query")
+    searched_commands = [
+        o for c, o, _ok in results if c["expect"] in COMMANDS and o.label == "query"
+    ]
+    searched = len(searched_commands)
+    offered = sum(o.offered for o in searched_commands)
     print(
         f"  clarifying questions {asked} ({asked / total:.1%}), dead ends {dead}, "
-        f"commands searched {searched}"
+        f"commands searched {searched} (the command offered after {offered})"
     )
     if show:
         for case, got, ok in results:
@@ -278,6 +284,7 @@ def report(
         "asked": asked / total,
         "dead_ends": dead,
         "searched": searched,
+        "offered": offered,
     }
 
 
@@ -353,6 +360,7 @@ async def main() -> int:
     held = _pooled([figures[n] for n in HELDOUT if n in figures])
     dead = sum(int(f["dead_ends"]) for f in figures.values())
     searched = sum(int(f["searched"]) for n, f in figures.items() if n in HELDOUT)
+    offered = sum(int(f["offered"]) for n, f in figures.items() if n in HELDOUT)
     each = " ".join(
         f"{n.replace('heldout', 'heldout_set')}_accuracy={figures[n]['accuracy']:.3f}"
         for n in HELDOUT
@@ -361,7 +369,8 @@ async def main() -> int:
     print(
         f"RESULT accuracy={dev['accuracy']:.3f} heldout_accuracy={held['accuracy']:.3f} {each} "
         f"clarify_share={held['asked']:.3f} dead_ends={dead} heldout_commands_searched={searched} "
-        f"p99_ms={p99:.3f} anchor_p99_ms={anchor:.3f} ratio={p99 / anchor:.2f}"
+        f"heldout_commands_offered={offered} p99_ms={p99:.3f} anchor_p99_ms={anchor:.3f} "
+        f"ratio={p99 / anchor:.2f}"
     )
     return 0
 

@@ -89,14 +89,17 @@ async def main() -> int:
             with_own.append(await measure(shipped, name, cases, False))
     out, anchor = _pooled(own_out), _pooled(with_own)
     searched = sum(int(f["searched"]) for f in own_out)
+    offered = sum(int(f["offered"]) for f in own_out)
     cases_total = sum(int(f["cases"]) for f in own_out)
     print(
         f"\n{cases_total} cases: {out['accuracy']:.1%} right with their own phrasings left out, "
-        f"{anchor['accuracy']:.1%} with them in; commands searched {searched}"
+        f"{anchor['accuracy']:.1%} with them in; commands searched {searched} "
+        f"(the command offered after {offered})"
     )
     print(
         f"RESULT own_out_accuracy={out['accuracy']:.4f} with_own_accuracy={anchor['accuracy']:.4f} "
-        f"own_out_commands_searched={searched} cases={cases_total}"
+        f"own_out_commands_searched={searched} own_out_commands_offered={offered} "
+        f"cases={cases_total}"
     )
     return 0
 
