@@ -50,6 +50,9 @@ SHORT_REFERENCE_WORDS = 3
 # How likely the classifier must find a command, for text in which no word is in the code, to
 # ask whether the command was meant rather than search for it
 LEANING = 0.5
+# How likely the classifier must find a command, likeliest of all, for a search of the text to
+# offer it after the results (a model, where configured, is asked from here on)
+OFFERING = 0.25
 # How likely the classifier must find a command misspelt in a sentence to take it unasked
 SURE_READING = 0.95
 # Words of English grammar that code also defines (jinja2's `Not`, `If`, `For` nodes): in a
@@ -194,7 +197,7 @@ class Reading:
         match = verdict.match
         if match.intent is not None or match.how in ("clarified", "query"):
             return verdict  # a command, an answer, or a search said as one ("search for X")
-        return replace(verdict, maybe=self._likely_command(match))
+        return replace(verdict, maybe=self._likely_command(match, OFFERING))
 
     def _result_command_last(self, match: IntentMatch) -> IntentMatch:
         """A question, then a short command about a result ("why is it importing Environment
@@ -337,14 +340,15 @@ class Reading:
         )
         return likely
 
-    def _likely_command(self, match: IntentMatch) -> IntentMatch | None:
-        """The command the classifier finds more likely than not for text about to be searched
-        in the selected repository, when it could be done here and the text is no code."""
+    def _likely_command(self, match: IntentMatch, floor: float = LEANING) -> IntentMatch | None:
+        """The command the classifier finds likeliest, at ``floor`` or above (more likely than
+        not), for text about to be searched in the selected repository, when it could be done
+        here and the text is no code."""
         repo = self.slots.get("repo")
         if not isinstance(repo, str) or repo not in self.repos or looks_like_code(self.text):
             return None
         found = self.compiled.matcher(self.state.id).reading(self.text, repos=self.repos)
-        if found is None or found[0] == OTHER or found[1] < LEANING:
+        if found is None or found[0] == OTHER or found[1] < floor:
             return None
         intent = found[0]
         if self._bot_question_not_asked(IntentMatch(intent, 100.0 * found[1], match.entities)):
