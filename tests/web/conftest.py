@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -170,3 +171,17 @@ async def ready(client: TestClient[Any, Any], sender: str, prefix: str = "SMsetu
             client, "/webhook", inbound(f"{prefix}{sender}{i}", text, sender)
         )
         assert status == 200
+
+
+# Rate limits count in fixed one-minute windows (bot/coord): a test that sends more messages than
+# its limit within one window starts with at least this many seconds of the window left.
+WINDOW_LEFT = 15.0
+
+
+@pytest.fixture
+async def one_window() -> None:
+    """Waits for the next minute when the current one is nearly over, so a test's burst of
+    messages falls within one rate-limit window."""
+    left = 60.0 - time.time() % 60.0
+    if left < WINDOW_LEFT:
+        await asyncio.sleep(left + 0.05)

@@ -27,6 +27,7 @@ async def redis_url() -> str:
     return REDIS_URL
 
 
+@pytest.mark.usefixtures("one_window")
 @pytest.mark.redis
 async def test_the_rate_limit_is_shared_by_instances(
     aiohttp_client: Any, make_settings: Any, redis_url: str

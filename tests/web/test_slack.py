@@ -354,6 +354,7 @@ async def test_one_person_is_one_conversation_others_their_own(slack: Any) -> No
     assert ada.state != "greeting.menu" and bea.state == "greeting.menu"
 
 
+@pytest.mark.usefixtures("one_window")
 async def test_the_rate_limit_tells_once_and_keeps_the_message(
     start: Start, fake_slack: tuple[FakeSlack, str]
 ) -> None:
@@ -376,6 +377,7 @@ async def test_the_rate_limit_tells_once_and_keeps_the_message(
     assert limited.count("rate_limited") == 2
 
 
+@pytest.mark.usefixtures("one_window")
 async def test_a_replayed_event_over_the_limit_gets_no_notice(
     start: Start, fake_slack: tuple[FakeSlack, str]
 ) -> None:

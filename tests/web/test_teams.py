@@ -261,6 +261,7 @@ async def test_a_teams_id_listed_in_capitals_lets_its_owner_in(
     assert "Private bot" not in texts(await shouting.say("help"))
 
 
+@pytest.mark.usefixtures("one_window")
 async def test_the_rate_limit_counts_per_teams_user(start: Start, microsoft: FakeMicrosoft) -> None:
     client, services = await start(
         teams=teams_settings(microsoft), limits={"rate_limit_per_minute": 2}
@@ -276,6 +277,7 @@ async def test_the_rate_limit_counts_per_teams_user(start: Start, microsoft: Fak
     assert [r.message_type for r in rows][-1] == "rate_limited"
 
 
+@pytest.mark.usefixtures("one_window")
 async def test_a_resent_activity_over_the_limit_gets_no_notice(
     start: Start, microsoft: FakeMicrosoft
 ) -> None:

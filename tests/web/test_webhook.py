@@ -116,6 +116,7 @@ async def test_different_senders_do_not_wait_for_each_other(start, slow_search) 
     assert slow_search.most_at_once > 1
 
 
+@pytest.mark.usefixtures("one_window")
 async def test_over_the_rate_limit_one_notice_then_silence_and_nothing_is_lost(start) -> None:
     client, services = await start(limits={"rate_limit_per_minute": 3})
     answers = [
