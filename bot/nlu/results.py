@@ -168,19 +168,21 @@ def result_named(
 
 def _narrowed(found: list[tuple[int, int, int]], tokens: list[str]) -> list[tuple[int, int, int]]:
     """The names found, narrowed to fewer results by what else is said: an ordinal before a
-    name several results carry ("the second loaders.py one": the second of them on screen, the
-    ordinal then part of the name), and several names said of one result ("BaseLoader in
+    name ("the second loaders.py one": the second of the results carrying it on screen, the
+    ordinal then part of the name; "the first" or "the last" of one, that one), and several
+    names said of one result ("BaseLoader in
     loaders.py": the one result carrying both)."""
     by_span: dict[tuple[int, int], set[int]] = {}
     for width, start, number in found:
         by_span.setdefault((width, start), set()).add(number)
     out = []
     for (width, start), numbers in by_span.items():
-        nth = _ordinal(tokens[start - 1]) if start > 0 and len(numbers) > 1 else None
-        if nth is not None and (0 < nth <= len(numbers) or nth == -1):
-            out.append((width + 1, start - 1, sorted(numbers)[nth - 1 if nth > 0 else -1]))
-        else:
+        nth = _ordinal(tokens[start - 1]) if start > 0 else None
+        if nth is None:
             out += [(width, start, number) for number in sorted(numbers)]
+        elif 0 < nth <= len(numbers) or nth == -1:
+            out.append((width + 1, start - 1, sorted(numbers)[nth - 1 if nth > 0 else -1]))
+        # else: "the third loaders.py one" of two names none of them
     spans: dict[tuple[int, int], set[int]] = {}
     for width, start, number in out:
         spans.setdefault((width, start), set()).add(number)

@@ -158,6 +158,7 @@ def test_a_result_said_as_the_one_is_a_reference_not_a_name_to_look_up(
         ("explain the first bccache.py one", "explain the #3 one"),
         ("the 3rd bccache one, explain it", "the #5 one explain it"),
         ("show the last bccache.py one", "show the #5 one"),
+        ("open the first environment.py one", "open the #1 one"),  # the only one: first and last
         ("explain the get_bucket one in bccache.py", "explain the one in #5"),
         ("can I see the Bucket constructor?", "can i see the #4"),
         ("show line 25 of bccache", "show #3"),
@@ -174,6 +175,7 @@ def test_a_result_is_named_by_its_place_among_namesakes_its_line_or_its_construc
     "text",
     [
         "open the fourth bccache.py one",  # only three there
+        "open the second environment.py one",  # only one there
         "the second bccache.py one",  # no command said
         "show line 26 of bccache",  # no result at that line
         "explain the Environment one in bccache.py",  # no result is both
