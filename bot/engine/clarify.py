@@ -3,7 +3,7 @@
 "load more" typed where any text is searched, when "load" and "more" both occur in the code:
 "Did you mean *1.* more results, or *2.* search for “load more”?". The question is kept in the
 session (`_clarify`) for one turn: "1", "the first", "2", "search" answer it; anything else is
-read as a new message.
+read as a new message. A command offered after a search is kept the same way: "yes" takes it.
 """
 
 from __future__ import annotations
@@ -37,9 +37,23 @@ def question(match: IntentMatch, text: str, state: str) -> dict[str, Any]:
     }
 
 
+def offer(match: IntentMatch, text: str, state: str) -> dict[str, Any]:
+    """What to keep after a search that offered the command ``match`` ("If you meant *help*,
+    send *help*."): a yes takes it; among the results a number still opens one."""
+    return {**question(match, text, state), "offered": True}
+
+
 def answer(asked: Mapping[str, Any], reply: str) -> tuple[str, IntentMatch] | None:
-    """The original text and how to take it, when ``reply`` answers the question; else None."""
+    """The original text and how to take it, when ``reply`` answers the question (or accepts
+    the command offered); else None."""
     words = normalize(reply)
+    if asked.get("offered"):
+        if words not in _YES or not asked.get("intent"):
+            return None
+        entities = dict(asked.get("entities") or {})
+        return str(asked.get("text") or ""), IntentMatch(
+            str(asked["intent"]), 100.0, entities, how="clarified"
+        )
     found = find_numbers(words.split())
     choice: int | None = None
     if found.tokens == ["{n}"] or found.tokens in (["the", "{n}"], ["option", "{n}"]):

@@ -274,7 +274,8 @@ class Conversation:
     def _offer(self, leaning: IntentMatch) -> None:
         """After a search of text the classifier reads as a command, how to have the command
         ("If you meant *help*, send *help*."): its first example, with the message's number or
-        repository; none when the example needs one the message did not give."""
+        repository; none when the example needs one the message did not give. A "yes" next
+        takes it (see clarify.py)."""
         label = self._label(leaning.intent or "")
         command = self._example(leaning.intent or "")
         for placeholder, entity in (("{n}", "number"), ("{repo}", "repo")):
@@ -285,6 +286,7 @@ class Conversation:
             return
         self.trace.append(f"offered {leaning.intent}")
         self.say(self.message("offer", label=label, command=command))
+        self.session.slots[clarify.SLOT] = clarify.offer(leaning, self.text, self.state)
 
     def _ask(self, match: IntentMatch, state: State) -> None:
         assert match.intent is not None
