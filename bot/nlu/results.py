@@ -236,9 +236,10 @@ def _find(tokens: list[str], name: list[str], edges: set[int]) -> int | None:
     return None
 
 
-# "6-10", "results 6-10", "6 to 10 pls": the numbers of a page, as the bot writes them
+# "6-10", "results 6-10", "6 to 10 pls", "show me hits 6 to 10": the numbers of a page
 _RANGE = re.compile(
-    r"^\s*(?:results?\s+|#)?(\d{1,4})\s*(?:-|–|—|to|through|till|bis|a|à)\s*(\d{1,4})(?P<rest>.*)$",
+    r"^\s*(?:(?:show|see|give|get)\s+(?:me\s+)?)?(?:the\s+)?(?:(?:results?|hits?|matches?)\s+|#)?"
+    r"(\d{1,4})\s*(?:-|–|—|to|through|till|bis|a|à)\s*(\d{1,4})(?P<rest>.*)$",
     re.IGNORECASE,
 )
 
