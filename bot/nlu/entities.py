@@ -103,6 +103,10 @@ _BEFORE_LAST_SAID = (
     ("vorletzte",), ("vorletzten",), ("vorletztes",), ("avant", "dernier"),
     ("avant", "derniere"), ("lavant", "dernier"), ("lavant", "derniere"),
 )  # fmt: skip
+_BEFORE_LAST_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
+    first: tuple(said for said in _BEFORE_LAST_SAID if said[0] == first)
+    for first in {said[0] for said in _BEFORE_LAST_SAID}
+}
 LAST_WORDS = frozenset({"last", "ultimo", "ultima", "dernier", "derniere", "letzte", "letzten"})
 # The articles before one of those that make it "the last one": "abre el ultimo", "le dernier"
 _ARTICLES = frozenset({"the", "el", "la", "le", "il", "lo", "l", "o", "a", "den", "der", "die"})
@@ -175,13 +179,13 @@ def find_numbers(tokens: list[str]) -> Found:
         if token in NUMBER_WORDS and nxt is not None and number_of(nxt) is not None:
             i += 1  # "number 3", "no 3": the word only says a number follows
             continue
-        along = _along_at(tokens, i)
+        along = _along_at(tokens, i) if token in _ALONG else None
         if along is not None:
             found.values.setdefault("number", along)
             found.tokens.append(NUMBER)
             i += 2
             continue
-        said = _before_last_at(tokens, i)
+        said = _before_last_at(tokens, i) if token in _BEFORE_LAST_BY_FIRST else 0
         if said:
             found.values.setdefault("number", BEFORE_LAST)
             found.tokens.append(NUMBER)
@@ -216,7 +220,7 @@ def find_numbers(tokens: list[str]) -> Found:
 
 def _before_last_at(tokens: list[str], i: int) -> int:
     """How many words from ``tokens[i]`` say "the one before the last", or 0."""
-    for said in _BEFORE_LAST_SAID:
+    for said in _BEFORE_LAST_BY_FIRST.get(tokens[i], ()):
         if tuple(tokens[i : i + len(said)]) == said:
             return len(said)
     return 0
