@@ -278,10 +278,10 @@ class Conversation:
         takes it (see clarify.py)."""
         label = self._label(leaning.intent or "")
         command = self._example(leaning.intent or "")
-        for placeholder, entity in (("{n}", "number"), ("{repo}", "repo")):
+        for placeholder, entity, kind in (("{n}", "number", int), ("{repo}", "repo", str)):
             value = leaning.entities.get(entity)
-            if placeholder in command and value is not None:
-                command = command.replace(placeholder, str(value))
+            if placeholder in command and isinstance(value, kind):
+                command = command.replace(placeholder, str(value))  # not "the last": a number
         if not label or "{" in command:
             return
         self.trace.append(f"offered {leaning.intent}")
