@@ -88,9 +88,19 @@ class Reading:
     aliases: Mapping[str, str] = field(default_factory=dict)  # other names: alias -> repo
     # The results the user can see, with their numbers: read once, asked of several times
     shown: list[tuple[int, Mapping[str, Any]]] = field(init=False)
+    # The classifier's reading of the text among this state's intents: read once, when first asked
+    _read: list[tuple[str, float] | None] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.shown = on_screen(self.slots)
+
+    def _reading(self) -> tuple[str, float] | None:
+        """The classifier's reading of the message among this state's intents and other text,
+        and how likely (see IntentMatcher.reading); None when it knows none of them."""
+        if not self._read:
+            matcher = self.compiled.matcher(self.state.id)
+            self._read.append(matcher.reading(self.text, repos=self.repos))
+        return self._read[0]
 
     async def verdict(self, match: IntentMatch) -> Verdict:
         """What the matcher's ``match`` means here."""
@@ -183,7 +193,7 @@ class Reading:
         number = match.entities.get("number")
         if number is not None and number in {n for n, _hit in self.shown}:
             return match  # "what does 4 mean": about result 4
-        found = self.compiled.matcher(self.state.id).reading(self.text, repos=self.repos)
+        found = self._reading()
         if found is None or found[0] not in self.compiled.about_the_bot or found[1] < LEANING:
             return match
         if not asks_about_the_bot(self.text, self.compiled.bot_words):
@@ -347,7 +357,7 @@ class Reading:
         repo = self.slots.get("repo")
         if not isinstance(repo, str) or repo not in self.repos or looks_like_code(self.text):
             return None
-        found = self.compiled.matcher(self.state.id).reading(self.text, repos=self.repos)
+        found = self._reading()
         if found is None or found[0] == OTHER or found[1] < floor:
             return None
         intent = found[0]
@@ -423,7 +433,7 @@ class Reading:
 
     def _surely_reads_as(self, intent: str) -> bool:
         """The classifier reads the message as ``intent`` with near certainty."""
-        found = self.compiled.matcher(self.state.id).reading(self.text, repos=self.repos)
+        found = self._reading()
         return found is not None and found[0] == intent and found[1] >= SURE_READING
 
     def _points_at_shown(self, match: IntentMatch) -> bool:

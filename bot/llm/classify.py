@@ -57,13 +57,7 @@ class LLMIntentClassifier:
     ) -> str | None:
         """Like classify_intent; with ``spend`` (the session context) the call counts against
         the user's daily budget, and is not made once that is used up."""
-        from bot.llm.usage import add_spend, spent_today  # only once a message is ambiguous
-
-        now = self.clock()
-        spent = spent_today(spend, now) if spend is not None else 0.0
-        picked, completion = await classify_with_cost(self.router(), text, candidates, spent)
-        if spend is not None and completion is not None and completion.cost_usd > 0:
-            add_spend(spend, now, completion.cost_usd)
+        picked, _completion = await self._charged(text, candidates, spend)
         return picked
 
     async def confirm(
@@ -76,19 +70,28 @@ class LLMIntentClassifier:
     ) -> bool | None:
         """Like bot.nlu.classify.IntentClassifier.confirm: ``intent`` or "none" asked of the
         model, charged like classify."""
-        from bot.llm.usage import add_spend, spent_today
-
-        now = self.clock()
-        spent = spent_today(spend, now) if spend is not None else 0.0
-        router = self.router()
-        picked, completion = await classify_with_cost(router, text, [(intent, example)], spent)
+        picked, completion = await self._charged(text, [(intent, example)], spend)
         if completion is None or completion.provider == "local":
             return None  # no model answered: the local reading stands
-        if spend is not None and completion.cost_usd > 0:
-            add_spend(spend, now, completion.cost_usd)
         if picked == intent:
             return True
         return False if _said_none(completion.text) else None
+
+    async def _charged(
+        self,
+        text: str,
+        candidates: Sequence[tuple[str, str]],
+        spend: MutableMapping[str, Any] | None,
+    ) -> tuple[str | None, Completion | None]:
+        """classify_with_cost within the user's daily budget (``spend``), its cost added there."""
+        from bot.llm.usage import add_spend, spent_today  # only once a message is ambiguous
+
+        now = self.clock()
+        spent = spent_today(spend, now) if spend is not None else 0.0
+        picked, completion = await classify_with_cost(self.router(), text, candidates, spent)
+        if spend is not None and completion is not None and completion.cost_usd > 0:
+            add_spend(spend, now, completion.cost_usd)
+        return picked, completion
 
 
 def _said_none(reply: str) -> bool:

@@ -40,6 +40,11 @@ def result_names(hit: Mapping[str, Any]) -> list[list[str]]:
     return names
 
 
+def _stem(file: str) -> str:
+    """A file's name without its extension: "bccache" of "bccache.py"."""
+    return file.split(".")[0]
+
+
 _CONSTRUCTORS = frozenset({"__init__", "__new__", "constructor", "new"})
 _SAID_OF_A_CONSTRUCTOR = ("constructor", "ctor", "initializer", "init")
 
@@ -48,8 +53,8 @@ def _line_names(path: str, line: int) -> list[list[str]]:
     """A result said by its line and file: "line 25 of bccache", "bccache.py line 25"."""
     at = ["line", str(line)]
     names = []
-    for file in dict.fromkeys((path.rsplit("/", 1)[-1], path.rsplit("/", 1)[-1].split(".")[0])):
-        said = words(file)
+    file = path.rsplit("/", 1)[-1]
+    for said in dict.fromkeys((tuple(words(file)), tuple(words(_stem(file))))):
         names += [[*at, joint, *said] for joint in ("of", "in")] + [[*said, *at]]
     return names
 
@@ -106,7 +111,7 @@ def _owner_names(hit: Mapping[str, Any]) -> list[list[str]]:
 def _file_stem_names(hit: Mapping[str, Any]) -> list[list[str]]:
     """A result's file without its extension ("the 2nd bccache one"), when nothing on screen
     is named so by its symbol."""
-    stem = str(hit.get("path") or "").rsplit("/", 1)[-1].split(".")[0]
+    stem = _stem(str(hit.get("path") or "").rsplit("/", 1)[-1])
     tokens = words(stem)
     return [tokens] if tokens and len(stem) >= MIN_NAME_CHARS else []
 
