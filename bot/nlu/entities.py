@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.nlu.text import words as text_words
 
@@ -291,23 +291,32 @@ def find_repos(
     out: list[str] = []
     while i < len(tokens):
         best: tuple[float, int, str, bool] | None = None
-        for width, target, bare, name, alias in keys:
+        at_best = -1
+        for width, texts in keys.by_width.items():
             window = " ".join(tokens[i : i + width])
-            if alias:
-                if not _may_reach(len(window), len(target), 90.0):
+            # Only the names that can reach the cutoff are weighed: an alias counts as said
+            # or nearly (a ratio of 90), a name from the cutoff.
+            near = process.extract(
+                window,
+                texts,
+                scorer=fuzz.ratio,
+                processor=None,
+                limit=None,
+                score_cutoff=min(cutoff, 90.0),
+            )
+            for at in sorted({keys.owners[width][n] for _text, _score, n in near}):
+                _width, target, bare, name, alias = keys.keys[at]
+                if alias:
+                    close = len(target) >= 8 and fuzz.ratio(window, target) >= 90
+                    score = 100.0 if window == target or close else 0.0
+                elif len(window) < 4:
                     continue
-                close = len(target) >= 8 and fuzz.ratio(window, target) >= 90
-                score = 100.0 if window == target or close else 0.0
-            elif len(window) < 4 or not (
-                _may_reach(len(window), len(target), cutoff)
-                or _may_reach(len(window), len(bare), cutoff)
-            ):
-                continue
-            else:
-                score = max(fuzz.ratio(window, target), fuzz.ratio(window, bare))
-            better = best is None or (score, width) > (best[0], best[1])
-            if score >= cutoff and better:
-                best = (score, width, name, alias)
+                else:
+                    score = max(fuzz.ratio(window, target), fuzz.ratio(window, bare))
+                # The first name said as well and as long wins, as the configuration orders them.
+                better = best is None or (score, width, -at) > (best[0], best[1], -at_best)
+                if score >= cutoff and better:
+                    best, at_best = (score, width, name, alias), at
         if best is None:
             out.append(tokens[i])
             i += 1
@@ -321,29 +330,37 @@ def find_repos(
     return found
 
 
+@dataclass(frozen=True)
+class _RepoKeys:
+    """What `find_repos` compares windows of words with: ``keys`` are (words in it, its text,
+    the text without a trailing version digit, the repository, whether it is another name), and
+    by number of words, the texts to compare and the key each belongs to."""
+
+    keys: list[tuple[int, str, str, str, bool]]
+    by_width: dict[int, list[str]]
+    owners: dict[int, list[int]]
+
+
 @functools.lru_cache(maxsize=32)
-def _repo_keys(
-    repos: tuple[str, ...], aliases: tuple[tuple[str, str], ...]
-) -> list[tuple[int, str, str, str, bool]]:
-    """What `find_repos` compares windows of words with, made once per configuration: (words
-    in it, its text, the text without a trailing version digit, the repository, whether it is
-    another name)."""
-    keys = [(_repo_words(name), name, False) for name in repos]
-    keys += [
+def _repo_keys(repos: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> _RepoKeys:
+    """Made once per configuration."""
+    named = [(_repo_words(name), name, False) for name in repos]
+    named += [
         (words, name, True)
         for alias, name in aliases
         if name in repos and (words := text_words(alias))
     ]
-    return [
+    keys = [
         (len(words), " ".join(words), " ".join(words).rstrip("0123456789"), name, alias)
-        for words, name, alias in keys
+        for words, name, alias in named
     ]
-
-
-def _may_reach(a: int, b: int, cutoff: float) -> bool:
-    """Whether texts of lengths ``a`` and ``b`` can have a `fuzz.ratio` of ``cutoff``: it is at
-    most 200 times the shorter length over the sum."""
-    return a + b > 0 and 200.0 * min(a, b) / (a + b) >= cutoff
+    by_width: dict[int, list[str]] = {}
+    owners: dict[int, list[int]] = {}
+    for at, (width, target, bare, _name, alias) in enumerate(keys):
+        for text in (target,) if alias or bare == target else (target, bare):
+            by_width.setdefault(width, []).append(text)
+            owners.setdefault(width, []).append(at)
+    return _RepoKeys(keys, dict(sorted(by_width.items())), owners)
 
 
 def _repo_words(name: str) -> list[str]:

@@ -10,7 +10,9 @@ examples; one edit for short words ("hepl"). Text that reads as code is never a 
 
 from __future__ import annotations
 
+import bisect
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -81,6 +83,7 @@ class IntentMatcher:
                     self._core[core] = intent
                 self._choices.append(key)
                 self._owners.append(intent)
+        self._near: dict[int, tuple[list[int], list[str]]] = {}  # see _one_letter_apart
         # Every word of the examples (those of the vocabulary, which is built on first use).
         self.words: frozenset[str] = frozenset(w for key in self._choices for w in key.split())
 
@@ -92,9 +95,9 @@ class IntentMatcher:
         return Vocabulary(self._choices, self._owners, preferred=self._preferred)
 
     @functools.cached_property
-    def _sorted(self) -> list[str]:
-        """Each choice's words sorted: token_sort_ratio, precomputed."""
-        return [_sorted_words(key) for key in self._choices]
+    def _sorted(self) -> _ByLength:
+        """Each choice's words sorted (token_sort_ratio, precomputed), by length."""
+        return _ByLength([_sorted_words(key) for key in self._choices])
 
     @functools.cached_property
     def _by_length(self) -> dict[int, list[int]]:
@@ -109,6 +112,17 @@ class IntentMatcher:
     ) -> IntentMatch:
         """What ``text`` asks for; ``repos`` are the sender's repositories and ``aliases`` the
         other names they go by (alias -> repository)."""
+        return self._match(text, repos, aliases, {})
+
+    def _match(
+        self,
+        text: str,
+        repos: Sequence[str],
+        aliases: Mapping[str, str] | None,
+        keys: dict[str, tuple[str, dict[str, Any]]],
+    ) -> IntentMatch:
+        """``match``; ``keys`` holds the texts keyed for this message so far (its clauses are
+        keyed once, though read twice)."""
         raw = text.strip()
         if not raw or len(raw) > MAX_COMMAND_CHARS * 3:
             return IntentMatch(None, 0.0)
@@ -121,7 +135,7 @@ class IntentMatcher:
             return IntentMatch(None, 0.0, dict(named), how="code")
         if len(raw) > MAX_COMMAND_CHARS:
             return IntentMatch(None, 0.0)
-        keyed, found = self._keyed(raw, repos, aliases)
+        keyed, found = self._keyed_once(raw, repos, aliases, keys)
         if not keyed:
             return IntentMatch(None, 0.0)
         entities = dict(found)
@@ -132,7 +146,7 @@ class IntentMatcher:
         if by_words is not None and by_words.sure:
             return self._second_opinion(by_words, keyed)
         # "never mind that, explain 5 instead": a clause that is surely a command, last.
-        by_clause = self._by_clause(raw, repos, aliases)
+        by_clause = self._by_clause(raw, repos, aliases, keys)
         if by_clause is not None:
             return by_clause
         if by_words is not None:
@@ -248,18 +262,22 @@ class IntentMatcher:
         )
 
     def _by_clause(
-        self, raw: str, repos: Sequence[str], aliases: Mapping[str, str] | None
+        self,
+        raw: str,
+        repos: Sequence[str],
+        aliases: Mapping[str, str] | None,
+        keys: dict[str, tuple[str, dict[str, Any]]],
     ) -> IntentMatch | None:
         """ "perfect, bye", "never mind that, explain 5 instead": the last clause that is
         surely a command decides."""
         clauses = [c for c in _CLAUSES.split(raw) if c.strip()]
         if len(clauses) < 2:
             return None
-        if not any(self._may_be_sure(clause, repos, aliases) for clause in clauses):
+        if not any(self._may_be_sure(clause, repos, aliases, keys) for clause in clauses):
             return None  # no clause is surely a command: no need to read each in full
         found = []
         for clause in clauses:
-            match = self.match(clause, repos=repos, aliases=aliases)
+            match = self._match(clause, repos, aliases, keys)
             if match.intent is None:
                 return None  # "hi, how does jinja2 load templates?": a greeting, a question
             found.append(match)
@@ -276,17 +294,34 @@ class IntentMatcher:
         return self._exact.get(keyed) or (self._core.get(core) if _has_words(core) else None)
 
     def _may_be_sure(
-        self, clause: str, repos: Sequence[str], aliases: Mapping[str, str] | None
+        self,
+        clause: str,
+        repos: Sequence[str],
+        aliases: Mapping[str, str] | None,
+        keys: dict[str, tuple[str, dict[str, Any]]],
     ) -> bool:
         """Whether ``clause`` could be surely a command: an example, or every word one
         intent's (the full reading, `match`, is sure only then)."""
-        keyed, found = self._keyed(clause.strip(), repos, aliases)
+        keyed, found = self._keyed_once(clause.strip(), repos, aliases, keys)
         if not keyed:
             return False
         if self._example_of(keyed) is not None:
             return True
         by_words = self._words.by_words(keyed, dict(found))
         return by_words is not None and by_words.sure
+
+    def _keyed_once(
+        self,
+        raw: str,
+        repos: Sequence[str],
+        aliases: Mapping[str, str] | None,
+        keys: dict[str, tuple[str, dict[str, Any]]],
+    ) -> tuple[str, dict[str, Any]]:
+        """``_keyed``, remembered in ``keys`` for the rest of one message."""
+        found = keys.get(raw)
+        if found is None:
+            found = keys[raw] = self._keyed(raw, repos, aliases)
+        return found
 
     def _keyed(
         self, raw: str, repos: Sequence[str], aliases: Mapping[str, str] | None
@@ -309,16 +344,9 @@ class IntentMatcher:
             return IntentMatch(None, 0.0, entities)
         # token_sort_ratio is the ratio of the words sorted: sorting each example once, not on
         # every message, halves the cost of the likeness pass.
-        found = process.extract(
-            _sorted_words(keyed),
-            self._sorted,
-            scorer=fuzz.ratio,
-            processor=None,
-            limit=8,
-            score_cutoff=self._threshold - self._margin,
-        )
+        found = self._sorted.ratios(_sorted_words(keyed), self._threshold - self._margin)
         best: dict[str, float] = {}
-        for _choice, score, index in found:
+        for score, index in found[:8]:
             owner = self._owners[index]
             if score > best.get(owner, -1.0):
                 best[owner] = score
@@ -339,16 +367,12 @@ class IntentMatcher:
         accept one edit (a transposition counts as one) when it points to a single intent."""
         if len(keyed) < 4:
             return None
-        near = sorted(
-            i
-            for size in (len(keyed) - 1, len(keyed), len(keyed) + 1)
-            for i in self._by_length.get(size, ())
-        )
+        near, texts = self._one_letter_apart(len(keyed))
         owners = {
             self._owners[near[at]]
             for _choice, _distance, at in process.extract(
                 keyed,
-                [self._choices[i] for i in near],
+                texts,
                 scorer=OSA.distance,
                 processor=None,
                 limit=4,
@@ -360,6 +384,50 @@ class IntentMatcher:
         owner = owners.pop()
         unknown = tuple(w for w in keyed.split() if w not in self._words.vocab.get(owner, ()))
         return IntentMatch(owner, self._threshold, entities, how="edit", unknown_words=unknown)
+
+    def _one_letter_apart(self, length: int) -> tuple[list[int], list[str]]:
+        """The examples at most one letter longer or shorter than ``length`` (their indexes and
+        texts, in the examples' order), gathered once per length."""
+        found = self._near.get(length)
+        if found is None:
+            near = sorted(
+                i
+                for size in (length - 1, length, length + 1)
+                for i in self._by_length.get(size, ())
+            )
+            found = self._near[length] = (near, [self._choices[i] for i in near])
+        return found
+
+
+class _ByLength:
+    """Texts ordered by length: a ratio of at least some cutoff is only possible between texts
+    of near lengths, so only those are compared."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        self._texts = [texts[i] for i in self._order]
+        self._lengths = [len(t) for t in self._texts]
+
+    def ratios(self, text: str, cutoff: float) -> list[tuple[float, int]]:
+        """(fuzz.ratio, index) of the texts at ``cutoff`` or above, best first, ties in the
+        order the texts were given."""
+        size = len(text)
+        # ratio <= 200 * shorter / (both lengths): the lengths that can reach the cutoff.
+        low = bisect.bisect_left(self._lengths, math.floor(size * cutoff / (200.0 - cutoff)))
+        high = bisect.bisect_right(
+            self._lengths, math.ceil(size * (200.0 - cutoff) / max(cutoff, 1.0))
+        )
+        found = process.extract(
+            text,
+            self._texts[low:high],
+            scorer=fuzz.ratio,
+            processor=None,
+            limit=None,
+            score_cutoff=cutoff,
+        )
+        ranked = [(score, self._order[low + at]) for _text, score, at in found]
+        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+        return ranked
 
 
 def _sorted_words(key: str) -> str:

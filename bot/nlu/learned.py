@@ -33,21 +33,34 @@ def _unspaced(char: str) -> bool:
 def features(keyed: str) -> set[str]:
     """The features of one normalised, placeholder-marked message."""
     words = keyed.split()
+    found = _sentence_features(words)
+    for word in words:
+        found.update(word_features(word))
+    return found
+
+
+def _sentence_features(words: list[str]) -> set[str]:
+    """The features of the words together: each word, each pair, and a word alone."""
     found = {f"w {w}" for w in words}
     found.update(f"b {a} {b}" for a, b in itertools.pairwise(words))
     if len(words) == 1:
         found.add(f"only {words[0]}")
-    for word in words:
-        if word in ent.PLACEHOLDERS:
-            continue
-        padded = f"<{word}>"
-        for size in range(_MIN_GRAM, _MAX_GRAM + 1):
-            found.update(f"c {padded[i : i + size]}" for i in range(len(padded) - size + 1))
-        if any(_unspaced(c) for c in word):
-            # "搜索代码", "質問があります": one "word" is a whole sentence; its characters and
-            # pairs of characters are its words.
-            found.update(f"w {c}" for c in word if _unspaced(c))
-            found.update(f"b {a}{b}" for a, b in itertools.pairwise(word))
+    return found
+
+
+def word_features(word: str) -> set[str]:
+    """The features of one word's pieces: its character 3- to 5-grams."""
+    if word in ent.PLACEHOLDERS:
+        return set()
+    padded = f"<{word}>"
+    found: set[str] = set()
+    for size in range(_MIN_GRAM, _MAX_GRAM + 1):
+        found.update(f"c {padded[i : i + size]}" for i in range(len(padded) - size + 1))
+    if any(_unspaced(c) for c in word):
+        # "搜索代码", "質問があります": one "word" is a whole sentence; its characters and
+        # pairs of characters are its words.
+        found.update(f"w {c}" for c in word if _unspaced(c))
+        found.update(f"b {a}{b}" for a, b in itertools.pairwise(word))
     return found
 
 
@@ -57,7 +70,8 @@ class LearnedIntents:
     def __init__(self, labelled: Iterable[tuple[str, str]]) -> None:
         import numpy as np  # here: a chat whose messages all match an example never loads it
 
-        rows: list[tuple[set[str], str]] = [(features(k), label) for k, label in labelled if k]
+        labelled_rows = [(k, label) for k, label in labelled if k]
+        rows: list[tuple[set[str], str]] = [(features(k), label) for k, label in labelled_rows]
         self.labels: tuple[str, ...] = tuple(sorted({label for _f, label in rows}))
         index = {label: i for i, label in enumerate(self.labels)}
         vocabulary: dict[str, int] = {}
@@ -72,6 +86,11 @@ class LearnedIntents:
                 counts[row][column] += 1
                 totals[column] += 1
         self._vocabulary = vocabulary
+        # The rows of a trained word's pieces, found when a message first has it: its next
+        # messages cost a lookup, not a string for each of the word's pieces.
+        self._trained_words = frozenset(w for key, _label in labelled_rows for w in key.split())
+        self._word_rows: dict[str, frozenset[int]] = {}
+        self._columns: dict[tuple[frozenset[str], bool], list[int]] = {}
         size = len(vocabulary)
         matrix = np.asarray(counts, dtype=np.float64).reshape(size, len(self.labels))
         denominators = np.asarray(totals, dtype=np.float64) + SMOOTHING * max(size, 1)
@@ -86,16 +105,16 @@ class LearnedIntents:
     ) -> tuple[str, float] | None:
         """The most likely of ``allowed`` labels (and OTHER, unless ``other`` is False) and its
         probability among them; None when the model knows none of the allowed labels."""
-        columns = [
-            i
-            for i, label in enumerate(self.labels)
-            if label in allowed or (other and label == OTHER)
-        ]
+        columns = self._columns_of(frozenset(allowed), other)
         if not columns or OTHER not in self.labels:
             return None
-        rows = [self._vocabulary[f] for f in features(keyed) if f in self._vocabulary]
-        if not rows:
+        words = keyed.split()
+        found = self._rows(_sentence_features(words))
+        for word in words:
+            found |= self._rows_of_word(word)
+        if not found:
             return None
+        rows = sorted(found)  # summed in one order: the same message, the same figure
         # Features no message had are left out: they would only shrink every class alike.
         # The features overlap (a word and its pieces), so their evidence is counted once per
         # word, roughly: the sum is tempered by the number of features.
@@ -106,6 +125,32 @@ class LearnedIntents:
         best = int(np.argmax(picked))
         shifted = np.exp(picked - picked[best])
         return self.labels[columns[best]], float(1.0 / shifted.sum())
+
+    def _rows_of_word(self, word: str) -> frozenset[int]:
+        """The rows of ``word``'s pieces; kept for the words the model was trained on."""
+        rows = self._word_rows.get(word)
+        if rows is None:
+            rows = self._rows(word_features(word))
+            if word in self._trained_words:
+                self._word_rows[word] = rows
+        return rows
+
+    def _rows(self, found: set[str]) -> frozenset[int]:
+        """The rows of the features the model knows."""
+        vocabulary = self._vocabulary
+        return frozenset(vocabulary[f] for f in found if f in vocabulary)
+
+    def _columns_of(self, allowed: frozenset[str], other: bool) -> list[int]:
+        """The columns of ``allowed`` labels (and OTHER, with ``other``), found once per set."""
+        columns = self._columns.get((allowed, other))
+        if columns is None:
+            columns = [
+                i
+                for i, label in enumerate(self.labels)
+                if label in allowed or (other and label == OTHER)
+            ]
+            self._columns[(allowed, other)] = columns
+        return columns
 
 
 class LazyLearned:

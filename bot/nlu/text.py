@@ -64,6 +64,7 @@ FILLER_PHRASES: tuple[tuple[str, ...], ...] = (
     ("per", "favore"),
     ("por", "favour"),
 )
+_FILLER_STARTS = frozenset(p[0] for p in FILLER_PHRASES)
 _APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
 # Marks that belong to letters of other scripts (Devanagari and other Indic vowel signs, Thai,
 # kana voicing): Python's \w leaves them out, but they are part of the word.
@@ -106,14 +107,15 @@ def drop_fillers(tokens: list[str]) -> list[str]:
     kept: list[str] = []
     i = 0
     while i < len(tokens):
-        for phrase in FILLER_PHRASES:
-            if tuple(tokens[i : i + len(phrase)]) == phrase:
+        token = tokens[i]
+        if token in _FILLER_STARTS:
+            phrase = next((p for p in FILLER_PHRASES if tuple(tokens[i : i + len(p)]) == p), None)
+            if phrase is not None:
                 i += len(phrase)
-                break
-        else:
-            if tokens[i] not in FILLER_WORDS:
-                kept.append(tokens[i])
-            i += 1
+                continue
+        if token not in FILLER_WORDS:
+            kept.append(token)
+        i += 1
     return kept or tokens
 
 

@@ -7,6 +7,7 @@ again ("explain", "cancel") decides a short message.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ from rapidfuzz.distance import OSA
 
 from bot.nlu import entities as ent
 from bot.nlu.match import IntentMatch
+from bot.nlu.spelling import Speller
 
 # Words that carry no command of their own: "can you show me the next page" is "next page".
 _STOP_TEXT = (
@@ -54,11 +56,14 @@ class Vocabulary:
         # Words of each intent's examples that are neither filler nor shared by every intent.
         self.words: frozenset[str] = frozenset(w for v in self.vocab.values() for w in v)
         self._content = frozenset(self.words - STOPWORDS - ent.PLACEHOLDERS)
-        # By length: a word one or two edits away is at most that many letters longer or shorter.
-        self._spellable: dict[int, list[str]] = {}
         self._near: dict[tuple[int, int], list[str]] = {}  # see _near_in_length
+        self._by_length: dict[int, list[str]] = {}
         for word in sorted(self._content):
-            self._spellable.setdefault(len(word), []).append(word)
+            self._by_length.setdefault(len(word), []).append(word)
+        self._users: dict[str, set[str]] = {}  # word -> the intents whose examples use it
+        for intent, vocab in self.vocab.items():
+            for word in vocab:
+                self._users.setdefault(word, set()).add(intent)
         # Each intent's examples with their words sorted, for token_sort_ratio as a plain ratio.
         self._sorted: dict[str, list[str]] = {}
         for choice, owner in zip(choices, owners, strict=True):
@@ -93,11 +98,8 @@ class Vocabulary:
             return None  # a single word is a command only as an example ("return" is code)
         fixed = [self.spell(t) for t in content]
         placeholders = {t for t in tokens if t in ent.PLACEHOLDERS}
-        owners = [
-            intent
-            for intent, vocab in self.vocab.items()
-            if all(t in vocab for t in fixed) and placeholders <= self.slots[intent]
-        ]
+        common = self._users_of_all(fixed)
+        owners = [i for i in self.vocab if i in common and placeholders <= self.slots[i]]
         if not owners:
             return self._partial(keyed, content, fixed, placeholders, entities)
         edited = tuple(c for f, c in zip(fixed, content, strict=True) if f != c)
@@ -112,6 +114,16 @@ class Vocabulary:
             return IntentMatch(winner, score, entities, rest, how=how, unknown_words=edited)
         how = "edit" if edited else "words"
         return IntentMatch(owners[0], score, entities, how=how, unknown_words=edited)
+
+    def _users_of_all(self, words: list[str | None]) -> set[str]:
+        """The intents whose examples use every one of ``words`` (None: a word none uses)."""
+        common: set[str] | None = None
+        for word in words:
+            users = self._users.get(word) if word is not None else None
+            if not users:
+                return set()
+            common = set(users) if common is None else common & users
+        return common or set()
 
     def _partial(
         self,
@@ -152,18 +164,22 @@ class Vocabulary:
         return sorted(owners, key=lambda o: (-best(o), o not in self._preferred))
 
     def spell(self, word: str) -> str | None:
+        """``word`` if the examples use it, else the one content word of theirs nearest to it
+        (one edit for a word under eight letters, two for a longer one); None when none is, or
+        several are as near."""
         if word in self.words:
             return word
         if len(word) < 4 or not word.isalpha():
             return None
-        limit = 1 if len(word) < 8 else 2
+        if len(word) < 8:
+            return self._speller.nearest(word)
         found = process.extract(
             word,
-            self._near_in_length(len(word), limit),
+            self._near_in_length(len(word), 2),
             scorer=OSA.distance,
             processor=None,
             limit=None,
-            score_cutoff=limit,
+            score_cutoff=2,
         )
         if not found:
             return None
@@ -171,13 +187,19 @@ class Vocabulary:
         closest = {w for w, d, _i in found if d == best}
         return closest.pop() if len(closest) == 1 else None
 
+    @functools.cached_property
+    def _speller(self) -> Speller:
+        """One edit from the words of three letters or more, indexed on first use: a chat whose
+        words are all known never needs it."""
+        return Speller((w for w in self._content if len(w) >= 3), 1)
+
     def _near_in_length(self, length: int, limit: int) -> list[str]:
         """The words at most ``limit`` letters longer or shorter than ``length``, gathered once
         per length."""
         near = self._near.get((length, limit))
         if near is None:
             sizes = range(length - limit, length + limit + 1)
-            near = [w for size in sizes for w in self._spellable.get(size, ())]
+            near = [w for size in sizes for w in self._by_length.get(size, ())]
             self._near[(length, limit)] = near
         return near
 
