@@ -26,7 +26,7 @@ from bot.nlu.codeish import is_literal, looks_like_code
 from bot.nlu.learned import OTHER, LazyLearned
 from bot.nlu.match import IntentMatch
 from bot.nlu.queries import extract_query, labelled
-from bot.nlu.text import normalize
+from bot.nlu.text import normalize, unstretched
 from bot.nlu.vocabulary import STOPWORDS, Vocabulary
 
 MAX_COMMAND_CHARS = 80  # longer texts are never commands: they go to `otherwise`
@@ -326,7 +326,7 @@ class IntentMatcher:
     def _keyed(
         self, raw: str, repos: Sequence[str], aliases: Mapping[str, str] | None
     ) -> tuple[str, dict[str, Any]]:
-        tokens = normalize(raw).split()
+        tokens = [unstretched(t, self.words) for t in normalize(raw).split()]
         values: dict[str, Any] = {}
         for step in (
             lambda t: ent.find_repos(t, repos, aliases=aliases),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 
 from bot.nlu.unspaced import spaced
 
@@ -117,6 +118,20 @@ def drop_fillers(tokens: list[str]) -> list[str]:
             kept.append(token)
         i += 1
     return kept or tokens
+
+
+_LONG_RUN = re.compile(r"([^\W\d_])\1{2,}")  # a letter three times or more: "hiii", "thxxx"
+
+
+def unstretched(token: str, known: Collection[str]) -> str:
+    """A word stretched for feeling, as known: "hiii" -> "hi", "goood" -> "good", "thxxx" ->
+    "thx" when ``known`` has them; otherwise its runs kept to two letters. No English word has a
+    letter three times in a row."""
+    if not _LONG_RUN.search(token):
+        return token
+    double = _LONG_RUN.sub(r"\1\1", token)
+    single = _LONG_RUN.sub(r"\1", token)
+    return double if double in known or single not in known else single
 
 
 def normalize(text: str) -> str:

@@ -6,6 +6,7 @@ from rapidfuzz import fuzz, process
 
 from bot.nlu.intents import _ByLength
 from bot.nlu.spelling import Speller, deletions
+from bot.nlu.text import unstretched
 
 WORDS = ["help", "open", "explain", "results", "restart", "search", "switch", "more", "menu"]
 
@@ -42,3 +43,17 @@ def test_the_length_shortlist_finds_what_a_full_pass_finds() -> None:
         )
         expected = sorted(((score, at) for _t, score, at in full), key=lambda p: (-p[0], p[1]))
         assert shortlist.ratios(text, 60) == expected
+
+
+def test_a_stretched_word_is_the_word_it_stretches() -> None:
+    known = {"hi", "good", "thx", "cool", "yes"}
+    assert [unstretched(w, known) for w in ["hiii", "goood", "thxxx", "cooool", "yesss"]] == [
+        "hi",
+        "good",
+        "thx",
+        "cool",
+        "yes",
+    ]
+    assert unstretched("heyyy", known) == "heyy"  # unknown: two letters left for the speller
+    assert unstretched("1000", known) == "1000"  # numbers and plain words are left alone
+    assert unstretched("foo", known) == "foo"
