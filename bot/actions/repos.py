@@ -37,7 +37,7 @@ async def select_repo(ctx: ActionContext) -> None:
             ctx.slots["pending_query"] = str(ctx.entities.get("query") or choice)
         picked = picked or named
     number = None if explicit else ctx.entities.get("number")
-    back = from_the_end(number)
+    back = from_the_end(number, len(names))
     if back and len(names) >= back:  # "the last one", "the one before the last" in the list
         number = len(names) + 1 - back
     if picked is None and isinstance(number, int) and choice.split() and len(choice) < 30:

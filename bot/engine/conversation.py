@@ -215,7 +215,9 @@ class Conversation:
             return
         match, also_code = verdict.match, verdict.also_code
         takes_text = self.compiled.has_trigger(state, OTHERWISE)
-        self.entities = self.compiled.expose(match.entities, self.session.slots)
+        self.entities = self.compiled.expose(
+            match.entities, self.session.slots, results=self.compiled.about_results(state)
+        )
         intent = match.intent
         if match.ambiguous and self.classifier is not None:
             intent = await self._disambiguate(match) or intent

@@ -174,9 +174,13 @@ class CompiledFlows:
                 texts += intent.examples
         return bot_words(texts)
 
-    def expose(self, found: Mapping[str, Any], slots: Mapping[str, Any]) -> dict[str, Any]:
+    def expose(
+        self, found: Mapping[str, Any], slots: Mapping[str, Any], *, results: bool = True
+    ) -> dict[str, Any]:
         """The matcher's entities under the names the flows declare. "this"/"it" is the result
-        opened or explained last (slot `opened`), when no number was given."""
+        opened or explained last (slot `opened`), when no number was given. With ``results``
+        False (a state that lists something else, like the repositories), "the last one" and
+        "the middle one" are left for that state's action to count in its own list."""
         by_kind: dict[str, Any] = {
             "number": found.get("number"),
             "repo": found.get("repo"),
@@ -191,16 +195,24 @@ class CompiledFlows:
         along = along_the_list(by_kind["number"], opened)  # "explain the next one"
         if along is not None:
             by_kind["number"] = along
-        back = from_the_end(by_kind["number"])  # "the last one", "the one before the last"
+        # "the last one", "the one before the last", "the middle one": among the results an
+        # answer cites, or else those shown
+        said = by_kind["number"] if results else None
+        back = from_the_end(said, cited) if isinstance(cited, int) else 0
         if back and isinstance(cited, int) and cited >= back:
             by_kind["number"] = cited + 1 - back
-        elif back and len(shown) >= back:  # among the results shown
+        elif (back := from_the_end(said, len(shown))) and len(shown) >= back:
             by_kind["number"] = shown[-back]["n"]
         return {
             name: by_kind[kind]
             for name, kind in self.entity_kinds.items()
             if by_kind.get(kind) is not None
         }
+
+    def about_results(self, state: State) -> bool:
+        """Whether ``state`` takes commands about results (open, explain): its numbers count
+        in the results shown."""
+        return any(self.has_trigger(state, t) for t in ("open_result", "explain"))
 
     def matcher(self, state_id: str) -> IntentMatcher:
         return self._matchers[state_id]

@@ -301,7 +301,7 @@ class Reading:
         shown = self.shown
         number = match.entities.get("number")
         text = self.text
-        back = from_the_end(number)
+        back = from_the_end(number, len(shown))
         if back and len(shown) >= back:
             number = shown[-back][0]
         if number is None:

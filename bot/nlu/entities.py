@@ -86,6 +86,12 @@ LINE_WORDS = frozenset(
 )
 LAST = "last"  # "the last one": the last result shown, resolved where the results are known
 BEFORE_LAST = "before last"  # "the one before the last", "second to last": the one before it
+MIDDLE = "middle"  # "the middle one" of three (five...): resolved where the list is known
+MIDDLE_WORDS = frozenset(
+    {"middle", "medio", "meio", "mezzo", "milieu", "mittlere", "mittleren", "middelste"}
+)
+# Before one of those said last: "the one in the middle", "el del medio", "celui du milieu"
+_BEFORE_MIDDLE = frozenset({"the", "el", "la", "le", "il", "der", "die", "del", "do", "du", "in"})
 # "explain the next one", "show me the previous one": the result after (before) the one opened
 # or explained last. Said alone ("next one") it is no number: the flows' next_result does the
 # next one as the last one was done.
@@ -199,6 +205,13 @@ def find_numbers(tokens: list[str]) -> Found:
             found.tokens.append(NUMBER)
             i += 2 if nxt in NOUNS else 1
             continue
+        if token in MIDDLE_WORDS and (
+            nxt in NOUNS or (nxt is None and i and tokens[i - 1] in _BEFORE_MIDDLE)
+        ):
+            found.values.setdefault("number", MIDDLE)
+            found.tokens.append(NUMBER)
+            i += 2 if nxt in NOUNS else 1
+            continue
         if (
             value is None
             or (token == "one" and _one_is_a_noun(tokens, i))
@@ -247,9 +260,12 @@ def along_the_list(value: object, opened: object) -> int | None:
     return last + 1 if value == NEXT else max(last - 1, 1)
 
 
-def from_the_end(value: object) -> int:
-    """Where a number said from the end of a list stands, counted back from it (the last: 1,
-    the one before: 2); 0 for any other number."""
+def from_the_end(value: object, size: int) -> int:
+    """Where a number said from the end of a list of ``size`` stands, counted back from it (the
+    last: 1, the one before: 2, the middle one of three: 2); 0 for any other number, and for a
+    middle no list of that size has."""
+    if value == MIDDLE:
+        return (size + 1) // 2 if size % 2 and size >= 3 else 0
     return 1 if value == LAST else 2 if value == BEFORE_LAST else 0
 
 

@@ -8,12 +8,14 @@ from bot.nlu.codeish import looks_like_code
 from bot.nlu.entities import (
     BEFORE_LAST,
     LAST,
+    MIDDLE,
     NEXT,
     PREVIOUS,
     along_the_list,
     described_repo,
     find_numbers,
     find_repos,
+    from_the_end,
 )
 from bot.nlu.intents import IntentMatcher
 from bot.nlu.text import normalize
@@ -165,6 +167,13 @@ def test_no_repository_when_the_words_describe_none_or_several(text: str) -> Non
         ("zeig den vorletzten", BEFORE_LAST),
         ("l'avant-dernier", BEFORE_LAST),
         ("the second one", 2),
+        # the middle one
+        ("the middle one", MIDDLE),
+        ("open the one in the middle", MIDDLE),
+        ("el del medio", MIDDLE),
+        ("der mittlere", MIDDLE),
+        ("where is the middle layer built", None),  # a word of a search
+        ("middle", None),
         # the next or previous one, after a command about a result
         ("explain the next one", NEXT),
         ("now show me the next one", NEXT),
@@ -176,6 +185,14 @@ def test_no_repository_when_the_words_describe_none_or_several(text: str) -> Non
 )
 def test_which_numbers_are_results(text: str, number: int | str | None) -> None:
     assert find_numbers(normalize(text).split()).values.get("number") == number
+
+
+def test_the_middle_one_is_counted_back_from_the_end_of_an_odd_list() -> None:
+    assert from_the_end(MIDDLE, 3) == 2
+    assert from_the_end(MIDDLE, 5) == 3
+    assert from_the_end(MIDDLE, 4) == 0  # no one middle
+    assert from_the_end(MIDDLE, 1) == 0
+    assert from_the_end(LAST, 4) == 1
 
 
 def test_the_next_and_previous_one_count_from_the_result_opened() -> None:
