@@ -116,6 +116,26 @@ def _file_stem_names(hit: Mapping[str, Any]) -> list[list[str]]:
     return [tokens] if tokens and len(stem) >= MIN_NAME_CHARS else []
 
 
+def _kind_names(hit: Mapping[str, Any]) -> list[list[str]]:
+    """What a result's line is, said with "one": "the class one", "the class definition one",
+    "the def one", "the import one", "the definition one"."""
+    first = str(hit.get("text") or "").split()[:2]
+    said = list(_LINE_KINDS.get(first[-1] if first[:1] == ["async"] else "".join(first[:1]), ()))
+    if said and said[0] == ("function",) and "." in str(hit.get("symbol") or ""):
+        said += [("method",), ("method", "definition")]
+    if hit.get("kind") == "definition":
+        said.append(("definition",))
+    return [[*kind, "one"] for kind in said]
+
+
+_LINE_KINDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "class": (("class",), ("class", "definition"), ("class", "def")),
+    "def": (("function",), ("def",), ("function", "definition"), ("func",)),
+    "import": (("import",),),
+    "from": (("import",),),
+}
+
+
 def with_result_number(text: str, shown: Iterable[tuple[int, Mapping[str, Any]]]) -> str | None:
     """``text`` with the name of one result on screen replaced by its number ("explain #5"), or
     None when no result, or more than one, is named. A name covers whole words as typed:
@@ -132,9 +152,10 @@ def result_named(
     shown = list(shown)
     # A result's own names first; failing those, the class its method belongs to
     # ("the ChoiceLoader one" for `ChoiceLoader.load`), when only one result on screen has it;
-    # failing those, its file's name without the extension.
+    # failing those, its file's name without the extension; failing those, what its line is
+    # ("the class one").
     best: tuple[int, int, int] | None = None  # (length, start, number)
-    for naming in (result_names, _owner_names, _file_stem_names):
+    for naming in (result_names, _owner_names, _file_stem_names, _kind_names):
         found = [
             (len(name), start, number)
             for number, hit in shown

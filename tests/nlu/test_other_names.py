@@ -183,3 +183,27 @@ def test_a_result_is_named_by_its_place_among_namesakes_its_line_or_its_construc
 )
 def test_a_place_line_or_pair_of_names_no_result_has_names_none(text: str) -> None:
     assert with_result_number(text, enumerate(SHOWN, 1)) is None
+
+
+KINDS_SHOWN = [
+    {"path": "environment.py", "line": 144, "symbol": "Environment", "text": "class Environment:"},
+    {"path": "__init__.py", "line": 9, "text": "from .environment import Environment"},
+    {"path": "bccache.py", "line": 25, "text": "from .environment import Environment"},
+    {"path": "bccache.py", "line": 55, "symbol": "Bucket.__init__", "text": "def __init__(self):"},
+    {"path": "bccache.py", "line": 169, "text": 'environment: "Environment",'},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("open the class definition one", "open the #1"),
+        ("explain the class one", "explain the #1"),
+        ("show me the def one", "show me the #4"),
+        ("explain the method one", "explain the #4"),
+        ("where is the class definition", None),  # no "one": words of a search
+        ("open the import one", None),  # two imports on screen
+    ],
+)
+def test_a_result_is_named_by_what_its_line_is(text: str, read: str | None) -> None:
+    assert with_result_number(text, enumerate(KINDS_SHOWN, 1)) == read
