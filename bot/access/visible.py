@@ -12,7 +12,7 @@ from bot.store.base import Session
 FOUND_SLOTS = (
     "results", "shown", "page", "query", "total", "snippet", "opened", "more_available",
     "no_more", "search_kind", "truncated", "capped", "incomplete", "search_note",
-    "search_error", "open_error",
+    "search_error", "open_error", "explain_error",
 )  # fmt: skip
 
 

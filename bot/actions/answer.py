@@ -21,7 +21,7 @@ async def answer_question(ctx: ActionContext) -> None:
 
 async def explain_result(ctx: ActionContext) -> None:
     """`explain_result: {number?}`: explain result N of the last search (N from the argument, the
-    message's number, or 1 when there is a single result)."""
+    message's number, or 1 when there is a single result), or say why not in `explain_error`."""
     from bot.actions import answering
 
     await answering.explain_result(ctx)
@@ -40,5 +40,5 @@ def register(registry: ActionRegistry) -> None:
         explain_result,
         params=frozenset({"number"}),
         doc=explain_result.__doc__ or "",
-        sets=frozenset({"opened"}),
+        sets=frozenset({"opened", "explain_error"}),
     )

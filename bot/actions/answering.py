@@ -76,17 +76,20 @@ async def answer_question(ctx: ActionContext) -> None:
 
 async def explain_result(ctx: ActionContext) -> None:
     """The `explain_result` action (bot/actions/answer.py)."""
+    ctx.slots.pop("explain_error", None)
     results: list[dict[str, Any]] = ctx.slots.get("results") or []
     number = _number(ctx, len(results))
     if not results:
-        ctx.say("There are no results to explain yet: search first.")
+        ctx.slots["explain_error"] = "There are no results to explain yet: search first."
         return
     if number is None or not 1 <= number <= len(results):
-        ctx.say(f"Which result? Send “explain” and a number from 1 to {len(results)}.")
+        ctx.slots["explain_error"] = (
+            f"Which result? Send “explain” and a number from 1 to {len(results)}."
+        )
         return
     hit = results[number - 1]
     if hit.get("repo") not in ctx.repos:  # found before the sender lost access to it
-        ctx.say("There are no results to explain yet: search first.")
+        ctx.slots["explain_error"] = "There are no results to explain yet: search first."
         return
     ctx.slots["opened"] = number  # "this" in the next message is this result
     line = int(hit["line"])
@@ -95,7 +98,7 @@ async def explain_result(ctx: ActionContext) -> None:
             str(hit["repo"]), str(hit["path"]), line, context=OUTLINE_CONTEXT
         )
     except SearchError as exc:
-        ctx.say(f"I could not read result {number}: {exc}")
+        ctx.slots["explain_error"] = f"I could not read result {number}: {exc}"
         return
     outline = enclosing_definition(wide.lines, wide.start, line)
     uses = await _uses(ctx, str(hit["repo"]), defined_name(outline), hit)

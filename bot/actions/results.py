@@ -8,7 +8,7 @@ from bot.engine.actions import ActionContext
 # What described the last search's results (and an opened one).
 RESULT_SLOTS = (
     "search_error", "search_note", "results", "shown", "more_available", "no_more", "opened",
-    "snippet", "open_error", "cited",
+    "snippet", "open_error", "explain_error", "cited",
 )  # fmt: skip
 # The search itself: what was asked and where its paging stood.
 QUERY_SLOTS = ("query", "page", "total")

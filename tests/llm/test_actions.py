@@ -193,7 +193,10 @@ async def test_explaining_a_file_deleted_since_the_search_says_so(build):
     gone = {"n": 1, "repo": "demo", "path": "pkg/gone.py", "line": 3, "text": "x", "symbol": None}
     ctx = context(services, "explain 1", Session(user_id="u", slots={"results": [gone]}))
     await explain_result(ctx)
-    assert ctx.replies == ["I could not read result 1: There is no file 'pkg/gone.py' in demo."]
+    assert ctx.slots["explain_error"] == (
+        "I could not read result 1: There is no file 'pkg/gone.py' in demo."
+    )
+    assert ctx.replies == []  # the flow says it, with what to send next
 
 
 @pytest.mark.parametrize(
@@ -216,7 +219,8 @@ async def test_explain_result_bad_input_gets_a_clear_answer(build, slots, text, 
     services = await build(None)
     ctx = context(services, text, Session(user_id="u", slots=slots))
     await explain_result(ctx)
-    assert ctx.replies == [expected]
+    assert ctx.slots["explain_error"] == expected
+    assert ctx.replies == []
 
 
 async def test_the_daily_budget_switches_to_local_mode(fake_llm: FakeLLM, build):
