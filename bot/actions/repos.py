@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from bot.actions.results import forget_results
 from bot.engine.actions import ActionContext, ActionRegistry
 from bot.nlu.codeish import looks_like_code
-from bot.nlu.entities import find_repos, from_the_end
+from bot.nlu.entities import find_repos, place_in_list
 from bot.nlu.text import words
 from bot.nlu.vocabulary import STOPWORDS
 
@@ -37,9 +37,8 @@ async def select_repo(ctx: ActionContext) -> None:
             ctx.slots["pending_query"] = str(ctx.entities.get("query") or choice)
         picked = picked or named
     number = None if explicit else ctx.entities.get("number")
-    back = from_the_end(number, len(names))
-    if back and len(names) >= back:  # "the last one", "the one before the last" in the list
-        number = len(names) + 1 - back
+    # "the last one", "the one before the last", "the middle one" in the list
+    number = place_in_list(number, len(names)) or number
     if picked is None and isinstance(number, int) and choice.split() and len(choice) < 30:
         if 1 <= number <= len(names):
             picked = names[number - 1]

@@ -20,7 +20,7 @@ from bot.flows.entity_refs import declared_entities
 from bot.flows.model import AUTO, PHRASED_OTHERWISE, FlowSet, State, Transition
 from bot.flows.templates import TemplateCache
 from bot.nlu.aboutbot import bot_words
-from bot.nlu.entities import along_the_list, from_the_end
+from bot.nlu.entities import along_the_list, place_in_list
 from bot.nlu.intents import IntentMatcher, example_key
 from bot.nlu.learned import OTHER, LazyLearned
 
@@ -198,11 +198,12 @@ class CompiledFlows:
         # "the last one", "the one before the last", "the middle one": among the results an
         # answer cites, or else those shown
         said = by_kind["number"] if results else None
-        back = from_the_end(said, cited) if isinstance(cited, int) else 0
-        if back and isinstance(cited, int) and cited >= back:
-            by_kind["number"] = cited + 1 - back
-        elif (back := from_the_end(said, len(shown))) and len(shown) >= back:
-            by_kind["number"] = shown[-back]["n"]
+        among_cited = place_in_list(said, cited) if isinstance(cited, int) else None
+        among_shown = place_in_list(said, len(shown))
+        if among_cited is not None:
+            by_kind["number"] = among_cited
+        elif among_shown is not None:
+            by_kind["number"] = shown[among_shown - 1]["n"]
         return {
             name: by_kind[kind]
             for name, kind in self.entity_kinds.items()

@@ -25,7 +25,7 @@ from bot.nlu.entities import (
     described_repo,
     find_numbers,
     find_repos,
-    from_the_end,
+    place_in_list,
 )
 from bot.nlu.learned import OTHER
 from bot.nlu.match import IntentMatch
@@ -301,9 +301,9 @@ class Reading:
         shown = self.shown
         number = match.entities.get("number")
         text = self.text
-        back = from_the_end(number, len(shown))
-        if back and len(shown) >= back:
-            number = shown[-back][0]
+        place = place_in_list(number, len(shown))
+        if place is not None:
+            number = shown[place - 1][0]
         if number is None:
             # "why is the Template one cited": a result named by what it shows
             named = result_named(self.text, shown)

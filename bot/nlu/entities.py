@@ -121,6 +121,7 @@ LAST_ALONE = frozenset(
     {"ostatni", "ostatnia", "ostatnie", "ostatniego", "последнии", "последняя", "последнее",
      "последнюю", "последнего", "sonuncu", "sonuncuyu", "마지막"}
 )  # fmt: skip
+_PLACE_WORDS = LAST_WORDS | LAST_ALONE | MIDDLE_WORDS  # see _place_at
 # 3rd, 5's, and Turkish case endings after an apostrophe ("5'i aç", "1'in kodu")
 _DIGITS = re.compile(
     r"^#?(-?\d{1,6})(?:st|nd|rd|th|e|eme|er|o|a|s|º|ª|\.|i|yi|in|nin|u|yu|un|nun|ı|yı|ın|nın)?$"
@@ -198,17 +199,9 @@ def find_numbers(tokens: list[str]) -> Found:
             nxt = tokens[i + said] if i + said < len(tokens) else None
             i += said + (1 if nxt in NOUNS else 0)
             continue
-        if token in LAST_ALONE or (
-            token in LAST_WORDS and (nxt in NOUNS or (i and tokens[i - 1] in _ARTICLES))
-        ):
-            found.values.setdefault("number", LAST)
-            found.tokens.append(NUMBER)
-            i += 2 if nxt in NOUNS else 1
-            continue
-        if token in MIDDLE_WORDS and (
-            nxt in NOUNS or (nxt is None and i and tokens[i - 1] in _BEFORE_MIDDLE)
-        ):
-            found.values.setdefault("number", MIDDLE)
+        place = _place_at(tokens, i) if token in _PLACE_WORDS else None
+        if place is not None:  # "the last one", "the middle one"
+            found.values.setdefault("number", place)
             found.tokens.append(NUMBER)
             i += 2 if nxt in NOUNS else 1
             continue
@@ -229,6 +222,19 @@ def find_numbers(tokens: list[str]) -> Found:
     if found.numbers:
         found.values["number"] = found.numbers[0]
     return found
+
+
+def _place_at(tokens: list[str], i: int) -> str | None:
+    """LAST or MIDDLE when ``tokens[i]`` says "the last one" ("le dernier", "ostatni") or "the
+    middle one" ("the one in the middle", "el del medio"), else None."""
+    token = tokens[i]
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    before = tokens[i - 1] if i else None
+    if token in LAST_ALONE or (token in LAST_WORDS and (nxt in NOUNS or before in _ARTICLES)):
+        return LAST
+    if token in MIDDLE_WORDS and (nxt in NOUNS or (nxt is None and before in _BEFORE_MIDDLE)):
+        return MIDDLE
+    return None
 
 
 def _before_last_at(tokens: list[str], i: int) -> int:
@@ -267,6 +273,14 @@ def from_the_end(value: object, size: int) -> int:
     if value == MIDDLE:
         return (size + 1) // 2 if size % 2 and size >= 3 else 0
     return 1 if value == LAST else 2 if value == BEFORE_LAST else 0
+
+
+def place_in_list(value: object, size: int) -> int | None:
+    """The place (from 1) in a list of ``size`` of a number said from its end ("the last one",
+    "the one before the last", "the middle one"); None for any other number, or a place the
+    list does not have."""
+    back = from_the_end(value, size)
+    return size + 1 - back if back and size >= back else None
 
 
 _BEFORE_ONE = frozenset(

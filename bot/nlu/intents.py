@@ -15,7 +15,7 @@ import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -112,17 +112,11 @@ class IntentMatcher:
     ) -> IntentMatch:
         """What ``text`` asks for; ``repos`` are the sender's repositories and ``aliases`` the
         other names they go by (alias -> repository)."""
-        return self._match(text, repos, aliases, {})
+        return self._match(text, _Message(repos, aliases))
 
-    def _match(
-        self,
-        text: str,
-        repos: Sequence[str],
-        aliases: Mapping[str, str] | None,
-        keys: dict[str, tuple[str, dict[str, Any]]],
-    ) -> IntentMatch:
-        """``match``; ``keys`` holds the texts keyed for this message so far (its clauses are
-        keyed once, though read twice)."""
+    def _match(self, text: str, message: _Message) -> IntentMatch:
+        """``match``, for ``text`` of ``message`` (the whole of it, or one of its clauses)."""
+        repos, aliases = message.repos, message.aliases
         raw = text.strip()
         if not raw or len(raw) > MAX_COMMAND_CHARS * 3:
             return IntentMatch(None, 0.0)
@@ -135,7 +129,7 @@ class IntentMatcher:
             return IntentMatch(None, 0.0, dict(named), how="code")
         if len(raw) > MAX_COMMAND_CHARS:
             return IntentMatch(None, 0.0)
-        keyed, found = self._keyed_once(raw, repos, aliases, keys)
+        keyed, found = self._keyed_once(raw, message)
         if not keyed:
             return IntentMatch(None, 0.0)
         entities = dict(found)
@@ -146,7 +140,7 @@ class IntentMatcher:
         if by_words is not None and by_words.sure:
             return self._second_opinion(by_words, keyed)
         # "never mind that, explain 5 instead": a clause that is surely a command, last.
-        by_clause = self._by_clause(raw, repos, aliases, keys)
+        by_clause = self._by_clause(raw, message)
         if by_clause is not None:
             return by_clause
         if by_words is not None:
@@ -261,23 +255,17 @@ class IntentMatcher:
             intent, 100.0 * probability, entities, how="learned", unknown_words=unknown
         )
 
-    def _by_clause(
-        self,
-        raw: str,
-        repos: Sequence[str],
-        aliases: Mapping[str, str] | None,
-        keys: dict[str, tuple[str, dict[str, Any]]],
-    ) -> IntentMatch | None:
+    def _by_clause(self, raw: str, message: _Message) -> IntentMatch | None:
         """ "perfect, bye", "never mind that, explain 5 instead": the last clause that is
         surely a command decides."""
         clauses = [c for c in _CLAUSES.split(raw) if c.strip()]
         if len(clauses) < 2:
             return None
-        if not any(self._may_be_sure(clause, repos, aliases, keys) for clause in clauses):
+        if not any(self._may_be_sure(clause, message) for clause in clauses):
             return None  # no clause is surely a command: no need to read each in full
         found = []
         for clause in clauses:
-            match = self._match(clause, repos, aliases, keys)
+            match = self._match(clause, message)
             if match.intent is None:
                 return None  # "hi, how does jinja2 load templates?": a greeting, a question
             found.append(match)
@@ -293,16 +281,10 @@ class IntentMatcher:
         core = _core(keyed)
         return self._exact.get(keyed) or (self._core.get(core) if _has_words(core) else None)
 
-    def _may_be_sure(
-        self,
-        clause: str,
-        repos: Sequence[str],
-        aliases: Mapping[str, str] | None,
-        keys: dict[str, tuple[str, dict[str, Any]]],
-    ) -> bool:
+    def _may_be_sure(self, clause: str, message: _Message) -> bool:
         """Whether ``clause`` could be surely a command: an example, or every word one
         intent's (the full reading, `match`, is sure only then)."""
-        keyed, found = self._keyed_once(clause.strip(), repos, aliases, keys)
+        keyed, found = self._keyed_once(clause.strip(), message)
         if not keyed:
             return False
         if self._example_of(keyed) is not None:
@@ -310,17 +292,11 @@ class IntentMatcher:
         by_words = self._words.by_words(keyed, dict(found))
         return by_words is not None and by_words.sure
 
-    def _keyed_once(
-        self,
-        raw: str,
-        repos: Sequence[str],
-        aliases: Mapping[str, str] | None,
-        keys: dict[str, tuple[str, dict[str, Any]]],
-    ) -> tuple[str, dict[str, Any]]:
-        """``_keyed``, remembered in ``keys`` for the rest of one message."""
-        found = keys.get(raw)
+    def _keyed_once(self, raw: str, message: _Message) -> tuple[str, dict[str, Any]]:
+        """``_keyed``, remembered for the rest of ``message``."""
+        found = message.keyed.get(raw)
         if found is None:
-            found = keys[raw] = self._keyed(raw, repos, aliases)
+            found = message.keyed[raw] = self._keyed(raw, message.repos, message.aliases)
         return found
 
     def _keyed(
@@ -397,6 +373,16 @@ class IntentMatcher:
             )
             found = self._near[length] = (near, [self._choices[i] for i in near])
         return found
+
+
+@dataclass
+class _Message:
+    """One message being matched: the sender's repositories, the other names they go by, and
+    the texts of it keyed so far (its clauses are keyed once, though read twice)."""
+
+    repos: Sequence[str]
+    aliases: Mapping[str, str] | None
+    keyed: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 class _ByLength:
